@@ -1,0 +1,27 @@
+#pragma once
+// Subcommands of the sluice binary. Each returns the process exit code.
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+#include <vector>
+
+#include "engine/rule_loader.hpp"
+
+namespace sluice::cli {
+
+enum ExitCode : int { kClean = 0, kFindings = 1, kFatal = 2, kIncomplete = 3 };
+
+struct RuleSources {
+  std::vector<std::string> files;  // --rules
+  bool no_builtin = false;         // --no-builtin-rules
+};
+
+void add_rule_source_options(CLI::App& command, RuleSources& sources);
+// Built-in rules (unless disabled) plus every --rules file. Throws engine::RuleError.
+[[nodiscard]] engine::RuleSet load_rules(const RuleSources& sources);
+
+void register_scan(CLI::App& app, int& exit_code);
+void register_rules(CLI::App& app, int& exit_code);
+
+}  // namespace sluice::cli

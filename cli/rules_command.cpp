@@ -1,0 +1,155 @@
+// `sluice rules list|show|check`.
+#include <fmt/format.h>
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.hpp"
+#include "engine/rule_checker.hpp"
+
+namespace sluice::cli {
+namespace {
+
+int list_rules(const RuleSources& sources, const std::string& format) {
+  const engine::RuleSet set = load_rules(sources);
+  if (format == "json") {
+    nlohmann::json out = nlohmann::json::array();
+    for (const engine::Rule& rule : set.rules) {
+      out.push_back({{"id", rule.id},
+                     {"name", rule.name},
+                     {"vendor", rule.vendor},
+                     {"family", rule.family},
+                     {"severity", engine::to_string(rule.severity)},
+                     {"regex", rule.regex},
+                     {"origin", rule.origin}});
+    }
+    std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+    return kClean;
+  }
+  std::size_t width = 2;
+  for (const engine::Rule& rule : set.rules) width = std::max(width, rule.id.size());
+  fmt::print("{:<{}}  {:<8}  {:<14}  {:<20}  {}\n", "ID", width, "SEVERITY", "VENDOR", "FAMILY", "NAME");
+  for (const engine::Rule& rule : set.rules) {
+    fmt::print("{:<{}}  {:<8}  {:<14}  {:<20}  {}\n", rule.id, width, engine::to_string(rule.severity), rule.vendor,
+               rule.family, rule.name);
+  }
+  return kClean;
+}
+
+void print_list(const char* title, const std::vector<std::string>& items, bool numbered) {
+  if (items.empty()) return;
+  fmt::print("\n{}:\n", title);
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (numbered) {
+      fmt::print("  {}. {}\n", i + 1, items[i]);
+    } else {
+      fmt::print("  - {}\n", items[i]);
+    }
+  }
+}
+
+int show_rule(const RuleSources& sources, const std::string& id) {
+  const engine::RuleSet set = load_rules(sources);
+  for (const engine::Rule& rule : set.rules) {
+    if (rule.id != id) continue;
+    fmt::print("{} ({})\n", rule.name, rule.id);
+    fmt::print("  severity: {}\n  vendor:   {}\n  family:   {}\n  source:   {}\n", engine::to_string(rule.severity),
+               rule.vendor, rule.family, rule.origin);
+    if (!rule.description.empty()) fmt::print("\n{}\n", rule.description);
+    print_list("Impact of a leak", rule.security, false);
+    print_list("Mitigation", rule.mitigation, true);
+    fmt::print("\nPattern:\n  {}\n", rule.regex.empty() ? "(path only) " + rule.path : rule.regex);
+    std::vector<std::string> examples;
+    for (const engine::RuleExample& example : rule.examples) examples.push_back(example.text);
+    print_list("Examples (fake)", examples, false);
+    print_list("Not matched", rule.negative_examples, false);
+    print_list("References", rule.references, false);
+    return kClean;
+  }
+  fmt::print(stderr, "sluice: no rule with id '{}' (see `sluice rules list`)\n", id);
+  return kFatal;
+}
+
+int check(const std::vector<std::string>& files) {
+  engine::RuleSet set;
+  std::vector<engine::RuleProblem> problems;
+  engine::CheckOptions options;
+  if (files.empty()) {
+    set = engine::builtin_rules();
+    options.require_complete_cards = true;  // built-in rules ship whole detector cards
+  } else {
+    for (const std::string& file : files) {
+      try {
+        set.append(engine::load_rule_file(file));
+      } catch (const engine::RuleError& error) {
+        problems.push_back({file, "", error.what()});
+      }
+    }
+  }
+  for (engine::RuleProblem& problem : engine::check_rules(set, options)) problems.push_back(std::move(problem));
+  for (const engine::RuleProblem& problem : problems) {
+    if (problem.rule_id.empty()) {
+      fmt::print(stderr, "FAIL {}\n", problem.message);
+    } else {
+      fmt::print(stderr, "FAIL {}: rule '{}': {}\n", problem.origin, problem.rule_id, problem.message);
+    }
+  }
+  if (!problems.empty()) {
+    fmt::print(stderr, "sluice: {} problem{} in {} rule{}\n", problems.size(), problems.size() == 1 ? "" : "s",
+               set.rules.size(), set.rules.size() == 1 ? "" : "s");
+    return kFindings;
+  }
+  fmt::print("ok: {} rule{} checked (patterns compile in Hyperscan and RE2, examples match, negatives do not)\n",
+             set.rules.size(), set.rules.size() == 1 ? "" : "s");
+  return kClean;
+}
+
+}  // namespace
+
+void add_rule_source_options(CLI::App& command, RuleSources& sources) {
+  command.add_option("--rules", sources.files, "Add rules from a TOML file (sluice or gitleaks schema); repeatable")
+      ->group("Rules");
+  command.add_flag("--no-builtin-rules", sources.no_builtin, "Use only the rules given with --rules")->group("Rules");
+}
+
+engine::RuleSet load_rules(const RuleSources& sources) {
+  engine::RuleSet set;
+  if (!sources.no_builtin) set = engine::builtin_rules();
+  for (const std::string& file : sources.files) set.append(engine::load_rule_file(file));
+  std::set<std::string> seen;
+  for (const engine::Rule& rule : set.rules) {
+    if (!seen.insert(rule.id).second) {
+      throw engine::RuleError(fmt::format("{}: rule '{}': id already defined by another rule file", rule.origin, rule.id));
+    }
+  }
+  if (set.rules.empty()) throw engine::RuleError("no rules to scan with");
+  return set;
+}
+
+void register_rules(CLI::App& app, int& exit_code) {
+  CLI::App* rules = app.add_subcommand("rules", "List, show and check detector rules");
+  rules->require_subcommand(1);
+
+  auto list_sources = std::make_shared<RuleSources>();
+  auto list_format = std::make_shared<std::string>("text");
+  CLI::App* list = rules->add_subcommand("list", "List every rule: id, severity, vendor, family, name");
+  list->add_option("-f,--format", *list_format, "text or json (json adds the regex)")
+      ->check(CLI::IsMember({"text", "json"}));
+  add_rule_source_options(*list, *list_sources);
+  list->callback([=, &exit_code] { exit_code = list_rules(*list_sources, *list_format); });
+
+  auto show_sources = std::make_shared<RuleSources>();
+  auto show_id = std::make_shared<std::string>();
+  CLI::App* show = rules->add_subcommand("show", "Print a rule's detector card");
+  show->add_option("id", *show_id, "Rule id")->required();
+  add_rule_source_options(*show, *show_sources);
+  show->callback([=, &exit_code] { exit_code = show_rule(*show_sources, *show_id); });
+
+  auto check_files = std::make_shared<std::vector<std::string>>();
+  CLI::App* check_command = rules->add_subcommand(
+      "check", "Check rules: patterns compile in Hyperscan and RE2, one secret group, examples match, negatives do not");
+  check_command->add_option("files", *check_files, "Rule files to check (default: the built-in catalog)");
+  check_command->callback([=, &exit_code] { exit_code = check(*check_files); });
+}
+
+}  // namespace sluice::cli

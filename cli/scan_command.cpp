@@ -1,0 +1,165 @@
+// `sluice scan`: options → pipeline::run_scan → sink; messages on stderr; exit codes.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+#include <map>
+
+#include "cli/commands.hpp"
+#include "engine/compiled_rules.hpp"
+#include "pipeline/scanner.hpp"
+#include "pipeline/sink.hpp"
+
+namespace sluice::cli {
+namespace {
+
+struct ScanFlags {
+  std::vector<std::string> paths;
+  RuleSources rules;
+  std::string format = "text";
+  std::string output;
+  bool redact = false;
+  bool quiet = false;
+  bool verbose = false;
+  pipeline::ScanOptions scan;
+};
+
+// Prints each input problem as one line, as it happens. Never prints file contents.
+class StderrObserver final : public pipeline::ScanObserver {
+ public:
+  StderrObserver(bool quiet, bool verbose) : quiet_(quiet), verbose_(verbose) {}
+  void on_issue(const pipeline::InputIssue& issue) override {
+    if (issue.incomplete) {
+      fmt::print(stderr, "sluice: error: {}: {}\n", issue.path, issue.reason);
+    } else if (verbose_ || (!quiet_ && !routine(issue.reason))) {
+      fmt::print(stderr, "sluice: skipped: {}: {}\n", issue.path, issue.reason);
+    }
+  }
+
+ private:
+  // Skips that every tree has plenty of: counted in the summary, named only with --verbose.
+  static bool routine(const std::string& reason) {
+    return reason.rfind("symbolic link not followed", 0) == 0 || reason.rfind("git directory", 0) == 0;
+  }
+  bool quiet_;
+  bool verbose_;
+};
+
+std::string human_bytes(double bytes) {
+  const char* units[] = {"B", "KB", "MB", "GB", "TB"};
+  int unit = 0;
+  while (bytes >= 1000 && unit < 4) {
+    bytes /= 1000;
+    ++unit;
+  }
+  return fmt::format("{:.1f} {}", bytes, units[unit]);
+}
+
+void print_summary(const pipeline::ScanReport& report, const engine::CompiledRules& rules) {
+  const pipeline::ScanStats& stats = report.stats;
+  std::map<int, std::size_t, std::greater<>> by_severity;
+  for (const pipeline::Finding& finding : report.findings) {
+    ++by_severity[static_cast<int>(rules.rules()[finding.rule].severity)];
+  }
+  std::string severities;
+  for (const auto& [severity, count] : by_severity) {
+    severities += fmt::format("{}{} {}", severities.empty() ? " (" : ", ", count,
+                              engine::to_string(static_cast<engine::Severity>(severity)));
+  }
+  if (!severities.empty()) severities += ")";
+  const double rate = stats.seconds > 0 ? static_cast<double>(stats.bytes) / stats.seconds : 0;
+  fmt::print(stderr, "sluice: scanned {} inputs, {} in {:.2f} s ({}/s); {} duplicate{} not rescanned; {} skipped; "
+             "{} error{}; {} finding{}{}{}\n",
+             stats.files, human_bytes(static_cast<double>(stats.bytes)), stats.seconds, human_bytes(rate),
+             stats.duplicates, stats.duplicates == 1 ? "" : "s", stats.skipped, stats.errors,
+             stats.errors == 1 ? "" : "s", report.findings.size(), report.findings.size() == 1 ? "" : "s", severities,
+             report.incomplete() ? " — SCAN INCOMPLETE" : "");
+}
+
+int run(ScanFlags& flags) {
+  pipeline::OutputFormat format = pipeline::OutputFormat::kText;
+  if (flags.format == "json") format = pipeline::OutputFormat::kJson;
+  if (flags.format == "jsonl") format = pipeline::OutputFormat::kJsonl;
+
+  auto rules = engine::CompiledRules::compile(load_rules(flags.rules));
+  flags.scan.roots = flags.paths.empty() ? std::vector<std::string>{"."} : flags.paths;
+
+  std::ofstream file;
+  if (!flags.output.empty()) {
+    file.open(flags.output, std::ios::binary | std::ios::trunc);
+    if (!file) {
+      fmt::print(stderr, "sluice: cannot open output file {}\n", flags.output);
+      return kFatal;
+    }
+  }
+  std::ostream& out = flags.output.empty() ? std::cout : file;
+
+  StderrObserver observer(flags.quiet, flags.verbose);
+  pipeline::ScanReport report = pipeline::run_scan(rules, flags.scan, &observer);
+  pipeline::sort_for_report(report.findings, *rules);
+
+  auto sink = pipeline::make_sink(format, out, *rules, pipeline::SinkOptions{flags.redact});
+  sink->begin();
+  for (const pipeline::Finding& finding : report.findings) sink->accept(finding);
+  sink->finish(report.stats);
+  if (!out) {
+    fmt::print(stderr, "sluice: error: writing the report to {} failed; the report is incomplete\n",
+               flags.output.empty() ? std::string("standard output") : flags.output);
+    return kFatal;
+  }
+  if (!flags.quiet) print_summary(report, *rules);
+  if (report.incomplete()) return kIncomplete;
+  return report.findings.empty() ? kClean : kFindings;
+}
+
+}  // namespace
+
+void register_scan(CLI::App& app, int& exit_code) {
+  auto flags = std::make_shared<ScanFlags>();
+  CLI::App* scan = app.add_subcommand("scan", "Scan files, directories or standard input (-) for secrets");
+  scan->add_option("paths", flags->paths, "Files and directories to scan; '-' reads standard input (default: .)");
+
+  const std::string output_group = "Output";
+  scan->add_option("-f,--format", flags->format, "Report format")
+      ->check(CLI::IsMember({"text", "json", "jsonl"}))
+      ->capture_default_str()
+      ->group(output_group);
+  scan->add_option("-o,--output", flags->output, "Write the report to FILE instead of standard output")
+      ->group(output_group);
+  scan->add_flag("--redact", flags->redact, "Mask secrets in every output format")->group(output_group);
+  scan->add_flag("-q,--quiet", flags->quiet, "Print only errors on standard error")->group(output_group);
+  scan->add_flag("-v,--verbose", flags->verbose, "Also name every skipped input (symlinks, .git)")
+      ->group(output_group);
+
+  const std::string input_group = "Input";
+  scan->add_flag("-L,--follow-symlinks", flags->scan.follow_symlinks, "Follow symbolic links in directories")
+      ->group(input_group);
+  scan->add_flag("!--no-dedup", flags->scan.dedup_content,
+                 "Scan every file even when its content was already scanned at another path")
+      ->group(input_group);
+  add_rule_source_options(*scan, flags->rules);
+
+  const std::string perf_group = "Performance";
+  scan->add_option("-j,--threads", flags->scan.threads, "Worker threads (0: all cores)")
+      ->capture_default_str()
+      ->group(perf_group);
+  scan->add_option("--chunk-size", flags->scan.chunk_size, "Bytes per read for streamed inputs")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30))
+      ->capture_default_str()
+      ->group(perf_group);
+  scan->add_option("--segment-size", flags->scan.segment_size,
+                   "Files larger than twice this are split into segments scanned in parallel")
+      ->check(CLI::Range(std::size_t{4096}, std::size_t{1} << 34))
+      ->capture_default_str()
+      ->group(perf_group);
+  scan->add_option("--mmap-threshold", flags->scan.map_threshold, "Files at least this large are memory-mapped")
+      ->capture_default_str()
+      ->group(perf_group);
+  scan->add_option("--max-in-flight", flags->scan.max_in_flight, "Inputs open at once (0: 4 per thread)")
+      ->capture_default_str()
+      ->group(perf_group);
+  scan->callback([flags, &exit_code] { exit_code = run(*flags); });
+}
+
+}  // namespace sluice::cli

@@ -1,0 +1,142 @@
+#include "engine/compiled_rules.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <climits>
+
+namespace sluice::engine {
+namespace {
+
+std::unique_ptr<RE2> compile_re2(const std::string& pattern, const Rule& rule, std::string_view what) {
+  auto re = std::make_unique<RE2>(pattern, rule_re2_options());
+  if (!re->ok()) {
+    throw RuleError(fmt::format("{}: rule '{}': {} does not compile in RE2: {}", rule.origin, rule.id,
+                                what, re->error()));
+  }
+  return re;
+}
+
+CompiledAllowlist compile_allowlist(const Allowlist& list, const Rule& owner) {
+  CompiledAllowlist out;
+  out.source = &list;
+  for (const std::string& regex : list.regexes) out.regexes.push_back(compile_re2(regex, owner, "allowlist regex"));
+  for (const std::string& path : list.paths) out.paths.push_back(compile_re2(path, owner, "allowlist path"));
+  return out;
+}
+
+struct ExprProbe {
+  bool ok = false;
+  unsigned max_width = 0;
+  std::string error;
+};
+
+ExprProbe probe_expression(const std::string& regex, unsigned flags) {
+  hs_expr_info_t* raw_info = nullptr;
+  hs_compile_error_t* raw_error = nullptr;
+  ExprProbe probe;
+  if (hs_expression_info(regex.c_str(), flags, &raw_info, &raw_error) == HS_SUCCESS) {
+    HsExprInfo info(raw_info);
+    probe.ok = true;
+    probe.max_width = info->max_width;
+  } else {
+    HsCompileError error(raw_error);
+    probe.error = error ? error->message : "unknown error";
+  }
+  return probe;
+}
+
+}  // namespace
+
+RE2::Options rule_re2_options() {
+  RE2::Options options;
+  options.set_encoding(RE2::Options::EncodingLatin1);
+  options.set_log_errors(false);
+  options.set_max_mem(64 << 20);
+  return options;
+}
+
+std::size_t CompiledRules::prefilter_count() const noexcept {
+  return static_cast<std::size_t>(
+      std::count_if(compiled_.begin(), compiled_.end(), [](const CompiledRule& c) { return c.prefilter; }));
+}
+
+std::shared_ptr<const CompiledRules> CompiledRules::compile(RuleSet rules) {
+  std::shared_ptr<CompiledRules> out(new CompiledRules());
+  out->set_ = std::move(rules);
+  const std::vector<Rule>& all = out->set_.rules;
+  out->compiled_.resize(all.size());
+
+  std::vector<std::string> expressions;
+  std::vector<unsigned> flags;
+  std::vector<unsigned> ids;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const Rule& rule = all[i];
+    CompiledRule& compiled = out->compiled_[i];
+    compiled.rule = &rule;
+    if (!rule.path.empty()) compiled.path = compile_re2(rule.path, rule, "path");
+    for (const Allowlist& list : rule.allowlists) compiled.allowlists.push_back(compile_allowlist(list, rule));
+    if (rule.regex.empty()) {
+      out->path_only_.push_back(i);
+      continue;
+    }
+    compiled.confirm = compile_re2(fmt::format("(?:{})\\z", rule.regex), rule, "regex");
+    const int groups = compiled.confirm->NumberOfCapturingGroups();
+    if (rule.secret_group > groups) {
+      throw RuleError(fmt::format("{}: rule '{}': secretGroup {} but the regex has {} capture group(s)",
+                                  rule.origin, rule.id, rule.secret_group, groups));
+    }
+    compiled.secret_group = rule.secret_group > 0 ? rule.secret_group : (groups >= 1 ? -1 : 0);
+
+    ExprProbe exact = probe_expression(rule.regex, 0);
+    unsigned flag = 0;
+    if (!exact.ok) {
+      ExprProbe approx = probe_expression(rule.regex, HS_FLAG_PREFILTER);
+      if (!approx.ok) {
+        throw RuleError(fmt::format("{}: rule '{}': regex does not compile in Hyperscan: {}", rule.origin,
+                                    rule.id, exact.error));
+      }
+      flag = HS_FLAG_PREFILTER;
+      compiled.prefilter = true;
+      exact.max_width = approx.max_width;
+    }
+    compiled.unbounded = exact.max_width == UINT_MAX || exact.max_width > kMaxConfirmWindow;
+    compiled.window = compiled.unbounded ? kMaxConfirmWindow : exact.max_width;
+    out->max_window_ = std::max(out->max_window_, compiled.window + 1);
+    expressions.push_back(rule.regex);
+    flags.push_back(flag);
+    ids.push_back(static_cast<unsigned>(i));
+  }
+  for (const Allowlist& list : out->set_.global_allowlists) {
+    static const Rule kGlobal{.id = "(global allowlist)", .origin = "config"};
+    out->global_allowlists_.push_back(compile_allowlist(list, kGlobal));
+  }
+  if (expressions.empty()) return out;
+
+  // Compile all at once; an expression Hyperscan can parse but not build exactly (e.g. too
+  // large) is retried as a prefilter, and RE2 keeps the result exact.
+  for (;;) {
+    std::vector<const char*> pointers;
+    for (const std::string& e : expressions) pointers.push_back(e.c_str());
+    hs_database_t* raw_db = nullptr;
+    hs_compile_error_t* raw_error = nullptr;
+    if (hs_compile_multi(pointers.data(), flags.data(), ids.data(), static_cast<unsigned>(pointers.size()),
+                         HS_MODE_STREAM, nullptr, &raw_db, &raw_error) == HS_SUCCESS) {
+      out->database_.reset(raw_db);
+      break;
+    }
+    HsCompileError error(raw_error);
+    const int bad = error ? error->expression : -1;
+    const std::string message = error ? error->message : "unknown error";
+    if (bad < 0 || (flags[static_cast<std::size_t>(bad)] & HS_FLAG_PREFILTER) != 0) {
+      const std::string who =
+          bad < 0 ? std::string("the rule database") : fmt::format("rule '{}'", all[ids[static_cast<std::size_t>(bad)]].id);
+      throw RuleError(fmt::format("Hyperscan cannot compile {}: {}", who, message));
+    }
+    flags[static_cast<std::size_t>(bad)] |= HS_FLAG_PREFILTER;
+    out->compiled_[ids[static_cast<std::size_t>(bad)]].prefilter = true;
+  }
+  return out;
+}
+
+}  // namespace sluice::engine

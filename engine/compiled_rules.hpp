@@ -1,0 +1,73 @@
+#pragma once
+// The immutable, thread-shared form of a rule set: one Hyperscan streaming database for
+// every rule plus the RE2 programs that confirm a hit and extract its secret.
+
+#include <re2/re2.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/hs_handles.hpp"
+#include "engine/rule.hpp"
+#include "engine/rule_loader.hpp"
+
+namespace sluice::engine {
+
+// Confirmation never looks further back than this from a hit, whatever the pattern.
+inline constexpr std::size_t kMaxConfirmWindow = 16 * 1024;
+
+struct CompiledAllowlist {
+  const Allowlist* source = nullptr;
+  std::vector<std::unique_ptr<RE2>> regexes;
+  std::vector<std::unique_ptr<RE2>> paths;
+};
+
+struct CompiledRule {
+  const Rule* rule = nullptr;
+  std::unique_ptr<RE2> confirm;  // the rule regex anchored at the end of its window
+  std::unique_ptr<RE2> path;     // optional path filter
+  int secret_group = 0;          // resolved RE2 group index (0 = whole match)
+  std::size_t window = 0;        // bytes of look-back confirmation needs
+  bool prefilter = false;        // Hyperscan runs an approximation; RE2 decides
+  bool unbounded = false;        // pattern width unbounded: window capped at kMaxConfirmWindow
+  std::vector<CompiledAllowlist> allowlists;
+};
+
+class CompiledRules {
+ public:
+  // Compiles the rules (throws RuleError naming the rule on any failure).
+  [[nodiscard]] static std::shared_ptr<const CompiledRules> compile(RuleSet rules);
+
+  [[nodiscard]] const std::vector<Rule>& rules() const noexcept { return set_.rules; }
+  [[nodiscard]] const CompiledRule& compiled(std::size_t index) const noexcept { return compiled_[index]; }
+  [[nodiscard]] std::size_t size() const noexcept { return compiled_.size(); }
+  [[nodiscard]] const std::vector<CompiledAllowlist>& global_allowlists() const noexcept {
+    return global_allowlists_;
+  }
+  // nullptr when no rule has a regex (path-only rule sets).
+  [[nodiscard]] const hs_database_t* database() const noexcept { return database_.get(); }
+  // Largest look-back any rule needs, plus one byte of context for \b.
+  [[nodiscard]] std::size_t max_window() const noexcept { return max_window_; }
+  // Rules that match on the path alone (gitleaks rules with `path` and no `regex`).
+  [[nodiscard]] const std::vector<std::size_t>& path_only_rules() const noexcept { return path_only_; }
+  [[nodiscard]] std::size_t prefilter_count() const noexcept;
+
+ private:
+  CompiledRules() = default;
+
+  RuleSet set_;
+  std::vector<CompiledRule> compiled_;
+  std::vector<CompiledAllowlist> global_allowlists_;
+  std::vector<std::size_t> path_only_;
+  HsDatabase database_;
+  std::size_t max_window_ = 1;
+};
+
+// RE2 options shared by every rule program: bytes (Latin-1), quiet.
+[[nodiscard]] RE2::Options rule_re2_options();
+
+}  // namespace sluice::engine

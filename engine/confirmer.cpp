@@ -1,0 +1,78 @@
+#include "engine/confirmer.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+#include "engine/filters.hpp"
+
+namespace sluice::engine {
+namespace {
+
+constexpr int kMaxGroups = 65;
+
+bool has_keyword(const Rule& rule, std::string_view bytes) {
+  if (rule.keywords.empty()) return true;
+  return std::any_of(rule.keywords.begin(), rule.keywords.end(), [&](const std::string& keyword) {
+    auto it = std::search(bytes.begin(), bytes.end(), keyword.begin(), keyword.end(), [](char a, char b) {
+      return std::tolower(static_cast<unsigned char>(a)) == b;
+    });
+    return it != bytes.end();
+  });
+}
+
+std::string_view line_around(std::string_view bytes, std::size_t offset) {
+  std::size_t begin = bytes.rfind('\n', offset == 0 ? 0 : offset - 1);
+  begin = (begin == std::string_view::npos || begin >= offset) ? 0 : begin + 1;
+  std::size_t end = bytes.find('\n', offset);
+  if (end == std::string_view::npos) end = bytes.size();
+  return bytes.substr(begin, end - begin);
+}
+
+}  // namespace
+
+std::optional<Match> confirm(const CompiledRules& rules, std::uint32_t rule_index, const HitWindow& window) {
+  const CompiledRule& compiled = rules.compiled(rule_index);
+  const Rule& rule = *compiled.rule;
+  const int groups = compiled.confirm->NumberOfCapturingGroups();
+  const int wanted = std::min(kMaxGroups, compiled.secret_group == -1 ? groups + 1 : compiled.secret_group + 1);
+  std::array<re2::StringPiece, kMaxGroups> spans;
+  const re2::StringPiece text(window.bytes.data(), window.bytes.size());
+  if (!compiled.confirm->Match(text, 0, text.size(), RE2::UNANCHORED, spans.data(), wanted)) return std::nullopt;
+
+  re2::StringPiece secret = spans[0];
+  if (compiled.secret_group > 0) {
+    secret = spans[static_cast<std::size_t>(compiled.secret_group)];
+  } else if (compiled.secret_group == -1) {
+    for (int g = 1; g < wanted; ++g) {
+      if (!spans[static_cast<std::size_t>(g)].empty()) {
+        secret = spans[static_cast<std::size_t>(g)];
+        break;
+      }
+    }
+  }
+  if (secret.data() == nullptr || secret.empty()) return std::nullopt;
+
+  const std::string_view secret_view(secret.data(), secret.size());
+  const std::string_view match_view(spans[0].data(), spans[0].size());
+  if (!has_keyword(rule, window.bytes)) return std::nullopt;
+  if (rule.entropy > 0 && shannon_entropy(secret_view) < rule.entropy) return std::nullopt;
+  if (rule.placeholder_filter && looks_like_placeholder(secret_view)) return std::nullopt;
+  if (compiled.path && !RE2::PartialMatch(window.path, *compiled.path)) return std::nullopt;
+
+  const std::size_t secret_pos = static_cast<std::size_t>(secret.data() - window.bytes.data());
+  const AllowlistSubject subject{secret_view, match_view, line_around(window.bytes, secret_pos), window.path};
+  if (allowlisted(compiled.allowlists, subject) || allowlisted(rules.global_allowlists(), subject)) {
+    return std::nullopt;
+  }
+
+  Match match;
+  match.rule = rule_index;
+  match.match_start = window.start + static_cast<std::uint64_t>(spans[0].data() - window.bytes.data());
+  match.match_end = match.match_start + spans[0].size();
+  match.secret_offset = window.start + secret_pos;
+  match.secret.assign(secret_view);
+  return match;
+}
+
+}  // namespace sluice::engine

@@ -1,0 +1,32 @@
+#pragma once
+// Turns a raw Hyperscan hit (rule, end offset) into a confirmed secret, or nothing.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "engine/compiled_rules.hpp"
+
+namespace sluice::engine {
+
+struct Match {
+  std::uint32_t rule = 0;
+  std::uint64_t match_start = 0;  // absolute offsets in the input
+  std::uint64_t match_end = 0;
+  std::uint64_t secret_offset = 0;
+  std::string secret;
+};
+
+struct HitWindow {
+  std::string_view bytes;         // input bytes ending exactly at the hit's end offset
+  std::uint64_t start = 0;        // absolute offset of bytes[0]
+  std::string_view path;          // input path, for path filters and allowlists
+};
+
+// Runs the rule's RE2 program anchored at the window's end, extracts the secret group and
+// applies keywords, entropy, placeholder, path and allowlist filters. Pure; thread-safe.
+[[nodiscard]] std::optional<Match> confirm(const CompiledRules& rules, std::uint32_t rule_index,
+                                           const HitWindow& window);
+
+}  // namespace sluice::engine

@@ -1,0 +1,65 @@
+#pragma once
+// A rule is a detector card: the pattern that finds a credential plus everything a
+// person needs to judge and fix a leak of it.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sluice::engine {
+
+enum class Severity : std::uint8_t { kInfo = 0, kLow, kMedium, kHigh, kCritical };
+
+[[nodiscard]] std::string_view to_string(Severity severity) noexcept;
+[[nodiscard]] std::optional<Severity> parse_severity(std::string_view text) noexcept;
+
+// gitleaks' [[rules.allowlists]]: a finding is dropped when the allowlist matches.
+struct Allowlist {
+  enum class Target : std::uint8_t { kSecret, kMatch, kLine };
+  enum class Condition : std::uint8_t { kOr, kAnd };
+  std::string description;
+  std::vector<std::string> regexes;
+  Target regex_target = Target::kSecret;
+  std::vector<std::string> stopwords;
+  std::vector<std::string> paths;
+  Condition condition = Condition::kOr;
+};
+
+struct RuleExample {
+  std::string text;
+  std::string secret;
+};
+
+struct Rule {
+  // gitleaks-compatible fields.
+  std::string id;
+  std::string description;
+  std::string regex;
+  int secret_group = 0;  // 0: the single capture group if there is one, else the whole match
+  double entropy = 0.0;  // minimum Shannon entropy (bits per byte) of the secret; 0 = off
+  std::vector<std::string> keywords;
+  std::string path;  // optional regex on the input path
+  std::vector<std::string> tags;
+  std::vector<Allowlist> allowlists;
+
+  // Detector card.
+  std::string name;
+  std::string vendor;
+  std::string family;
+  Severity severity = Severity::kMedium;
+  std::vector<std::string> security;
+  std::vector<std::string> mitigation;
+  std::vector<std::string> references;
+  std::vector<RuleExample> examples;
+  std::vector<std::string> negative_examples;
+  bool placeholder_filter = true;  // drop EXAMPLE/xxxx/${VAR}-like secrets
+
+  std::string origin;  // "builtin:posthog.toml" or the --rules path, for messages
+};
+
+// Card fields missing from a rule; empty when the card is complete.
+[[nodiscard]] std::vector<std::string> missing_card_fields(const Rule& rule);
+
+}  // namespace sluice::engine

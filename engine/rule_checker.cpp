@@ -1,0 +1,76 @@
+#include "engine/rule_checker.hpp"
+
+#include <fmt/format.h>
+
+#include "engine/compiled_rules.hpp"
+#include "engine/stream_scanner.hpp"
+
+namespace sluice::engine {
+namespace {
+
+std::string describe(std::string_view text) {
+  constexpr std::size_t kMax = 60;
+  std::string shown(text.substr(0, kMax));
+  for (char& c : shown) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  }
+  return text.size() > kMax ? shown + "..." : shown;
+}
+
+void check_one(const Rule& rule, const CheckOptions& options, std::vector<RuleProblem>& problems) {
+  auto problem = [&](std::string message) { problems.push_back({rule.origin, rule.id, std::move(message)}); };
+  if (options.require_complete_cards) {
+    for (const std::string& field : missing_card_fields(rule)) problem(fmt::format("card field '{}' is missing", field));
+    if (rule.examples.size() < 2) problem("needs at least two examples");
+    if (rule.negative_examples.size() < 2) problem("needs at least two negative examples");
+  }
+  if (rule.regex.empty()) return;  // path-only rule: nothing to match
+
+  RuleSet alone;
+  alone.rules.push_back(rule);
+  std::shared_ptr<const CompiledRules> compiled;
+  try {
+    compiled = CompiledRules::compile(std::move(alone));
+  } catch (const RuleError& error) {
+    problem(error.what());
+    return;
+  }
+  const CompiledRule& c = compiled->compiled(0);
+  const int groups = c.confirm->NumberOfCapturingGroups();
+  if (rule.secret_group == 0 && groups != 1) {
+    problem(fmt::format("regex has {} capture groups: set secretGroup or use exactly one group for the secret", groups));
+  }
+  ScanContext context(compiled);
+  for (std::size_t i = 0; i < rule.examples.size(); ++i) {
+    const RuleExample& example = rule.examples[i];
+    std::vector<Match> found;
+    if (!scan_buffer(context, example.text, "example", found)) {
+      problem(fmt::format("example {}: Hyperscan scan failed", i + 1));
+      continue;
+    }
+    bool hit = false;
+    for (const Match& m : found) hit = hit || m.secret == example.secret;
+    if (!hit) {
+      problem(found.empty() ? fmt::format("example {} does not match: {}", i + 1, describe(example.text))
+                            : fmt::format("example {} yields a different secret than the one given", i + 1));
+    }
+  }
+  for (std::size_t i = 0; i < rule.negative_examples.size(); ++i) {
+    std::vector<Match> found;
+    if (!scan_buffer(context, rule.negative_examples[i], "example", found)) {
+      problem(fmt::format("negative example {}: Hyperscan scan failed", i + 1));
+    } else if (!found.empty()) {
+      problem(fmt::format("negative example {} matches: {}", i + 1, describe(rule.negative_examples[i])));
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<RuleProblem> check_rules(const RuleSet& rules, const CheckOptions& options) {
+  std::vector<RuleProblem> problems;
+  for (const Rule& rule : rules.rules) check_one(rule, options, problems);
+  return problems;
+}
+
+}  // namespace sluice::engine

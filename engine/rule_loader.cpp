@@ -1,0 +1,200 @@
+#include "engine/rule_loader.hpp"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <sstream>
+#include <toml++/toml.h>
+#include <unordered_set>
+
+#include "engine/builtin_rules.hpp"
+
+namespace sluice::engine {
+namespace {
+
+[[noreturn]] void fail(const std::string& origin, std::string_view rule_id, std::string_view what) {
+  if (rule_id.empty()) throw RuleError(fmt::format("{}: {}", origin, what));
+  throw RuleError(fmt::format("{}: rule '{}': {}", origin, rule_id, what));
+}
+
+std::string get_string(const toml::table& table, std::string_view key, const std::string& origin,
+                       std::string_view rule_id) {
+  const toml::node* node = table.get(key);
+  if (node == nullptr) return {};
+  if (auto value = node->value<std::string>()) return *value;
+  fail(origin, rule_id, fmt::format("'{}' must be a string", key));
+}
+
+std::vector<std::string> get_strings(const toml::table& table, std::string_view key,
+                                     const std::string& origin, std::string_view rule_id) {
+  std::vector<std::string> out;
+  const toml::node* node = table.get(key);
+  if (node == nullptr) return out;
+  const toml::array* array = node->as_array();
+  if (array == nullptr) fail(origin, rule_id, fmt::format("'{}' must be an array of strings", key));
+  for (const toml::node& element : *array) {
+    auto value = element.value<std::string>();
+    if (!value) fail(origin, rule_id, fmt::format("'{}' must be an array of strings", key));
+    out.push_back(*value);
+  }
+  return out;
+}
+
+Allowlist parse_allowlist(const toml::table& table, const std::string& origin,
+                          std::string_view rule_id) {
+  Allowlist list;
+  list.description = get_string(table, "description", origin, rule_id);
+  list.regexes = get_strings(table, "regexes", origin, rule_id);
+  list.stopwords = get_strings(table, "stopwords", origin, rule_id);
+  list.paths = get_strings(table, "paths", origin, rule_id);
+  const std::string target = get_string(table, "regexTarget", origin, rule_id);
+  if (target == "match") {
+    list.regex_target = Allowlist::Target::kMatch;
+  } else if (target == "line") {
+    list.regex_target = Allowlist::Target::kLine;
+  } else if (!target.empty() && target != "secret") {
+    fail(origin, rule_id, fmt::format("unknown allowlist regexTarget '{}'", target));
+  }
+  const std::string condition = get_string(table, "condition", origin, rule_id);
+  if (condition == "AND" || condition == "and") {
+    list.condition = Allowlist::Condition::kAnd;
+  } else if (!condition.empty() && condition != "OR" && condition != "or") {
+    fail(origin, rule_id, fmt::format("unknown allowlist condition '{}'", condition));
+  }
+  return list;
+}
+
+// Both gitleaks spellings: [allowlist] (one table) and [[allowlists]] (array of tables).
+std::vector<Allowlist> parse_allowlists(const toml::table& table, std::string_view single,
+                                        std::string_view multiple, const std::string& origin,
+                                        std::string_view rule_id) {
+  std::vector<Allowlist> out;
+  if (const toml::table* one = table[single].as_table()) {
+    out.push_back(parse_allowlist(*one, origin, rule_id));
+  }
+  if (const toml::node* many = table.get(multiple)) {
+    const toml::array* array = many->as_array();
+    if (array == nullptr) fail(origin, rule_id, fmt::format("'{}' must be an array of tables", multiple));
+    for (const toml::node& element : *array) {
+      const toml::table* entry = element.as_table();
+      if (entry == nullptr) fail(origin, rule_id, fmt::format("'{}' must be an array of tables", multiple));
+      out.push_back(parse_allowlist(*entry, origin, rule_id));
+    }
+  }
+  return out;
+}
+
+Rule parse_rule(const toml::table& table, const std::string& origin) {
+  Rule rule;
+  rule.origin = origin;
+  rule.id = get_string(table, "id", origin, "");
+  if (rule.id.empty()) fail(origin, "", "a rule has no 'id'");
+  const std::string& id = rule.id;
+  rule.description = get_string(table, "description", origin, id);
+  rule.regex = get_string(table, "regex", origin, id);
+  rule.path = get_string(table, "path", origin, id);
+  if (rule.regex.empty() && rule.path.empty()) fail(origin, id, "needs a 'regex' (or a 'path')");
+  if (const toml::node* group = table.get("secretGroup")) {
+    auto value = group->value<std::int64_t>();
+    if (!value || *value < 0 || *value > 64) fail(origin, id, "'secretGroup' must be an integer 0..64");
+    rule.secret_group = static_cast<int>(*value);
+  }
+  if (const toml::node* entropy = table.get("entropy")) {
+    auto value = entropy->value<double>();
+    if (!value || *value < 0 || *value > 8) fail(origin, id, "'entropy' must be a number 0..8");
+    rule.entropy = *value;
+  }
+  rule.keywords = get_strings(table, "keywords", origin, id);
+  for (std::string& keyword : rule.keywords) {
+    for (char& c : keyword) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  rule.tags = get_strings(table, "tags", origin, id);
+  rule.allowlists = parse_allowlists(table, "allowlist", "allowlists", origin, id);
+
+  rule.name = get_string(table, "name", origin, id);
+  rule.vendor = get_string(table, "vendor", origin, id);
+  rule.family = get_string(table, "family", origin, id);
+  const std::string severity = get_string(table, "severity", origin, id);
+  if (!severity.empty()) {
+    auto parsed = parse_severity(severity);
+    if (!parsed) fail(origin, id, fmt::format("unknown severity '{}' (critical|high|medium|low|info)", severity));
+    rule.severity = *parsed;
+  }
+  rule.security = get_strings(table, "security", origin, id);
+  rule.mitigation = get_strings(table, "mitigation", origin, id);
+  rule.references = get_strings(table, "references", origin, id);
+  rule.negative_examples = get_strings(table, "negative_examples", origin, id);
+  if (const toml::node* placeholders = table.get("placeholder_filter")) {
+    auto value = placeholders->value<bool>();
+    if (!value) fail(origin, id, "'placeholder_filter' must be a boolean");
+    rule.placeholder_filter = *value;
+  }
+  if (const toml::node* examples = table.get("examples")) {
+    const toml::array* array = examples->as_array();
+    if (array == nullptr) fail(origin, id, "'examples' must be an array of {text, secret} tables");
+    for (const toml::node& element : *array) {
+      const toml::table* example = element.as_table();
+      if (example == nullptr) fail(origin, id, "'examples' must be an array of {text, secret} tables");
+      rule.examples.push_back({get_string(*example, "text", origin, id),
+                               get_string(*example, "secret", origin, id)});
+    }
+  }
+  if (rule.name.empty()) rule.name = rule.id;
+  if (rule.family.empty()) rule.family = "Custom";
+  return rule;
+}
+
+}  // namespace
+
+void RuleSet::append(RuleSet other) {
+  for (Rule& rule : other.rules) rules.push_back(std::move(rule));
+  for (Allowlist& list : other.global_allowlists) global_allowlists.push_back(std::move(list));
+  extends_default = extends_default || other.extends_default;
+}
+
+RuleSet parse_rules(std::string_view toml_text, const std::string& origin) {
+  toml::table document;
+  try {
+    document = toml::parse(toml_text, origin);
+  } catch (const toml::parse_error& error) {
+    const auto& where = error.source().begin;
+    throw RuleError(fmt::format("{}:{}:{}: {}", origin, where.line, where.column, error.description()));
+  }
+  RuleSet set;
+  set.global_allowlists = parse_allowlists(document, "allowlist", "allowlists", origin, "");
+  if (const toml::table* extend = document["extend"].as_table()) {
+    set.extends_default = (*extend)["useDefault"].value_or(false);
+  }
+  if (const toml::node* rules = document.get("rules")) {
+    const toml::array* array = rules->as_array();
+    if (array == nullptr) fail(origin, "", "'rules' must be an array of tables ([[rules]])");
+    std::unordered_set<std::string> seen;
+    for (const toml::node& element : *array) {
+      const toml::table* table = element.as_table();
+      if (table == nullptr) fail(origin, "", "'rules' must be an array of tables ([[rules]])");
+      Rule rule = parse_rule(*table, origin);
+      if (!seen.insert(rule.id).second) fail(origin, rule.id, "duplicate rule id");
+      set.rules.push_back(std::move(rule));
+    }
+  }
+  return set;
+}
+
+RuleSet load_rule_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw RuleError(fmt::format("{}: cannot open rule file", path));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw RuleError(fmt::format("{}: cannot read rule file", path));
+  return parse_rules(text.str(), path);
+}
+
+RuleSet builtin_rules() {
+  RuleSet set;
+  for (const EmbeddedRuleFile& file : builtin_rule_files()) {
+    set.append(parse_rules(file.text, fmt::format("builtin:{}", file.name)));
+  }
+  return set;
+}
+
+}  // namespace sluice::engine

@@ -1,0 +1,125 @@
+#include "engine/stream_scanner.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace sluice::engine {
+namespace {
+
+int on_hit(unsigned int id, unsigned long long /*from*/, unsigned long long to, unsigned int /*flags*/,
+           void* user) noexcept {
+  static_cast<std::vector<RawHit>*>(user)->push_back(RawHit{id, to});
+  return 0;
+}
+
+}  // namespace
+
+ScanContext::ScanContext(std::shared_ptr<const CompiledRules> rules) : rules_(std::move(rules)) {
+  last_end_.resize(rules_->size(), 0);
+  const hs_database_t* db = rules_->database();
+  if (db == nullptr) return;
+  hs_scratch_t* scratch = nullptr;
+  if (hs_alloc_scratch(db, &scratch) != HS_SUCCESS) throw std::runtime_error("cannot allocate Hyperscan scratch");
+  scratch_.reset(scratch);
+  hs_stream_t* stream = nullptr;
+  if (hs_open_stream(db, 0, &stream) != HS_SUCCESS) throw std::runtime_error("cannot open a Hyperscan stream");
+  stream_.reset(stream);
+  tail_.reserve(rules_->max_window());
+}
+
+StreamScanner::StreamScanner(ScanContext& context, std::string_view path, std::vector<Match>& out,
+                             std::uint64_t base, OwnedRange owned)
+    : context_(context), path_(path), out_(out), base_(base), owned_(owned) {
+  context_.tail_.clear();
+  std::fill(context_.last_end_.begin(), context_.last_end_.end(), 0);
+}
+
+StreamScanner::~StreamScanner() {
+  // An abandoned stream is reset without reporting, so the context is clean for the next input.
+  if (!finished_ && context_.stream_) {
+    hs_reset_stream(context_.stream_.get(), 0, nullptr, nullptr, nullptr);
+  }
+}
+
+bool StreamScanner::feed(std::string_view chunk) {
+  if (finished_) return false;
+  if (!context_.stream_ || chunk.empty()) {
+    fed_ += chunk.size();
+    return true;
+  }
+  // hs_scan_stream takes a 32-bit length.
+  constexpr std::size_t kMaxPiece = std::size_t{1} << 30;
+  while (!chunk.empty()) {
+    const std::string_view piece = chunk.substr(0, kMaxPiece);
+    chunk.remove_prefix(piece.size());
+    context_.hits_.clear();
+    const hs_error_t rc = hs_scan_stream(context_.stream_.get(), piece.data(), static_cast<unsigned>(piece.size()), 0,
+                                         context_.scratch_.get(), on_hit, &context_.hits_);
+    if (rc != HS_SUCCESS) return false;
+    confirm_hits(piece);
+    // Keep the last max_window bytes as the overlap for the next chunk's confirmations.
+    const std::size_t keep = context_.rules().max_window();
+    if (piece.size() >= keep) {
+      context_.tail_.assign(piece.substr(piece.size() - keep));
+    } else {
+      context_.tail_.append(piece);
+      if (context_.tail_.size() > keep) context_.tail_.erase(0, context_.tail_.size() - keep);
+    }
+    fed_ += piece.size();
+  }
+  return true;
+}
+
+bool StreamScanner::finish() {
+  if (finished_) return true;
+  finished_ = true;
+  if (!context_.stream_) return true;
+  // Reset (not close) keeps the stream allocated for the next input; with scratch given it
+  // still reports end-of-data matches, exactly like hs_close_stream.
+  const hs_error_t rc =
+      hs_reset_stream(context_.stream_.get(), 0, context_.scratch_.get(), on_hit, &context_.hits_);
+  if (rc != HS_SUCCESS) return false;
+  confirm_hits({});
+  return true;
+}
+
+std::string_view StreamScanner::window_for(std::uint64_t start, std::uint64_t end, std::string_view chunk) {
+  // Stream-relative offsets: the chunk covers [fed_, fed_ + chunk.size()), the tail the bytes before.
+  if (start >= fed_) return chunk.substr(start - fed_, end - start);
+  std::string& window = context_.window_;
+  const std::string& tail = context_.tail_;
+  const std::uint64_t tail_start = fed_ - tail.size();
+  const std::uint64_t from = std::max(start, tail_start);
+  const std::uint64_t tail_end = std::min<std::uint64_t>(end, fed_);
+  window.assign(tail, from - tail_start, tail_end - from);
+  if (end > fed_) window.append(chunk.substr(0, end - fed_));
+  return window;
+}
+
+void StreamScanner::confirm_hits(std::string_view chunk) {
+  const CompiledRules& rules = context_.rules();
+  for (const RawHit& hit : context_.hits_) {
+    const std::uint64_t end = hit.end;
+    const std::uint64_t absolute_end = base_ + end;
+    if (absolute_end <= owned_.begin || absolute_end > owned_.end) continue;
+    const std::size_t reach = rules.compiled(hit.rule).window + 1;
+    const std::uint64_t start = end > reach ? end - reach : 0;
+    const std::string_view bytes = window_for(start, end, chunk);
+    std::optional<Match> match = confirm(rules, hit.rule, HitWindow{bytes, base_ + end - bytes.size(), path_});
+    if (!match) continue;
+    // Leftmost, non-overlapping matches per rule, like a regex "find all".
+    std::uint64_t& last_end = context_.last_end_[hit.rule];
+    if (match->match_start < last_end) continue;
+    last_end = match->match_end;
+    out_.push_back(std::move(*match));
+  }
+  context_.hits_.clear();
+}
+
+bool scan_buffer(ScanContext& context, std::string_view data, std::string_view path, std::vector<Match>& out,
+                 std::uint64_t base, OwnedRange owned) {
+  StreamScanner scanner(context, path, out, base, owned);
+  return scanner.feed(data) && scanner.finish();
+}
+
+}  // namespace sluice::engine

@@ -1,0 +1,89 @@
+#pragma once
+// Streaming scan of one input: Hyperscan in streaming mode chunk by chunk, each hit
+// confirmed by RE2 over contiguous bytes (the previous chunk's tail is kept as overlap).
+
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/compiled_rules.hpp"
+#include "engine/confirmer.hpp"
+
+namespace sluice::engine {
+
+struct HsStreamDeleter {
+  void operator()(hs_stream_t* stream) const noexcept { hs_close_stream(stream, nullptr, nullptr, nullptr); }
+};
+using HsStream = std::unique_ptr<hs_stream_t, HsStreamDeleter>;
+
+// A Hyperscan report: which rule, and the stream-relative end offset of the match.
+struct RawHit {
+  std::uint32_t rule;
+  std::uint64_t end;
+};
+
+// Per-worker state: Hyperscan scratch, one reusable stream and buffers. Move-only; used by
+// one running task at a time.
+class ScanContext {
+ public:
+  explicit ScanContext(std::shared_ptr<const CompiledRules> rules);
+  ScanContext(ScanContext&&) noexcept = default;
+  ScanContext& operator=(ScanContext&&) noexcept = default;
+
+  [[nodiscard]] const CompiledRules& rules() const noexcept { return *rules_; }
+
+ private:
+  friend class StreamScanner;
+  std::shared_ptr<const CompiledRules> rules_;
+  HsScratch scratch_;
+  HsStream stream_;
+  std::vector<RawHit> hits_;
+  std::string tail_;
+  std::string window_;
+  std::vector<std::uint64_t> last_end_;
+};
+
+// Only matches whose end offset lies in (begin, end] are kept: how parallel segments of one
+// input, scanned with overlap, report each secret exactly once.
+struct OwnedRange {
+  std::uint64_t begin = 0;
+  std::uint64_t end = std::numeric_limits<std::uint64_t>::max();
+};
+
+class StreamScanner {
+ public:
+  // `base` is the absolute offset of the first byte fed; matches are appended to `out`.
+  StreamScanner(ScanContext& context, std::string_view path, std::vector<Match>& out, std::uint64_t base = 0,
+                OwnedRange owned = {});
+  ~StreamScanner();
+  StreamScanner(const StreamScanner&) = delete;
+  StreamScanner& operator=(const StreamScanner&) = delete;
+
+  // Scans the next chunk (any size up to 4 GiB). Returns false if Hyperscan failed.
+  [[nodiscard]] bool feed(std::string_view chunk);
+  // Ends the stream, reporting end-of-data matches. Returns false if Hyperscan failed.
+  [[nodiscard]] bool finish();
+
+  [[nodiscard]] std::uint64_t bytes_fed() const noexcept { return fed_; }
+
+ private:
+  void confirm_hits(std::string_view chunk);
+  std::string_view window_for(std::uint64_t start, std::uint64_t end, std::string_view chunk);
+
+  ScanContext& context_;
+  std::string_view path_;
+  std::vector<Match>& out_;
+  std::uint64_t base_;
+  OwnedRange owned_;
+  std::uint64_t fed_ = 0;
+  bool finished_ = false;
+};
+
+// Scans one in-memory buffer as a single stream.
+[[nodiscard]] bool scan_buffer(ScanContext& context, std::string_view data, std::string_view path,
+                               std::vector<Match>& out, std::uint64_t base = 0, OwnedRange owned = {});
+
+}  // namespace sluice::engine

@@ -1,0 +1,103 @@
+#include "io/input_file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace sluice::io {
+namespace {
+
+std::optional<std::size_t> read_some(int fd, char* buffer, std::size_t capacity, int* error_number) {
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, capacity);
+    if (n >= 0) return static_cast<std::size_t>(n);
+    if (errno == EINTR) continue;
+    *error_number = errno;
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
+FileDescriptor& FileDescriptor::operator=(FileDescriptor&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = other.fd_;
+    other.fd_ = -1;
+  }
+  return *this;
+}
+
+FileDescriptor::~FileDescriptor() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+std::string_view FileView::bytes() const noexcept {
+  if (const auto* mapped = std::get_if<MappedFile>(&storage_)) return mapped->view();
+  return std::get<std::string>(storage_);
+}
+
+bool FileView::truncated() const noexcept {
+  const auto* mapped = std::get_if<MappedFile>(&storage_);
+  return mapped != nullptr && mapped->truncated();
+}
+
+std::variant<FileView, Error> read_file(const std::string& path, std::size_t map_threshold) {
+  // O_NONBLOCK: if the path was swapped for a FIFO after the walk saw a file, open must not block.
+  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  if (fd.get() < 0) {
+    const int e = errno;
+    return Error{path, e == ENOENT ? std::string("vanished before it could be read") : describe_errno(e)};
+  }
+  struct stat info {};
+  if (::fstat(fd.get(), &info) != 0) return Error{path, describe_errno(errno)};
+  if (!S_ISREG(info.st_mode)) return Error{path, "is no longer a regular file"};
+  const auto size = static_cast<std::size_t>(info.st_size);
+
+  FileView view;
+  if (size >= map_threshold && size > 0) {
+    std::string map_error;
+    if (auto mapped = MappedFile::map(fd.get(), size, &map_error)) {
+      view.storage_ = std::move(*mapped);
+      return view;
+    }
+    // Fall through to read() when mapping is not possible.
+  }
+  std::string buffer;
+  buffer.resize(size);
+  std::size_t filled = 0;
+  int error_number = 0;
+  while (filled < size) {
+    auto n = read_some(fd.get(), buffer.data() + filled, size - filled, &error_number);
+    if (!n) return Error{path, describe_errno(error_number)};
+    if (*n == 0) break;  // shrank since fstat: scan what is there now
+    filled += *n;
+  }
+  buffer.resize(filled);
+  view.storage_ = std::move(buffer);
+  return view;
+}
+
+std::variant<SequentialReader, Error> SequentialReader::open(const std::string& path) {
+  SequentialReader reader;
+  if (path == "-") {
+    reader.fd_ = STDIN_FILENO;
+    return reader;
+  }
+  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  if (fd.get() < 0) return Error{path, describe_errno(errno)};
+  reader.fd_ = fd.get();
+  reader.owned_ = std::move(fd);
+  return reader;
+}
+
+std::optional<std::size_t> SequentialReader::read(char* buffer, std::size_t capacity, std::string* error) {
+  int error_number = 0;
+  auto n = read_some(fd_, buffer, capacity, &error_number);
+  if (!n && error) *error = describe_errno(error_number);
+  return n;
+}
+
+}  // namespace sluice::io

@@ -1,0 +1,63 @@
+#pragma once
+// Opening one input for scanning: a regular file becomes a whole in-memory view (read into a
+// buffer when small, memory-mapped when large); a pipe or standard input is read in chunks.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "io/error.hpp"
+#include "io/mapped_file.hpp"
+
+namespace sluice::io {
+
+// Owns a file descriptor.
+class FileDescriptor {
+ public:
+  FileDescriptor() = default;
+  explicit FileDescriptor(int fd) noexcept : fd_(fd) {}
+  FileDescriptor(FileDescriptor&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  FileDescriptor& operator=(FileDescriptor&& other) noexcept;
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+  ~FileDescriptor();
+  [[nodiscard]] int get() const noexcept { return fd_; }
+
+ private:
+  int fd_ = -1;
+};
+
+// The whole content of a regular file, valid while this object lives.
+class FileView {
+ public:
+  [[nodiscard]] std::string_view bytes() const noexcept;
+  [[nodiscard]] bool mapped() const noexcept { return std::holds_alternative<MappedFile>(storage_); }
+  // A mapped file shrank while we read it: some bytes were lost.
+  [[nodiscard]] bool truncated() const noexcept;
+
+ private:
+  friend std::variant<FileView, Error> read_file(const std::string& path, std::size_t map_threshold);
+  std::variant<std::string, MappedFile> storage_;
+};
+
+// Regular files at least `map_threshold` bytes long are mapped, smaller ones read.
+[[nodiscard]] std::variant<FileView, Error> read_file(const std::string& path, std::size_t map_threshold);
+
+// A sequential source (standard input, a FIFO named on the command line).
+class SequentialReader {
+ public:
+  // "-" is standard input.
+  [[nodiscard]] static std::variant<SequentialReader, Error> open(const std::string& path);
+  // Reads up to `capacity` bytes; 0 at end of input; nullopt on error (with `error` set).
+  [[nodiscard]] std::optional<std::size_t> read(char* buffer, std::size_t capacity, std::string* error);
+
+ private:
+  int fd_ = -1;
+  FileDescriptor owned_;  // empty for standard input, which is not ours to close
+};
+
+}  // namespace sluice::io

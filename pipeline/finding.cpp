@@ -1,0 +1,27 @@
+#include "pipeline/finding.hpp"
+
+#include <fmt/format.h>
+#include <xxhash.h>
+
+namespace sluice::pipeline {
+
+std::string fingerprint(std::string_view rule_id, std::string_view secret) {
+  XXH3_state_t* state = XXH3_createState();
+  XXH3_128bits_reset(state);
+  XXH3_128bits_update(state, rule_id.data(), rule_id.size());
+  const char separator = '\0';
+  XXH3_128bits_update(state, &separator, 1);
+  XXH3_128bits_update(state, secret.data(), secret.size());
+  const XXH128_hash_t hash = XXH3_128bits_digest(state);
+  XXH3_freeState(state);
+  return fmt::format("{:016x}{:016x}", hash.high64, hash.low64);
+}
+
+std::string redact(std::string_view secret) {
+  // Keep a short prefix (vendor prefixes like "phx_" say what it is) only when the secret is
+  // long enough that the rest stays unguessable.
+  const std::size_t keep = secret.size() >= 24 ? 4 : 0;
+  return fmt::format("{}…[REDACTED]", secret.substr(0, keep));
+}
+
+}  // namespace sluice::pipeline

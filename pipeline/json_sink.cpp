@@ -1,0 +1,83 @@
+// JSON (one document with findings and a summary) and JSON Lines (one finding per line).
+#include <nlohmann/json.hpp>
+
+#include "pipeline/sink.hpp"
+
+namespace sluice::pipeline {
+namespace {
+
+using nlohmann::json;
+
+std::string dump(const json& value, int indent) {
+  // Paths and secrets are bytes, not always UTF-8: invalid sequences become U+FFFD
+  // rather than aborting the report.
+  return value.dump(indent, ' ', false, json::error_handler_t::replace);
+}
+
+class JsonSink final : public Sink {
+ public:
+  JsonSink(std::ostream& out, const engine::CompiledRules& rules, const SinkOptions& options, bool lines)
+      : out_(out), rules_(rules), options_(options), lines_(lines) {}
+
+  void accept(const Finding& finding) override {
+    const engine::Rule& rule = rules_.rules()[finding.rule];
+    json locations = json::array();
+    for (const Location& at : finding.locations) {
+      locations.push_back({{"path", at.path}, {"offset", at.offset}, {"line", at.line}, {"column", at.column}});
+    }
+    json item = {
+        {"rule_id", rule.id},
+        {"rule_name", rule.name},
+        {"vendor", rule.vendor},
+        {"family", rule.family},
+        {"severity", engine::to_string(rule.severity)},
+        {"secret", options_.redact ? redact(finding.secret) : finding.secret},
+        {"redacted", options_.redact},
+        {"fingerprint", finding.fingerprint},
+        {"occurrences", finding.locations.size()},
+        {"locations", std::move(locations)},
+        {"description", rule.description},
+        {"mitigation", rule.mitigation},
+    };
+    if (lines_) {
+      out_ << dump(item, -1) << '\n';
+    } else {
+      findings_.push_back(std::move(item));
+    }
+  }
+
+  void finish(const ScanStats& stats) override {
+    if (!lines_) {
+      json document = {
+          {"tool", {{"name", "sluice"}, {"version", "0.1.0"}}},
+          {"findings", std::move(findings_)},
+          {"summary",
+           {{"files", stats.files},
+            {"bytes", stats.bytes},
+            {"duplicates", stats.duplicates},
+            {"skipped", stats.skipped},
+            {"errors", stats.errors},
+            {"complete", stats.errors == 0},
+            {"seconds", stats.seconds}}},
+      };
+      out_ << dump(document, 2) << '\n';
+    }
+    out_.flush();
+  }
+
+ private:
+  std::ostream& out_;
+  const engine::CompiledRules& rules_;
+  SinkOptions options_;
+  bool lines_;
+  json findings_ = json::array();
+};
+
+}  // namespace
+
+std::unique_ptr<Sink> make_json_sink(std::ostream& out, const engine::CompiledRules& rules, const SinkOptions& options,
+                                     bool lines) {
+  return std::make_unique<JsonSink>(out, rules, options, lines);
+}
+
+}  // namespace sluice::pipeline

@@ -1,0 +1,60 @@
+#pragma once
+// Runs a scan: a oneTBB flow graph from the lazy directory walk to merged findings.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/compiled_rules.hpp"
+#include "pipeline/finding.hpp"
+
+namespace sluice::pipeline {
+
+struct ScanOptions {
+  std::vector<std::string> roots;                 // "-" is standard input
+  std::size_t threads = 0;                        // 0: every core
+  std::size_t chunk_size = std::size_t{1} << 20;  // read size for sequential inputs
+  std::size_t map_threshold = std::size_t{1} << 20;  // files this large are memory-mapped
+  std::size_t segment_size = std::size_t{64} << 20;  // files over 2x this are split across cores
+  std::size_t max_in_flight = 0;                  // inputs open at once; 0: 4 per thread
+  bool follow_symlinks = false;
+  bool dedup_content = true;
+};
+
+// An input that was not (completely) scanned, or deliberately skipped.
+struct InputIssue {
+  std::string path;
+  std::string reason;
+  bool incomplete = true;  // false: skipped by design (FIFO in a tree, symlink not followed...)
+};
+
+struct ScanStats {
+  std::uint64_t files = 0;       // inputs scanned (files and streams)
+  std::uint64_t bytes = 0;       // bytes scanned
+  std::uint64_t duplicates = 0;  // inputs not rescanned because identical content was scanned
+  std::uint64_t skipped = 0;
+  std::uint64_t errors = 0;
+  double seconds = 0;
+};
+
+struct ScanReport {
+  std::vector<Finding> findings;
+  std::vector<InputIssue> issues;
+  ScanStats stats;
+  [[nodiscard]] bool incomplete() const noexcept { return stats.errors > 0; }
+};
+
+// Receives events while the scan runs, always from one thread at a time.
+class ScanObserver {
+ public:
+  virtual ~ScanObserver() = default;
+  virtual void on_issue(const InputIssue& /*issue*/) {}
+};
+
+[[nodiscard]] ScanReport run_scan(std::shared_ptr<const engine::CompiledRules> rules, const ScanOptions& options,
+                                  ScanObserver* observer = nullptr);
+
+}  // namespace sluice::pipeline

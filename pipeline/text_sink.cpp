@@ -1,0 +1,75 @@
+// The default, human-readable report: one block per finding.
+#include <fmt/format.h>
+
+#include "pipeline/sink.hpp"
+
+namespace sluice::pipeline {
+namespace {
+
+// Control bytes and newlines would break the block layout (and could drive a terminal).
+std::string printable(std::string_view text, std::size_t limit) {
+  std::string out;
+  for (unsigned char c : text.substr(0, limit)) {
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 0x20 || c == 0x7f) {
+      out += fmt::format("\\x{:02x}", c);
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  if (text.size() > limit) out += fmt::format("… ({} bytes)", text.size());
+  return out;
+}
+
+class TextSink final : public Sink {
+ public:
+  TextSink(std::ostream& out, const engine::CompiledRules& rules, const SinkOptions& options)
+      : out_(out), rules_(rules), options_(options) {}
+
+  void accept(const Finding& finding) override {
+    const engine::Rule& rule = rules_.rules()[finding.rule];
+    std::string severity(engine::to_string(rule.severity));
+    for (char& c : severity) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    std::string block = fmt::format("[{}] {} ({})\n", severity, rule.name, rule.id);
+    if (!rule.vendor.empty()) block += fmt::format("  vendor:       {} · {}\n", rule.vendor, rule.family);
+    const std::string secret = finding.secret.empty() ? std::string("(the file path matched)")
+                               : options_.redact     ? redact(finding.secret)
+                                                     : printable(finding.secret, 120);
+    block += fmt::format("  secret:       {}\n", secret);
+    block += fmt::format("  fingerprint:  {}\n", finding.fingerprint);
+    block += fmt::format("  occurrences:  {}\n", finding.locations.size());
+    const std::size_t shown = std::min(finding.locations.size(), options_.max_locations_shown);
+    for (std::size_t i = 0; i < shown; ++i) {
+      const Location& at = finding.locations[i];
+      block += at.line == 0 ? fmt::format("    - {}\n", printable(at.path, 4096))
+                            : fmt::format("    - {}:{}:{}\n", printable(at.path, 4096), at.line, at.column);
+    }
+    if (shown < finding.locations.size()) {
+      block += fmt::format("    - … and {} more (use --format json for all)\n", finding.locations.size() - shown);
+    }
+    if (!rule.mitigation.empty()) block += fmt::format("  fix:          {}\n", rule.mitigation.front());
+    block += '\n';
+    out_ << block;
+  }
+
+  void finish(const ScanStats& /*stats*/) override { out_.flush(); }
+
+ private:
+  std::ostream& out_;
+  const engine::CompiledRules& rules_;
+  SinkOptions options_;
+};
+
+}  // namespace
+
+std::unique_ptr<Sink> make_text_sink(std::ostream& out, const engine::CompiledRules& rules,
+                                     const SinkOptions& options) {
+  return std::make_unique<TextSink>(out, rules, options);
+}
+
+}  // namespace sluice::pipeline
