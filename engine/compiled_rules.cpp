@@ -90,7 +90,10 @@ std::shared_ptr<const CompiledRules> CompiledRules::compile(RuleSet rules) {
 
     ExprProbe exact = probe_expression(rule.regex, 0);
     unsigned flag = 0;
-    if (!exact.ok) {
+    if (rule.prefilter && exact.ok) {
+      flag = HS_FLAG_PREFILTER;
+      compiled.prefilter = true;
+    } else if (!exact.ok) {
       ExprProbe approx = probe_expression(rule.regex, HS_FLAG_PREFILTER);
       if (!approx.ok) {
         throw RuleError(fmt::format("{}: rule '{}': regex does not compile in Hyperscan: {}", rule.origin,

@@ -21,12 +21,15 @@ bool has_keyword(const Rule& rule, std::string_view bytes) {
   });
 }
 
-std::string_view line_around(std::string_view bytes, std::size_t offset) {
-  std::size_t begin = bytes.rfind('\n', offset == 0 ? 0 : offset - 1);
-  begin = (begin == std::string_view::npos || begin >= offset) ? 0 : begin + 1;
-  std::size_t end = bytes.find('\n', offset);
-  if (end == std::string_view::npos) end = bytes.size();
-  return bytes.substr(begin, end - begin);
+// The line holding the secret, as far as the window and the bytes after it reach.
+std::string line_around(const HitWindow& window, std::size_t offset) {
+  const std::string_view bytes = window.bytes;
+  const std::size_t before = offset == 0 ? std::string_view::npos : bytes.rfind('\n', offset - 1);
+  const std::size_t begin = before == std::string_view::npos ? 0 : before + 1;
+  const std::size_t end = bytes.find('\n', offset);
+  std::string line(bytes.substr(begin, end == std::string_view::npos ? bytes.size() - begin : end - begin));
+  if (end == std::string_view::npos) line += window.following.substr(0, window.following.find('\n'));
+  return line;
 }
 
 }  // namespace
@@ -61,9 +64,12 @@ std::optional<Match> confirm(const CompiledRules& rules, std::uint32_t rule_inde
   if (compiled.path && !RE2::PartialMatch(window.path, *compiled.path)) return std::nullopt;
 
   const std::size_t secret_pos = static_cast<std::size_t>(secret.data() - window.bytes.data());
-  const AllowlistSubject subject{secret_view, match_view, line_around(window.bytes, secret_pos), window.path};
-  if (allowlisted(compiled.allowlists, subject) || allowlisted(rules.global_allowlists(), subject)) {
-    return std::nullopt;
+  if (!compiled.allowlists.empty() || !rules.global_allowlists().empty()) {
+    const std::string line = line_around(window, secret_pos);
+    const AllowlistSubject subject{secret_view, match_view, line, window.path};
+    if (allowlisted(compiled.allowlists, subject) || allowlisted(rules.global_allowlists(), subject)) {
+      return std::nullopt;
+    }
   }
 
   Match match;

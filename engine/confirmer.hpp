@@ -22,6 +22,7 @@ struct HitWindow {
   std::string_view bytes;         // input bytes ending exactly at the hit's end offset
   std::uint64_t start = 0;        // absolute offset of bytes[0]
   std::string_view path;          // input path, for path filters and allowlists
+  std::string_view following;     // bytes after the hit that are at hand (for line allowlists)
 };
 
 // Runs the rule's RE2 program anchored at the window's end, extracts the secret group and

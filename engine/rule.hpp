@@ -55,6 +55,7 @@ struct Rule {
   std::vector<RuleExample> examples;
   std::vector<std::string> negative_examples;
   bool placeholder_filter = true;  // drop EXAMPLE/xxxx/${VAR}-like secrets
+  bool prefilter = false;          // compile as a Hyperscan prefilter; RE2 alone decides
 
   std::string origin;  // "builtin:posthog.toml" or the --rules path, for messages
 };

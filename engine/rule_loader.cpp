@@ -129,6 +129,11 @@ Rule parse_rule(const toml::table& table, const std::string& origin) {
     if (!value) fail(origin, id, "'placeholder_filter' must be a boolean");
     rule.placeholder_filter = *value;
   }
+  if (const toml::node* prefilter = table.get("prefilter")) {
+    auto value = prefilter->value<bool>();
+    if (!value) fail(origin, id, "'prefilter' must be a boolean");
+    rule.prefilter = *value;
+  }
   if (const toml::node* examples = table.get("examples")) {
     const toml::array* array = examples->as_array();
     if (array == nullptr) fail(origin, id, "'examples' must be an array of {text, secret} tables");

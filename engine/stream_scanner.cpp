@@ -105,7 +105,14 @@ void StreamScanner::confirm_hits(std::string_view chunk) {
     const std::size_t reach = rules.compiled(hit.rule).window + 1;
     const std::uint64_t start = end > reach ? end - reach : 0;
     const std::string_view bytes = window_for(start, end, chunk);
-    std::optional<Match> match = confirm(rules, hit.rule, HitWindow{bytes, base_ + end - bytes.size(), path_});
+    // What follows the hit in memory: the rest of this chunk, or of the tail for hits
+    // reported late (a trailing \b decided by this chunk's first byte).
+    constexpr std::size_t kFollowing = 512;
+    const std::string_view following =
+        end >= fed_ ? chunk.substr(end - fed_, kFollowing)
+                    : std::string_view(context_.tail_).substr(end - (fed_ - context_.tail_.size()), kFollowing);
+    std::optional<Match> match =
+        confirm(rules, hit.rule, HitWindow{bytes, base_ + end - bytes.size(), path_, following});
     if (!match) continue;
     // Leftmost, non-overlapping matches per rule, like a regex "find all".
     std::uint64_t& last_end = context_.last_end_[hit.rule];

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what sluice needs from Debian 12 packages (only what is missing), then configures
+# and builds it in build/. Idempotent: a second run is an incremental build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(build-essential cmake ninja-build pkg-config git
+          libtbb-dev libre2-dev libtomlplusplus-dev libcli11-dev nlohmann-json3-dev libfmt-dev
+          libxxhash-dev libgtest-dev libgmock-dev libbenchmark-dev ripgrep)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# Hyperscan API: the maintained vectorscan fork, or Intel's hyperscan (same libhs.pc).
+if ! pkg-config --exists libhs 2>/dev/null; then
+  missing+=(libvectorscan-dev)
+fi
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  if ! apt-get install -y -qq "${missing[@]}" >/dev/null; then
+    # Where vectorscan is not packaged, fall back to libhyperscan-dev.
+    missing=("${missing[@]/libvectorscan-dev/libhyperscan-dev}")
+    apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+fi
+
+build_type=${SLUICE_BUILD_TYPE:-Release}
+if [[ ! -f build/build.ninja ]]; then
+  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE="$build_type" >/dev/null
+fi
+cmake --build build --parallel "$(nproc)"

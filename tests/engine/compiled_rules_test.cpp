@@ -1,0 +1,96 @@
+#include "engine/compiled_rules.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "engine/stream_scanner.hpp"
+
+namespace sluice::engine {
+namespace {
+
+std::vector<std::string> secrets_in(const std::shared_ptr<const CompiledRules>& rules, std::string_view text,
+                                    std::string_view path = "file.txt") {
+  ScanContext context(rules);
+  std::vector<Match> found;
+  EXPECT_TRUE(scan_buffer(context, text, path, found));
+  std::vector<std::string> out;
+  for (const Match& m : found) out.push_back(m.secret);
+  return out;
+}
+
+TEST(CompiledRules, WindowComesFromThePatternWidth) {
+  const auto rules = CompiledRules::compile(parse_rules("[[rules]]\nid='a'\nregex='''tok_([a-z]{10,20})'''\n", "t"));
+  EXPECT_EQ(rules->compiled(0).window, 24u);
+  EXPECT_FALSE(rules->compiled(0).unbounded);
+  EXPECT_EQ(rules->max_window(), 25u);
+  EXPECT_EQ(rules->compiled(0).secret_group, -1);  // the single group
+}
+
+TEST(CompiledRules, UnboundedPatternsAreCapped) {
+  const auto rules = CompiledRules::compile(parse_rules("[[rules]]\nid='a'\nregex='''BEGIN[A-Z ]*END'''\n", "t"));
+  EXPECT_TRUE(rules->compiled(0).unbounded);
+  EXPECT_EQ(rules->compiled(0).window, kMaxConfirmWindow);
+  EXPECT_THAT(secrets_in(rules, "xx BEGIN SOME KEY END yy"), ::testing::ElementsAre("BEGIN SOME KEY END"));
+}
+
+TEST(CompiledRules, PrefilterRulesStayExactThroughRe2) {
+  // A prefilter database may report more than the pattern matches; RE2 must remove the
+  // extra hits. (vectorscan 5.4.9 builds every RE2-valid pattern we tried exactly, so the
+  // automatic fallback is exercised here through the rule's `prefilter` switch.)
+  const std::string rule =
+      "[[rules]]\nid='big'\nregex='''\\bkey:((?:[a-z]{1,5}[0-9]{1,5}){20})\\b'''\nplaceholder_filter=false\n";
+  const auto exact = CompiledRules::compile(parse_rules(rule, "t"));
+  const auto approx = CompiledRules::compile(parse_rules(rule + "prefilter=true\n", "t"));
+  EXPECT_FALSE(exact->compiled(0).prefilter);
+  EXPECT_TRUE(approx->compiled(0).prefilter);
+  EXPECT_EQ(approx->prefilter_count(), 1u);
+  std::string hit = "key:";
+  for (int i = 0; i < 20; ++i) hit += "ab12";
+  for (const std::string& text : {hit + "\n", std::string("key:ab12ab12\n"), hit + "x99\n", "x" + hit + " " + hit}) {
+    EXPECT_EQ(secrets_in(exact, text), secrets_in(approx, text)) << text;
+  }
+  EXPECT_EQ(secrets_in(approx, hit + "\n").size(), 1u);
+}
+
+TEST(CompiledRules, SecretGroupAndErrors) {
+  const auto rules = CompiledRules::compile(
+      parse_rules("[[rules]]\nid='a'\nregex='''(user)=([a-z0-9]{8})\\b'''\nsecretGroup=2\n", "t"));
+  EXPECT_THAT(secrets_in(rules, "user=q1w2e3r4 "), ::testing::ElementsAre("q1w2e3r4"));
+  EXPECT_THROW((void)CompiledRules::compile(parse_rules("[[rules]]\nid='a'\nregex='''(a)b'''\nsecretGroup=3\n", "t")),
+               RuleError);
+  EXPECT_THROW((void)CompiledRules::compile(parse_rules("[[rules]]\nid='a'\nregex='''(unclosed'''\n", "t")), RuleError);
+}
+
+TEST(CompiledRules, FiltersApply) {
+  const auto rules = CompiledRules::compile(parse_rules(R"(
+[[rules]]
+id = "tok"
+regex = '''\b(tok_[A-Za-z0-9]{12})\b'''
+entropy = 3.0
+keywords = ["tok_"]
+  [[rules.allowlists]]
+  stopwords = ["fixture"]
+  [[rules.allowlists]]
+  regexTarget = "line"
+  regexes = ['''#\s*test-only''']
+[[rules]]
+id = "cfg"
+regex = '''\b(cfg_[0-9]{6})\b'''
+path = '''\.cfg$'''
+placeholder_filter = false
+[allowlist]
+paths = ['''(^|/)vendored/''']
+)",
+                                                         "t"));
+  EXPECT_THAT(secrets_in(rules, "tok_Q7f2Lp9Zx3Mb"), ::testing::ElementsAre("tok_Q7f2Lp9Zx3Mb"));
+  EXPECT_TRUE(secrets_in(rules, "tok_aaaabbbbaaaa").empty());                  // entropy
+  EXPECT_TRUE(secrets_in(rules, "tok_EXAMPLEkey123").empty());                 // placeholder
+  EXPECT_TRUE(secrets_in(rules, "tok_fixtureQ7f2L").empty());                  // stopword
+  EXPECT_TRUE(secrets_in(rules, "v = tok_Q7f2Lp9Zx3Mb  # test-only").empty()); // line allowlist
+  EXPECT_TRUE(secrets_in(rules, "tok_Q7f2Lp9Zx3Mb", "vendored/lib.py").empty());  // global path allowlist
+  EXPECT_THAT(secrets_in(rules, "cfg_123456", "app.cfg"), ::testing::ElementsAre("cfg_123456"));
+  EXPECT_TRUE(secrets_in(rules, "cfg_123456", "app.txt").empty());  // rule path
+}
+
+}  // namespace
+}  // namespace sluice::engine

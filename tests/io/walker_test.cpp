@@ -1,0 +1,89 @@
+#include "io/walker.hpp"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <map>
+
+#include "temp_tree.hpp"
+
+namespace sluice::io {
+namespace {
+
+using Kind = WalkEntry::Kind;
+
+std::map<std::string, WalkEntry> walk(const std::string& root, WalkOptions options = {}) {
+  Walker walker({root}, options);
+  std::map<std::string, WalkEntry> out;
+  while (auto entry = walker.next()) {
+    const std::string relative = entry->path.substr(std::min(entry->path.size(), root.size() + 1));
+    out[relative.empty() ? entry->path : relative] = *entry;
+  }
+  return out;
+}
+
+TEST(Walker, EnumeratesFilesAndReportsSpecialEntries) {
+  testing::TempTree tree;
+  tree.write("a.txt", "a");
+  tree.write("sub/deeper/b.txt", "b");
+  tree.write("empty.txt", "");
+  tree.write(".git/config", "[core]");
+  std::filesystem::create_symlink("a.txt", tree.root() / "link");
+  std::filesystem::create_symlink("missing", tree.root() / "broken");
+  ASSERT_EQ(mkfifo(tree.path("pipe").c_str(), 0600), 0);
+
+  auto entries = walk(tree.root().string());
+  EXPECT_EQ(entries.at("a.txt").kind, Kind::kFile);
+  EXPECT_EQ(entries.at("sub/deeper/b.txt").kind, Kind::kFile);
+  EXPECT_EQ(entries.at("empty.txt").kind, Kind::kFile);
+  EXPECT_EQ(entries.at(".git").kind, Kind::kSkipped);
+  EXPECT_EQ(entries.count(".git/config"), 0u);
+  EXPECT_EQ(entries.at("link").kind, Kind::kSkipped);
+  EXPECT_EQ(entries.at("broken").kind, Kind::kSkipped);  // not followed: not an error
+  EXPECT_EQ(entries.at("pipe").kind, Kind::kSkipped);
+  EXPECT_THAT(entries.at("pipe").reason, ::testing::HasSubstr("FIFO"));
+}
+
+TEST(Walker, FollowingSymlinksReportsBrokenLinksAndLoops) {
+  testing::TempTree tree;
+  tree.write("dir/file.txt", "x");
+  std::filesystem::create_symlink("file.txt", tree.root() / "dir/alias");
+  std::filesystem::create_symlink("..", tree.root() / "dir/up");  // a loop back to the root
+  std::filesystem::create_symlink("nowhere", tree.root() / "dir/broken");
+  std::filesystem::create_symlink("self", tree.root() / "dir/self");
+
+  auto entries = walk(tree.root().string(), WalkOptions{true, true});
+  EXPECT_EQ(entries.at("dir/alias").kind, Kind::kFile);
+  EXPECT_EQ(entries.at("dir/broken").kind, Kind::kError);
+  EXPECT_EQ(entries.at("dir/broken").reason, "broken symbolic link");
+  EXPECT_EQ(entries.at("dir/self").kind, Kind::kError);
+  EXPECT_EQ(entries.at("dir/self").reason, "symbolic link loop");
+  EXPECT_EQ(entries.at("dir/up").kind, Kind::kError);
+  EXPECT_EQ(entries.at("dir/up").reason, "symbolic link loop");
+}
+
+TEST(Walker, RootsCanBeFilesStdinFifosOrMissing) {
+  testing::TempTree tree;
+  const std::string file = tree.write("f.txt", "x");
+  ASSERT_EQ(mkfifo(tree.path("fifo").c_str(), 0600), 0);
+  Walker walker({file, "-", tree.path("fifo"), tree.path("missing")}, {});
+  std::vector<Kind> kinds;
+  while (auto entry = walker.next()) kinds.push_back(entry->kind);
+  EXPECT_THAT(kinds, ::testing::ElementsAre(Kind::kFile, Kind::kStream, Kind::kStream, Kind::kError));
+}
+
+TEST(Walker, UnreadableDirectoryIsAnErrorAndTheWalkGoesOn) {
+  if (geteuid() == 0) GTEST_SKIP() << "root reads every directory; the end-to-end suite covers this as nobody";
+  testing::TempTree tree;
+  tree.write("locked/secret.txt", "x");
+  tree.write("open/ok.txt", "y");
+  chmod(tree.path("locked").c_str(), 0);
+  auto entries = walk(tree.root().string());
+  EXPECT_EQ(entries.at("locked").kind, Kind::kError);
+  EXPECT_EQ(entries.at("open/ok.txt").kind, Kind::kFile);
+}
+
+}  // namespace
+}  // namespace sluice::io
