@@ -15,6 +15,8 @@ int on_hit(unsigned int id, unsigned long long /*from*/, unsigned long long to, 
 }  // namespace
 
 ScanContext::ScanContext(std::shared_ptr<const CompiledRules> rules) : rules_(std::move(rules)) {
+  pending_.resize(rules_->size());
+  last_start_.resize(rules_->size(), 0);
   last_end_.resize(rules_->size(), 0);
   const hs_database_t* db = rules_->database();
   if (db == nullptr) return;
@@ -31,6 +33,9 @@ StreamScanner::StreamScanner(ScanContext& context, std::string_view path, std::v
                              std::uint64_t base, OwnedRange owned)
     : context_(context), path_(path), out_(out), base_(base), owned_(owned) {
   context_.tail_.clear();
+  for (std::uint32_t rule : context_.pending_rules_) context_.pending_[rule].reset();
+  context_.pending_rules_.clear();
+  std::fill(context_.last_start_.begin(), context_.last_start_.end(), 0);
   std::fill(context_.last_end_.begin(), context_.last_end_.end(), 0);
 }
 
@@ -66,6 +71,7 @@ bool StreamScanner::feed(std::string_view chunk) {
       if (context_.tail_.size() > keep) context_.tail_.erase(0, context_.tail_.size() - keep);
     }
     fed_ += piece.size();
+    flush_settled(false);
   }
   return true;
 }
@@ -80,6 +86,7 @@ bool StreamScanner::finish() {
       hs_reset_stream(context_.stream_.get(), 0, context_.scratch_.get(), on_hit, &context_.hits_);
   if (rc != HS_SUCCESS) return false;
   confirm_hits({});
+  flush_settled(true);
   return true;
 }
 
@@ -100,8 +107,6 @@ void StreamScanner::confirm_hits(std::string_view chunk) {
   const CompiledRules& rules = context_.rules();
   for (const RawHit& hit : context_.hits_) {
     const std::uint64_t end = hit.end;
-    const std::uint64_t absolute_end = base_ + end;
-    if (absolute_end <= owned_.begin || absolute_end > owned_.end) continue;
     const std::size_t reach = rules.compiled(hit.rule).window + 1;
     const std::uint64_t start = end > reach ? end - reach : 0;
     const std::string_view bytes = window_for(start, end, chunk);
@@ -113,14 +118,56 @@ void StreamScanner::confirm_hits(std::string_view chunk) {
                     : std::string_view(context_.tail_).substr(end - (fed_ - context_.tail_.size()), kFollowing);
     std::optional<Match> match =
         confirm(rules, hit.rule, HitWindow{bytes, base_ + end - bytes.size(), path_, following});
-    if (!match) continue;
-    // Leftmost, non-overlapping matches per rule, like a regex "find all".
-    std::uint64_t& last_end = context_.last_end_[hit.rule];
-    if (match->match_start < last_end) continue;
-    last_end = match->match_end;
-    out_.push_back(std::move(*match));
+    if (match) accept(std::move(*match));
   }
   context_.hits_.clear();
+}
+
+void StreamScanner::accept(Match match) {
+  // Leftmost-longest, non-overlapping matches per rule, like a regex "find all": hits arrive
+  // in end order, so a longer match that contains the last one replaces it, and any other
+  // overlapping match is dropped.
+  const std::uint32_t rule = match.rule;
+  std::optional<Match>& pending = context_.pending_[rule];
+  if (match.match_start < context_.last_end_[rule]) {
+    if (pending && match.match_start <= context_.last_start_[rule] && match.match_end > pending->match_end) {
+      context_.last_start_[rule] = match.match_start;
+      context_.last_end_[rule] = match.match_end;
+      pending = std::move(match);
+    }
+    return;
+  }
+  if (pending) {
+    flush(rule);
+  } else {
+    context_.pending_rules_.push_back(rule);
+  }
+  context_.last_start_[rule] = match.match_start;
+  context_.last_end_[rule] = match.match_end;
+  pending = std::move(match);
+}
+
+void StreamScanner::flush(std::uint32_t rule) {
+  std::optional<Match>& pending = context_.pending_[rule];
+  if (!pending) return;
+  // Segments of one input each report only the matches that end inside them; matches in
+  // the overlap were still confirmed above so that overlaps resolve as in a serial scan.
+  if (pending->match_end > owned_.begin && pending->match_end <= owned_.end) out_.push_back(std::move(*pending));
+  pending.reset();
+}
+
+void StreamScanner::flush_settled(bool all) {
+  // A pending match is settled once no match containing it can still end: that needs the
+  // rule's window (plus one byte for a trailing \b) past its start.
+  const CompiledRules& rules = context_.rules();
+  std::vector<std::uint32_t>& open = context_.pending_rules_;
+  std::size_t kept = 0;
+  for (std::uint32_t rule : open) {
+    std::optional<Match>& pending = context_.pending_[rule];
+    if (pending && (all || pending->match_start + rules.compiled(rule).window + 2 <= base_ + fed_)) flush(rule);
+    if (pending) open[kept++] = rule;
+  }
+  open.resize(kept);
 }
 
 bool scan_buffer(ScanContext& context, std::string_view data, std::string_view path, std::vector<Match>& out,

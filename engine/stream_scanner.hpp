@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,6 +44,11 @@ class ScanContext {
   std::vector<RawHit> hits_;
   std::string tail_;
   std::string window_;
+  // Per rule: the last accepted match (held back while a longer match containing it can
+  // still be reported) and its span, for leftmost-longest, non-overlapping results.
+  std::vector<std::optional<Match>> pending_;
+  std::vector<std::uint32_t> pending_rules_;
+  std::vector<std::uint64_t> last_start_;
   std::vector<std::uint64_t> last_end_;
 };
 
@@ -71,6 +77,9 @@ class StreamScanner {
 
  private:
   void confirm_hits(std::string_view chunk);
+  void accept(Match match);
+  void flush(std::uint32_t rule);
+  void flush_settled(bool all);
   std::string_view window_for(std::uint64_t start, std::uint64_t end, std::string_view chunk);
 
   ScanContext& context_;

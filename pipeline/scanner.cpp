@@ -24,9 +24,6 @@ namespace {
 
 namespace flow = oneapi::tbb::flow;
 
-// Bytes past a segment's end that its stream still reads, so a match ending at the boundary
-// sees the byte that decides a trailing \b.
-constexpr std::size_t kSegmentLookahead = 64;
 
 struct InputResult {
   io::WalkEntry entry;
@@ -134,7 +131,9 @@ void ScanGraph::scan_file(InputResult& result) {
       const std::size_t begin = k * segment;
       const std::size_t end = std::min(bytes.size(), begin + segment);
       const std::size_t from = begin > overlap ? begin - overlap : 0;
-      const std::size_t to = std::min(bytes.size(), end + kSegmentLookahead);
+      // Read one window past the end too: a match ending at the boundary sees the byte that
+      // decides a trailing \b, and a longer match that would replace it is seen as well.
+      const std::size_t to = std::min(bytes.size(), end + overlap);
       engine::ScanContext& context = *contexts_.local();
       segment_ok[k] = engine::scan_buffer(context, bytes.substr(from, to - from), path, per_segment[k], from,
                                           engine::OwnedRange{begin, end}) ? 1 : 0;

@@ -1,0 +1,152 @@
+// End-to-end: every built-in rule's examples and negative examples through the real binary,
+// and the `sluice rules list|show|check` commands. Iterates whatever rules are built in.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+
+#include "engine/rule_loader.hpp"
+#include "support.hpp"
+
+namespace sluice::e2e {
+namespace {
+
+using ::testing::HasSubstr;
+
+const engine::RuleSet& builtin() {
+  static const engine::RuleSet rules = engine::builtin_rules();
+  return rules;
+}
+
+TEST(Rules, BuiltinCatalogIsNotEmpty) {
+  std::set<std::string> ids;
+  for (const engine::Rule& rule : builtin().rules) ids.insert(rule.id);
+  EXPECT_EQ(ids.size(), builtin().rules.size()) << "rule ids must be unique";
+  EXPECT_TRUE(ids.count("posthog_personal_key")) << "the PostHog rules are part of the catalog";
+}
+
+// One file per example and per negative example; a single scan of the whole tree.
+TEST(Rules, EveryExampleIsFoundAndNoNegativeIsThroughTheBinary) {
+  TempDir dir;
+  struct Expectation {
+    const engine::Rule* rule;
+    std::string secret;  // empty for a negative example
+    std::string path;
+  };
+  std::vector<Expectation> expectations;
+  for (const engine::Rule& rule : builtin().rules) {
+    if (rule.regex.empty()) continue;  // path-only rules have no text examples
+    // Files are named "example" so that a rule with a path filter still applies (rules check
+    // scans examples under that name too).
+    for (std::size_t i = 0; i < rule.examples.size(); ++i) {
+      const std::string relative = rule.id + "/positive_" + std::to_string(i + 1) + "/example";
+      expectations.push_back({&rule, rule.examples[i].secret, dir.write(relative, rule.examples[i].text)});
+    }
+    for (std::size_t i = 0; i < rule.negative_examples.size(); ++i) {
+      const std::string relative = rule.id + "/negative_" + std::to_string(i + 1) + "/example";
+      expectations.push_back({&rule, "", dir.write(relative, rule.negative_examples[i])});
+    }
+  }
+  ASSERT_FALSE(expectations.empty());
+
+  const RunResult result = sluice({"scan", dir.root().string(), "-f", "jsonl"});
+  ASSERT_FALSE(result.timed_out) << describe(result);
+  ASSERT_EQ(result.exit_code, 1) << "the examples hold findings\n" << describe(result);
+  const std::vector<Finding> findings = parse_jsonl(result.out);
+
+  // (rule id, path) -> secrets reported there.
+  std::map<std::pair<std::string, std::string>, std::set<std::string>> reported;
+  for (const Finding& finding : findings) {
+    for (const Location& at : finding.locations) reported[{finding.rule_id, at.path}].insert(finding.secret);
+  }
+  std::vector<std::string> secrets;
+  for (const Expectation& e : expectations) {
+    const auto it = reported.find({e.rule->id, e.path});
+    if (!e.secret.empty()) {
+      secrets.push_back(e.secret);
+      ASSERT_NE(it, reported.end()) << "rule " << e.rule->id << " (" << e.rule->origin
+                                    << "): example not reported by the binary: " << e.path << "\n"
+                                    << read_file(e.path);
+      EXPECT_TRUE(it->second.count(e.secret)) << "rule " << e.rule->id << ": example " << e.path
+                                              << " reported with another secret than " << e.secret;
+    } else {
+      EXPECT_EQ(it, reported.end()) << "rule " << e.rule->id << " (" << e.rule->origin
+                                    << "): negative example reported by the binary: " << e.path << "\n"
+                                    << read_file(e.path);
+    }
+  }
+  EXPECT_TRUE(no_secret_on_stderr(result, secrets));
+}
+
+TEST(Rules, CheckOfTheBuiltinCatalogPasses) {
+  const RunResult result = sluice({"rules", "check"});
+  EXPECT_TRUE(exited_with(result, 0));
+  EXPECT_THAT(result.out, HasSubstr("ok: " + std::to_string(builtin().rules.size()) + " rule"));
+}
+
+TEST(Rules, CheckOfARuleFileReportsProblems) {
+  TempDir dir;
+  const std::string posthog = copy_posthog_rules(dir);
+  EXPECT_TRUE(exited_with(sluice({"rules", "check", posthog}), 0));
+  const std::string bad = dir.write("bad.toml",
+                                    "[[rules]]\nid = \"never_matches\"\nregex = '''\\b(zz_[0-9]{8})\\b'''\n"
+                                    "[[rules.examples]]\ntext = 'token zz_1234'\nsecret = 'zz_1234'\n");
+  const RunResult result = sluice({"rules", "check", bad});
+  EXPECT_NE(result.exit_code, 0) << "an example that does not match is a problem\n" << describe(result);
+  EXPECT_THAT(result.err, HasSubstr("never_matches"));
+}
+
+TEST(Rules, ListJsonHasEveryRuleWithItsCard) {
+  const RunResult result = sluice({"rules", "list", "-f", "json"});
+  ASSERT_TRUE(exited_with(result, 0));
+  const nlohmann::json listed = nlohmann::json::parse(result.out, nullptr, false);
+  ASSERT_TRUE(!listed.is_discarded() && listed.is_array()) << "rules list -f json is not a JSON array:\n" << result.out;
+  std::map<std::string, nlohmann::json> by_id;
+  for (const nlohmann::json& item : listed) by_id[item.value("id", "")] = item;
+  EXPECT_EQ(listed.size(), builtin().rules.size());
+  for (const engine::Rule& rule : builtin().rules) {
+    const auto it = by_id.find(rule.id);
+    ASSERT_NE(it, by_id.end()) << "rules list -f json lacks " << rule.id;
+    const nlohmann::json& item = it->second;
+    EXPECT_EQ(item.value("name", ""), rule.name) << rule.id;
+    EXPECT_EQ(item.value("vendor", ""), rule.vendor) << rule.id;
+    EXPECT_EQ(item.value("family", ""), rule.family) << rule.id;
+    EXPECT_EQ(item.value("severity", ""), std::string(engine::to_string(rule.severity))) << rule.id;
+    EXPECT_EQ(item.value("regex", ""), rule.regex) << rule.id;
+    EXPECT_FALSE(rule.name.empty() || rule.vendor.empty()) << rule.id << ": built-in rules carry a name and vendor";
+  }
+}
+
+TEST(Rules, ListTextNamesEveryRule) {
+  const RunResult result = sluice({"rules", "list"});
+  ASSERT_TRUE(exited_with(result, 0));
+  for (const engine::Rule& rule : builtin().rules) EXPECT_THAT(result.out, HasSubstr(rule.id));
+}
+
+TEST(Rules, ShowPrintsTheDetectorCard) {
+  const RunResult result = sluice({"rules", "show", "posthog_personal_key"});
+  ASSERT_TRUE(exited_with(result, 0));
+  EXPECT_THAT(result.out, HasSubstr("posthog_personal_key"));
+  EXPECT_THAT(result.out, HasSubstr("severity: high"));
+  EXPECT_THAT(result.out, HasSubstr("PostHog"));
+  const engine::Rule* rule = nullptr;
+  for (const engine::Rule& r : builtin().rules) {
+    if (r.id == "posthog_personal_key") rule = &r;
+  }
+  ASSERT_NE(rule, nullptr);
+  ASSERT_FALSE(rule->mitigation.empty());
+  for (const std::string& step : rule->mitigation) {
+    EXPECT_THAT(result.out, HasSubstr(step)) << "rules show must print every mitigation step";
+  }
+}
+
+TEST(Rules, ShowOfAnUnknownRuleExitsTwo) {
+  const RunResult result = sluice({"rules", "show", "nope"});
+  EXPECT_TRUE(exited_with(result, 2));
+  EXPECT_THAT(result.err, HasSubstr("nope"));
+}
+
+}  // namespace
+}  // namespace sluice::e2e
