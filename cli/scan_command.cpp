@@ -149,14 +149,14 @@ void register_scan(CLI::App& app, int& exit_code) {
       ->capture_default_str()
       ->group(perf_group);
   scan->add_option("--segment-size", flags->scan.segment_size,
-                   "Files larger than twice this are split into segments scanned in parallel")
+                   "Files larger than 1.5 times this are split into segments scanned in parallel")
       ->check(CLI::Range(std::size_t{4096}, std::size_t{1} << 34))
       ->capture_default_str()
       ->group(perf_group);
   scan->add_option("--mmap-threshold", flags->scan.map_threshold, "Files at least this large are memory-mapped")
       ->capture_default_str()
       ->group(perf_group);
-  scan->add_option("--max-in-flight", flags->scan.max_in_flight, "Inputs open at once (0: 4 per thread)")
+  scan->add_option("--max-in-flight", flags->scan.max_in_flight, "Batches of up to 32 inputs queued between the walk and the merge (0: 2 per thread)")
       ->capture_default_str()
       ->group(perf_group);
   scan->callback([flags, &exit_code] { exit_code = run(*flags); });

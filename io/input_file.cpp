@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 namespace sluice::io {
@@ -34,17 +35,15 @@ FileDescriptor::~FileDescriptor() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-std::string_view FileView::bytes() const noexcept {
-  if (const auto* mapped = std::get_if<MappedFile>(&storage_)) return mapped->view();
-  return std::get<std::string>(storage_);
+char* ReadBuffer::reserve(std::size_t size) {
+  if (size > capacity_) {
+    capacity_ = std::max(size, capacity_ * 2);
+    data_ = std::make_unique_for_overwrite<char[]>(capacity_);
+  }
+  return data_.get();
 }
 
-bool FileView::truncated() const noexcept {
-  const auto* mapped = std::get_if<MappedFile>(&storage_);
-  return mapped != nullptr && mapped->truncated();
-}
-
-std::variant<FileView, Error> read_file(const std::string& path, std::size_t map_threshold) {
+std::variant<FileView, Error> read_file(const std::string& path, std::size_t map_threshold, ReadBuffer* buffer) {
   // O_NONBLOCK: if the path was swapped for a FIFO after the walk saw a file, open must not block.
   FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
   if (fd.get() < 0) {
@@ -60,23 +59,28 @@ std::variant<FileView, Error> read_file(const std::string& path, std::size_t map
   if (size >= map_threshold && size > 0) {
     std::string map_error;
     if (auto mapped = MappedFile::map(fd.get(), size, &map_error)) {
-      view.storage_ = std::move(*mapped);
+      view.bytes_ = mapped->view();
+      view.mapped_ = std::move(*mapped);
       return view;
     }
     // Fall through to read() when mapping is not possible.
   }
-  std::string buffer;
-  buffer.resize(size);
+  char* data = nullptr;
+  if (buffer != nullptr) {
+    data = buffer->reserve(size);
+  } else {
+    view.owned_ = std::make_unique_for_overwrite<char[]>(std::max<std::size_t>(size, 1));
+    data = view.owned_.get();
+  }
   std::size_t filled = 0;
   int error_number = 0;
   while (filled < size) {
-    auto n = read_some(fd.get(), buffer.data() + filled, size - filled, &error_number);
+    auto n = read_some(fd.get(), data + filled, size - filled, &error_number);
     if (!n) return Error{path, describe_errno(error_number)};
     if (*n == 0) break;  // shrank since fstat: scan what is there now
     filled += *n;
   }
-  buffer.resize(filled);
-  view.storage_ = std::move(buffer);
+  view.bytes_ = std::string_view(data, filled);
   return view;
 }
 

@@ -31,21 +31,38 @@ class FileDescriptor {
   int fd_ = -1;
 };
 
-// The whole content of a regular file, valid while this object lives.
-class FileView {
+// Reusable memory for reading small files: one per worker, so reading a file costs no
+// allocation once the buffer has grown to the largest small file.
+class ReadBuffer {
  public:
-  [[nodiscard]] std::string_view bytes() const noexcept;
-  [[nodiscard]] bool mapped() const noexcept { return std::holds_alternative<MappedFile>(storage_); }
-  // A mapped file shrank while we read it: some bytes were lost.
-  [[nodiscard]] bool truncated() const noexcept;
+  [[nodiscard]] char* reserve(std::size_t size);
 
  private:
-  friend std::variant<FileView, Error> read_file(const std::string& path, std::size_t map_threshold);
-  std::variant<std::string, MappedFile> storage_;
+  std::unique_ptr<char[]> data_;
+  std::size_t capacity_ = 0;
 };
 
-// Regular files at least `map_threshold` bytes long are mapped, smaller ones read.
-[[nodiscard]] std::variant<FileView, Error> read_file(const std::string& path, std::size_t map_threshold);
+// The whole content of a regular file, valid while this object lives (and, when it was read
+// into a ReadBuffer, until that buffer is reused).
+class FileView {
+ public:
+  [[nodiscard]] std::string_view bytes() const noexcept { return bytes_; }
+  [[nodiscard]] bool mapped() const noexcept { return mapped_.has_value(); }
+  // A mapped file shrank while we read it: some bytes were lost.
+  [[nodiscard]] bool truncated() const noexcept { return mapped_ && mapped_->truncated(); }
+
+ private:
+  friend std::variant<FileView, Error> read_file(const std::string& path, std::size_t map_threshold,
+                                                 ReadBuffer* buffer);
+  std::unique_ptr<char[]> owned_;
+  std::optional<MappedFile> mapped_;
+  std::string_view bytes_;
+};
+
+// Regular files at least `map_threshold` bytes long are mapped, smaller ones read (into
+// `buffer` when given, else into memory the view owns).
+[[nodiscard]] std::variant<FileView, Error> read_file(const std::string& path, std::size_t map_threshold,
+                                                      ReadBuffer* buffer = nullptr);
 
 // A sequential source (standard input, a FIFO named on the command line).
 class SequentialReader {

@@ -36,6 +36,18 @@ struct InputResult {
   std::optional<std::string> error;  // the input was not (completely) scanned
 };
 
+// Small inputs travel through the graph in batches so that the per-message cost of the
+// flow graph is paid once per batch, not once per file.
+constexpr std::size_t kBatchEntries = 32;
+using Batch = std::vector<io::WalkEntry>;
+using BatchResult = std::vector<InputResult>;
+
+// What one worker thread owns: its matcher context and the buffer small files are read into.
+struct Worker {
+  std::unique_ptr<engine::ScanContext> context;
+  io::ReadBuffer buffer;
+};
+
 struct ContentIdHasher {
   std::size_t operator()(const ContentId& id) const noexcept { return ContentIdHash{}(id); }
 };
@@ -46,7 +58,7 @@ class ScanGraph {
       : rules_(std::move(rules)),
         options_(options),
         observer_(observer),
-        contexts_([this] { return std::make_unique<engine::ScanContext>(rules_); }),
+        workers_([this] { return Worker{std::make_unique<engine::ScanContext>(rules_), {}}; }),
         findings_([this](std::uint32_t rule) { return rules_->rules()[rule].id; }) {}
 
   ScanReport run();
@@ -61,7 +73,9 @@ class ScanGraph {
   std::shared_ptr<const engine::CompiledRules> rules_;
   const ScanOptions& options_;
   ScanObserver* observer_;
-  oneapi::tbb::enumerable_thread_specific<std::unique_ptr<engine::ScanContext>> contexts_;
+  // A worker's state is used by one running task at a time: a task that waits (the
+  // segmented scan of a big file) holds none of it while waiting.
+  oneapi::tbb::enumerable_thread_specific<Worker> workers_;
   oneapi::tbb::concurrent_unordered_set<ContentId, ContentIdHasher> claimed_;
   std::size_t threads_ = 1;
 
@@ -98,7 +112,7 @@ InputResult ScanGraph::process(io::WalkEntry entry) {
 void ScanGraph::scan_file(InputResult& result) {
   const std::string& path = result.entry.path;
   add_path_matches(result);
-  auto opened = io::read_file(path, options_.map_threshold);
+  auto opened = io::read_file(path, options_.map_threshold, &workers_.local().buffer);
   if (auto* error = std::get_if<io::Error>(&opened)) {
     result.error = error->reason;
     return;
@@ -120,7 +134,9 @@ void ScanGraph::scan_file(InputResult& result) {
   std::vector<engine::Match> matches;
   bool ok = true;
   const std::size_t segment = std::max<std::size_t>(options_.segment_size, rules_->max_window() * 4);
-  if (threads_ > 1 && bytes.size() > 2 * segment) {
+  // Only a mapped view is split: a view into the worker's read buffer must not be shared
+  // with tasks this thread may run while it waits.
+  if (threads_ > 1 && view.mapped() && bytes.size() > segment + segment / 2) {
     // One huge input still uses every core: overlapping segments, each reporting only the
     // matches that end inside it.
     const std::size_t count = (bytes.size() + segment - 1) / segment;
@@ -134,7 +150,7 @@ void ScanGraph::scan_file(InputResult& result) {
       // Read one window past the end too: a match ending at the boundary sees the byte that
       // decides a trailing \b, and a longer match that would replace it is seen as well.
       const std::size_t to = std::min(bytes.size(), end + overlap);
-      engine::ScanContext& context = *contexts_.local();
+      engine::ScanContext& context = *workers_.local().context;
       segment_ok[k] = engine::scan_buffer(context, bytes.substr(from, to - from), path, per_segment[k], from,
                                           engine::OwnedRange{begin, end}) ? 1 : 0;
     });
@@ -143,7 +159,7 @@ void ScanGraph::scan_file(InputResult& result) {
       for (engine::Match& m : per_segment[k]) matches.push_back(std::move(m));
     }
   } else {
-    ok = engine::scan_buffer(*contexts_.local(), bytes, path, matches);
+    ok = engine::scan_buffer(*workers_.local().context, bytes, path, matches);
   }
   if (!ok) result.error = "the matcher failed on this input";
   if (view.truncated()) result.error = "file was truncated while being scanned; part of it was not scanned";
@@ -162,7 +178,7 @@ void ScanGraph::scan_stream(InputResult& result) {
   }
   io::SequentialReader& reader = std::get<io::SequentialReader>(opened);
   result.scanned = true;
-  engine::ScanContext& context = *contexts_.local();
+  engine::ScanContext& context = *workers_.local().context;
   std::vector<engine::Match> matches;
   engine::StreamScanner scanner(context, path, matches);
 
@@ -274,29 +290,38 @@ ScanReport ScanGraph::run() {
   const auto started = std::chrono::steady_clock::now();
   threads_ = options_.threads != 0 ? options_.threads : std::max(1u, std::thread::hardware_concurrency());
   oneapi::tbb::global_control parallelism(oneapi::tbb::global_control::max_allowed_parallelism, threads_);
-  const std::size_t in_flight = options_.max_in_flight != 0 ? options_.max_in_flight : 4 * threads_;
+  const std::size_t in_flight = options_.max_in_flight != 0 ? options_.max_in_flight : 2 * threads_;
 
   io::Walker walker(options_.roots, io::WalkOptions{options_.follow_symlinks, true});
   flow::graph graph;
-  flow::input_node<io::WalkEntry> source(graph, [&](oneapi::tbb::flow_control& control) -> io::WalkEntry {
+  flow::input_node<Batch> source(graph, [&](oneapi::tbb::flow_control& control) -> Batch {
+    Batch batch;
     try {
-      if (auto entry = walker.next()) return std::move(*entry);
+      while (batch.size() < kBatchEntries) {
+        auto entry = walker.next();
+        if (!entry) break;
+        batch.push_back(std::move(*entry));
+      }
     } catch (const std::exception& error) {
       // Out of memory listing a gigantic directory: the rest of the walk is lost.
       walk_error_ = error.what();
     }
-    control.stop();
-    return {};
+    if (batch.empty()) control.stop();
+    return batch;
   });
-  // Back-pressure: at most `in_flight` inputs between the walk and the merge.
-  flow::limiter_node<io::WalkEntry> limiter(graph, in_flight);
-  flow::function_node<io::WalkEntry, InputResult> scan(
-      graph, threads_, [this](io::WalkEntry entry) { return process(std::move(entry)); });
-  flow::function_node<InputResult, flow::continue_msg> merge_node(
-      graph, flow::serial, [this](InputResult result) {
-        merge(std::move(result));
-        return flow::continue_msg();
-      });
+  // Back-pressure: at most `in_flight` batches between the walk and the merge, so memory
+  // stays bounded whatever the size of the tree.
+  flow::limiter_node<Batch> limiter(graph, in_flight);
+  flow::function_node<Batch, BatchResult> scan(graph, threads_, [this](Batch batch) {
+    BatchResult results;
+    results.reserve(batch.size());
+    for (io::WalkEntry& entry : batch) results.push_back(process(std::move(entry)));
+    return results;
+  });
+  flow::function_node<BatchResult, flow::continue_msg> merge_node(graph, flow::serial, [this](BatchResult results) {
+    for (InputResult& result : results) merge(std::move(result));
+    return flow::continue_msg();
+  });
   flow::make_edge(source, limiter);
   flow::make_edge(limiter, scan);
   flow::make_edge(scan, merge_node);

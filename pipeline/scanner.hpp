@@ -18,8 +18,8 @@ struct ScanOptions {
   std::size_t threads = 0;                        // 0: every core
   std::size_t chunk_size = std::size_t{1} << 20;  // read size for sequential inputs
   std::size_t map_threshold = std::size_t{1} << 20;  // files this large are memory-mapped
-  std::size_t segment_size = std::size_t{64} << 20;  // files over 2x this are split across cores
-  std::size_t max_in_flight = 0;                  // inputs open at once; 0: 4 per thread
+  std::size_t segment_size = std::size_t{16} << 20;  // mapped files over 1.5x this are split across cores
+  std::size_t max_in_flight = 0;                  // batches of inputs queued at once; 0: 2 per thread
   bool follow_symlinks = false;
   bool dedup_content = true;
 };

@@ -22,9 +22,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr int kClean = 0;
-constexpr int kFindings = 1;
-constexpr int kIncomplete = 3;
 
 RunOptions guarded() {
   RunOptions options;

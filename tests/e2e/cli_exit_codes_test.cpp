@@ -13,9 +13,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr int kClean = 0;
-constexpr int kFindings = 1;
-constexpr int kFatal = 2;
 
 // A small tree with one key in `app/.env` at a known place.
 struct KeyTree {

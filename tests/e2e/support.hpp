@@ -21,6 +21,12 @@ inline const std::string kSluiceBinary = SLUICE_BINARY;
 inline const std::string kCorpusBinary = SLUICE_CORPUS_BINARY;
 inline const std::filesystem::path kSourceDir = SLUICE_SOURCE_DIR;
 
+// sluice's documented exit codes.
+inline constexpr int kClean = 0;
+inline constexpr int kFindings = 1;
+inline constexpr int kFatal = 2;
+inline constexpr int kIncomplete = 3;
+
 // ---------------------------------------------------------------------------------- processes
 
 struct RunOptions {
