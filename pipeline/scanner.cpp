@@ -48,10 +48,6 @@ struct Worker {
   io::ReadBuffer buffer;
 };
 
-struct ContentIdHasher {
-  std::size_t operator()(const ContentId& id) const noexcept { return ContentIdHash{}(id); }
-};
-
 class ScanGraph {
  public:
   ScanGraph(std::shared_ptr<const engine::CompiledRules> rules, const ScanOptions& options, ScanObserver* observer)
@@ -76,7 +72,7 @@ class ScanGraph {
   // A worker's state is used by one running task at a time: a task that waits (the
   // segmented scan of a big file) holds none of it while waiting.
   oneapi::tbb::enumerable_thread_specific<Worker> workers_;
-  oneapi::tbb::concurrent_unordered_set<ContentId, ContentIdHasher> claimed_;
+  oneapi::tbb::concurrent_unordered_set<ContentId, ContentIdHash> claimed_;
   std::size_t threads_ = 1;
 
   std::optional<std::string> walk_error_;  // written by the serial input node

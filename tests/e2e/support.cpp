@@ -64,6 +64,31 @@ Finding to_finding(const nlohmann::json& item) {
 
 // ---------------------------------------------------------------------------------- processes
 
+namespace {
+
+// The build tree may sit under a directory `nobody` cannot enter (CI clones anywhere, e.g.
+// under /root): run a copy of the binary from a world-readable place instead.
+std::string binary_nobody_can_run(const std::string& binary) {
+  static const std::string copy = [] {
+    const fs::path dir = fs::temp_directory_path() / ("sluice-e2e-bin-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    fs::permissions(dir, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                             fs::perms::others_read | fs::perms::others_exec);
+    const fs::path target = dir / "sluice";
+    fs::copy_file(kSluiceBinary, target, fs::copy_options::overwrite_existing);
+    fs::permissions(target, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                fs::perms::others_read | fs::perms::others_exec);
+    std::atexit([] {
+      std::error_code ignored;
+      fs::remove_all(fs::temp_directory_path() / ("sluice-e2e-bin-" + std::to_string(::getpid())), ignored);
+    });
+    return target.string();
+  }();
+  return binary == kSluiceBinary ? copy : binary;
+}
+
+}  // namespace
+
 RunResult run(const std::vector<std::string>& argv_in, const RunOptions& options) {
   static const bool ignore_sigpipe = [] {
     ::signal(SIGPIPE, SIG_IGN);  // the child may exit without reading all of its input
@@ -76,6 +101,7 @@ RunResult run(const std::vector<std::string>& argv_in, const RunOptions& options
     argv = {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"};
   }
   argv.insert(argv.end(), argv_in.begin(), argv_in.end());
+  if (options.as_nobody && ::geteuid() == 0 && argv.size() > 5) argv[5] = binary_nobody_can_run(argv[5]);
 
   RunResult result;
   for (const std::string& arg : argv) result.command += (result.command.empty() ? "" : " ") + arg;
