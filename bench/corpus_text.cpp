@@ -15,7 +15,7 @@ std::string make_text(std::size_t bytes, unsigned seed) {
   std::mt19937_64 rng(seed);
   std::string text;
   text.reserve(bytes + 256);
-  std::size_t next_key = 65536;
+  std::size_t next_key = std::size_t{1} << 20;
   while (text.size() < bytes) {
     const int words = 3 + static_cast<int>(rng() % 10);
     text.append(static_cast<std::size_t>(rng() % 8), ' ');
@@ -31,7 +31,7 @@ std::string make_text(std::size_t bytes, unsigned seed) {
       text += "POSTHOG_KEY=\"phx_";
       for (int i = 0; i < 47; ++i) text += alphabet[rng() % 62];
       text += '"';
-      next_key += 65536;
+      next_key += std::size_t{1} << 20;
     }
     text += '\n';
   }

@@ -20,6 +20,18 @@ struct LineCursor {
   void advance(std::string_view bytes) noexcept;
 };
 
+// Newline counts of fixed-size blocks of one input, gathered while each block is still hot
+// in cache from the scan, so that placing a match near the end of a big input does not read
+// the whole input again.
+struct BlockLineCounts {
+  std::size_t stride = 0;                // block size; 0: no counts
+  std::vector<std::uint64_t> newlines;   // newlines in [k * stride, (k + 1) * stride)
+};
+
+// Like place_matches below, using the block counts of a whole input (offset 0 = bytes[0]).
+[[nodiscard]] std::vector<PlacedMatch> place_matches(std::string_view bytes, std::vector<engine::Match> matches,
+                                                     const BlockLineCounts& counts);
+
 // Converts matches into placed matches with 1-based line and byte column. `bytes` starts at
 // `cursor.offset` and contains every secret offset of `matches`.
 [[nodiscard]] std::vector<PlacedMatch> place_matches(std::string_view bytes, std::vector<engine::Match> matches,

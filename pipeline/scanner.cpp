@@ -42,6 +42,38 @@ constexpr std::size_t kBatchEntries = 32;
 using Batch = std::vector<io::WalkEntry>;
 using BatchResult = std::vector<InputResult>;
 
+// Inputs larger than this are fed block by block, each block's newlines counted while hot.
+constexpr std::size_t kLineBlock = std::size_t{1} << 20;
+
+// Feeds bytes[from, to) to one stream whose owned range is (begin, end], counting the newlines
+// of each block of [begin, end) right after Hyperscan has read it. `begin` is a multiple of
+// the stride.
+bool scan_counting_lines(engine::ScanContext& context, std::string_view bytes, std::string_view path,
+                         std::size_t from, std::size_t begin, std::size_t end, std::size_t to,
+                         BlockLineCounts& counts, std::vector<engine::Match>& out) {
+  engine::StreamScanner scanner(context, path, out, from, engine::OwnedRange{begin, end});
+  bool ok = scanner.feed(bytes.substr(from, begin - from));
+  for (std::size_t at = begin; ok && at < end; at += counts.stride) {
+    const std::string_view block = bytes.substr(at, std::min(counts.stride, end - at));
+    ok = scanner.feed(block);
+    counts.newlines[at / counts.stride] = static_cast<std::uint64_t>(std::count(block.begin(), block.end(), '\n'));
+  }
+  return ok && scanner.feed(bytes.substr(end, to - end)) && scanner.finish();
+}
+
+// The content id of a big input, hashed segment by segment on every core (the first touch of
+// a mapped file's pages is then spread across cores too).
+ContentId parallel_content_id(std::string_view bytes, std::size_t segment) {
+  const std::size_t count = (bytes.size() + segment - 1) / segment;
+  std::vector<XXH128_hash_t> digests(count);
+  oneapi::tbb::parallel_for(std::size_t{0}, count, [&](std::size_t k) {
+    const std::string_view part = bytes.substr(k * segment, segment);
+    digests[k] = XXH3_128bits(part.data(), part.size());
+  });
+  const XXH128_hash_t hash = XXH3_128bits(digests.data(), digests.size() * sizeof(XXH128_hash_t));
+  return ContentId{hash.high64, hash.low64};
+}
+
 // What one worker thread owns: its matcher context and the buffer small files are read into.
 struct Worker {
   std::unique_ptr<engine::ScanContext> context;
@@ -115,9 +147,18 @@ void ScanGraph::scan_file(InputResult& result) {
   }
   const io::FileView& view = std::get<io::FileView>(opened);
   const std::string_view bytes = view.bytes();
+  const std::size_t segment = std::max<std::size_t>(options_.segment_size, rules_->max_window() * 4);
+  // One huge input still uses every core. Only a mapped view is split: a view into the
+  // worker's read buffer must not be shared with tasks this thread may run while it waits.
+  const bool split = threads_ > 1 && view.mapped() && bytes.size() > segment + segment / 2;
   if (options_.dedup_content) {
-    const XXH128_hash_t hash = XXH3_128bits(bytes.data(), bytes.size());
-    const ContentId id{hash.high64, hash.low64};
+    ContentId id;
+    if (split) {
+      id = parallel_content_id(bytes, segment);
+    } else {
+      const XXH128_hash_t hash = XXH3_128bits(bytes.data(), bytes.size());
+      id = ContentId{hash.high64, hash.low64};
+    }
     result.content = id;
     if (!claimed_.insert(id).second) {
       result.duplicate = true;
@@ -128,14 +169,16 @@ void ScanGraph::scan_file(InputResult& result) {
   result.bytes = bytes.size();
 
   std::vector<engine::Match> matches;
+  BlockLineCounts lines;
   bool ok = true;
-  const std::size_t segment = std::max<std::size_t>(options_.segment_size, rules_->max_window() * 4);
-  // Only a mapped view is split: a view into the worker's read buffer must not be shared
-  // with tasks this thread may run while it waits.
-  if (threads_ > 1 && view.mapped() && bytes.size() > segment + segment / 2) {
-    // One huge input still uses every core: overlapping segments, each reporting only the
-    // matches that end inside it.
+  if (split) {
+    // Overlapping segments, each reporting only the matches that end inside it. Each stream
+    // starts one window early and reads one window past its end: a match ending at the
+    // boundary sees the byte that decides a trailing \b, and a longer match that would
+    // replace it is seen as well.
     const std::size_t count = (bytes.size() + segment - 1) / segment;
+    lines.stride = segment % kLineBlock == 0 ? kLineBlock : segment;
+    lines.newlines.assign((bytes.size() + lines.stride - 1) / lines.stride, 0);
     std::vector<std::vector<engine::Match>> per_segment(count);
     std::vector<char> segment_ok(count, 1);
     const std::size_t overlap = rules_->max_window();
@@ -143,25 +186,26 @@ void ScanGraph::scan_file(InputResult& result) {
       const std::size_t begin = k * segment;
       const std::size_t end = std::min(bytes.size(), begin + segment);
       const std::size_t from = begin > overlap ? begin - overlap : 0;
-      // Read one window past the end too: a match ending at the boundary sees the byte that
-      // decides a trailing \b, and a longer match that would replace it is seen as well.
       const std::size_t to = std::min(bytes.size(), end + overlap);
-      engine::ScanContext& context = *workers_.local().context;
-      segment_ok[k] = engine::scan_buffer(context, bytes.substr(from, to - from), path, per_segment[k], from,
-                                          engine::OwnedRange{begin, end}) ? 1 : 0;
+      segment_ok[k] = scan_counting_lines(*workers_.local().context, bytes, path, from, begin, end, to, lines,
+                                          per_segment[k]) ? 1 : 0;
     });
     for (std::size_t k = 0; k < count; ++k) {
       ok = ok && segment_ok[k] != 0;
       for (engine::Match& m : per_segment[k]) matches.push_back(std::move(m));
     }
+  } else if (bytes.size() > kLineBlock) {
+    lines.stride = kLineBlock;
+    lines.newlines.assign((bytes.size() + kLineBlock - 1) / kLineBlock, 0);
+    ok = scan_counting_lines(*workers_.local().context, bytes, path, 0, 0, bytes.size(), bytes.size(), lines,
+                             matches);
   } else {
     ok = engine::scan_buffer(*workers_.local().context, bytes, path, matches);
   }
   if (!ok) result.error = "the matcher failed on this input";
   if (view.truncated()) result.error = "file was truncated while being scanned; part of it was not scanned";
   if (!matches.empty()) {
-    std::vector<PlacedMatch> placed = place_matches(bytes, std::move(matches));
-    for (PlacedMatch& m : placed) result.matches.push_back(std::move(m));
+    for (PlacedMatch& m : place_matches(bytes, std::move(matches), lines)) result.matches.push_back(std::move(m));
   }
 }
 
