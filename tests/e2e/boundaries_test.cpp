@@ -88,6 +88,15 @@ struct ChunkCase {
 
 class ChunkBoundaries : public ::testing::TestWithParam<ChunkCase> {};
 
+// Scans `input` through standard input with the case's chunk size and rules.
+RunResult scan_stdin(const std::string& input, const ChunkCase& param, const TempDir& dir) {
+  std::vector<std::string> args{"scan", "-", "-f", "jsonl", "--chunk-size", std::to_string(param.chunk)};
+  for (const std::string& arg : rule_args(param.rules, dir)) args.push_back(arg);
+  RunOptions options;
+  options.input = input;
+  return sluice(args, options);
+}
+
 TEST_P(ChunkBoundaries, KeyAtEveryOffsetAroundAChunkBoundaryIsFoundOnce) {
   const ChunkCase param = GetParam();
   TempDir dir;
@@ -98,11 +107,7 @@ TEST_P(ChunkBoundaries, KeyAtEveryOffsetAroundAChunkBoundaryIsFoundOnce) {
   std::string input = gen.filler((count + 2) * spacing + 123);
   const std::vector<Hit> expected = plant_around_boundaries(input, spacing, "-", gen);
 
-  std::vector<std::string> args{"scan", "-", "-f", "jsonl", "--chunk-size", std::to_string(param.chunk)};
-  for (const std::string& arg : rule_args(param.rules, dir)) args.push_back(arg);
-  RunOptions options;
-  options.input = input;
-  const RunResult result = sluice(args, options);
+  const RunResult result = scan_stdin(input, param, dir);
   ASSERT_TRUE(exited_with(result, 1));
   EXPECT_TRUE(each_once(result));
   const std::vector<Hit> hits = hits_of(result);
@@ -127,11 +132,7 @@ TEST_P(ChunkBoundaries, KeyEndingTheInputAtAChunkBoundary) {
     plant(input, 0, first, gen);
     plant(input, input.size() - last.size(), last, gen);
     ASSERT_EQ(input.size(), length);
-    std::vector<std::string> args{"scan", "-", "-f", "jsonl", "--chunk-size", std::to_string(param.chunk)};
-    for (const std::string& arg : rule_args(param.rules, dir)) args.push_back(arg);
-    RunOptions options;
-    options.input = input;
-    const RunResult result = sluice(args, options);
+    const RunResult result = scan_stdin(input, param, dir);
     ASSERT_TRUE(exited_with(result, 1));
     const Position position = position_of(input, input.size() - last.size());
     std::vector<Hit> expected = {Hit{"-", "posthog_personal_key", first, 0, 1, 1},
