@@ -2,11 +2,13 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <fstream>
 #include <iostream>
 #include <map>
 
 #include "cli/commands.hpp"
+#include "engine/builtin_database.hpp"
 #include "engine/compiled_rules.hpp"
 #include "pipeline/scanner.hpp"
 #include "pipeline/sink.hpp"
@@ -82,7 +84,14 @@ int run(ScanFlags& flags) {
   if (flags.format == "json") format = pipeline::OutputFormat::kJson;
   if (flags.format == "jsonl") format = pipeline::OutputFormat::kJsonl;
 
-  auto rules = engine::CompiledRules::compile(load_rules(flags.rules));
+  const auto compile_started = std::chrono::steady_clock::now();
+  auto rules = engine::CompiledRules::compile(load_rules(flags.rules), engine::builtin_database());
+  if (flags.verbose) {
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - compile_started).count();
+    fmt::print(stderr, "sluice: {} rules ({} as Hyperscan prefilters); database {} in {:.3f} s\n", rules->size(),
+               rules->prefilter_count(), rules->loaded_precompiled() ? "precompiled at build time, loaded" : "compiled",
+               seconds);
+  }
   flags.scan.roots = flags.paths.empty() ? std::vector<std::string>{"."} : flags.paths;
 
   std::ofstream file;

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdlib>
+#include <xxhash.h>
 
 namespace sluice::engine {
 namespace {
@@ -61,7 +63,17 @@ std::size_t CompiledRules::prefilter_count() const noexcept {
       std::count_if(compiled_.begin(), compiled_.end(), [](const CompiledRule& c) { return c.prefilter; }));
 }
 
-std::shared_ptr<const CompiledRules> CompiledRules::compile(RuleSet rules) {
+std::string CompiledRules::serialize_database() const {
+  if (!database_) return {};
+  char* bytes = nullptr;
+  std::size_t size = 0;
+  if (hs_serialize_database(database_.get(), &bytes, &size) != HS_SUCCESS) return {};
+  std::string out(bytes, size);
+  std::free(bytes);  // NOLINT: allocated by Hyperscan with malloc
+  return out;
+}
+
+std::shared_ptr<const CompiledRules> CompiledRules::compile(RuleSet rules, const PrecompiledDatabase* precompiled) {
   std::shared_ptr<CompiledRules> out(new CompiledRules());
   out->set_ = std::move(rules);
   const std::vector<Rule>& all = out->set_.rules;
@@ -115,6 +127,29 @@ std::shared_ptr<const CompiledRules> CompiledRules::compile(RuleSet rules) {
     out->global_allowlists_.push_back(compile_allowlist(list, kGlobal));
   }
   if (expressions.empty()) return out;
+
+  // The key covers everything hs_compile_multi sees, so a precompiled database with the same
+  // key is the database this compilation would produce.
+  XXH3_state_t* state = XXH3_createState();
+  XXH3_128bits_reset(state);
+  const std::string version = hs_version();
+  XXH3_128bits_update(state, version.data(), version.size());
+  for (std::size_t i = 0; i < expressions.size(); ++i) {
+    const unsigned header[2] = {ids[i], flags[i]};
+    XXH3_128bits_update(state, header, sizeof header);
+    XXH3_128bits_update(state, expressions[i].c_str(), expressions[i].size() + 1);
+  }
+  const XXH128_hash_t digest = XXH3_128bits_digest(state);
+  XXH3_freeState(state);
+  out->database_key_ = fmt::format("{:016x}{:016x}", digest.high64, digest.low64);
+  if (precompiled != nullptr && precompiled->key == out->database_key_) {
+    hs_database_t* raw_db = nullptr;
+    if (hs_deserialize_database(precompiled->bytes.data(), precompiled->bytes.size(), &raw_db) == HS_SUCCESS) {
+      out->database_.reset(raw_db);
+      out->loaded_precompiled_ = true;
+      return out;
+    }
+  }
 
   // Compile all at once; an expression Hyperscan can parse but not build exactly (e.g. too
   // large) is retried as a prefilter, and RE2 keeps the result exact.

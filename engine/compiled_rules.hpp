@@ -37,10 +37,26 @@ struct CompiledRule {
   std::vector<CompiledAllowlist> allowlists;
 };
 
+// A serialized Hyperscan database made ahead of time (the built-in catalog is compiled at
+// build time), usable when its key equals the key of the rules being compiled.
+struct PrecompiledDatabase {
+  std::string_view key;
+  std::string_view bytes;
+};
+
 class CompiledRules {
  public:
-  // Compiles the rules (throws RuleError naming the rule on any failure).
-  [[nodiscard]] static std::shared_ptr<const CompiledRules> compile(RuleSet rules);
+  // Compiles the rules (throws RuleError naming the rule on any failure). A precompiled
+  // database whose key matches replaces the Hyperscan compilation; one that cannot be loaded
+  // (another library version or CPU) is ignored.
+  [[nodiscard]] static std::shared_ptr<const CompiledRules> compile(RuleSet rules,
+                                                                    const PrecompiledDatabase* precompiled = nullptr);
+
+  // Identifies the Hyperscan input (expressions, flags, ids, library version).
+  [[nodiscard]] const std::string& database_key() const noexcept { return database_key_; }
+  // The database, serialized (empty when there is none).
+  [[nodiscard]] std::string serialize_database() const;
+  [[nodiscard]] bool loaded_precompiled() const noexcept { return loaded_precompiled_; }
 
   [[nodiscard]] const std::vector<Rule>& rules() const noexcept { return set_.rules; }
   [[nodiscard]] const CompiledRule& compiled(std::size_t index) const noexcept { return compiled_[index]; }
@@ -64,6 +80,8 @@ class CompiledRules {
   std::vector<CompiledAllowlist> global_allowlists_;
   std::vector<std::size_t> path_only_;
   HsDatabase database_;
+  std::string database_key_;
+  bool loaded_precompiled_ = false;
   std::size_t max_window_ = 1;
 };
 

@@ -44,6 +44,20 @@ TEST(CliExitCodes, CleanTreeExitsZero) {
   EXPECT_THAT(result.err, HasSubstr("sluice: scanned 3 inputs")) << describe(result);
 }
 
+// The built-in catalog's database is compiled at build time; extra rules force a compile.
+TEST(CliExitCodes, BuiltinDatabaseIsPrecompiledAndExtraRulesAreCompiled) {
+  TempDir dir;
+  KeyGen gen(5);
+  dir.write("a.txt", gen.filler(1000));
+  const RunResult builtin = sluice({"scan", dir.root().string(), "-v"});
+  EXPECT_TRUE(exited_with(builtin, kClean));
+  EXPECT_THAT(builtin.err, HasSubstr("database precompiled at build time, loaded")) << describe(builtin);
+  dir.write("extra.toml", "[[rules]]\nid = 'extra'\nregex = '''extra_[0-9]{8}'''\n");
+  const RunResult extra = sluice({"scan", dir.path("a.txt"), "-v", "--rules", dir.path("extra.toml")});
+  EXPECT_TRUE(exited_with(extra, kClean));
+  EXPECT_THAT(extra.err, HasSubstr("database compiled in")) << describe(extra);
+}
+
 TEST(CliExitCodes, FindingsExitOneWithExactLocation) {
   KeyTree tree(2);
   const RunResult result = sluice({"scan", tree.dir.root().string(), "-f", "jsonl"});

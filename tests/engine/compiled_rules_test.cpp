@@ -94,3 +94,36 @@ paths = ['''(^|/)vendored/''']
 
 }  // namespace
 }  // namespace sluice::engine
+
+namespace sluice::engine {
+namespace {
+
+TEST(CompiledRules, PrecompiledDatabaseIsUsedOnlyWhenItsKeyMatches) {
+  const auto fresh = CompiledRules::compile(builtin_rules());
+  EXPECT_FALSE(fresh->loaded_precompiled());
+  const std::string bytes = fresh->serialize_database();
+  ASSERT_FALSE(bytes.empty());
+  const PrecompiledDatabase matching{fresh->database_key(), bytes};
+  const auto loaded = CompiledRules::compile(builtin_rules(), &matching);
+  EXPECT_TRUE(loaded->loaded_precompiled());
+  EXPECT_EQ(loaded->database_key(), fresh->database_key());
+  const std::string text = "a=phx_KLwhyLj5Eln4jtsu31JsFxT2kP0rin42DaPYRPsTX\n";
+  EXPECT_EQ(secrets_in(loaded, text), secrets_in(fresh, text));
+  EXPECT_EQ(secrets_in(loaded, text).size(), 1u);
+
+  // Another rule set (here: one more rule) has another key and is compiled.
+  RuleSet more = builtin_rules();
+  more.append(parse_rules("[[rules]]\nid='extra'\nregex='''extra_[0-9]{8}'''\n", "t"));
+  const auto other = CompiledRules::compile(std::move(more), &matching);
+  EXPECT_FALSE(other->loaded_precompiled());
+  EXPECT_NE(other->database_key(), fresh->database_key());
+  // A corrupt blob with the right key is ignored, not trusted.
+  const std::string corrupt(bytes.size(), 'x');
+  const PrecompiledDatabase broken{fresh->database_key(), corrupt};
+  const auto recompiled = CompiledRules::compile(builtin_rules(), &broken);
+  EXPECT_FALSE(recompiled->loaded_precompiled());
+  EXPECT_EQ(secrets_in(recompiled, text).size(), 1u);
+}
+
+}  // namespace
+}  // namespace sluice::engine
