@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <oneapi/tbb/task_group.h>
 
 #include "io/error.hpp"
 
@@ -47,13 +48,67 @@ WalkEntry make(WalkEntry::Kind kind, std::string path, std::string reason = {}) 
 
 }  // namespace
 
+struct Walker::Tasks {
+  oneapi::tbb::task_group group;
+};
+
 Walker::Walker(std::vector<std::string> roots, WalkOptions options)
-    : roots_(std::move(roots)), options_(options) {}
+    : roots_(std::move(roots)), options_(options), tasks_(std::make_unique<Tasks>()) {}
+
+Walker::~Walker() { finish(); }
+
+void Walker::finish() {
+  // Read-ahead tasks whose listings were not ready in time may still run: finish them here,
+  // in the caller's task arena, where this thread can execute them.
+  tasks_->group.wait();
+  ahead_.clear();
+}
+
+void Walker::list(Listing& listing) {
+  std::unique_ptr<DIR, DirCloser> dir(::opendir(listing.path.c_str()));
+  if (!dir) {
+    listing.error = errno;
+    return;
+  }
+  struct stat info {};
+  if (::fstat(dirfd(dir.get()), &info) != 0) {
+    listing.error = errno;
+    return;
+  }
+  listing.id = {info.st_dev, info.st_ino};
+  for (;;) {
+    errno = 0;
+    const dirent* entry = ::readdir(dir.get());
+    if (entry == nullptr) {
+      listing.error = errno;
+      return;
+    }
+    if (std::strcmp(entry->d_name, ".") == 0 || std::strcmp(entry->d_name, "..") == 0) continue;
+    listing.entries.emplace_back(entry->d_name, entry->d_type);
+  }
+}
+
+void Walker::read_ahead(const Directory& directory) {
+  for (const auto& [name, type] : directory.entries) {
+    if (ahead_.size() >= options_.read_ahead) return;
+    if (type != DT_DIR || (options_.skip_git_dirs && name == ".git")) continue;
+    auto listing = std::make_shared<Listing>();
+    listing->path = join(directory.path, name.c_str());
+    ahead_.emplace(listing->path, listing);
+    tasks_->group.run([listing] {
+      list(*listing);
+      listing->ready.store(true, std::memory_order_release);
+    });
+  }
+}
 
 std::optional<WalkEntry> Walker::next() {
   for (;;) {
     if (stack_.empty()) {
-      if (next_root_ >= roots_.size()) return std::nullopt;
+      if (next_root_ >= roots_.size()) {
+        finish();
+        return std::nullopt;
+      }
       if (auto entry = visit_root(roots_[next_root_++])) return entry;
       continue;
     }
@@ -131,32 +186,30 @@ std::optional<WalkEntry> Walker::visit_child(const std::string& path, unsigned c
 }
 
 std::optional<WalkEntry> Walker::enter_directory(const std::string& path) {
-  std::unique_ptr<DIR, DirCloser> dir(::opendir(path.c_str()));
-  if (!dir) {
-    const int e = errno;
-    if (e == ENOENT) return make(WalkEntry::Kind::kError, path, "vanished during the scan");
-    return make(WalkEntry::Kind::kError, path, describe_errno(e));
+  std::shared_ptr<Listing> listing;
+  if (auto ahead = ahead_.find(path); ahead != ahead_.end()) {
+    // A listing still being read is left to its task; reading it here never waits.
+    if (ahead->second->ready.load(std::memory_order_acquire)) listing = std::move(ahead->second);
+    ahead_.erase(ahead);
   }
-  struct stat info {};
-  if (::fstat(dirfd(dir.get()), &info) != 0) return make(WalkEntry::Kind::kError, path, describe_errno(errno));
-  const std::pair<dev_t, ino_t> id{info.st_dev, info.st_ino};
-  if (active_.count(id) != 0) return make(WalkEntry::Kind::kError, path, "symbolic link loop");
+  if (!listing) {
+    listing = std::make_shared<Listing>();
+    listing->path = path;
+    list(*listing);
+  }
+  if (listing->error != 0) {
+    if (listing->error == ENOENT) return make(WalkEntry::Kind::kError, path, "vanished during the scan");
+    return make(WalkEntry::Kind::kError, path, describe_errno(listing->error));
+  }
+  if (active_.count(listing->id) != 0) return make(WalkEntry::Kind::kError, path, "symbolic link loop");
 
   Directory directory;
   directory.path = path;
-  directory.id = id;
-  for (;;) {
-    errno = 0;
-    const dirent* entry = ::readdir(dir.get());
-    if (entry == nullptr) {
-      if (errno != 0) return make(WalkEntry::Kind::kError, path, describe_errno(errno));
-      break;
-    }
-    if (std::strcmp(entry->d_name, ".") == 0 || std::strcmp(entry->d_name, "..") == 0) continue;
-    directory.entries.emplace_back(entry->d_name, entry->d_type);
-  }
-  active_.insert(id);
+  directory.id = listing->id;
+  directory.entries = std::move(listing->entries);
+  active_.insert(directory.id);
   stack_.push_back(std::move(directory));
+  if (options_.read_ahead > 0) read_ahead(stack_.back());
   return std::nullopt;
 }
 

@@ -1,14 +1,19 @@
 #pragma once
-// Lazy depth-first enumeration of the inputs under the scan roots. One directory listing is
-// held at a time per level, so memory follows the tree's depth, not its size; opening and
-// reading the files is left to the (parallel) caller.
+// Lazy depth-first enumeration of the inputs under the scan roots. Directory listings are
+// read ahead by parallel tasks (a bounded number at a time, never waited for: a listing that
+// is not ready when the walk reaches it is read inline), so enumeration proceeds on several
+// cores while memory follows the tree's depth and the read-ahead cap, not the tree's size.
+// Opening and reading the files is left to the (parallel) caller.
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -29,13 +34,20 @@ struct WalkEntry {
 struct WalkOptions {
   bool follow_symlinks = false;
   bool skip_git_dirs = true;  // git object stores are compressed: history scanning reads them properly
+  std::size_t read_ahead = 64;  // directory listings read ahead in parallel tasks (0: none)
 };
 
 class Walker {
  public:
   Walker(std::vector<std::string> roots, WalkOptions options);
-  // The next entry, or nullopt when the walk is complete.
+  ~Walker();  // waits for read-ahead tasks still running (none once next() returned nullopt)
+  Walker(const Walker&) = delete;
+  Walker& operator=(const Walker&) = delete;
+  // The next entry, or nullopt when the walk is complete (read-ahead tasks have then
+  // finished; call next() until nullopt from inside the task arena that runs the walk).
   [[nodiscard]] std::optional<WalkEntry> next();
+  // Waits for read-ahead tasks; for a walk abandoned before next() returned nullopt.
+  void finish();
 
  private:
   struct Directory {
@@ -47,12 +59,26 @@ class Walker {
   std::optional<WalkEntry> visit_root(const std::string& root);
   std::optional<WalkEntry> visit_child(const std::string& path, unsigned char type);
   std::optional<WalkEntry> enter_directory(const std::string& path);
+  void read_ahead(const Directory& directory);
+
+  // One directory's entries, read by a read-ahead task or inline, whichever gets there first.
+  struct Listing {
+    std::string path;
+    std::vector<std::pair<std::string, unsigned char>> entries;
+    std::pair<dev_t, ino_t> id{};
+    int error = 0;  // errno; 0 when listed
+    std::atomic<bool> ready{false};
+  };
+  static void list(Listing& listing);
 
   std::vector<std::string> roots_;
   std::size_t next_root_ = 0;
   WalkOptions options_;
   std::vector<Directory> stack_;
   std::set<std::pair<dev_t, ino_t>> active_;  // directories on the current path (loop detection)
+  std::unordered_map<std::string, std::shared_ptr<Listing>> ahead_;  // read-ahead, by path
+  struct Tasks;
+  std::unique_ptr<Tasks> tasks_;
 };
 
 }  // namespace sluice::io

@@ -345,6 +345,8 @@ ScanReport ScanGraph::run() {
     } catch (const std::exception& error) {
       // Out of memory listing a gigantic directory: the rest of the walk is lost.
       walk_error_ = error.what();
+      walker.finish();
+      batch.clear();
     }
     if (batch.empty()) control.stop();
     return batch;

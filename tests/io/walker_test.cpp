@@ -87,3 +87,28 @@ TEST(Walker, UnreadableDirectoryIsAnErrorAndTheWalkGoesOn) {
 
 }  // namespace
 }  // namespace sluice::io
+
+namespace sluice::io {
+namespace {
+
+TEST(Walker, ReadAheadInParallelGivesTheSameWalkAsInline) {
+  testing::TempTree tree;
+  for (int a = 0; a < 12; ++a) {
+    for (int b = 0; b < 12; ++b) {
+      tree.write("d" + std::to_string(a) + "/e" + std::to_string(b) + "/f.txt", "x");
+      tree.write("d" + std::to_string(a) + "/e" + std::to_string(b) + "/g/h.txt", "y");
+    }
+  }
+  auto sequence = [&](std::size_t read_ahead) {
+    Walker walker({tree.root().string()}, WalkOptions{false, true, read_ahead});
+    std::vector<std::string> paths;
+    while (auto entry = walker.next()) paths.push_back(entry->path);
+    return paths;
+  };
+  const std::vector<std::string> inline_walk = sequence(0);
+  EXPECT_EQ(inline_walk.size(), 12u * 12u * 2u);
+  for (std::size_t read_ahead : {1u, 8u, 64u, 1000u}) EXPECT_EQ(sequence(read_ahead), inline_walk) << read_ahead;
+}
+
+}  // namespace
+}  // namespace sluice::io
