@@ -332,7 +332,8 @@ ScanReport ScanGraph::run() {
   oneapi::tbb::global_control parallelism(oneapi::tbb::global_control::max_allowed_parallelism, threads_);
   const std::size_t in_flight = options_.max_in_flight != 0 ? options_.max_in_flight : 2 * threads_;
 
-  io::Walker walker(options_.roots, io::WalkOptions{options_.follow_symlinks, true});
+  // Reading directory listings ahead only pays when another thread can do it.
+  io::Walker walker(options_.roots, io::WalkOptions{options_.follow_symlinks, true, threads_ > 1 ? 64u : 0u});
   flow::graph graph;
   flow::input_node<Batch> source(graph, [&](oneapi::tbb::flow_control& control) -> Batch {
     Batch batch;
