@@ -3,6 +3,7 @@
 
 #include <hs.h>
 
+#include <cstdlib>
 #include <memory>
 
 namespace sluice::engine {
