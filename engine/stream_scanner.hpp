@@ -73,7 +73,6 @@ class StreamScanner {
   // Ends the stream, reporting end-of-data matches. Returns false if Hyperscan failed.
   [[nodiscard]] bool finish();
 
-  [[nodiscard]] std::uint64_t bytes_fed() const noexcept { return fed_; }
 
  private:
   void confirm_hits(std::string_view chunk);
