@@ -68,11 +68,11 @@ class StreamScanner {
   StreamScanner(const StreamScanner&) = delete;
   StreamScanner& operator=(const StreamScanner&) = delete;
 
-  // Scans the next chunk (any size up to 4 GiB). Returns false if Hyperscan failed.
+  // Scans the next chunk, of any size (passed to Hyperscan in pieces of at most 1 GiB).
+  // Returns false if Hyperscan failed.
   [[nodiscard]] bool feed(std::string_view chunk);
   // Ends the stream, reporting end-of-data matches. Returns false if Hyperscan failed.
   [[nodiscard]] bool finish();
-
 
  private:
   void confirm_hits(std::string_view chunk);
