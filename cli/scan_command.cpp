@@ -5,6 +5,7 @@
 #include <chrono>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <map>
 
 #include "cli/commands.hpp"
@@ -42,7 +43,8 @@ class StderrObserver final : public pipeline::ScanObserver {
  private:
   // Skips that every tree has plenty of: counted in the summary, named only with --verbose.
   static bool routine(const std::string& reason) {
-    return reason.rfind("symbolic link not followed", 0) == 0 || reason.rfind("git directory", 0) == 0;
+    return reason.rfind("symbolic link not followed", 0) == 0 || reason.rfind("symbolic link member", 0) == 0 ||
+           reason.rfind("git directory", 0) == 0;
   }
   bool quiet_;
   bool verbose_;
@@ -71,9 +73,16 @@ void print_summary(const pipeline::ScanReport& report, const engine::CompiledRul
   }
   if (!severities.empty()) severities += ")";
   const double rate = stats.seconds > 0 ? static_cast<double>(stats.bytes) / stats.seconds : 0;
-  fmt::print(stderr, "sluice: scanned {} inputs, {} in {:.2f} s ({}/s); {} duplicate{} not rescanned; {} skipped; "
+  std::string archives;
+  if (stats.archives > 0) {
+    archives = fmt::format(" ({} archive{}, {} member{}{})", stats.archives, stats.archives == 1 ? "" : "s",
+                           stats.members, stats.members == 1 ? "" : "s",
+                           stats.images > 0 ? fmt::format(", {} image{}", stats.images, stats.images == 1 ? "" : "s")
+                                            : std::string());
+  }
+  fmt::print(stderr, "sluice: scanned {} inputs{}, {} in {:.2f} s ({}/s); {} duplicate{} not rescanned; {} skipped; "
              "{} error{}; {} finding{}{}{}\n",
-             stats.files, human_bytes(static_cast<double>(stats.bytes)), stats.seconds, human_bytes(rate),
+             stats.files, archives, human_bytes(static_cast<double>(stats.bytes)), stats.seconds, human_bytes(rate),
              stats.duplicates, stats.duplicates == 1 ? "" : "s", stats.skipped, stats.errors,
              stats.errors == 1 ? "" : "s", report.findings.size(), report.findings.size() == 1 ? "" : "s", severities,
              report.incomplete() ? " — SCAN INCOMPLETE" : "");
@@ -148,6 +157,27 @@ void register_scan(CLI::App& app, int& exit_code) {
                  "Scan every file even when its content was already scanned at another path")
       ->group(input_group);
   add_rule_source_options(*scan, flags->rules);
+
+  const std::string archive_group = "Archives";
+  pipeline::ArchiveLimits& limits = flags->scan.archives;
+  scan->add_flag("!--no-archives", limits.enabled,
+                 "Scan archives and compressed files as raw bytes instead of opening them")
+      ->group(archive_group);
+  scan->add_option("--max-depth", limits.max_depth, "Archives nested deeper than this are scanned as raw bytes")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{32}))
+      ->capture_default_str()
+      ->group(archive_group);
+  scan->add_option("--max-member-size", limits.max_member_size,
+                   "Bytes scanned per archive member; the rest of a bigger member is skipped (reported)")
+      ->check(CLI::Range(std::uint64_t{1}, std::numeric_limits<std::uint64_t>::max()))
+      ->capture_default_str()
+      ->group(archive_group);
+  scan->add_option("--max-ratio", limits.max_ratio,
+                   "Stop decompressing an input past this many bytes per input byte (zip bombs); the first 256 MiB "
+                   "are always allowed")
+      ->check(CLI::Range(1.0, 1e9))
+      ->capture_default_str()
+      ->group(archive_group);
 
   const std::string perf_group = "Performance";
   scan->add_option("-j,--threads", flags->scan.threads, "Worker threads (0: all cores)")

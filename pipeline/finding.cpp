@@ -17,6 +17,15 @@ std::string fingerprint(std::string_view rule_id, std::string_view secret) {
   return fmt::format("{:016x}{:016x}", hash.high64, hash.low64);
 }
 
+std::string join_chain(const std::vector<std::string>& chain) {
+  std::string out;
+  for (const std::string& part : chain) {
+    if (!out.empty()) out.push_back('!');
+    out += part;
+  }
+  return out;
+}
+
 std::string redact(std::string_view secret) {
   // Keep a short prefix (vendor prefixes like "phx_" say what it is) only when the secret is
   // long enough that the rest stays unguessable.

@@ -2,17 +2,30 @@
 // A finding: one (rule, secret) pair with every place it was seen.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace sluice::pipeline {
 
+// Where a secret sits in a container image.
+struct ImageRef {
+  std::string image;             // tag, else manifest digest
+  std::string layer;             // layer digest; empty for the image config
+  std::string deleted_in_layer;  // a later layer whites the file out (it is still distributed)
+
+  friend bool operator==(const ImageRef&, const ImageRef&) = default;
+  friend auto operator<=>(const ImageRef&, const ImageRef&) = default;
+};
+
 struct Location {
-  std::string path;
-  std::uint64_t offset = 0;  // byte offset of the secret
-  std::uint64_t line = 0;    // 1-based
-  std::uint64_t column = 0;  // 1-based, in bytes
+  std::string path;                // the chain joined with '!': "outer.tar.gz!inner.zip!dir/file"
+  std::vector<std::string> chain;  // the input, then each archive member down to the content
+  std::uint64_t offset = 0;        // byte offset of the secret in the innermost content
+  std::uint64_t line = 0;          // 1-based
+  std::uint64_t column = 0;        // 1-based, in bytes
+  std::optional<ImageRef> image;
 
   friend bool operator==(const Location&, const Location&) = default;
   friend auto operator<=>(const Location&, const Location&) = default;
@@ -28,6 +41,9 @@ struct Finding {
 // Stable identifier of (rule id, secret): hex XXH3-128. Baselines can store it instead of
 // the secret.
 [[nodiscard]] std::string fingerprint(std::string_view rule_id, std::string_view secret);
+
+// "a!b!c" for the chain {"a", "b", "c"}.
+[[nodiscard]] std::string join_chain(const std::vector<std::string>& chain);
 
 // What reports show instead of the secret under --redact.
 [[nodiscard]] std::string redact(std::string_view secret);

@@ -1,12 +1,30 @@
 #include "pipeline/finding_set.hpp"
 
 #include <algorithm>
+#include <unordered_set>
+
+#include "io/container_image.hpp"
 
 namespace sluice::pipeline {
+namespace {
+
+// Contents nest at most this deep (archive depth is capped far below); also stops a quine
+// archive that contains itself.
+constexpr std::size_t kMaxNesting = 64;
+
+}  // namespace
+
+// The image whose layer (or config) is being resolved.
+struct FindingSet::ImageContext {
+  const ImageRecord* image = nullptr;
+  std::size_t layer = 0;  // index in image->layers; ignored for the config
+  bool config = false;
+};
 
 FindingSet::FindingSet(std::function<std::string(std::uint32_t)> rule_id_of) : rule_id_of_(std::move(rule_id_of)) {}
 
-void FindingSet::place(const std::string& path, const PlacedMatch& match) {
+void FindingSet::place(const std::vector<std::string>& chain, const PlacedMatch& match,
+                       const std::optional<ImageRef>& image) {
   std::string key = std::to_string(match.rule);
   key.push_back('\0');
   key += match.secret;
@@ -18,32 +36,98 @@ void FindingSet::place(const std::string& path, const PlacedMatch& match) {
     finding.fingerprint = fingerprint(rule_id_of_(match.rule), match.secret);
     findings_.push_back(std::move(finding));
   }
-  findings_[it->second].locations.push_back(Location{path, match.offset, match.line, match.column});
+  Location location{join_chain(chain), chain, match.offset, match.line, match.column, image};
+  if (location.chain.size() == 1) location.chain.clear();  // a plain file: the path says it all
+  findings_[it->second].locations.push_back(std::move(location));
 }
 
-void FindingSet::add(const std::string& path, const std::vector<PlacedMatch>& matches) {
-  for (const PlacedMatch& match : matches) place(path, match);
+void FindingSet::add(const std::vector<std::string>& chain, const std::vector<PlacedMatch>& matches) {
+  for (const PlacedMatch& match : matches) place(chain, match, std::nullopt);
 }
 
-void FindingSet::add_scanned(const ContentId& content, const std::string& path, std::vector<PlacedMatch> matches) {
-  scanned_.insert(content);
-  add(path, matches);
-  if (auto pending = pending_duplicates_.find(content); pending != pending_duplicates_.end()) {
-    for (const std::string& duplicate : pending->second) add(duplicate, matches);
-    pending_duplicates_.erase(pending);
+void FindingSet::add_content(ContentRecord record) {
+  const ContentId id = record.id;
+  if (!completed_.insert(id).second) return;  // recorded already (a claim is made once)
+  auto pending = pending_roots_.find(id);
+  if (record.matches.empty() && record.children.empty() && record.whiteouts.empty()) {
+    if (pending != pending_roots_.end()) pending_roots_.erase(pending);
+    return;
   }
-  if (!matches.empty()) matches_by_content_.emplace(content, std::move(matches));
+  if (pending != pending_roots_.end()) {
+    for (std::vector<std::string>& chain : pending->second) roots_.emplace_back(std::move(chain), id);
+    pending_roots_.erase(pending);
+  }
+  contents_.emplace(id, std::move(record));
 }
 
-void FindingSet::add_duplicate(const ContentId& content, std::string path) {
-  if (auto known = matches_by_content_.find(content); known != matches_by_content_.end()) {
-    add(path, known->second);
-  } else if (scanned_.count(content) == 0) {
-    pending_duplicates_[content].push_back(std::move(path));
+void FindingSet::add_root(std::vector<std::string> chain, const ContentId& id) {
+  if (contents_.count(id) != 0) {
+    roots_.emplace_back(std::move(chain), id);
+  } else if (completed_.count(id) == 0) {
+    pending_roots_[id].push_back(std::move(chain));
   }
+}
+
+void FindingSet::add_image(ImageRecord image) { images_.push_back(std::move(image)); }
+
+void FindingSet::emit(std::vector<std::string>& chain, const ContentId& id, const ImageContext* image,
+                      std::size_t layer_depth, std::vector<ContentId>& stack) {
+  if (stack.size() >= kMaxNesting || std::find(stack.begin(), stack.end(), id) != stack.end()) return;
+  // Layers and configs of images are reported once per image, with the image named, and not
+  // again as plain archive members.
+  if (image == nullptr && !image_blobs_.empty() && image_blobs_.count(join_chain(chain)) != 0) return;
+  auto found = contents_.find(id);
+  if (found == contents_.end()) return;
+  const ContentRecord& record = found->second;
+  std::optional<ImageRef> ref;
+  if (image != nullptr) {
+    ref.emplace();
+    ref->image = image->image->name;
+    if (!image->config) {
+      const auto& layers = image->image->layers;
+      ref->layer = layers[image->layer].digest;
+      // The member's path inside its layer decides whether a later layer deleted it.
+      if (chain.size() > layer_depth) {
+        const std::string& in_layer = chain[layer_depth];
+        for (std::size_t upper = image->layer + 1; upper < layers.size(); ++upper) {
+          auto upper_record = contents_.find(layers[upper].id);
+          if (upper_record != contents_.end() && io::whiteout_hides(upper_record->second.whiteouts, in_layer)) {
+            ref->deleted_in_layer = layers[upper].digest;
+            break;
+          }
+        }
+      }
+    }
+  }
+  for (const PlacedMatch& match : record.matches) place(chain, match, ref);
+  stack.push_back(id);
+  for (const ChildRef& child : record.children) {
+    chain.push_back(child.name);
+    emit(chain, child.id, image, layer_depth, stack);
+    chain.pop_back();
+  }
+  stack.pop_back();
 }
 
 std::vector<Finding> FindingSet::take() {
+  for (const ImageRecord& image : images_) {
+    if (image.config) image_blobs_.insert(join_chain(image.config->chain));
+    for (const ImageRecord::Blob& layer : image.layers) image_blobs_.insert(join_chain(layer.chain));
+  }
+  std::vector<ContentId> stack;
+  for (auto& [chain, id] : roots_) emit(chain, id, nullptr, 0, stack);
+  for (const ImageRecord& image : images_) {
+    if (image.config) {
+      ImageContext context{&image, 0, true};
+      std::vector<std::string> chain = image.config->chain;
+      emit(chain, image.config->id, &context, chain.size(), stack);
+    }
+    for (std::size_t k = 0; k < image.layers.size(); ++k) {
+      ImageContext context{&image, k, false};
+      std::vector<std::string> chain = image.layers[k].chain;
+      emit(chain, image.layers[k].id, &context, chain.size(), stack);
+    }
+  }
   for (Finding& finding : findings_) {
     std::sort(finding.locations.begin(), finding.locations.end());
     finding.locations.erase(std::unique(finding.locations.begin(), finding.locations.end()), finding.locations.end());

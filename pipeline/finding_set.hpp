@@ -1,10 +1,16 @@
 #pragma once
 // Merges confirmed matches into findings: one per (rule, secret), every location kept once.
-// Inputs with identical bytes are scanned once; their other paths join as aliases and get
-// the same locations. No I/O; used from the pipeline's single merge node.
+//
+// Scanned bytes are identified by content: an input, an archive member, a nested archive or
+// an image layer is scanned once per content id and may appear at many places (identical
+// files, the same jar in many wars, a base layer shared by many images). The scan records
+// each content's own matches and the members it contains; where contents appear is recorded
+// separately; locations are resolved when the scan is over. No I/O; used from the pipeline's
+// single merge node.
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -24,7 +30,7 @@ struct ContentIdHash {
   std::size_t operator()(const ContentId& id) const noexcept { return static_cast<std::size_t>(id.low ^ id.high); }
 };
 
-// A confirmed match with its position in one input.
+// A confirmed match with its position in one content.
 struct PlacedMatch {
   std::uint32_t rule = 0;
   std::string secret;
@@ -33,31 +39,64 @@ struct PlacedMatch {
   std::uint64_t column = 0;
 };
 
+// A member of an archive content that has findings, or may have (its content was scanned
+// elsewhere).
+struct ChildRef {
+  std::string name;
+  ContentId id;
+};
+
+// What scanning one content found.
+struct ContentRecord {
+  ContentId id;
+  std::vector<PlacedMatch> matches;
+  std::vector<ChildRef> children;
+  std::vector<std::string> whiteouts;  // of a container layer
+};
+
+// A container image: where its config and layers are, in order.
+struct ImageRecord {
+  struct Blob {
+    std::string digest;
+    std::vector<std::string> chain;  // where the blob was read for this image
+    ContentId id;
+  };
+  std::string name;
+  std::optional<Blob> config;
+  std::vector<Blob> layers;  // bottom first
+};
+
 class FindingSet {
  public:
-  // `fingerprint_of(rule)` gives the rule id used for fingerprints.
+  // `rule_id_of(rule)` gives the rule id used for fingerprints.
   explicit FindingSet(std::function<std::string(std::uint32_t)> rule_id_of);
 
-  // Matches of an input without a content id (e.g. standard input).
-  void add(const std::string& path, const std::vector<PlacedMatch>& matches);
-  // Matches of the first input seen with this content.
-  void add_scanned(const ContentId& content, const std::string& path, std::vector<PlacedMatch> matches);
-  // An input whose bytes equal an input scanned (or being scanned) under another path.
-  void add_duplicate(const ContentId& content, std::string path);
+  // Matches placed directly at `chain` (rules on the path alone, inputs without content id).
+  void add(const std::vector<std::string>& chain, const std::vector<PlacedMatch>& matches);
+  // The outcome of scanning a content (recorded once per content id).
+  void add_content(ContentRecord record);
+  // Content `id` is the input at `chain` (its members are found through its record).
+  void add_root(std::vector<std::string> chain, const ContentId& id);
+  void add_image(ImageRecord image);
 
-  [[nodiscard]] std::size_t size() const noexcept { return findings_.size(); }
   // Findings with sorted, unique locations, in (rule, secret) order.
   [[nodiscard]] std::vector<Finding> take();
 
  private:
-  void place(const std::string& path, const PlacedMatch& match);
+  struct ImageContext;
+  void place(const std::vector<std::string>& chain, const PlacedMatch& match, const std::optional<ImageRef>& image);
+  void emit(std::vector<std::string>& chain, const ContentId& id, const ImageContext* image, std::size_t layer_depth,
+            std::vector<ContentId>& stack);
 
   std::function<std::string(std::uint32_t)> rule_id_of_;
   std::vector<Finding> findings_;
   std::unordered_map<std::string, std::size_t> index_;  // rule index + '\0' + secret
-  std::unordered_set<ContentId, ContentIdHash> scanned_;
-  std::unordered_map<ContentId, std::vector<PlacedMatch>, ContentIdHash> matches_by_content_;
-  std::unordered_map<ContentId, std::vector<std::string>, ContentIdHash> pending_duplicates_;
+  std::unordered_map<ContentId, ContentRecord, ContentIdHash> contents_;  // those with anything to report
+  std::unordered_set<ContentId, ContentIdHash> completed_;                // every content scanned
+  std::vector<std::pair<std::vector<std::string>, ContentId>> roots_;     // of contents in contents_
+  std::unordered_map<ContentId, std::vector<std::vector<std::string>>, ContentIdHash> pending_roots_;
+  std::vector<ImageRecord> images_;
+  std::unordered_set<std::string> image_blobs_;  // joined chains of image layers and configs
 };
 
 }  // namespace sluice::pipeline

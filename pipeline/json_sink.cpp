@@ -23,7 +23,19 @@ class JsonSink final : public Sink {
     const engine::Rule& rule = rules_.rules()[finding.rule];
     json locations = json::array();
     for (const Location& at : finding.locations) {
-      locations.push_back({{"path", at.path}, {"offset", at.offset}, {"line", at.line}, {"column", at.column}});
+      json location = {{"path", at.path}, {"offset", at.offset}, {"line", at.line}, {"column", at.column}};
+      if (!at.chain.empty()) location["archive_chain"] = at.chain;
+      if (at.image) {
+        json image = {{"name", at.image->image}};
+        if (at.image->layer.empty()) {
+          image["config"] = true;
+        } else {
+          image["layer"] = at.image->layer;
+        }
+        if (!at.image->deleted_in_layer.empty()) image["deleted_in_layer"] = at.image->deleted_in_layer;
+        location["image"] = std::move(image);
+      }
+      locations.push_back(std::move(location));
     }
     json item = {
         {"rule_id", rule.id},
@@ -54,6 +66,9 @@ class JsonSink final : public Sink {
           {"summary",
            {{"files", stats.files},
             {"bytes", stats.bytes},
+            {"archives", stats.archives},
+            {"members", stats.members},
+            {"images", stats.images},
             {"duplicates", stats.duplicates},
             {"skipped", stats.skipped},
             {"errors", stats.errors},

@@ -9,13 +9,18 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <cstring>
+#include <atomic>
 #include <optional>
 #include <thread>
 #include <variant>
 
 #include "engine/stream_scanner.hpp"
+#include "io/archive_format.hpp"
+#include "io/container_image.hpp"
 #include "io/input_file.hpp"
 #include "io/walker.hpp"
+#include "pipeline/archive_scan.hpp"
 #include "pipeline/finding_set.hpp"
 #include "pipeline/line_positions.hpp"
 
@@ -34,6 +39,8 @@ struct InputResult {
   std::vector<PlacedMatch> matches;
   std::vector<PlacedMatch> path_matches;  // rules that match on the path alone
   std::optional<std::string> error;  // the input was not (completely) scanned
+  std::optional<ArchiveOutcome> archive;  // the input was an archive or compressed stream
+  std::vector<ImageRecord> images;        // an image layout's index, read from disk
 };
 
 // Small inputs travel through the graph in batches so that the per-message cost of the
@@ -80,7 +87,7 @@ struct Worker {
   io::ReadBuffer buffer;
 };
 
-class ScanGraph {
+class ScanGraph final : public ContentService {
  public:
   ScanGraph(std::shared_ptr<const engine::CompiledRules> rules, const ScanOptions& options, ScanObserver* observer)
       : rules_(std::move(rules)),
@@ -91,7 +98,15 @@ class ScanGraph {
 
   ScanReport run();
 
+  engine::ScanContext& context() override { return *workers_.local().context; }
+  bool claim(const ContentId& id) override { return claimed_.insert(id).second; }
+  ContentId unique_id() override { return ContentId{~std::uint64_t{0}, next_unique_++}; }
+
  private:
+  ContentId content_id_of(const std::string& path, std::string_view bytes, bool split, std::size_t segment) const;
+  bool scan_archive_file(InputResult& result, std::string_view bytes, bool mapped);
+  void read_image_layout(InputResult& result);
+  ArchiveScanOptions archive_options() const;
   InputResult process(io::WalkEntry entry);
   void scan_file(InputResult& result);
   void scan_stream(InputResult& result);
@@ -105,6 +120,7 @@ class ScanGraph {
   // segmented scan of a big file) holds none of it while waiting.
   oneapi::tbb::enumerable_thread_specific<Worker> workers_;
   oneapi::tbb::concurrent_unordered_set<ContentId, ContentIdHash> claimed_;
+  std::atomic<std::uint64_t> next_unique_{0};
   std::size_t threads_ = 1;
 
   std::optional<std::string> walk_error_;  // written by the serial input node
@@ -137,9 +153,87 @@ InputResult ScanGraph::process(io::WalkEntry entry) {
   return result;
 }
 
+ContentId ScanGraph::content_id_of(const std::string& path, std::string_view bytes, bool split,
+                                  std::size_t segment) const {
+  // Image blobs are named by their digest: the name is the content id, and the same blob in
+  // a layout directory and in an image tarball is one content.
+  if (auto digest = io::blob_digest(path)) return digest_content_id(*digest);
+  if (split) return parallel_content_id(bytes, segment);
+  const XXH128_hash_t hash = XXH3_128bits(bytes.data(), bytes.size());
+  return ContentId{hash.high64, hash.low64};
+}
+
+ArchiveScanOptions ScanGraph::archive_options() const {
+  ArchiveScanOptions options;
+  options.limits = options_.archives;
+  options.dedup = options_.dedup_content;
+  options.segment_size = std::min<std::size_t>(options_.segment_size, std::size_t{4} << 20);
+  // Enough queued segments to keep every other core busy, bounded per archive.
+  options.max_in_flight = std::max<std::size_t>(std::size_t{16} << 20, 4 * threads_ * options.segment_size);
+  return options;
+}
+
+bool ScanGraph::scan_archive_file(InputResult& result, std::string_view bytes, bool mapped) {
+  const std::string& path = result.entry.path;
+  const ContentId id = options_.dedup_content ? content_id_of(path, bytes, false, 0) : unique_id();
+  result.content = id;
+  if (options_.dedup_content && !claim(id)) {
+    result.duplicate = true;
+    return true;
+  }
+  result.scanned = true;
+  // This thread runs other tasks while it waits for the member scans: a view into the
+  // worker's read buffer could be overwritten meanwhile.
+  std::string copy;
+  if (!mapped) copy.assign(bytes);
+  result.archive.emplace();
+  scan_archive(*this, archive_options(), {path}, id, mapped ? bytes : std::string_view(copy), *result.archive);
+  result.bytes = result.archive->bytes;
+  return true;
+}
+
+void ScanGraph::read_image_layout(InputResult& result) {
+  const std::string& path = result.entry.path;
+  const std::size_t slash = path.rfind('/');
+  const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  if (base != "index.json" && base != "manifest.json") return;
+  const std::string dir = slash == std::string::npos ? std::string(".") : path.substr(0, slash);
+  auto read = [&](const std::string& relative) -> std::optional<std::string> {
+    auto opened = io::read_file(dir + "/" + relative, std::size_t{1} << 30);
+    if (!std::holds_alternative<io::FileView>(opened)) return std::nullopt;
+    const std::string_view bytes = std::get<io::FileView>(opened).bytes();
+    if (bytes.size() > (std::size_t{4} << 20)) return std::nullopt;
+    return std::string(bytes);
+  };
+  // index.json and manifest.json of one layout would both describe it: index.json only
+  // when there is no docker manifest.
+  if (base == "index.json" && read("manifest.json")) return;
+  std::string error;
+  std::vector<io::ImageManifest> manifests = io::read_image_manifests(read, &error);
+  if (!error.empty()) result.error = fmt::format("container image metadata: {}", error);
+  for (const io::ImageManifest& manifest : manifests) {
+    ImageRecord image;
+    image.name = manifest.name;
+    auto blob = [&](const io::ImageBlob& from) {
+      const std::string blob_path = dir + "/" + from.path;
+      ContentId id = digest_content_id(from.digest);
+      if (!io::blob_digest(from.path)) {
+        // A legacy layer file: identified by its bytes, like the walk will identify it.
+        auto opened = io::read_file(blob_path, options_.map_threshold);
+        if (auto* view = std::get_if<io::FileView>(&opened)) id = content_id_of(blob_path, view->bytes(), false, 0);
+      }
+      return ImageRecord::Blob{from.digest, {blob_path}, id};
+    };
+    if (manifest.config) image.config = blob(*manifest.config);
+    for (const io::ImageBlob& layer : manifest.layers) image.layers.push_back(blob(layer));
+    result.images.push_back(std::move(image));
+  }
+}
+
 void ScanGraph::scan_file(InputResult& result) {
   const std::string& path = result.entry.path;
   add_path_matches(result);
+  read_image_layout(result);
   auto opened = io::read_file(path, options_.map_threshold, &workers_.local().buffer);
   if (auto* error = std::get_if<io::Error>(&opened)) {
     result.error = error->reason;
@@ -147,18 +241,18 @@ void ScanGraph::scan_file(InputResult& result) {
   }
   const io::FileView& view = std::get<io::FileView>(opened);
   const std::string_view bytes = view.bytes();
+  if (options_.archives.enabled &&
+      io::sniff_container(bytes.substr(0, io::kSniffBytes)).kind != io::ContainerKind::kNone) {
+    scan_archive_file(result, bytes, view.mapped());
+    if (view.truncated()) result.error = "file was truncated while being scanned; part of it was not scanned";
+    return;
+  }
   const std::size_t segment = std::max<std::size_t>(options_.segment_size, rules_->max_window() * 4);
   // One huge input still uses every core. Only a mapped view is split: a view into the
   // worker's read buffer must not be shared with tasks this thread may run while it waits.
   const bool split = threads_ > 1 && view.mapped() && bytes.size() > segment + segment / 2;
   if (options_.dedup_content) {
-    ContentId id;
-    if (split) {
-      id = parallel_content_id(bytes, segment);
-    } else {
-      const XXH128_hash_t hash = XXH3_128bits(bytes.data(), bytes.size());
-      id = ContentId{hash.high64, hash.low64};
-    }
+    const ContentId id = content_id_of(path, bytes, split, segment);
     result.content = id;
     if (!claimed_.insert(id).second) {
       result.duplicate = true;
@@ -218,6 +312,53 @@ void ScanGraph::scan_stream(InputResult& result) {
   }
   io::SequentialReader& reader = std::get<io::SequentialReader>(opened);
   result.scanned = true;
+
+  // The first bytes say whether the stream is an archive or compressed (`tar czf - . | sluice
+  // scan -`); they are then scanned like the rest.
+  std::string head(io::kSniffBytes, '\0');
+  std::size_t head_size = 0;
+  std::string head_error;
+  bool head_failed = false;
+  while (head_size < head.size()) {
+    auto n = reader.read(head.data() + head_size, head.size() - head_size, &head_error);
+    if (!n) {
+      head_failed = true;
+      break;
+    }
+    if (*n == 0) break;
+    head_size += *n;
+  }
+  head.resize(head_size);
+  if (options_.archives.enabled && !head_failed &&
+      io::sniff_container(head).kind != io::ContainerKind::kNone) {
+    const ContentId id = unique_id();
+    result.content = id;
+    std::string block(std::size_t{1} << 20, '\0');
+    io::PullSource source = [&](std::string* error) -> std::optional<std::string_view> {
+      auto n = reader.read(block.data(), block.size(), error);
+      if (!n) return std::nullopt;
+      return std::string_view(block.data(), *n);
+    };
+    result.archive.emplace();
+    scan_archive_stream(*this, archive_options(), {path}, id, head, std::move(source), *result.archive);
+    result.bytes = result.archive->bytes;
+    return;
+  }
+  std::size_t head_used = 0;
+  auto read = [&](char* into, std::size_t capacity, std::string* error) -> std::optional<std::size_t> {
+    if (head_used < head.size()) {
+      const std::size_t n = std::min(capacity, head.size() - head_used);
+      std::memcpy(into, head.data() + head_used, n);
+      head_used += n;
+      return n;
+    }
+    if (head_failed) {
+      *error = head_error;
+      return std::nullopt;
+    }
+    return reader.read(into, capacity, error);
+  };
+
   engine::ScanContext& context = *workers_.local().context;
   std::vector<engine::Match> matches;
   engine::StreamScanner scanner(context, path, matches);
@@ -241,7 +382,7 @@ void ScanGraph::scan_stream(InputResult& result) {
     std::string error;
     bool failed = false;
     while (filled < chunk.size()) {
-      auto n = reader.read(chunk.data() + filled, chunk.size() - filled, &error);
+      auto n = read(chunk.data() + filled, chunk.size() - filled, &error);
       if (!n) {
         failed = true;
         break;
@@ -290,40 +431,58 @@ void ScanGraph::add_path_matches(InputResult& result) {
 
 void ScanGraph::merge(InputResult result) {
   ScanStats& stats = report_.stats;
-  auto issue = [&](std::string reason, bool incomplete) {
-    InputIssue item{result.entry.path, std::move(reason), incomplete};
+  auto issue = [&](std::string path, std::string reason, bool incomplete) {
+    if (incomplete) {
+      ++stats.errors;
+    } else {
+      ++stats.skipped;
+    }
+    InputIssue item{std::move(path), std::move(reason), incomplete};
     if (observer_ != nullptr) observer_->on_issue(item);
     report_.issues.push_back(std::move(item));
   };
   switch (result.entry.kind) {
     case io::WalkEntry::Kind::kSkipped:
-      ++stats.skipped;
-      issue(result.entry.reason, false);
+      issue(result.entry.path, result.entry.reason, false);
       return;
     case io::WalkEntry::Kind::kError:
-      ++stats.errors;
-      issue(result.entry.reason, true);
+      issue(result.entry.path, result.entry.reason, true);
       return;
     default:
       break;
   }
+  const std::vector<std::string> chain{result.entry.path};
   if (result.scanned) {
     ++stats.files;
     stats.bytes += result.bytes;
   }
-  findings_.add(result.entry.path, result.path_matches);
+  findings_.add(chain, result.path_matches);
+  for (ImageRecord& image : result.images) {
+    ++stats.images;
+    findings_.add_image(std::move(image));
+  }
+  if (result.archive) {
+    ArchiveOutcome& archive = *result.archive;
+    stats.archives += archive.archives;
+    stats.members += archive.members;
+    stats.duplicates += archive.duplicates;
+    for (ContentRecord& record : archive.contents) findings_.add_content(std::move(record));
+    for (ImageRecord& image : archive.images) {
+      ++stats.images;
+      findings_.add_image(std::move(image));
+    }
+    for (InputIssue& item : archive.issues) issue(std::move(item.path), std::move(item.reason), item.incomplete);
+  }
   if (result.duplicate) {
     ++stats.duplicates;
-    findings_.add_duplicate(*result.content, result.entry.path);
+    findings_.add_root(chain, *result.content);
   } else if (result.content) {
-    findings_.add_scanned(*result.content, result.entry.path, std::move(result.matches));
+    if (!result.archive) findings_.add_content(ContentRecord{*result.content, std::move(result.matches), {}, {}});
+    findings_.add_root(chain, *result.content);
   } else {
-    findings_.add(result.entry.path, result.matches);
+    findings_.add(chain, result.matches);
   }
-  if (result.error) {
-    ++stats.errors;
-    issue(*result.error, true);
-  }
+  if (result.error) issue(result.entry.path, *result.error, true);
 }
 
 ScanReport ScanGraph::run() {

@@ -13,6 +13,15 @@
 
 namespace sluice::pipeline {
 
+// Limits on what archives may cost; each is a `sluice scan` flag.
+struct ArchiveLimits {
+  bool enabled = true;                                       // false: archives are scanned as raw bytes
+  std::size_t max_depth = 8;                                 // archives inside archives
+  std::uint64_t max_member_size = std::uint64_t{8} << 30;    // bytes scanned per member
+  double max_ratio = 1000;                                   // decompressed bytes per input byte
+  std::uint64_t ratio_allowance = std::uint64_t{256} << 20;  // decompressed bytes always allowed per input
+};
+
 struct ScanOptions {
   std::vector<std::string> roots;                 // "-" is standard input
   std::size_t threads = 0;                        // 0: every core
@@ -22,6 +31,7 @@ struct ScanOptions {
   std::size_t max_in_flight = 0;                  // batches of inputs queued at once; 0: 2 per thread
   bool follow_symlinks = false;
   bool dedup_content = true;
+  ArchiveLimits archives;
 };
 
 // An input that was not (completely) scanned, or deliberately skipped.
@@ -33,7 +43,10 @@ struct InputIssue {
 
 struct ScanStats {
   std::uint64_t files = 0;       // inputs scanned (files and streams)
-  std::uint64_t bytes = 0;       // bytes scanned
+  std::uint64_t bytes = 0;       // bytes scanned (decompressed bytes for archive members)
+  std::uint64_t archives = 0;    // archives and compressed streams opened (nested ones too)
+  std::uint64_t members = 0;     // archive members scanned
+  std::uint64_t images = 0;      // container images found
   std::uint64_t duplicates = 0;  // inputs not rescanned because identical content was scanned
   std::uint64_t skipped = 0;
   std::uint64_t errors = 0;

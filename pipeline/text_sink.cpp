@@ -48,6 +48,15 @@ class TextSink final : public Sink {
       const Location& at = finding.locations[i];
       block += at.line == 0 ? fmt::format("    - {}\n", printable(at.path, 4096))
                             : fmt::format("    - {}:{}:{}\n", printable(at.path, 4096), at.line, at.column);
+      if (at.image) {
+        const ImageRef& image = *at.image;
+        block += fmt::format("      image {} {}{}\n", printable(image.image, 512),
+                             image.layer.empty() ? std::string("config") : "layer " + printable(image.layer, 128),
+                             image.deleted_in_layer.empty()
+                                 ? std::string()
+                                 : ", deleted in layer " + printable(image.deleted_in_layer, 128) +
+                                       " (still in the image)");
+      }
     }
     if (shown < finding.locations.size()) {
       block += fmt::format("    - … and {} more (use --format json for all)\n", finding.locations.size() - shown);

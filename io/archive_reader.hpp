@@ -1,0 +1,66 @@
+#pragma once
+// Reads the members of an archive or the content of a compressed stream with libarchive,
+// block by block, without temporary files. The input is either a whole in-memory view
+// (a mapped file or a buffered member: seekable, so zip central directories are used) or a
+// pull source (the data of a member of an enclosing archive, streamed).
+//
+// Only decompressors built into libarchive are enabled (never an external program), and only
+// archive formats that cannot make libarchive open other files (no mtree).
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "io/error.hpp"
+
+namespace sluice::io {
+
+struct ArchiveMember {
+  enum class Type : unsigned char { kFile, kDirectory, kSymlink, kHardlink, kOther };
+  std::string name;
+  Type type = Type::kFile;
+  std::optional<std::uint64_t> size;  // when the archive records it
+  bool encrypted = false;
+  std::string link_target;  // for symlinks and hardlinks
+};
+
+// Gives the next block of a streamed input: an empty view at the end, nullopt on error (with
+// `error` set). A view stays valid until the next call.
+using PullSource = std::function<std::optional<std::string_view>(std::string* error)>;
+
+class ArchiveReader {
+ public:
+  [[nodiscard]] static std::variant<ArchiveReader, std::string> open_memory(std::string_view bytes);
+  // `head` holds bytes already taken from `source` (to recognise the format); they are read
+  // first. Both must outlive the reader.
+  [[nodiscard]] static std::variant<ArchiveReader, std::string> open_stream(std::string_view head, PullSource source);
+
+  ArchiveReader(ArchiveReader&&) noexcept;
+  ArchiveReader& operator=(ArchiveReader&&) noexcept;
+  ~ArchiveReader();
+
+  enum class Step : unsigned char { kMember, kEnd, kError };
+  // Advances to the next member (skipping the rest of the current one).
+  [[nodiscard]] Step next(ArchiveMember& member, std::string* error);
+  // The next block of the current member's data: empty at its end, nullopt on error.
+  [[nodiscard]] std::optional<std::string_view> read(std::string* error);
+
+  // libarchive's name of the format, e.g. "GNU tar format", "ZIP 2.0 (deflation)".
+  [[nodiscard]] std::string format_name() const;
+  // True when the input was a compressed stream of plain bytes (one unnamed member).
+  [[nodiscard]] bool raw() const;
+  // Compressed bytes consumed so far, where libarchive knows it.
+  [[nodiscard]] std::uint64_t compressed_bytes_read() const;
+
+  struct State;  // opaque
+
+ private:
+  explicit ArchiveReader(std::unique_ptr<State> state) noexcept;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace sluice::io

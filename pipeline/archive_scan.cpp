@@ -1,0 +1,618 @@
+#include "pipeline/archive_scan.hpp"
+
+#include <fmt/format.h>
+#include <oneapi/tbb/task_arena.h>
+#include <oneapi/tbb/task_group.h>
+#include <xxhash.h>
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <cstring>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+#include <variant>
+
+#include "io/archive_format.hpp"
+#include "io/container_image.hpp"
+#include "pipeline/line_positions.hpp"
+
+namespace sluice::pipeline {
+namespace {
+
+// Nested archives up to this size are read whole: they can be hashed (the same jar in many
+// wars is scanned once) and opened seekable (zip central directories).
+constexpr std::size_t kBufferNested = std::size_t{64} << 20;
+
+ContentId hash_content(std::string_view bytes) {
+  const XXH128_hash_t hash = XXH3_128bits(bytes.data(), bytes.size());
+  return ContentId{hash.high64, hash.low64};
+}
+
+std::string describe_size(std::uint64_t bytes) {
+  if (bytes >= (std::uint64_t{1} << 30)) return fmt::format("{:.1f} GiB", static_cast<double>(bytes) / (1 << 30));
+  if (bytes >= (std::uint64_t{1} << 20)) return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1 << 20));
+  return fmt::format("{} bytes", bytes);
+}
+
+// Line numbers of matches in one segment of a member, relative to what the segments before
+// it contain (resolved when the whole member is scanned).
+struct SegmentLines {
+  std::uint64_t from = 0;   // first byte in the segment's buffer
+  std::uint64_t begin = 0;  // owned range [begin, end)
+  std::uint64_t newlines = 0;                      // in [begin, end)
+  std::optional<std::uint64_t> last_newline;       // in [begin, end)
+  std::optional<std::uint64_t> last_before_next;   // in [begin, next segment's from)
+  struct Pending {
+    engine::Match match;
+    std::int64_t line_delta = 0;                // newlines in [begin, offset), negative before begin
+    std::optional<std::uint64_t> line_start;    // known when a newline precedes in the buffer
+  };
+  std::vector<Pending> matches;
+  bool ok = true;
+};
+
+// A member too big for one segment: its segments are scanned in parallel and placed
+// together by whichever task finishes last.
+struct BigMember {
+  ContentRecord* parent = nullptr;
+  std::string name;
+  std::string path;  // the chain joined, for rule path filters
+  ContentId id;
+  std::mutex mutex;
+  std::deque<SegmentLines> segments;
+  std::atomic<int> outstanding{1};  // the producer's share, released when the member ends
+};
+
+class ArchiveScan {
+ public:
+  ArchiveScan(ContentService& service, const ArchiveScanOptions& options, ArchiveOutcome& out)
+      : service_(service),
+        options_(options),
+        out_(out),
+        window_(service.context().rules().max_window()),
+        segment_(std::max(options.segment_size, 4 * window_)) {}
+
+  void run(const std::vector<std::string>& chain, const ContentId& id, std::uint64_t input_size,
+           const std::function<std::variant<io::ArchiveReader, std::string>()>& open, std::string_view raw_bytes) {
+    input_size_ = input_size;
+    oneapi::tbb::this_task_arena::isolate([&] {
+      ContentRecord* record = new_record(id);
+      std::vector<std::string> path = chain;
+      auto opened = open();
+      if (auto* error = std::get_if<std::string>(&opened)) {
+        issue(path, fmt::format("cannot be read as an archive ({}); scanned as plain bytes", *error), true);
+        if (!raw_bytes.empty()) scan_whole(record, "", join_chain(path), std::string(raw_bytes), id, true);
+      } else {
+        io::ArchiveReader& reader = std::get<io::ArchiveReader>(opened);
+        top_ = &reader;
+        ++out_.archives;
+        walk(reader, path, 1, record);
+        top_ = nullptr;
+      }
+      tasks_.wait();
+    });
+    for (ContentRecord& record : records_) {
+      if (!record.matches.empty() || !record.children.empty() || !record.whiteouts.empty()) {
+        out_.contents.push_back(std::move(record));
+      }
+    }
+  }
+
+ private:
+  ContentRecord* new_record(const ContentId& id) {
+    std::lock_guard lock(mutex_);
+    records_.push_back(ContentRecord{id, {}, {}, {}});
+    return &records_.back();
+  }
+
+  void issue(const std::vector<std::string>& chain, std::string reason, bool incomplete) {
+    std::lock_guard lock(mutex_);
+    out_.issues.push_back(InputIssue{join_chain(chain), std::move(reason), incomplete});
+  }
+
+  void add_duplicate(ContentRecord* parent, std::string name, const ContentId& id) {
+    std::lock_guard lock(mutex_);
+    ++out_.duplicates;
+    parent->children.push_back(ChildRef{std::move(name), id});
+  }
+
+  void add_child(ContentRecord* parent, std::string name, const ContentId& id) {
+    std::lock_guard lock(mutex_);
+    parent->children.push_back(ChildRef{std::move(name), id});
+  }
+
+  // Every decompressed byte passes here: the expansion budget of the whole input.
+  std::optional<std::string_view> pull(io::ArchiveReader& reader, std::string* error) {
+    if (aborted_) {
+      *error = "scan of this input stopped";
+      return std::nullopt;
+    }
+    auto block = reader.read(error);
+    if (!block) return block;
+    decompressed_ += block->size();
+    const std::uint64_t consumed = std::max<std::uint64_t>(input_size_, top_ ? top_->compressed_bytes_read() : 0);
+    const auto budget = std::max<std::uint64_t>(options_.limits.ratio_allowance,
+                                                static_cast<std::uint64_t>(options_.limits.max_ratio *
+                                                                           static_cast<double>(consumed)));
+    if (decompressed_ > budget) {
+      aborted_ = true;
+      *error = fmt::format("expansion limit: more than {} decompressed from {} of input (--max-ratio {}); "
+                           "the rest of this input was not scanned",
+                           describe_size(budget), describe_size(consumed), options_.limits.max_ratio);
+      expansion_error_ = *error;
+      return std::nullopt;
+    }
+    return block;
+  }
+
+  void walk(io::ArchiveReader& reader, std::vector<std::string>& chain, std::size_t depth, ContentRecord* record) {
+    std::map<std::string, std::string> image_files;       // metadata of a container image
+    std::unordered_map<std::string, ContentId> member_ids;  // ids of members an image may name
+    std::string last_member;
+    std::string error;
+    for (;;) {
+      if (aborted_) break;
+      io::ArchiveMember member;
+      const io::ArchiveReader::Step step = reader.next(member, &error);
+      if (step == io::ArchiveReader::Step::kEnd) break;
+      if (step == io::ArchiveReader::Step::kError) {
+        issue(chain, last_member.empty()
+                         ? fmt::format("corrupt or truncated archive: {}", error)
+                         : fmt::format("corrupt or truncated archive after member '{}': {}; the rest was not scanned",
+                                       last_member, error),
+              true);
+        break;
+      }
+      std::string name = reader.raw() ? io::decompressed_name(chain.back()) : member.name;
+      last_member = name;
+      chain.push_back(name);
+      switch (member.type) {
+        case io::ArchiveMember::Type::kFile:
+          if (io::is_whiteout(name)) {
+            std::lock_guard lock(mutex_);
+            record->whiteouts.push_back(name);
+          } else if (member.encrypted) {
+            issue(chain, "encrypted member, not scanned (no password is tried)", true);
+          } else {
+            scan_member(reader, member, chain, depth, record, image_files, member_ids);
+          }
+          break;
+        case io::ArchiveMember::Type::kSymlink:
+          issue(chain, fmt::format("symbolic link member not followed (-> {})", member.link_target), false);
+          break;
+        case io::ArchiveMember::Type::kDirectory:
+        case io::ArchiveMember::Type::kHardlink:  // its content is another member's
+        case io::ArchiveMember::Type::kOther:     // devices, FIFOs: no content
+          break;
+      }
+      chain.pop_back();
+    }
+    if (!expansion_error_.empty() && depth == 1) issue(chain, expansion_error_, true);
+    if (!image_files.empty()) collect_images(chain, image_files, member_ids);
+  }
+
+  void collect_images(const std::vector<std::string>& chain, const std::map<std::string, std::string>& files,
+                      const std::unordered_map<std::string, ContentId>& member_ids) {
+    std::string error;
+    auto read = [&](const std::string& path) -> std::optional<std::string> {
+      auto it = files.find(path);
+      if (it == files.end()) return std::nullopt;
+      return it->second;
+    };
+    std::vector<io::ImageManifest> images = io::read_image_manifests(read, &error);
+    if (!error.empty()) issue(chain, fmt::format("container image metadata: {}", error), true);
+    for (const io::ImageManifest& manifest : images) {
+      ImageRecord image;
+      image.name = manifest.name;
+      auto blob = [&](const io::ImageBlob& from) -> std::optional<ImageRecord::Blob> {
+        auto id = member_ids.find(std::string(io::normalize_layer_path(from.path)));
+        if (id == member_ids.end()) {
+          issue(chain, fmt::format("image {}: blob {} is listed but missing from the archive", manifest.name,
+                                   from.path),
+                true);
+          return std::nullopt;
+        }
+        std::vector<std::string> at = chain;
+        at.push_back(from.path);
+        return ImageRecord::Blob{from.digest, std::move(at), id->second};
+      };
+      if (manifest.config) image.config = blob(*manifest.config);
+      for (const io::ImageBlob& layer : manifest.layers) {
+        if (auto found = blob(layer)) image.layers.push_back(std::move(*found));
+      }
+      std::lock_guard lock(mutex_);
+      out_.images.push_back(std::move(image));
+    }
+  }
+
+  void scan_member(io::ArchiveReader& reader, const io::ArchiveMember& member, std::vector<std::string>& chain,
+                   std::size_t depth, ContentRecord* parent, std::map<std::string, std::string>& image_files,
+                   std::unordered_map<std::string, ContentId>& member_ids) {
+    const std::string& name = chain.back();
+    const std::string key(io::normalize_layer_path(name));
+    ++out_.members;
+    // Image blobs are named by digest: a blob seen before in this run (a shared base layer)
+    // is not read again.
+    std::optional<ContentId> digest_id;
+    if (auto digest = io::blob_digest(key)) {
+      digest_id = digest_content_id(*digest);
+      member_ids[key] = *digest_id;
+      if (options_.dedup && !service_.claim(*digest_id)) return add_duplicate(parent, name, *digest_id);
+    }
+    // The first bytes say whether the member is itself an archive.
+    std::string head;
+    std::string error;
+    bool ended = false;
+    while (head.size() < io::kSniffBytes) {
+      auto block = pull(reader, &error);
+      if (!block) return member_failed(chain, error, parent, name, digest_id);
+      if (block->empty()) {
+        ended = true;
+        break;
+      }
+      head.append(*block);
+    }
+    const io::ContainerFormat format = options_.limits.enabled ? io::sniff_container(head) : io::ContainerFormat{};
+    if (format.kind != io::ContainerKind::kNone) {
+      if (depth < options_.limits.max_depth) {
+        return open_nested(reader, chain, depth, parent, std::move(head), ended, digest_id, member_ids);
+      }
+      issue(chain, fmt::format("{} nested deeper than --max-depth {}: scanned as raw bytes", format.name,
+                               options_.limits.max_depth),
+            true);
+    }
+    // A leaf: plain bytes.
+    const bool metadata = io::image_metadata_candidate(key, member.size.value_or(head.size())) &&
+                          (key == "oci-layout" || head.find_first_not_of(" \t\r\n") == head.find('{'));
+    if (ended && (metadata || digest_id)) {
+      // Small enough to be whole already; an image may name it, so its id is settled here.
+      ContentId id = digest_id ? *digest_id : options_.dedup ? hash_content(head) : service_.unique_id();
+      member_ids[key] = id;
+      if (metadata) image_files[key] = head;
+      if (!digest_id && options_.dedup && !service_.claim(id)) return add_duplicate(parent, name, id);
+      scan_whole(parent, name, join_chain(chain), std::move(head), id, true);
+      return;
+    }
+    stream_leaf(reader, chain, parent, std::move(head), ended, digest_id);
+  }
+
+  void member_failed(const std::vector<std::string>& chain, const std::string& error, ContentRecord* parent,
+                     const std::string& name, const std::optional<ContentId>& id) {
+    if (!aborted_) issue(chain, fmt::format("member could not be read completely: {}", error), true);
+    // A claimed blob that failed still gets its (empty) record so that it is not awaited.
+    if (id) add_child(parent, name, *id);
+  }
+
+  void open_nested(io::ArchiveReader& reader, std::vector<std::string>& chain,
+                   std::size_t depth, ContentRecord* parent, std::string head, bool ended,
+                   const std::optional<ContentId>& digest_id, std::unordered_map<std::string, ContentId>& member_ids) {
+    const std::string name = chain.back();
+    const std::string key(io::normalize_layer_path(name));
+    std::string error;
+    // Read it whole when it is small enough.
+    std::string whole = std::move(head);
+    while (!ended && whole.size() <= kBufferNested) {
+      auto block = pull(reader, &error);
+      if (!block) return member_failed(chain, error, parent, name, digest_id);
+      if (block->empty()) {
+        ended = true;
+        break;
+      }
+      whole.append(*block);
+    }
+    ++out_.archives;
+    if (ended) {
+      ContentId id = digest_id ? *digest_id : options_.dedup ? hash_content(whole) : service_.unique_id();
+      member_ids[key] = id;
+      if (!digest_id && options_.dedup && !service_.claim(id)) return add_duplicate(parent, name, id);
+      ContentRecord* record = new_record(id);
+      add_child(parent, name, id);
+      auto opened = io::ArchiveReader::open_memory(whole);
+      if (auto* failure = std::get_if<std::string>(&opened)) {
+        issue(chain, fmt::format("cannot be read as an archive ({}); scanned as plain bytes", *failure), true);
+        scan_whole(record, "", join_chain(chain), std::move(whole), id, true);
+        return;
+      }
+      walk(std::get<io::ArchiveReader>(opened), chain, depth + 1, record);
+      return;
+    }
+    // Too big to hold: streamed straight from the enclosing archive.
+    const ContentId id = digest_id ? *digest_id : service_.unique_id();
+    member_ids[key] = id;
+    ContentRecord* record = new_record(id);
+    add_child(parent, name, id);
+    auto opened = io::ArchiveReader::open_stream(whole, [this, &reader](std::string* failure) {
+      return pull(reader, failure);
+    });
+    if (auto* failure = std::get_if<std::string>(&opened)) {
+      issue(chain, fmt::format("cannot be read as an archive ({}); not scanned", *failure), true);
+      return;
+    }
+    walk(std::get<io::ArchiveReader>(opened), chain, depth + 1, record);
+  }
+
+  // Runs `work` on another core, or here when too many bytes already wait for one.
+  template <typename Work>
+  void dispatch(Work&& work, std::size_t bytes) {
+    if (in_flight_.load(std::memory_order_relaxed) + bytes > options_.max_in_flight) {
+      work();
+      return;
+    }
+    in_flight_ += bytes;
+    // task_group runs a const functor; the work moves what it captured.
+    auto held = std::make_shared<std::decay_t<Work>>(std::forward<Work>(work));
+    tasks_.run([this, bytes, held] {
+      (*held)();
+      in_flight_ -= bytes;
+    });
+  }
+
+  // A member read whole: one task hashes (when `id_known` is false), claims and scans it.
+  void scan_whole(ContentRecord* parent, std::string name, std::string path, std::string bytes, ContentId id,
+                  bool id_known) {
+    out_.bytes += bytes.size();
+    const std::size_t size = bytes.size();
+    dispatch(
+        [this, parent, name = std::move(name), path = std::move(path), bytes = std::move(bytes), id,
+         id_known]() mutable {
+          try {
+            ContentId content = id;
+            if (!id_known) {
+              content = options_.dedup ? hash_content(bytes) : service_.unique_id();
+              if (options_.dedup && !service_.claim(content)) {
+                std::lock_guard lock(mutex_);
+                ++out_.duplicates;
+                if (!name.empty()) parent->children.push_back(ChildRef{name, content});
+                return;
+              }
+            }
+            std::vector<engine::Match> matches;
+            const bool ok = engine::scan_buffer(service_.context(), bytes, path, matches);
+            std::vector<PlacedMatch> placed = place_matches(bytes, std::move(matches));
+            std::lock_guard lock(mutex_);
+            if (!ok) out_.issues.push_back(InputIssue{path, "the matcher failed on this member", true});
+            if (placed.empty()) return;
+            if (name.empty()) {
+              // The bytes of `parent` itself (an archive that could not be opened).
+              for (PlacedMatch& m : placed) parent->matches.push_back(std::move(m));
+              return;
+            }
+            records_.push_back(ContentRecord{content, std::move(placed), {}, {}});
+            parent->children.push_back(ChildRef{name, content});
+          } catch (const std::exception& failure) {
+            std::lock_guard lock(mutex_);
+            out_.issues.push_back(InputIssue{path, fmt::format("internal error: {}", failure.what()), true});
+          }
+        },
+        size);
+  }
+
+  // A member of any size, read block by block and cut into overlapping segments.
+  void stream_leaf(io::ArchiveReader& reader, const std::vector<std::string>& chain, ContentRecord* parent,
+                   std::string head, bool ended, const std::optional<ContentId>& digest_id) {
+    const std::string& name = chain.back();
+    std::string path = join_chain(chain);
+    const std::uint64_t cap = options_.limits.max_member_size;
+    std::string buffer = std::move(head);
+    std::string error;
+    bool capped = false;
+    if (buffer.size() > cap) {
+      buffer.resize(cap);
+      capped = true;
+    }
+    // Most members fit in one segment.
+    while (!ended && !capped && buffer.size() < segment_ + window_) {
+      auto block = pull(reader, &error);
+      if (!block) break;
+      if (block->empty()) {
+        ended = true;
+        break;
+      }
+      std::string_view bytes = *block;
+      if (buffer.size() + bytes.size() > cap) {
+        bytes = bytes.substr(0, cap - buffer.size());
+        capped = true;
+      }
+      buffer.append(bytes);
+    }
+    if (ended || capped || !error.empty()) {
+      if (!error.empty()) member_failed(chain, error, parent, name, std::nullopt);
+      if (capped) member_capped(chain);
+      const bool known = digest_id.has_value();
+      scan_whole(parent, name, std::move(path), std::move(buffer), known ? *digest_id : ContentId{}, known);
+      return;
+    }
+    // A big member: segments of `segment_` bytes, each buffer holding one window before and
+    // one window after its owned range.
+    auto big = std::make_shared<BigMember>();
+    big->parent = parent;
+    big->name = name;
+    big->path = std::move(path);
+    big->id = digest_id ? *digest_id : service_.unique_id();
+    std::uint64_t from = 0;   // absolute offset of buffer[0]
+    std::uint64_t begin = 0;  // owned range start of the segment being filled
+    std::uint64_t total = buffer.size();
+    for (;;) {
+      // Dispatch every segment whose buffer is complete (owned range plus one window).
+      while (buffer.size() >= (begin + segment_ + window_) - from) {
+        const std::uint64_t end = begin + segment_;
+        const std::uint64_t next_from = end - window_;
+        std::string next(buffer, static_cast<std::size_t>(next_from - from));
+        buffer.resize(static_cast<std::size_t>(end + window_ - from));
+        dispatch_segment(big, std::move(buffer), from, begin, end);
+        buffer = std::move(next);
+        from = next_from;
+        begin = end;
+      }
+      if (ended || capped) break;
+      auto block = pull(reader, &error);
+      if (!block) {
+        member_failed(chain, error, parent, name, std::nullopt);
+        break;
+      }
+      if (block->empty()) {
+        ended = true;
+        continue;
+      }
+      std::string_view bytes = *block;
+      if (total + bytes.size() > cap) {
+        bytes = bytes.substr(0, cap - total);
+        capped = true;
+      }
+      total += bytes.size();
+      buffer.append(bytes);
+    }
+    if (capped) member_capped(chain);
+    dispatch_segment(big, std::move(buffer), from, begin, total);
+    out_.bytes += total;
+    release(big);
+  }
+
+  void member_capped(const std::vector<std::string>& chain) {
+    issue(chain, fmt::format("member larger than --max-member-size ({}): only its first {} were scanned",
+                             describe_size(options_.limits.max_member_size),
+                             describe_size(options_.limits.max_member_size)),
+          true);
+  }
+
+  // Scans buffer = bytes [from, from + size) owning matches that end in (begin, end].
+  void dispatch_segment(const std::shared_ptr<BigMember>& big, std::string buffer, std::uint64_t from,
+                        std::uint64_t begin, std::uint64_t end) {
+    SegmentLines* lines = nullptr;
+    {
+      std::lock_guard lock(big->mutex);
+      big->segments.push_back(SegmentLines{from, begin, 0, {}, {}, {}, true});
+      lines = &big->segments.back();
+    }
+    ++big->outstanding;
+    const std::size_t size = buffer.size();
+    dispatch(
+        [this, big, lines, buffer = std::move(buffer), from, begin, end]() mutable {
+          try {
+            std::vector<engine::Match> matches;
+            engine::StreamScanner scanner(service_.context(), big->path, matches, from,
+                                          engine::OwnedRange{begin, end});
+            lines->ok = scanner.feed(buffer) && scanner.finish();
+            measure_lines(buffer, from, begin, end, std::move(matches), *lines);
+          } catch (const std::exception& failure) {
+            lines->ok = false;
+          }
+          release(big);
+        },
+        size);
+  }
+
+  void measure_lines(std::string_view buffer, std::uint64_t from, std::uint64_t begin, std::uint64_t end,
+                     std::vector<engine::Match> matches, SegmentLines& lines) {
+    const char* data = buffer.data();
+    const std::size_t owned_begin = static_cast<std::size_t>(begin - from);
+    const std::size_t owned_end = static_cast<std::size_t>(std::min<std::uint64_t>(end - from, buffer.size()));
+    const std::string_view owned = buffer.substr(owned_begin, owned_end - owned_begin);
+    lines.newlines = static_cast<std::uint64_t>(std::count(owned.begin(), owned.end(), '\n'));
+    if (const void* last = memrchr(owned.data(), '\n', owned.size()); last != nullptr) {
+      lines.last_newline = from + static_cast<std::uint64_t>(static_cast<const char*>(last) - data);
+    }
+    if (end > begin + window_) {
+      const std::string_view before_next = buffer.substr(owned_begin, static_cast<std::size_t>(end - window_ - begin));
+      if (const void* last = memrchr(before_next.data(), '\n', before_next.size()); last != nullptr) {
+        lines.last_before_next = from + static_cast<std::uint64_t>(static_cast<const char*>(last) - data);
+      }
+    }
+    const auto before_begin = static_cast<std::int64_t>(std::count(data, data + owned_begin, '\n'));
+    for (engine::Match& match : matches) {
+      const std::size_t at = static_cast<std::size_t>(
+          std::clamp<std::uint64_t>(match.secret_offset, from, from + buffer.size()) - from);
+      SegmentLines::Pending pending;
+      pending.line_delta = static_cast<std::int64_t>(std::count(data, data + at, '\n')) - before_begin;
+      if (const void* last = memrchr(data, '\n', at); last != nullptr) {
+        pending.line_start = from + static_cast<std::uint64_t>(static_cast<const char*>(last) - data) + 1;
+      }
+      pending.match = std::move(match);
+      lines.matches.push_back(std::move(pending));
+    }
+  }
+
+  // The last of a big member's tasks to finish places its matches.
+  void release(const std::shared_ptr<BigMember>& big) {
+    if (--big->outstanding != 0) return;
+    std::vector<PlacedMatch> placed;
+    std::uint64_t newlines_before = 0;                   // in [0, begin of segment k)
+    std::optional<std::uint64_t> last_before_begin;      // last newline in [0, begin)
+    std::optional<std::uint64_t> last_before_from;       // last newline in [0, from)
+    bool ok = true;
+    for (SegmentLines& lines : big->segments) {
+      ok = ok && lines.ok;
+      for (SegmentLines::Pending& pending : lines.matches) {
+        const std::uint64_t line = static_cast<std::uint64_t>(static_cast<std::int64_t>(1 + newlines_before) +
+                                                              pending.line_delta);
+        const std::uint64_t start = pending.line_start ? *pending.line_start
+                                    : last_before_from ? *last_before_from + 1
+                                                       : 0;
+        engine::Match& m = pending.match;
+        placed.push_back(PlacedMatch{m.rule, std::move(m.secret), m.secret_offset, line,
+                                     m.secret_offset >= start ? m.secret_offset - start + 1 : 1});
+      }
+      newlines_before += lines.newlines;
+      // For the next segment: the last newline before its buffer starts.
+      last_before_from = lines.last_before_next ? lines.last_before_next : last_before_begin;
+      if (lines.last_newline) last_before_begin = lines.last_newline;
+    }
+    std::lock_guard lock(mutex_);
+    if (!ok) out_.issues.push_back(InputIssue{big->path, "the matcher failed on this member", true});
+    if (placed.empty()) return;
+    records_.push_back(ContentRecord{big->id, std::move(placed), {}, {}});
+    big->parent->children.push_back(ChildRef{big->name, big->id});
+  }
+
+  ContentService& service_;
+  const ArchiveScanOptions& options_;
+  ArchiveOutcome& out_;
+  const std::size_t window_;
+  const std::size_t segment_;
+  oneapi::tbb::task_group tasks_;
+  std::atomic<std::size_t> in_flight_{0};
+  std::mutex mutex_;  // records_, record children, out_.issues and out_.images
+  std::deque<ContentRecord> records_;
+  io::ArchiveReader* top_ = nullptr;
+  std::uint64_t input_size_ = 0;
+  std::uint64_t decompressed_ = 0;
+  bool aborted_ = false;
+  std::string expansion_error_;
+};
+
+}  // namespace
+
+ContentId digest_content_id(std::string_view digest) {
+  // The first 128 bits of the sha256, tagged so that they never equal an XXH3 content id of
+  // the same bytes' other name.
+  const std::size_t colon = digest.find(':');
+  const std::string_view hex = colon == std::string_view::npos ? digest : digest.substr(colon + 1);
+  ContentId id;
+  if (hex.size() >= 32) {
+    std::from_chars(hex.data(), hex.data() + 16, id.high, 16);
+    std::from_chars(hex.data() + 16, hex.data() + 32, id.low, 16);
+  }
+  id.high ^= 0x6469676573743a00ULL;  // "digest:"
+  return id;
+}
+
+void scan_archive(ContentService& service, const ArchiveScanOptions& options, const std::vector<std::string>& chain,
+                  const ContentId& id, std::string_view bytes, ArchiveOutcome& out) {
+  ArchiveScan scan(service, options, out);
+  scan.run(chain, id, bytes.size(), [&] { return io::ArchiveReader::open_memory(bytes); }, bytes);
+}
+
+void scan_archive_stream(ContentService& service, const ArchiveScanOptions& options,
+                         const std::vector<std::string>& chain, const ContentId& id, std::string_view head,
+                         io::PullSource source, ArchiveOutcome& out) {
+  ArchiveScan scan(service, options, out);
+  scan.run(chain, id, 0, [&] { return io::ArchiveReader::open_stream(head, std::move(source)); }, {});
+}
+
+}  // namespace sluice::pipeline
