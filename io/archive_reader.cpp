@@ -59,6 +59,7 @@ struct ArchiveReader::State {
   PullSource source;
   std::string source_error;
   bool data_done = false;
+  std::string data_warning;
 };
 
 ArchiveReader::ArchiveReader(std::unique_ptr<State> state) noexcept : state_(std::move(state)) {}
@@ -139,6 +140,7 @@ ArchiveReader::Step ArchiveReader::next(ArchiveMember& member, std::string* erro
     return Step::kError;
   }
   state_->data_done = false;
+  state_->data_warning.clear();
   archive_entry* entry = state_->entry;
   const char* name = archive_entry_pathname(entry);
   member.name = name != nullptr ? name : "";
@@ -193,9 +195,12 @@ std::optional<std::string_view> ArchiveReader::read(std::string* error) {
       *error = message(a, "unreadable member data");
       return std::nullopt;
     }
+    if (status == ARCHIVE_WARN && state_->data_warning.empty()) state_->data_warning = message(a, "damaged data");
     if (size > 0) return std::string_view(static_cast<const char*>(buffer), size);
   }
 }
+
+const std::string& ArchiveReader::data_warning() const { return state_->data_warning; }
 
 std::string ArchiveReader::format_name() const {
   const char* name = archive_format_name(state_->handle.get());

@@ -48,6 +48,9 @@ class ArchiveReader {
   [[nodiscard]] Step next(ArchiveMember& member, std::string* error);
   // The next block of the current member's data: empty at its end, nullopt on error.
   [[nodiscard]] std::optional<std::string_view> read(std::string* error);
+  // A problem libarchive reported while still giving the data (a bad CRC): the member's
+  // bytes are damaged. Cleared by next().
+  [[nodiscard]] const std::string& data_warning() const;
 
   // libarchive's name of the format, e.g. "GNU tar format", "ZIP 2.0 (deflation)".
   [[nodiscard]] std::string format_name() const;

@@ -92,7 +92,15 @@ class ArchiveScan {
         io::ArchiveReader& reader = std::get<io::ArchiveReader>(opened);
         top_ = &reader;
         ++out_.archives;
-        walk(reader, path, 1, record);
+        if (walk(reader, path, 1, record) == Walked::kUnreadable) {
+          if (raw_bytes.empty()) {
+            issue(path, fmt::format("corrupt or truncated archive: {}", unreadable_reason_), true);
+          } else {
+            issue(path, fmt::format("cannot be read as an archive ({}); scanned as plain bytes", unreadable_reason_),
+                  true);
+            scan_whole(record, "", join_chain(path), std::string(raw_bytes), id, true);
+          }
+        }
         top_ = nullptr;
       }
       tasks_.wait();
@@ -151,7 +159,11 @@ class ArchiveScan {
     return block;
   }
 
-  void walk(io::ArchiveReader& reader, std::vector<std::string>& chain, std::size_t depth, ContentRecord* record) {
+  // How reading an archive ended.
+  enum class Walked { kComplete, kUnreadable /* not even one member */, kBroken };
+
+  Walked walk(io::ArchiveReader& reader, std::vector<std::string>& chain, std::size_t depth, ContentRecord* record) {
+    Walked walked = Walked::kComplete;
     std::map<std::string, std::string> image_files;       // metadata of a container image
     std::unordered_map<std::string, ContentId> member_ids;  // ids of members an image may name
     std::string last_member;
@@ -162,11 +174,15 @@ class ArchiveScan {
       const io::ArchiveReader::Step step = reader.next(member, &error);
       if (step == io::ArchiveReader::Step::kEnd) break;
       if (step == io::ArchiveReader::Step::kError) {
-        issue(chain, last_member.empty()
-                         ? fmt::format("corrupt or truncated archive: {}", error)
-                         : fmt::format("corrupt or truncated archive after member '{}': {}; the rest was not scanned",
-                                       last_member, error),
-              true);
+        if (last_member.empty()) {
+          unreadable_reason_ = error;
+          walked = Walked::kUnreadable;
+        } else {
+          issue(chain, fmt::format("corrupt or truncated archive after member '{}': {}; the rest was not scanned",
+                                   last_member, error),
+                true);
+          walked = Walked::kBroken;
+        }
         break;
       }
       std::string name = reader.raw() ? io::decompressed_name(chain.back()) : member.name;
@@ -181,6 +197,10 @@ class ArchiveScan {
             issue(chain, "encrypted member, not scanned (no password is tried)", true);
           } else {
             scan_member(reader, member, chain, depth, record, image_files, member_ids);
+            if (!reader.data_warning().empty()) {
+              issue(chain, fmt::format("member is damaged ({}); its bytes were scanned as read", reader.data_warning()),
+                    true);
+            }
           }
           break;
         case io::ArchiveMember::Type::kSymlink:
@@ -195,6 +215,7 @@ class ArchiveScan {
     }
     if (!expansion_error_.empty() && depth == 1) issue(chain, expansion_error_, true);
     if (!image_files.empty()) collect_images(chain, image_files, member_ids);
+    return walked;
   }
 
   void collect_images(const std::vector<std::string>& chain, const std::map<std::string, std::string>& files,
@@ -268,8 +289,9 @@ class ArchiveScan {
             true);
     }
     // A leaf: plain bytes.
+    const std::size_t first = head.find_first_not_of(" \t\r\n");
     const bool metadata = io::image_metadata_candidate(key, member.size.value_or(head.size())) &&
-                          (key == "oci-layout" || head.find_first_not_of(" \t\r\n") == head.find('{'));
+                          first != std::string::npos && (head[first] == '{' || head[first] == '[');
     if (ended && (metadata || digest_id)) {
       // Small enough to be whole already; an image may name it, so its id is settled here.
       ContentId id = digest_id ? *digest_id : options_.dedup ? hash_content(head) : service_.unique_id();
@@ -319,7 +341,11 @@ class ArchiveScan {
         scan_whole(record, "", join_chain(chain), std::move(whole), id, true);
         return;
       }
-      walk(std::get<io::ArchiveReader>(opened), chain, depth + 1, record);
+      if (walk(std::get<io::ArchiveReader>(opened), chain, depth + 1, record) == Walked::kUnreadable) {
+        issue(chain, fmt::format("cannot be read as an archive ({}); scanned as plain bytes", unreadable_reason_),
+              true);
+        scan_whole(record, "", join_chain(chain), std::move(whole), id, true);
+      }
       return;
     }
     // Too big to hold: streamed straight from the enclosing archive.
@@ -334,7 +360,9 @@ class ArchiveScan {
       issue(chain, fmt::format("cannot be read as an archive ({}); not scanned", *failure), true);
       return;
     }
-    walk(std::get<io::ArchiveReader>(opened), chain, depth + 1, record);
+    if (walk(std::get<io::ArchiveReader>(opened), chain, depth + 1, record) == Walked::kUnreadable) {
+      issue(chain, fmt::format("corrupt or truncated archive: {}", unreadable_reason_), true);
+    }
   }
 
   // Runs `work` on another core, or here when too many bytes already wait for one.
@@ -584,6 +612,7 @@ class ArchiveScan {
   std::uint64_t decompressed_ = 0;
   bool aborted_ = false;
   std::string expansion_error_;
+  std::string unreadable_reason_;  // of the last archive that had no readable member
 };
 
 }  // namespace

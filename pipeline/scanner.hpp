@@ -18,7 +18,7 @@ struct ArchiveLimits {
   bool enabled = true;                                       // false: archives are scanned as raw bytes
   std::size_t max_depth = 8;                                 // archives inside archives
   std::uint64_t max_member_size = std::uint64_t{8} << 30;    // bytes scanned per member
-  double max_ratio = 1000;                                   // decompressed bytes per input byte
+  double max_ratio = 100;                                    // decompressed bytes per input byte
   std::uint64_t ratio_allowance = std::uint64_t{256} << 20;  // decompressed bytes always allowed per input
 };
 

@@ -1,0 +1,355 @@
+// End-to-end: archives and compressed streams. Every fixture is built here with libarchive's
+// writer. A planted fake PostHog key must be reported at the right chain
+// ("outer!member!nested member") in every format, nested three deep, across segment
+// boundaries of big members, and bad archives (bomb, truncated, corrupt, encrypted, symlink
+// member) must give their documented message and exit code while findings elsewhere in the
+// same scan are still reported.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "archive_writer.hpp"
+#include "support.hpp"
+
+namespace sluice::e2e {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+std::string env_line(const std::string& key) { return "# app settings\nPOSTHOG_PERSONAL_API_KEY=" + key + "\n"; }
+
+// Where the key was reported (archive chains joined with '!').
+std::vector<std::string> paths_of_key(const RunResult& result, const std::string& key) {
+  std::vector<std::string> paths;
+  for (const Finding& finding : parse_jsonl(result.out)) {
+    if (finding.secret != key) continue;
+    for (const Location& at : finding.locations) paths.push_back(at.path);
+  }
+  std::sort(paths.begin(), paths.end());
+  return paths;
+}
+
+struct FormatCase {
+  const char* label;
+  const char* format;
+  std::vector<std::string> filters;
+  const char* file_name;  // deliberately not always the conventional extension
+};
+
+class EveryFormat : public ::testing::TestWithParam<FormatCase> {};
+
+TEST_P(EveryFormat, KeyIsFoundAtItsChain) {
+  const FormatCase& c = GetParam();
+  TempDir dir;
+  KeyGen gen(std::hash<std::string>{}(c.label));
+  const std::string key = gen.personal_key();
+  const std::vector<Member> members{Member{"docs/readme.txt", gen.filler(3000)},
+                                    Member{"config/app.env", gen.filler(500) + env_line(key)}};
+  const std::string path = dir.write(c.file_name, make_archive(c.format, c.filters, members));
+  const RunResult result = sluice({"scan", path, "-f", "jsonl"});
+  EXPECT_TRUE(exited_with(result, kFindings)) << describe(result, true);
+  EXPECT_EQ(paths_of_key(result, key), std::vector<std::string>{path + "!config/app.env"}) << describe(result, true);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Archives, EveryFormat,
+    ::testing::Values(FormatCase{"tar", "pax", {}, "plain.tar"}, FormatCase{"targz", "pax", {"gzip"}, "a.tgz"},
+                      FormatCase{"tarbz2", "gnutar", {"bzip2"}, "b.tar.bz2"},
+                      FormatCase{"tarxz", "ustar", {"xz"}, "c.tar.xz"},
+                      FormatCase{"tarzst", "pax", {"zstd"}, "layer"},  // no extension at all
+                      FormatCase{"tarlz4", "pax", {"lz4"}, "d.tar.lz4"},
+                      FormatCase{"zip", "zip", {}, "e.zip"}, FormatCase{"jar", "zip", {}, "app.jar"},
+                      FormatCase{"whl", "zip", {}, "pkg-1.0-py3-none-any.whl"},
+                      FormatCase{"zip_named_txt", "zip", {}, "notes.txt"}, FormatCase{"sevenzip", "7zip", {}, "f.7z"},
+                      FormatCase{"cpio", "newc", {}, "g.cpio"}, FormatCase{"cpiogz", "odc", {"gzip"}, "h.cpio.gz"},
+                      FormatCase{"iso", "iso9660", {}, "i.iso"}),
+    [](const ::testing::TestParamInfo<FormatCase>& info) { return std::string(info.param.label); });
+
+TEST(Archives, ArMemberAndDebPackage) {
+  TempDir dir;
+  KeyGen gen(7);
+  const std::string key = gen.personal_key();
+  // A .deb is an ar archive holding a compressed data tarball.
+  const std::string data_tar = make_archive("gnutar", {"xz"}, {Member{"./etc/app/app.env", env_line(key)}});
+  const std::string deb = make_archive("arsvr4", {}, {Member{"debian-binary", "2.0\n"},
+                                                      Member{"control.tar.xz", make_archive("gnutar", {"xz"}, {Member{"./control", "Package: x\n"}})},
+                                                      Member{"data.tar.xz", data_tar}});
+  const std::string path = dir.write("pool/app_1.0_amd64.deb", deb);
+  const RunResult result = sluice({"scan", path, "-f", "jsonl"});
+  EXPECT_TRUE(exited_with(result, kFindings)) << describe(result, true);
+  EXPECT_EQ(paths_of_key(result, key), std::vector<std::string>{path + "!data.tar.xz!./etc/app/app.env"});
+}
+
+TEST(Archives, RpmPayload) {
+  TempDir dir;
+  KeyGen gen(8);
+  const std::string key = gen.personal_key();
+  const std::string path = dir.write("app.rpm", make_rpm({Member{"./opt/app/app.env", env_line(key)}}));
+  const RunResult result = sluice({"scan", path, "-f", "jsonl"});
+  EXPECT_TRUE(exited_with(result, kFindings)) << describe(result, true);
+  EXPECT_EQ(paths_of_key(result, key), std::vector<std::string>{path + "!./opt/app/app.env"});
+}
+
+TEST(Archives, CompressedFilesAreScannedUnderTheirDecompressedName) {
+  TempDir dir;
+  KeyGen gen(9);
+  std::vector<std::string> keys;
+  std::vector<std::string> expected;
+  for (const char* filter : {"gzip", "bzip2", "xz", "zstd", "lz4"}) {
+    const std::string key = gen.personal_key();
+    const std::string name = std::string("logs/app.") + filter;
+    const std::string ext = std::string(filter) == "gzip" ? ".gz" : std::string(filter) == "bzip2" ? ".bz2"
+                            : std::string(filter) == "zstd"                                         ? ".zst"
+                            : std::string(filter) == "xz"                                           ? ".xz"
+                                                                                                     : ".lz4";
+    const std::string path = dir.write(name + ".log" + ext, compress(filter, gen.filler(4000) + env_line(key)));
+    keys.push_back(key);
+    expected.push_back(path + "!app." + filter + ".log");
+  }
+  const RunResult result = sluice({"scan", dir.root().string(), "-f", "jsonl"});
+  EXPECT_TRUE(exited_with(result, kFindings)) << describe(result, true);
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    EXPECT_EQ(paths_of_key(result, keys[i]), std::vector<std::string>{expected[i]}) << describe(result, true);
+  }
+}
+
+TEST(Archives, StandardInputArchive) {
+  KeyGen gen(10);
+  const std::string key = gen.personal_key();
+  RunOptions options;
+  options.input = make_archive("pax", {"gzip"}, {Member{"a/app.env", env_line(key)}});
+  const RunResult result = sluice({"scan", "-", "-f", "jsonl"}, options);
+  EXPECT_TRUE(exited_with(result, kFindings)) << describe(result, true);
+  EXPECT_EQ(paths_of_key(result, key), std::vector<std::string>{"-!a/app.env"});
+}
+
+TEST(Archives, ThreeLevelsOfNestingNameTheWholeChainInEveryFormat) {
+  TempDir dir;
+  KeyGen gen(11);
+  const std::string key = gen.personal_key();
+  const std::string zip = make_archive("zip", {}, {Member{"WEB-INF/classes/app.properties", env_line(key)}});
+  const std::string targz = make_archive("pax", {"gzip"}, {Member{"lib/app.jar", zip}});
+  const std::string deb = make_archive("arsvr4", {}, {Member{"data.tar.gz", targz}});
+  const std::string path = dir.write("app.deb", deb);
+  const std::string chain = path + "!data.tar.gz!lib/app.jar!WEB-INF/classes/app.properties";
+  for (const char* format : {"jsonl", "json", "text"}) {
+    const RunResult result = sluice({"scan", path, "-f", format});
+    EXPECT_TRUE(exited_with(result, kFindings)) << describe(result, true);
+    EXPECT_THAT(result.out, HasSubstr(chain)) << format;
+    if (std::string(format) == "jsonl") {
+      const std::vector<Finding> findings = parse_jsonl(result.out);
+      ASSERT_EQ(findings.size(), 1u);
+      EXPECT_EQ(findings[0].raw["locations"][0]["archive_chain"],
+                nlohmann::json({path, "data.tar.gz", "lib/app.jar", "WEB-INF/classes/app.properties"}));
+      EXPECT_EQ(findings[0].locations[0].line, 2u);
+      EXPECT_EQ(findings[0].locations[0].column, 26u);
+    }
+  }
+  // --max-depth 2 opens the deb and the tarball but scans the jar as raw (compressed) bytes.
+  const RunResult shallow = sluice({"scan", path, "-f", "jsonl", "--max-depth", "2"});
+  EXPECT_TRUE(exited_with(shallow, kIncomplete)) << describe(shallow, true);
+  EXPECT_THAT(shallow.err, HasSubstr("lib/app.jar: zip nested deeper than --max-depth 2"));
+  // --no-archives: nothing is opened, the compressed bytes hide the key.
+  const RunResult raw = sluice({"scan", path, "-f", "jsonl", "--no-archives"});
+  EXPECT_TRUE(exited_with(raw, kClean)) << describe(raw, true);
+}
+
+// Members bigger than a segment: keys planted all along (so that some straddle every kind of
+// segment boundary) are found once each, with the line and column a plain file gives.
+TEST(Archives, KeysAcrossSegmentBoundariesOfBigMembers) {
+  TempDir dir;
+  KeyGen gen(12);
+  std::string text = gen.filler(std::size_t{3} << 20);
+  std::vector<std::pair<std::string, std::size_t>> planted;
+  for (std::size_t at = 1000; at + 100 < text.size(); at += 7919) {
+    const std::string key = gen.personal_key();
+    plant(text, at, key, gen);
+    planted.emplace_back(key, at);
+  }
+  const std::string archive = dir.write("big.tar.zst", make_archive("pax", {"zstd"}, {Member{"big.txt", text}}));
+  std::vector<Hit> expected;
+  for (const auto& [key, at] : planted) {
+    const Position p = position_of(text, at);
+    expected.push_back(Hit{archive + "!big.txt", "posthog_personal_key", key, at, p.line, p.column});
+  }
+  std::sort(expected.begin(), expected.end());
+  for (const char* threads : {"1", "2"}) {
+    // --segment-size 4096 makes member segments their minimum (4 confirmation windows).
+    const RunResult result = sluice({"scan", archive, "-f", "jsonl", "-j", threads, "--segment-size", "4096"});
+    EXPECT_TRUE(exited_with(result, kFindings)) << describe(result);
+    const std::vector<Hit> hits = flatten(of_rule(parse_jsonl(result.out), "posthog_personal_key"));
+    EXPECT_EQ(hits, expected) << "threads " << threads;
+  }
+}
+
+TEST(Archives, IdenticalMembersAndArchivesAreScannedOnce) {
+  TempDir dir;
+  KeyGen gen(13);
+  const std::string key = gen.personal_key();
+  const std::string inner = make_archive("zip", {}, {Member{"app.env", env_line(key)}});
+  const std::string outer = make_archive("pax", {"gzip"}, {Member{"a/lib.zip", inner}, Member{"b/lib.zip", inner}});
+  const std::string one = dir.write("one.tar.gz", outer);
+  const std::string two = dir.write("copy/two.tar.gz", outer);
+  const RunResult result = sluice({"scan", dir.root().string(), "-f", "json"});
+  EXPECT_TRUE(exited_with(result, kFindings)) << describe(result, true);
+  const std::vector<Finding> findings = parse_json_findings(result.out);
+  ASSERT_EQ(findings.size(), 1u);
+  std::vector<std::string> paths;
+  for (const Location& at : findings[0].locations) paths.push_back(at.path);
+  std::sort(paths.begin(), paths.end());
+  EXPECT_EQ(paths, (std::vector<std::string>{two + "!a/lib.zip!app.env", two + "!b/lib.zip!app.env",
+                                             one + "!a/lib.zip!app.env", one + "!b/lib.zip!app.env"}));
+  const nlohmann::json summary = nlohmann::json::parse(result.out)["summary"];
+  EXPECT_EQ(summary["duplicates"], 2) << "one archive and one nested zip are copies";
+}
+
+// ------------------------------------------------------------------------------- bad archives
+
+// A scan of `bad` next to a good file with a key: the good key is still reported.
+struct BadArchive {
+  TempDir dir;
+  KeyGen gen;
+  std::string good_key;
+  std::string good_path;
+  explicit BadArchive(std::uint64_t seed) : gen(seed) {
+    good_key = gen.personal_key();
+    good_path = dir.write("good/app.env", env_line(good_key));
+  }
+  RunResult scan(const std::vector<std::string>& extra = {}) const {
+    std::vector<std::string> args{"scan", dir.root().string(), "-f", "jsonl"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    RunOptions options;
+    options.timeout = std::chrono::seconds(120);
+    return sluice(args, options);
+  }
+};
+
+bool reports(const RunResult& result, const std::string& key, const std::string& path) {
+  return paths_of_key(result, key) == std::vector<std::string>{path};
+}
+
+TEST(BadArchives, ZipBombStopsAtTheExpansionLimit) {
+  BadArchive tree(21);
+  // 300 MiB of zeros deflate to about 300 KB: a ratio near 1000, past the default 100.
+  const std::string bomb =
+      tree.dir.write("bomb.zip", make_archive("zip", {}, {Member{"zeros.bin", std::string(std::size_t{300} << 20, '\0')}}));
+  const RunResult result = tree.scan();
+  EXPECT_TRUE(exited_with(result, kIncomplete)) << describe(result);
+  EXPECT_THAT(result.err, HasSubstr("sluice: error: " + bomb + ": expansion limit: more than 256.0 MiB decompressed"));
+  EXPECT_TRUE(reports(result, tree.good_key, tree.good_path)) << describe(result, true);
+}
+
+TEST(BadArchives, RecursiveBombIsDefusedByDedupAndStoppedWithout) {
+  BadArchive tree(22);
+  // 16 copies of 16 copies of 16 copies of 1 MiB of zeros: 4 GiB from about 4 MB.
+  std::string level = std::string(std::size_t{1} << 20, '\0');
+  std::string name = "zeros.bin";
+  for (int depth = 0; depth < 3; ++depth) {
+    std::vector<Member> copies;
+    for (int k = 0; k < 16; ++k) copies.push_back(Member{std::to_string(k) + "-" + name, level});
+    level = make_archive("zip", {}, copies);
+    name = "level" + std::to_string(depth) + ".zip";
+  }
+  const std::string bomb = tree.dir.write("42.zip", level);
+  // Identical members are scanned once: the whole thing costs a few MB.
+  const RunResult deduped = tree.scan();
+  EXPECT_TRUE(exited_with(deduped, kFindings)) << describe(deduped);
+  EXPECT_TRUE(reports(deduped, tree.good_key, tree.good_path));
+  // Scanning every copy runs into the expansion limit instead of decompressing 4 GiB.
+  const RunResult every_copy = tree.scan({"--no-dedup"});
+  EXPECT_TRUE(exited_with(every_copy, kIncomplete)) << describe(every_copy);
+  EXPECT_THAT(every_copy.err, HasSubstr("sluice: error: " + bomb + ": expansion limit"));
+  EXPECT_TRUE(reports(every_copy, tree.good_key, tree.good_path));
+}
+
+TEST(BadArchives, TruncatedTarGzReportsWhatWasReadAndWhereItBroke) {
+  BadArchive tree(23);
+  const std::string key = tree.gen.personal_key();
+  std::string archive = make_archive("pax", {"gzip"},
+                                     {Member{"first/app.env", env_line(key)},
+                                      Member{"second/big.bin", tree.gen.filler(std::size_t{2} << 20)},
+                                      Member{"third/other.txt", "x"}});
+  archive.resize(archive.size() * 6 / 10);
+  const std::string path = tree.dir.write("cut.tar.gz", archive);
+  const RunResult result = tree.scan();
+  EXPECT_TRUE(exited_with(result, kIncomplete)) << describe(result);
+  EXPECT_THAT(result.err, HasSubstr("sluice: error: " + path + "!second/big.bin: ")) << describe(result);
+  EXPECT_TRUE(reports(result, key, path + "!first/app.env")) << describe(result, true);
+  EXPECT_TRUE(reports(result, tree.good_key, tree.good_path));
+  EXPECT_TRUE(no_secret_on_stderr(result, {key, tree.good_key}));
+}
+
+TEST(BadArchives, CorruptZipMemberIsNamedAndTheOthersAreScanned) {
+  BadArchive tree(24);
+  const std::string key = tree.gen.personal_key();
+  const std::string filler = tree.gen.filler(200000);
+  std::string zip = make_archive("zip", {}, {Member{"ok/app.env", env_line(key)}, Member{"broken/data.txt", filler}});
+  // Damage the middle of the second member's compressed bytes.
+  const std::size_t middle = zip.size() / 2 + 2000;
+  for (std::size_t i = middle; i < middle + 64; ++i) zip[i] = static_cast<char>(zip[i] ^ 0x5a);
+  const std::string path = tree.dir.write("damaged.zip", zip);
+  const RunResult result = tree.scan();
+  EXPECT_TRUE(exited_with(result, kIncomplete)) << describe(result);
+  EXPECT_THAT(result.err, HasSubstr("sluice: error: " + path + "!broken/data.txt: ")) << describe(result);
+  EXPECT_TRUE(reports(result, key, path + "!ok/app.env")) << describe(result, true);
+  EXPECT_TRUE(reports(result, tree.good_key, tree.good_path));
+}
+
+TEST(BadArchives, GarbageAfterZipMagicIsScannedAsPlainBytes) {
+  BadArchive tree(25);
+  const std::string key = tree.gen.personal_key();
+  const std::string path = tree.dir.write("fake.zip", std::string("PK\x03\x04", 4) + tree.gen.filler(100) + env_line(key));
+  const RunResult result = tree.scan();
+  EXPECT_TRUE(exited_with(result, kIncomplete)) << describe(result);
+  EXPECT_THAT(result.err, HasSubstr("sluice: error: " + path + ": cannot be read as an archive"));
+  EXPECT_TRUE(reports(result, key, path)) << describe(result, true);
+}
+
+TEST(BadArchives, EncryptedMemberIsReportedAsNotScanned) {
+  BadArchive tree(26);
+  const std::string hidden = tree.gen.personal_key();
+  const std::string path = tree.dir.write(
+      "locked.zip", make_archive("zip", {}, {Member{"vault/app.env", env_line(hidden)}}, "zip:encryption=zipcrypt",
+                                 "correct horse"));
+  const RunResult result = tree.scan();
+  EXPECT_TRUE(exited_with(result, kIncomplete)) << describe(result);
+  EXPECT_THAT(result.err, HasSubstr("sluice: error: " + path + "!vault/app.env: encrypted member, not scanned"));
+  EXPECT_TRUE(paths_of_key(result, hidden).empty());
+  EXPECT_TRUE(reports(result, tree.good_key, tree.good_path));
+}
+
+TEST(BadArchives, SymlinkMemberPointingOutsideIsNotFollowed) {
+  BadArchive tree(27);
+  const std::string outside_key = tree.gen.personal_key();
+  TempDir elsewhere;
+  const std::string outside = elsewhere.write("secret.env", env_line(outside_key));
+  const std::string path = tree.dir.write(
+      "links.tar", make_archive("pax", {}, {Member{"etc/link.env", "", Member::Kind::kSymlink, outside},
+                                            Member{"etc/up.env", "", Member::Kind::kSymlink, "../../../../" + outside}}));
+  const RunResult result = tree.scan({"-v"});
+  EXPECT_TRUE(exited_with(result, kFindings)) << "a symlink member is skipped by design\n" << describe(result);
+  EXPECT_THAT(result.err, HasSubstr("sluice: skipped: " + path + "!etc/link.env: symbolic link member not followed"));
+  EXPECT_TRUE(paths_of_key(result, outside_key).empty()) << describe(result, true);
+  EXPECT_TRUE(reports(result, tree.good_key, tree.good_path));
+  // Not named without --verbose: archives of real systems hold thousands.
+  EXPECT_THAT(tree.scan().err, Not(HasSubstr("symbolic link member")));
+}
+
+TEST(BadArchives, OversizedMemberIsCutAtTheLimit) {
+  BadArchive tree(28);
+  const std::string early = tree.gen.personal_key();
+  const std::string late = tree.gen.personal_key();
+  const std::string member = env_line(early) + tree.gen.filler(200000) + env_line(late);
+  const std::string path = tree.dir.write("big.tar.gz", make_archive("pax", {"gzip"}, {Member{"app.env", member}}));
+  const RunResult result = tree.scan({"--max-member-size", "100000"});
+  EXPECT_TRUE(exited_with(result, kIncomplete)) << describe(result);
+  EXPECT_THAT(result.err, HasSubstr("sluice: error: " + path + "!app.env: member larger than --max-member-size"));
+  EXPECT_TRUE(reports(result, early, path + "!app.env"));
+  EXPECT_TRUE(paths_of_key(result, late).empty());
+}
+
+}  // namespace
+}  // namespace sluice::e2e

@@ -1,0 +1,193 @@
+// End-to-end: container images built here as `docker save` tarballs and OCI image layouts.
+// Two images share a base layer: the layer is scanned once and reported for each image; a
+// key in the image config (ENV) is reported as such; a file whited out by a later layer is
+// reported with the layer that deleted it (it is still in the distributed image).
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "archive_writer.hpp"
+#include "support.hpp"
+
+namespace sluice::e2e {
+namespace {
+
+using nlohmann::json;
+
+struct Blob {
+  std::string digest;  // "sha256:<hex>"
+  std::string bytes;
+  [[nodiscard]] std::string path() const { return "blobs/sha256/" + digest.substr(7); }
+};
+
+Blob blob(std::string bytes) {
+  Blob b{"sha256:" + sha256_hex(bytes), std::move(bytes)};
+  return b;
+}
+
+// Two images: app:1 = base + top1, app:2 = base + top2 (which whites out etc/old.env).
+struct Images {
+  KeyGen gen{41};
+  std::string layer_key = gen.personal_key();    // etc/app.env in the base layer
+  std::string deleted_key = gen.personal_key();  // etc/old.env in the base layer, deleted by top2
+  std::string env_key = gen.personal_key();      // ENV in app:1's config
+  std::vector<std::string> layer_filters;        // {} for docker save, {"gzip"} for OCI
+  Blob base, top1, top2, config1, config2;
+
+  explicit Images(std::vector<std::string> filters) : layer_filters(std::move(filters)) {
+    base = blob(make_archive("pax", layer_filters,
+                             {Member{"etc/", "", Member::Kind::kDirectory},
+                              Member{"etc/app.env", "POSTHOG_PERSONAL_API_KEY=" + layer_key + "\n"},
+                              Member{"etc/old.env", "POSTHOG_PERSONAL_API_KEY=" + deleted_key + "\n"},
+                              Member{"usr/share/doc/readme", gen.filler(5000)}}));
+    top1 = blob(make_archive("pax", layer_filters, {Member{"srv/index.html", gen.filler(300)}}));
+    top2 = blob(make_archive("pax", layer_filters, {Member{"etc/.wh.old.env", ""}, Member{"srv/app.py", gen.filler(200)}}));
+    config1 = blob(config({base, top1}, {"PATH=/usr/bin", "POSTHOG_PERSONAL_API_KEY=" + env_key}));
+    config2 = blob(config({base, top2}, {"PATH=/usr/bin"}));
+  }
+
+  static std::string config(const std::vector<Blob>& layers, const std::vector<std::string>& env) {
+    json diff_ids = json::array();
+    for (const Blob& layer : layers) diff_ids.push_back(layer.digest);
+    json history = json::array();
+    for (const std::string& e : env) history.push_back({{"created_by", "/bin/sh -c #(nop)  ENV " + e}});
+    return json{{"architecture", "amd64"},
+                {"os", "linux"},
+                {"config", {{"Env", env}}},
+                {"rootfs", {{"type", "layers"}, {"diff_ids", diff_ids}}},
+                {"history", history}}
+        .dump();
+  }
+
+  // A `docker save` tarball of the given images (1 and/or 2).
+  std::string docker_save(const std::vector<int>& which) const {
+    std::vector<Member> members;
+    std::map<std::string, const Blob*> blobs;
+    json manifest = json::array();
+    for (int image : which) {
+      const Blob& config = image == 1 ? config1 : config2;
+      const Blob& top = image == 1 ? top1 : top2;
+      manifest.push_back({{"Config", config.path()},
+                          {"RepoTags", {"app:" + std::to_string(image)}},
+                          {"Layers", {base.path(), top.path()}}});
+      for (const Blob* b : {&base, &top, &config}) blobs[b->path()] = b;
+    }
+    for (const auto& [path, b] : blobs) members.push_back(Member{path, b->bytes});
+    members.push_back(Member{"manifest.json", manifest.dump()});
+    members.push_back(Member{"oci-layout", R"({"imageLayoutVersion":"1.0.0"})"});
+    return make_archive("pax", {}, members);
+  }
+
+  // An OCI image layout (files relative to its root) holding app:1.
+  std::map<std::string, std::string> oci_layout() const {
+    const json manifest = {{"schemaVersion", 2},
+                           {"mediaType", "application/vnd.oci.image.manifest.v1+json"},
+                           {"config", {{"digest", config1.digest}, {"size", config1.bytes.size()}}},
+                           {"layers", {{{"digest", base.digest}, {"size", base.bytes.size()}},
+                                       {{"digest", top1.digest}, {"size", top1.bytes.size()}}}}};
+    const Blob manifest_blob = blob(manifest.dump());
+    const json index = {{"schemaVersion", 2},
+                        {"manifests",
+                         {{{"mediaType", "application/vnd.oci.image.manifest.v1+json"},
+                           {"digest", manifest_blob.digest},
+                           {"size", manifest_blob.bytes.size()},
+                           {"annotations", {{"org.opencontainers.image.ref.name", "registry.example/app:1"}}}}}}};
+    std::map<std::string, std::string> files;
+    for (const Blob* b : {&base, &top1, &config1, &manifest_blob}) files[b->path()] = b->bytes;
+    files["index.json"] = index.dump();
+    files["oci-layout"] = R"({"imageLayoutVersion":"1.0.0"})";
+    return files;
+  }
+};
+
+// (image name, layer or "config", deleted_in_layer, path) of each location of `key`.
+std::vector<std::vector<std::string>> image_locations(const RunResult& result, const std::string& key) {
+  std::vector<std::vector<std::string>> out;
+  for (const Finding& finding : parse_jsonl(result.out)) {
+    if (finding.secret != key) continue;
+    for (const json& at : finding.raw["locations"]) {
+      if (!at.contains("image")) {
+        out.push_back({"(no image)", "", "", at["path"].get<std::string>()});
+        continue;
+      }
+      const json& image = at["image"];
+      out.push_back({image["name"].get<std::string>(),
+                     image.value("config", false) ? std::string("config") : image["layer"].get<std::string>(),
+                     image.value("deleted_in_layer", std::string()), at["path"].get<std::string>()});
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST(Images, DockerSaveOfTwoImagesSharingABaseLayer) {
+  TempDir dir;
+  Images images({});
+  const std::string tar = dir.write("images.tar", images.docker_save({1, 2}));
+  const RunResult result = sluice({"scan", tar, "-f", "jsonl"});
+  EXPECT_TRUE(exited_with(result, kFindings)) << describe(result, true);
+  const std::string base_path = tar + "!" + images.base.path();
+  EXPECT_EQ(image_locations(result, images.layer_key),
+            (std::vector<std::vector<std::string>>{{"app:1", images.base.digest, "", base_path + "!etc/app.env"},
+                                                   {"app:2", images.base.digest, "", base_path + "!etc/app.env"}}));
+  EXPECT_EQ(image_locations(result, images.deleted_key),
+            (std::vector<std::vector<std::string>>{
+                {"app:1", images.base.digest, "", base_path + "!etc/old.env"},
+                {"app:2", images.base.digest, images.top2.digest, base_path + "!etc/old.env"}}));
+  // Twice in the config: in Env and in the history's build command.
+  EXPECT_EQ(image_locations(result, images.env_key),
+            (std::vector<std::vector<std::string>>(2, {"app:1", "config", "", tar + "!" + images.config1.path()})));
+  // The text report names the image, the layer and the deletion.
+  const RunResult text = sluice({"scan", tar});
+  EXPECT_THAT(text.out, ::testing::HasSubstr("image app:2 layer " + images.base.digest + ", deleted in layer " +
+                                             images.top2.digest + " (still in the image)"));
+  EXPECT_THAT(text.err, ::testing::HasSubstr("2 images"));
+}
+
+TEST(Images, SharedLayerInTwoTarballsIsScannedOnceAndReportedForEachImage) {
+  TempDir dir;
+  Images images({});
+  const std::string one = dir.write("app1.tar", images.docker_save({1}));
+  const std::string two = dir.write("app2.tar", images.docker_save({2}));
+  const RunResult result = sluice({"scan", one, two, "-f", "jsonl"});
+  EXPECT_TRUE(exited_with(result, kFindings)) << describe(result, true);
+  const auto locations = image_locations(result, images.layer_key);
+  ASSERT_EQ(locations.size(), 2u) << describe(result, true);
+  EXPECT_EQ(locations[0][0], "app:1");
+  EXPECT_EQ(locations[0][3], one + "!" + images.base.path() + "!etc/app.env");
+  EXPECT_EQ(locations[1][0], "app:2");
+  EXPECT_EQ(locations[1][3], two + "!" + images.base.path() + "!etc/app.env");
+  // The base layer blob of the second tarball was not read again (nor its identical
+  // oci-layout file).
+  EXPECT_THAT(result.err, ::testing::HasSubstr("2 duplicates not rescanned")) << describe(result);
+}
+
+TEST(Images, OciLayoutDirectoryAndTarball) {
+  TempDir dir;
+  Images images({"gzip"});
+  std::vector<Member> members;
+  for (const auto& [path, bytes] : images.oci_layout()) {
+    dir.write("layout/" + path, bytes);
+    members.push_back(Member{path, bytes});
+  }
+  const std::string layout = dir.path("layout");
+  const std::string tar = dir.write("oci.tar", make_archive("pax", {}, members));
+  for (const std::string& input : {layout, tar}) {
+    const RunResult result = sluice({"scan", input, "-f", "jsonl"});
+    EXPECT_TRUE(exited_with(result, kFindings)) << describe(result, true);
+    const std::string sep = input == layout ? "/" : "!";
+    EXPECT_EQ(image_locations(result, images.layer_key),
+              (std::vector<std::vector<std::string>>{
+                  {"registry.example/app:1", images.base.digest, "", input + sep + images.base.path() + "!etc/app.env"}}))
+        << input;
+    EXPECT_EQ(image_locations(result, images.env_key),
+              (std::vector<std::vector<std::string>>(
+                  2, {"registry.example/app:1", "config", "", input + sep + images.config1.path()})))
+        << input;
+  }
+}
+
+}  // namespace
+}  // namespace sluice::e2e
