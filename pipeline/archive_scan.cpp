@@ -40,6 +40,36 @@ std::string describe_size(std::uint64_t bytes) {
   return fmt::format("{} bytes", bytes);
 }
 
+// Member buffers are recycled: fresh multi-megabyte allocations would cost the decompressing
+// thread a page fault per 4 KiB, more than the copy itself.
+class BufferPool {
+ public:
+  std::string take(std::size_t capacity) {
+    std::string buffer;
+    {
+      std::lock_guard lock(mutex_);
+      if (!free_.empty()) {
+        buffer = std::move(free_.back());
+        free_.pop_back();
+      }
+    }
+    buffer.clear();
+    buffer.reserve(capacity);
+    return buffer;
+  }
+  void give(std::string buffer) {
+    if (buffer.capacity() > kLargest) return;
+    std::lock_guard lock(mutex_);
+    if (free_.size() < kKept) free_.push_back(std::move(buffer));
+  }
+
+ private:
+  static constexpr std::size_t kLargest = std::size_t{16} << 20;
+  static constexpr std::size_t kKept = 64;
+  std::mutex mutex_;
+  std::vector<std::string> free_;
+};
+
 // Line numbers of matches in one segment of a member, relative to what the segments before
 // it contain (resolved when the whole member is scanned).
 struct SegmentLines {
@@ -267,7 +297,9 @@ class ArchiveScan {
       if (options_.dedup && !service_.claim(*digest_id)) return add_duplicate(parent, name, *digest_id);
     }
     // The first bytes say whether the member is itself an archive.
-    std::string head;
+    // Sized for the whole member when the archive says how big it is (up to one segment).
+    std::string head = pool_.take(static_cast<std::size_t>(
+        std::min<std::uint64_t>(member.size.value_or(io::kSniffBytes), segment_ + window_) + 1));
     std::string error;
     bool ended = false;
     while (head.size() < io::kSniffBytes) {
@@ -394,6 +426,7 @@ class ArchiveScan {
             if (!id_known) {
               content = options_.dedup ? hash_content(bytes) : service_.unique_id();
               if (options_.dedup && !service_.claim(content)) {
+                pool_.give(std::move(bytes));
                 std::lock_guard lock(mutex_);
                 ++out_.duplicates;
                 if (!name.empty()) parent->children.push_back(ChildRef{name, content});
@@ -403,6 +436,7 @@ class ArchiveScan {
             std::vector<engine::Match> matches;
             const bool ok = engine::scan_buffer(service_.context(), bytes, path, matches);
             std::vector<PlacedMatch> placed = place_matches(bytes, std::move(matches));
+            pool_.give(std::move(bytes));
             std::lock_guard lock(mutex_);
             if (!ok) out_.issues.push_back(InputIssue{path, "the matcher failed on this member", true});
             if (placed.empty()) return;
@@ -471,7 +505,8 @@ class ArchiveScan {
       while (buffer.size() >= (begin + segment_ + window_) - from) {
         const std::uint64_t end = begin + segment_;
         const std::uint64_t next_from = end - window_;
-        std::string next(buffer, static_cast<std::size_t>(next_from - from));
+        std::string next = pool_.take(segment_ + 2 * window_);
+        next.append(buffer, static_cast<std::size_t>(next_from - from));
         buffer.resize(static_cast<std::size_t>(end + window_ - from));
         dispatch_segment(big, std::move(buffer), from, begin, end);
         buffer = std::move(next);
@@ -528,6 +563,7 @@ class ArchiveScan {
                                           engine::OwnedRange{begin, end});
             lines->ok = scanner.feed(buffer) && scanner.finish();
             measure_lines(buffer, from, begin, end, std::move(matches), *lines);
+            pool_.give(std::move(buffer));
           } catch (const std::exception& failure) {
             lines->ok = false;
           }
@@ -603,6 +639,7 @@ class ArchiveScan {
   ArchiveOutcome& out_;
   const std::size_t window_;
   const std::size_t segment_;
+  BufferPool pool_;
   oneapi::tbb::task_group tasks_;
   std::atomic<std::size_t> in_flight_{0};
   std::mutex mutex_;  // records_, record children, out_.issues and out_.images
