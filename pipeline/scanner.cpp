@@ -515,9 +515,11 @@ ScanReport ScanGraph::run() {
   // stays bounded whatever the size of the tree.
   flow::limiter_node<Batch> limiter(graph, in_flight);
   flow::function_node<Batch, BatchResult> scan(graph, threads_, [this](Batch batch) {
-    BatchResult results;
-    results.reserve(batch.size());
-    for (io::WalkEntry& entry : batch) results.push_back(process(std::move(entry)));
+    // Entries of a batch are split across idle cores: a batch may hold several big archives
+    // (each decompressed by one thread), and the walk may have no more batches to give.
+    BatchResult results(batch.size());
+    oneapi::tbb::parallel_for(std::size_t{0}, batch.size(),
+                              [&](std::size_t k) { results[k] = process(std::move(batch[k])); });
     return results;
   });
   flow::function_node<BatchResult, flow::continue_msg> merge_node(graph, flow::serial, [this](BatchResult results) {
