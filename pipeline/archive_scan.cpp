@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <charconv>
 #include <cstring>
 #include <deque>
@@ -47,14 +48,26 @@ class BufferPool {
   std::string take(std::size_t capacity) {
     std::string buffer;
     {
+      // The smallest kept buffer that is big enough; else the biggest, to be grown.
       std::lock_guard lock(mutex_);
-      if (!free_.empty()) {
-        buffer = std::move(free_.back());
+      std::size_t best = free_.size();
+      for (std::size_t k = 0; k < free_.size(); ++k) {
+        const std::size_t have = free_[k].capacity();
+        if (best == free_.size() || (have >= capacity && (free_[best].capacity() < capacity ||
+                                                          have < free_[best].capacity())) ||
+            (have < capacity && free_[best].capacity() < have)) {
+          best = k;
+        }
+      }
+      if (best < free_.size()) {
+        buffer = std::move(free_[best]);
+        free_[best] = std::move(free_.back());
         free_.pop_back();
       }
     }
     buffer.clear();
-    buffer.reserve(capacity);
+    // Grown in powers of two from 64 KiB, so that recycled buffers fit the next members.
+    if (buffer.capacity() < capacity) buffer.reserve(std::max(kSmallest, std::bit_ceil(capacity)));
     return buffer;
   }
   void give(std::string buffer) {
@@ -64,6 +77,7 @@ class BufferPool {
   }
 
  private:
+  static constexpr std::size_t kSmallest = std::size_t{64} << 10;
   static constexpr std::size_t kLargest = std::size_t{16} << 20;
   static constexpr std::size_t kKept = 64;
   std::mutex mutex_;
