@@ -203,6 +203,21 @@ class ArchiveScan {
     return block;
   }
 
+  // Appends member bytes to `buffer` until it holds `limit` bytes or the member ends
+  // (`*ended`). False on a read error, with `error` set.
+  bool fill(io::ArchiveReader& reader, std::string& buffer, std::size_t limit, bool* ended, std::string* error) {
+    while (!*ended && buffer.size() < limit) {
+      auto block = pull(reader, error);
+      if (!block) return false;
+      if (block->empty()) {
+        *ended = true;
+      } else {
+        buffer.append(*block);
+      }
+    }
+    return true;
+  }
+
   // How reading an archive ended.
   enum class Walked { kComplete, kUnreadable /* not even one member */, kBroken };
 
@@ -316,14 +331,8 @@ class ArchiveScan {
         std::min<std::uint64_t>(member.size.value_or(io::kSniffBytes), segment_ + window_) + 1));
     std::string error;
     bool ended = false;
-    while (head.size() < io::kSniffBytes) {
-      auto block = pull(reader, &error);
-      if (!block) return member_failed(chain, error, parent, name, digest_id);
-      if (block->empty()) {
-        ended = true;
-        break;
-      }
-      head.append(*block);
+    if (!fill(reader, head, io::kSniffBytes, &ended, &error)) {
+      return member_failed(chain, error, parent, name, digest_id);
     }
     const io::ContainerFormat format = options_.limits.enabled ? io::sniff_container(head) : io::ContainerFormat{};
     if (format.kind != io::ContainerKind::kNone) {
@@ -365,14 +374,8 @@ class ArchiveScan {
     std::string error;
     // Read it whole when it is small enough.
     std::string whole = std::move(head);
-    while (!ended && whole.size() <= kBufferNested) {
-      auto block = pull(reader, &error);
-      if (!block) return member_failed(chain, error, parent, name, digest_id);
-      if (block->empty()) {
-        ended = true;
-        break;
-      }
-      whole.append(*block);
+    if (!fill(reader, whole, kBufferNested + 1, &ended, &error)) {
+      return member_failed(chain, error, parent, name, digest_id);
     }
     ++out_.archives;
     if (ended) {
