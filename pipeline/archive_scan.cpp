@@ -11,6 +11,7 @@
 #include <charconv>
 #include <cstring>
 #include <deque>
+#include <exception>
 #include <functional>
 #include <map>
 #include <memory>
@@ -125,30 +126,18 @@ class ArchiveScan {
   void run(const std::vector<std::string>& chain, const ContentId& id, std::uint64_t input_size,
            const std::function<std::variant<io::ArchiveReader, std::string>()>& open, std::string_view raw_bytes) {
     input_size_ = input_size;
+    std::exception_ptr failure;
     oneapi::tbb::this_task_arena::isolate([&] {
-      ContentRecord* record = new_record(id);
-      std::vector<std::string> path = chain;
-      auto opened = open();
-      if (auto* error = std::get_if<std::string>(&opened)) {
-        issue(path, fmt::format("cannot be read as an archive ({}); scanned as plain bytes", *error), true);
-        if (!raw_bytes.empty()) scan_whole(record, "", join_chain(path), std::string(raw_bytes), id, true);
-      } else {
-        io::ArchiveReader& reader = std::get<io::ArchiveReader>(opened);
-        top_ = &reader;
-        ++out_.archives;
-        if (walk(reader, path, 1, record) == Walked::kUnreadable) {
-          if (raw_bytes.empty()) {
-            issue(path, fmt::format("corrupt or truncated archive: {}", unreadable_reason_), true);
-          } else {
-            issue(path, fmt::format("cannot be read as an archive ({}); scanned as plain bytes", unreadable_reason_),
-                  true);
-            scan_whole(record, "", join_chain(path), std::string(raw_bytes), id, true);
-          }
-        }
-        top_ = nullptr;
+      // Tasks refer to this object: they are waited for even when decompression throws.
+      try {
+        read_archive(chain, id, open, raw_bytes);
+      } catch (...) {
+        failure = std::current_exception();
       }
+      top_ = nullptr;
       tasks_.wait();
     });
+    if (failure) std::rethrow_exception(failure);
     for (ContentRecord& record : records_) {
       if (!record.matches.empty() || !record.children.empty() || !record.whiteouts.empty()) {
         out_.contents.push_back(std::move(record));
@@ -157,6 +146,32 @@ class ArchiveScan {
   }
 
  private:
+  void read_archive(const std::vector<std::string>& chain, const ContentId& id,
+                    const std::function<std::variant<io::ArchiveReader, std::string>()>& open,
+                    std::string_view raw_bytes) {
+    ContentRecord* record = new_record(id);
+    std::vector<std::string> path = chain;
+    auto opened = open();
+    if (auto* error = std::get_if<std::string>(&opened)) {
+      issue(path, fmt::format("cannot be read as an archive ({}); scanned as plain bytes", *error), true);
+      if (!raw_bytes.empty()) scan_whole(record, "", join_chain(path), std::string(raw_bytes), id, true);
+      return;
+    }
+    io::ArchiveReader& reader = std::get<io::ArchiveReader>(opened);
+    top_ = &reader;
+    ++out_.archives;
+    if (walk(reader, path, 1, record) == Walked::kUnreadable) {
+      if (raw_bytes.empty()) {
+        issue(path, fmt::format("corrupt or truncated archive: {}", unreadable_reason_), true);
+      } else {
+        issue(path, fmt::format("cannot be read as an archive ({}); scanned as plain bytes", unreadable_reason_),
+              true);
+        scan_whole(record, "", join_chain(path), std::string(raw_bytes), id, true);
+      }
+    }
+    top_ = nullptr;
+  }
+
   ContentRecord* new_record(const ContentId& id) {
     std::lock_guard lock(mutex_);
     records_.push_back(ContentRecord{id, {}, {}, {}});
