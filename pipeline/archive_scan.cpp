@@ -114,6 +114,16 @@ struct BigMember {
   std::atomic<int> outstanding{1};  // the producer's share, released when the member ends
 };
 
+// A member read whole, waiting to be scanned.
+struct WholeMember {
+  ContentRecord* parent = nullptr;
+  std::string name;  // empty: the bytes of `parent` itself
+  std::string path;  // the chain joined, for rule path filters
+  std::string bytes;
+  ContentId id;
+  bool id_known = false;
+};
+
 class ArchiveScan {
  public:
   ArchiveScan(ContentService& service, const ArchiveScanOptions& options, ArchiveOutcome& out)
@@ -135,6 +145,11 @@ class ArchiveScan {
         failure = std::current_exception();
       }
       top_ = nullptr;
+      try {
+        flush_batch();
+      } catch (...) {
+        if (!failure) failure = std::current_exception();
+      }
       tasks_.wait();
     });
     if (failure) std::rethrow_exception(failure);
@@ -446,45 +461,60 @@ class ArchiveScan {
   }
 
   // A member read whole: one task hashes (when `id_known` is false), claims and scans it.
+  // A member read whole. Small ones are queued and handed to another core in batches (one
+  // task per ~1 MiB rather than per file); a task hashes (when `id_known` is false), claims
+  // and scans each.
   void scan_whole(ContentRecord* parent, std::string name, std::string path, std::string bytes, ContentId id,
                   bool id_known) {
     out_.bytes += bytes.size();
-    const std::size_t size = bytes.size();
+    batch_bytes_ += bytes.size();
+    batch_.push_back(WholeMember{parent, std::move(name), std::move(path), std::move(bytes), id, id_known});
+    if (batch_bytes_ >= kBatchBytes || batch_.size() >= kBatchMembers) flush_batch();
+  }
+
+  void flush_batch() {
+    if (batch_.empty()) return;
+    const std::size_t size = batch_bytes_;
     dispatch(
-        [this, parent, name = std::move(name), path = std::move(path), bytes = std::move(bytes), id,
-         id_known]() mutable {
-          try {
-            ContentId content = id;
-            if (!id_known) {
-              content = options_.dedup ? hash_content(bytes) : service_.unique_id();
-              if (options_.dedup && !service_.claim(content)) {
-                pool_.give(std::move(bytes));
-                std::lock_guard lock(mutex_);
-                ++out_.duplicates;
-                if (!name.empty()) parent->children.push_back(ChildRef{name, content});
-                return;
-              }
-            }
-            std::vector<engine::Match> matches;
-            const bool ok = engine::scan_buffer(service_.context(), bytes, path, matches);
-            std::vector<PlacedMatch> placed = place_matches(bytes, std::move(matches));
-            pool_.give(std::move(bytes));
-            std::lock_guard lock(mutex_);
-            if (!ok) out_.issues.push_back(InputIssue{path, "the matcher failed on this member", true});
-            if (placed.empty()) return;
-            if (name.empty()) {
-              // The bytes of `parent` itself (an archive that could not be opened).
-              for (PlacedMatch& m : placed) parent->matches.push_back(std::move(m));
-              return;
-            }
-            records_.push_back(ContentRecord{content, std::move(placed), {}, {}});
-            parent->children.push_back(ChildRef{name, content});
-          } catch (const std::exception& failure) {
-            std::lock_guard lock(mutex_);
-            out_.issues.push_back(InputIssue{path, fmt::format("internal error: {}", failure.what()), true});
-          }
+        [this, members = std::move(batch_)]() mutable {
+          for (WholeMember& member : members) scan_member_bytes(member);
         },
         size);
+    batch_.clear();
+    batch_bytes_ = 0;
+  }
+
+  void scan_member_bytes(WholeMember& member) {
+    try {
+      ContentId content = member.id;
+      if (!member.id_known) {
+        content = options_.dedup ? hash_content(member.bytes) : service_.unique_id();
+        if (options_.dedup && !service_.claim(content)) {
+          pool_.give(std::move(member.bytes));
+          std::lock_guard lock(mutex_);
+          ++out_.duplicates;
+          if (!member.name.empty()) member.parent->children.push_back(ChildRef{member.name, content});
+          return;
+        }
+      }
+      std::vector<engine::Match> matches;
+      const bool ok = engine::scan_buffer(service_.context(), member.bytes, member.path, matches);
+      std::vector<PlacedMatch> placed = place_matches(member.bytes, std::move(matches));
+      pool_.give(std::move(member.bytes));
+      std::lock_guard lock(mutex_);
+      if (!ok) out_.issues.push_back(InputIssue{member.path, "the matcher failed on this member", true});
+      if (placed.empty()) return;
+      if (member.name.empty()) {
+        // The bytes of `parent` itself (an archive that could not be opened).
+        for (PlacedMatch& m : placed) member.parent->matches.push_back(std::move(m));
+        return;
+      }
+      records_.push_back(ContentRecord{content, std::move(placed), {}, {}});
+      member.parent->children.push_back(ChildRef{member.name, content});
+    } catch (const std::exception& failure) {
+      std::lock_guard lock(mutex_);
+      out_.issues.push_back(InputIssue{member.path, fmt::format("internal error: {}", failure.what()), true});
+    }
   }
 
   // A member of any size, read block by block and cut into overlapping segments.
@@ -671,6 +701,10 @@ class ArchiveScan {
   ArchiveOutcome& out_;
   const std::size_t window_;
   const std::size_t segment_;
+  static constexpr std::size_t kBatchBytes = std::size_t{1} << 20;
+  static constexpr std::size_t kBatchMembers = 256;
+  std::vector<WholeMember> batch_;  // producer only
+  std::size_t batch_bytes_ = 0;
   BufferPool pool_;
   oneapi::tbb::task_group tasks_;
   std::atomic<std::size_t> in_flight_{0};
