@@ -69,13 +69,15 @@ ArchiveReader::~ArchiveReader() = default;
 
 namespace {
 
-std::variant<std::unique_ptr<ArchiveReader::State>, std::string> configure() {
+std::variant<std::unique_ptr<ArchiveReader::State>, std::string> configure(bool formats = true) {
   auto state = std::make_unique<ArchiveReader::State>();
   state->handle.reset(archive_read_new());
   if (!state->handle) return std::string("out of memory");
   archive* a = state->handle.get();
   for (Enable enable : builtin_filters()) enable(a);
-  for (Enable enable : kFormats) enable(a);
+  if (formats) {
+    for (Enable enable : kFormats) enable(a);
+  }
   // A compressed stream whose content is no archive is read as one unnamed member (raw
   // bids lowest, so any real archive format inside wins).
   archive_read_support_format_raw(a);
@@ -90,6 +92,16 @@ std::variant<ArchiveReader, std::string> ArchiveReader::open_memory(std::string_
   auto state = std::move(std::get<std::unique_ptr<State>>(configured));
   if (archive_read_open_memory(state->handle.get(), bytes.data(), bytes.size()) != ARCHIVE_OK) {
     return message(state->handle.get(), "unrecognised archive");
+  }
+  return ArchiveReader(std::move(state));
+}
+
+std::variant<ArchiveReader, std::string> ArchiveReader::open_memory_raw(std::string_view bytes) {
+  auto configured = configure(false);
+  if (auto* error = std::get_if<std::string>(&configured)) return std::move(*error);
+  auto state = std::move(std::get<std::unique_ptr<State>>(configured));
+  if (archive_read_open_memory(state->handle.get(), bytes.data(), bytes.size()) != ARCHIVE_OK) {
+    return message(state->handle.get(), "unrecognised compression");
   }
   return ArchiveReader(std::move(state));
 }

@@ -35,6 +35,8 @@ using PullSource = std::function<std::optional<std::string_view>(std::string* er
 class ArchiveReader {
  public:
   [[nodiscard]] static std::variant<ArchiveReader, std::string> open_memory(std::string_view bytes);
+  // Only the compression filters: a compressed stream read as one member, whatever it holds.
+  [[nodiscard]] static std::variant<ArchiveReader, std::string> open_memory_raw(std::string_view bytes);
   // `head` holds bytes already taken from `source` (to recognise the format); they are read
   // first. Both must outlive the reader.
   [[nodiscard]] static std::variant<ArchiveReader, std::string> open_stream(std::string_view head, PullSource source);

@@ -10,6 +10,7 @@
 #include <bit>
 #include <charconv>
 #include <cstring>
+#include <condition_variable>
 #include <deque>
 #include <exception>
 #include <functional>
@@ -17,11 +18,13 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <thread>
 #include <unordered_map>
 #include <variant>
 
 #include "io/archive_format.hpp"
 #include "io/container_image.hpp"
+#include "io/decompressor.hpp"
 #include "pipeline/line_positions.hpp"
 
 namespace sluice::pipeline {
@@ -112,6 +115,91 @@ struct BigMember {
   std::mutex mutex;
   std::deque<SegmentLines> segments;
   std::atomic<int> outstanding{1};  // the producer's share, released when the member ends
+};
+
+// Decompresses a compressed input on a thread of its own, a few blocks ahead of the reader
+// that parses the archive inside it: inflating and parsing then run on two cores. A plain
+// thread, not a task: the reader blocks on it, which must not depend on a free worker.
+class DecompressAhead {
+ public:
+  explicit DecompressAhead(io::Decompressor decompressor) : decompressor_(std::move(decompressor)) {
+    for (std::size_t k = 0; k < kBlocks; ++k) free_.emplace_back(kBlockSize, '\0');
+    thread_ = std::thread([this] { run(); });
+  }
+  ~DecompressAhead() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    changed_.notify_all();
+    thread_.join();
+  }
+  DecompressAhead(const DecompressAhead&) = delete;
+  DecompressAhead& operator=(const DecompressAhead&) = delete;
+
+  // The next decompressed block (valid until the next call); empty at the end.
+  std::optional<std::string_view> pull(std::string* error) {
+    std::unique_lock lock(mutex_);
+    if (!current_.empty()) free_.push_back(std::move(current_));
+    current_.clear();
+    changed_.notify_all();
+    changed_.wait(lock, [this] { return !ready_.empty() || done_; });
+    if (ready_.empty()) {
+      if (!error_.empty()) {
+        *error = error_;
+        return std::nullopt;
+      }
+      return std::string_view();
+    }
+    current_ = std::move(ready_.front().first);
+    const std::size_t size = ready_.front().second;
+    ready_.pop_front();
+    return std::string_view(current_.data(), size);
+  }
+
+ private:
+  static constexpr std::size_t kBlockSize = std::size_t{1} << 20;
+  static constexpr std::size_t kBlocks = 8;
+
+  void run() {
+    for (;;) {
+      std::string block;
+      {
+        std::unique_lock lock(mutex_);
+        changed_.wait(lock, [this] { return !free_.empty() || stop_; });
+        if (stop_) break;
+        block = std::move(free_.back());
+        free_.pop_back();
+      }
+      std::string error;
+      std::optional<std::size_t> filled;
+      try {
+        filled = decompressor_.read(block.data(), block.size(), &error);
+      } catch (const std::exception& failure) {
+        error = failure.what();
+      }
+      std::lock_guard lock(mutex_);
+      if (!filled || *filled == 0) {
+        error_ = filled ? std::string() : (error.empty() ? std::string("decompression failed") : error);
+        done_ = true;
+        changed_.notify_all();
+        break;
+      }
+      ready_.emplace_back(std::move(block), *filled);
+      changed_.notify_all();
+    }
+  }
+
+  io::Decompressor decompressor_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<std::pair<std::string, std::size_t>> ready_;
+  std::vector<std::string> free_;
+  std::string current_;
+  std::string error_;
+  bool done_ = false;
+  bool stop_ = false;
+  std::thread thread_;
 };
 
 // A member read whole, waiting to be scanned.
@@ -218,7 +306,8 @@ class ArchiveScan {
     auto block = reader.read(error);
     if (!block) return block;
     decompressed_ += block->size();
-    const std::uint64_t consumed = std::max<std::uint64_t>(input_size_, top_ ? top_->compressed_bytes_read() : 0);
+    // A file's size is known; a stream's input is what its reader consumed so far.
+    const std::uint64_t consumed = input_size_ > 0 ? input_size_ : top_ ? top_->compressed_bytes_read() : 0;
     const auto budget = std::max<std::uint64_t>(options_.limits.ratio_allowance,
                                                 static_cast<std::uint64_t>(options_.limits.max_ratio *
                                                                            static_cast<double>(consumed)));
@@ -737,7 +826,22 @@ ContentId digest_content_id(std::string_view digest) {
 void scan_archive(ContentService& service, const ArchiveScanOptions& options, const std::vector<std::string>& chain,
                   const ContentId& id, std::string_view bytes, ArchiveOutcome& out) {
   ArchiveScan scan(service, options, out);
-  scan.run(chain, id, bytes.size(), [&] { return io::ArchiveReader::open_memory(bytes); }, bytes);
+  // A compressed input (a .tar.gz, a .tar.zst) is inflated on a thread of its own while this
+  // one parses the archive inside it; the reader then sees the decompressed stream.
+  std::optional<DecompressAhead> ahead;
+  if (options.decompress_ahead &&
+      io::sniff_container(bytes.substr(0, io::kSniffBytes)).kind == io::ContainerKind::kCompressed) {
+    auto decompressor = io::Decompressor::open(bytes);
+    if (auto* ready = std::get_if<io::Decompressor>(&decompressor)) ahead.emplace(std::move(*ready));
+  }
+  if (!ahead) {
+    scan.run(chain, id, bytes.size(), [&] { return io::ArchiveReader::open_memory(bytes); }, bytes);
+    return;
+  }
+  scan.run(
+      chain, id, bytes.size(),
+      [&] { return io::ArchiveReader::open_stream({}, [&](std::string* error) { return ahead->pull(error); }); },
+      bytes);
 }
 
 void scan_archive_stream(ContentService& service, const ArchiveScanOptions& options,

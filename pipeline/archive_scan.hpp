@@ -35,6 +35,7 @@ struct ArchiveScanOptions {
   bool dedup = true;
   std::size_t segment_size = std::size_t{4} << 20;       // member bytes per scan task
   std::size_t max_in_flight = std::size_t{64} << 20;     // member bytes queued for other cores
+  bool decompress_ahead = false;  // inflate compressed inputs on a thread of their own
 };
 
 struct ArchiveOutcome {

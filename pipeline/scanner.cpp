@@ -170,6 +170,7 @@ ArchiveScanOptions ScanGraph::archive_options() const {
   options.segment_size = std::min<std::size_t>(options_.segment_size, std::size_t{4} << 20);
   // Enough queued segments to keep every other core busy, bounded per archive.
   options.max_in_flight = std::max<std::size_t>(std::size_t{16} << 20, 4 * threads_ * options.segment_size);
+  options.decompress_ahead = threads_ > 1;
   return options;
 }
 

@@ -242,6 +242,19 @@ TEST(BadArchives, ZipBombStopsAtTheExpansionLimit) {
   EXPECT_TRUE(reports(result, tree.good_key, tree.good_path)) << describe(result, true);
 }
 
+TEST(BadArchives, CompressedBombStopsAtTheExpansionLimitOnAnyThreadCount) {
+  BadArchive tree(29);
+  // A tar.gz whose one member is 300 MiB of zeros (gzip: about 300 KB).
+  const std::string bomb = tree.dir.write(
+      "zeros.tar.gz", make_archive("pax", {"gzip"}, {Member{"zeros.bin", std::string(std::size_t{300} << 20, '\0')}}));
+  for (const char* threads : {"1", "2"}) {
+    const RunResult result = tree.scan({"-j", threads});
+    EXPECT_TRUE(exited_with(result, kIncomplete)) << describe(result);
+    EXPECT_THAT(result.err, HasSubstr("sluice: error: " + bomb + ": expansion limit")) << "threads " << threads;
+    EXPECT_TRUE(reports(result, tree.good_key, tree.good_path));
+  }
+}
+
 TEST(BadArchives, RecursiveBombIsDefusedByDedupAndStoppedWithout) {
   BadArchive tree(22);
   // 16 copies of 16 copies of 16 copies of 1 MiB of zeros: 4 GiB from about 4 MB.
