@@ -15,11 +15,15 @@ enum ExitCode : int { kClean = 0, kFindings = 1, kFatal = 2, kIncomplete = 3 };
 struct RuleSources {
   std::vector<std::string> files;  // --rules
   bool no_builtin = false;         // --no-builtin-rules
+  std::vector<std::string> enable;   // --enable: rule ids, families, vendors or tags
+  std::vector<std::string> disable;  // --disable
 };
 
 void add_rule_source_options(CLI::App& command, RuleSources& sources);
 // Built-in rules (unless disabled) plus every --rules file. Throws engine::RuleError.
 [[nodiscard]] engine::RuleSet load_rules(const RuleSources& sources);
+// The rules a scan runs: those on by default or named by --enable, minus --disable.
+[[nodiscard]] engine::RuleSet select_rules(engine::RuleSet set, const RuleSources& sources);
 
 void register_scan(CLI::App& app, int& exit_code);
 void register_rules(CLI::App& app, int& exit_code);

@@ -1,6 +1,8 @@
 // `sluice rules list|show|check`.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -21,6 +23,8 @@ int list_rules(const RuleSources& sources, const std::string& format) {
                      {"family", rule.family},
                      {"severity", engine::to_string(rule.severity)},
                      {"regex", rule.regex},
+                     {"enabled", rule.enabled},
+                     {"fallback", rule.fallback},
                      {"origin", rule.origin}});
     }
     std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
@@ -30,8 +34,8 @@ int list_rules(const RuleSources& sources, const std::string& format) {
   for (const engine::Rule& rule : set.rules) width = std::max(width, rule.id.size());
   fmt::print("{:<{}}  {:<8}  {:<14}  {:<20}  {}\n", "ID", width, "SEVERITY", "VENDOR", "FAMILY", "NAME");
   for (const engine::Rule& rule : set.rules) {
-    fmt::print("{:<{}}  {:<8}  {:<14}  {:<20}  {}\n", rule.id, width, engine::to_string(rule.severity), rule.vendor,
-               rule.family, rule.name);
+    fmt::print("{:<{}}  {:<8}  {:<14}  {:<20}  {}{}\n", rule.id, width, engine::to_string(rule.severity), rule.vendor,
+               rule.family, rule.name, rule.enabled ? "" : "  (off unless --enable)");
   }
   return kClean;
 }
@@ -110,6 +114,56 @@ void add_rule_source_options(CLI::App& command, RuleSources& sources) {
   command.add_option("--rules", sources.files, "Add rules from a TOML file (sluice or gitleaks schema); repeatable")
       ->group("Rules");
   command.add_flag("--no-builtin-rules", sources.no_builtin, "Use only the rules given with --rules")->group("Rules");
+  command
+      .add_option("--enable", sources.enable,
+                   "Turn on rules that are off by default (the generic family), by rule id, family, vendor or tag; "
+                   "repeatable")
+      ->group("Rules");
+  command.add_option("--disable", sources.disable, "Turn rules off by rule id, family, vendor or tag; repeatable")
+      ->group("Rules");
+}
+
+namespace {
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool selected_by(const engine::Rule& rule, const std::string& selector) {
+  const std::string wanted = lower(selector);
+  if (lower(rule.id) == wanted || lower(rule.family) == wanted || lower(rule.vendor) == wanted) return true;
+  for (const std::string& tag : rule.tags) {
+    if (lower(tag) == wanted) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+engine::RuleSet select_rules(engine::RuleSet set, const RuleSources& sources) {
+  for (const std::vector<std::string>* selectors : {&sources.enable, &sources.disable}) {
+    for (const std::string& selector : *selectors) {
+      const bool known = std::any_of(set.rules.begin(), set.rules.end(),
+                                     [&](const engine::Rule& rule) { return selected_by(rule, selector); });
+      if (!known) {
+        throw engine::RuleError(fmt::format("'{}' names no rule id, family, vendor or tag (see `sluice rules list`)",
+                                            selector));
+      }
+    }
+  }
+  std::vector<engine::Rule> kept;
+  for (engine::Rule& rule : set.rules) {
+    auto named = [&](const std::vector<std::string>& selectors) {
+      return std::any_of(selectors.begin(), selectors.end(),
+                         [&](const std::string& selector) { return selected_by(rule, selector); });
+    };
+    if ((rule.enabled || named(sources.enable)) && !named(sources.disable)) kept.push_back(std::move(rule));
+  }
+  set.rules = std::move(kept);
+  if (set.rules.empty()) throw engine::RuleError("no rules to scan with (every rule is disabled)");
+  return set;
 }
 
 engine::RuleSet load_rules(const RuleSources& sources) {

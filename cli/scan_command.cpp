@@ -94,7 +94,8 @@ int run(ScanFlags& flags) {
   if (flags.format == "jsonl") format = pipeline::OutputFormat::kJsonl;
 
   const auto compile_started = std::chrono::steady_clock::now();
-  auto rules = engine::CompiledRules::compile(load_rules(flags.rules), engine::builtin_database());
+  auto rules = engine::CompiledRules::compile(select_rules(load_rules(flags.rules), flags.rules),
+                                              engine::builtin_database());
   if (flags.verbose) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - compile_started).count();
     fmt::print(stderr, "sluice: {} rules ({} as Hyperscan prefilters); database {} in {:.3f} s\n", rules->size(),

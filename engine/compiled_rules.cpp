@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <unordered_map>
 #include <climits>
 #include <cstdlib>
 #include <xxhash.h>
@@ -63,6 +64,13 @@ std::size_t CompiledRules::prefilter_count() const noexcept {
       std::count_if(compiled_.begin(), compiled_.end(), [](const CompiledRule& c) { return c.prefilter; }));
 }
 
+bool CompiledRules::yields(std::uint32_t loser, std::uint32_t winner) const noexcept {
+  if (loser == winner || loser >= set_.rules.size() || winner >= set_.rules.size()) return false;
+  if (set_.rules[loser].fallback && !set_.rules[winner].fallback) return true;
+  const std::vector<std::uint32_t>& overridden = overridden_[winner];
+  return std::binary_search(overridden.begin(), overridden.end(), loser);
+}
+
 std::string CompiledRules::serialize_database() const {
   if (!database_) return {};
   char* bytes = nullptr;
@@ -78,6 +86,17 @@ std::shared_ptr<const CompiledRules> CompiledRules::compile(RuleSet rules, const
   out->set_ = std::move(rules);
   const std::vector<Rule>& all = out->set_.rules;
   out->compiled_.resize(all.size());
+  // `overrides` by index; ids not in this set (a --rules file naming a rule left out) are
+  // ignored.
+  std::unordered_map<std::string_view, std::uint32_t> index_of;
+  for (std::size_t i = 0; i < all.size(); ++i) index_of.emplace(all[i].id, static_cast<std::uint32_t>(i));
+  out->overridden_.resize(all.size());
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    for (const std::string& id : all[i].overrides) {
+      if (auto it = index_of.find(id); it != index_of.end()) out->overridden_[i].push_back(it->second);
+    }
+    std::sort(out->overridden_[i].begin(), out->overridden_[i].end());
+  }
 
   std::vector<std::string> expressions;
   std::vector<unsigned> flags;

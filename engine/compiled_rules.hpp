@@ -71,6 +71,9 @@ class CompiledRules {
   // Rules that match on the path alone (gitleaks rules with `path` and no `regex`).
   [[nodiscard]] const std::vector<std::size_t>& path_only_rules() const noexcept { return path_only_; }
   [[nodiscard]] std::size_t prefilter_count() const noexcept;
+  // True when a finding of rule `loser` that overlaps one of rule `winner` in the same input
+  // is dropped (`loser` is a fallback and `winner` is not, or `winner` overrides `loser`).
+  [[nodiscard]] bool yields(std::uint32_t loser, std::uint32_t winner) const noexcept;
 
  private:
   CompiledRules() = default;
@@ -83,6 +86,7 @@ class CompiledRules {
   std::string database_key_;
   bool loaded_precompiled_ = false;
   std::size_t max_window_ = 1;
+  std::vector<std::vector<std::uint32_t>> overridden_;  // per rule: the rules it overrides, sorted
 };
 
 // RE2 options shared by every rule program: bytes (Latin-1), quiet.

@@ -56,6 +56,12 @@ struct Rule {
   std::vector<std::string> negative_examples;
   bool placeholder_filter = true;  // drop EXAMPLE/xxxx/${VAR}-like secrets
   bool prefilter = false;          // compile as a Hyperscan prefilter; RE2 alone decides
+  // Precedence between rules that find overlapping secrets in the same input: a fallback
+  // rule (the generic family) yields to every other rule; a rule yields to the rules that
+  // name it in `overrides` (a more specific format of the same secret).
+  bool fallback = false;
+  std::vector<std::string> overrides;
+  bool enabled = true;  // false: loaded but off unless `--enable` names it, its family or a tag
 
   std::string origin;  // "builtin:posthog.toml" or the --rules path, for messages
 };

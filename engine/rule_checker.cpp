@@ -65,11 +65,43 @@ void check_one(const Rule& rule, const CheckOptions& options, std::vector<RulePr
   }
 }
 
+// Two rules must not both report an example's secret unless one is marked as the more
+// specific (`fallback = true` on the generic one, or `overrides` on the specific one): the
+// scan then keeps only the specific finding.
+void check_overlaps(const RuleSet& rules, std::vector<RuleProblem>& problems) {
+  std::shared_ptr<const CompiledRules> all;
+  try {
+    all = CompiledRules::compile(rules);
+  } catch (const RuleError&) {
+    return;  // the rule that does not compile is reported on its own
+  }
+  ScanContext context(all);
+  for (std::size_t r = 0; r < rules.rules.size(); ++r) {
+    const Rule& rule = rules.rules[r];
+    for (std::size_t i = 0; i < rule.examples.size(); ++i) {
+      const RuleExample& example = rule.examples[i];
+      const std::size_t at = example.text.find(example.secret);
+      if (example.secret.empty() || at == std::string::npos) continue;
+      std::vector<Match> found;
+      if (!scan_buffer(context, example.text, "example", found)) continue;
+      for (const Match& m : found) {
+        const bool overlaps = m.secret_offset < at + example.secret.size() && at < m.secret_offset + m.secret.size();
+        if (m.rule == r || !overlaps || all->yields(m.rule, static_cast<std::uint32_t>(r))) continue;
+        problems.push_back({rule.origin, rule.id,
+                            fmt::format("example {} is also reported by rule '{}': mark the more specific one "
+                                        "(`fallback = true` on a generic rule, or `overrides = [...]` on the specific rule)",
+                                        i + 1, rules.rules[m.rule].id)});
+      }
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<RuleProblem> check_rules(const RuleSet& rules, const CheckOptions& options) {
   std::vector<RuleProblem> problems;
   for (const Rule& rule : rules.rules) check_one(rule, options, problems);
+  if (rules.rules.size() > 1) check_overlaps(rules, problems);
   return problems;
 }
 

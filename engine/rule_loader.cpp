@@ -129,11 +129,17 @@ Rule parse_rule(const toml::table& table, const std::string& origin) {
     if (!value) fail(origin, id, "'placeholder_filter' must be a boolean");
     rule.placeholder_filter = *value;
   }
-  if (const toml::node* prefilter = table.get("prefilter")) {
-    auto value = prefilter->value<bool>();
-    if (!value) fail(origin, id, "'prefilter' must be a boolean");
-    rule.prefilter = *value;
-  }
+  auto flag = [&](const char* key, bool& into) {
+    if (const toml::node* node = table.get(key)) {
+      auto value = node->value<bool>();
+      if (!value) fail(origin, id, fmt::format("'{}' must be a boolean", key));
+      into = *value;
+    }
+  };
+  flag("prefilter", rule.prefilter);
+  flag("fallback", rule.fallback);
+  flag("enabled", rule.enabled);
+  rule.overrides = get_strings(table, "overrides", origin, id);
   if (const toml::node* examples = table.get("examples")) {
     const toml::array* array = examples->as_array();
     if (array == nullptr) fail(origin, id, "'examples' must be an array of {text, secret} tables");

@@ -21,7 +21,31 @@ struct FindingSet::ImageContext {
   bool config = false;
 };
 
-FindingSet::FindingSet(std::function<std::string(std::uint32_t)> rule_id_of) : rule_id_of_(std::move(rule_id_of)) {}
+FindingSet::FindingSet(std::function<std::string(std::uint32_t)> rule_id_of,
+                       std::function<bool(std::uint32_t, std::uint32_t)> yields)
+    : rule_id_of_(std::move(rule_id_of)), yields_(std::move(yields)) {}
+
+void FindingSet::drop_yielding(std::vector<PlacedMatch>& matches) const {
+  if (!yields_ || matches.size() < 2) return;
+  std::sort(matches.begin(), matches.end(),
+            [](const PlacedMatch& a, const PlacedMatch& b) { return a.offset < b.offset; });
+  std::vector<char> dropped(matches.size(), 0);
+  // Each match against the later ones that start before it ends.
+  for (std::size_t i = 0; i < matches.size(); ++i) {
+    const std::uint64_t end = matches[i].offset + std::max<std::size_t>(matches[i].secret.size(), 1);
+    for (std::size_t j = i + 1; j < matches.size() && matches[j].offset < end; ++j) {
+      if (yields_(matches[i].rule, matches[j].rule)) dropped[i] = 1;
+      if (yields_(matches[j].rule, matches[i].rule)) dropped[j] = 1;
+    }
+  }
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < matches.size(); ++i) {
+    if (dropped[i] != 0) continue;
+    if (kept != i) matches[kept] = std::move(matches[i]);  // never a self-move
+    ++kept;
+  }
+  matches.resize(kept);
+}
 
 void FindingSet::place(const std::vector<std::string>& chain, const PlacedMatch& match,
                        const std::optional<ImageRef>& image) {
@@ -41,13 +65,15 @@ void FindingSet::place(const std::vector<std::string>& chain, const PlacedMatch&
   findings_[it->second].locations.push_back(std::move(location));
 }
 
-void FindingSet::add(const std::vector<std::string>& chain, const std::vector<PlacedMatch>& matches) {
+void FindingSet::add(const std::vector<std::string>& chain, std::vector<PlacedMatch> matches) {
+  drop_yielding(matches);
   for (const PlacedMatch& match : matches) place(chain, match, std::nullopt);
 }
 
 void FindingSet::add_content(ContentRecord record) {
   const ContentId id = record.id;
   if (!completed_.insert(id).second) return;  // recorded already (a claim is made once)
+  drop_yielding(record.matches);
   auto pending = pending_roots_.find(id);
   if (record.matches.empty() && record.children.empty() && record.whiteouts.empty()) {
     if (pending != pending_roots_.end()) pending_roots_.erase(pending);

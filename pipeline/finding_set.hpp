@@ -68,11 +68,14 @@ struct ImageRecord {
 
 class FindingSet {
  public:
-  // `rule_id_of(rule)` gives the rule id used for fingerprints.
-  explicit FindingSet(std::function<std::string(std::uint32_t)> rule_id_of);
+  // `rule_id_of(rule)` gives the rule id used for fingerprints; `yields(loser, winner)` says
+  // whether a match of `loser` overlapping one of `winner` in the same content is dropped
+  // (generic rules yield to vendor rules).
+  explicit FindingSet(std::function<std::string(std::uint32_t)> rule_id_of,
+                      std::function<bool(std::uint32_t, std::uint32_t)> yields = {});
 
   // Matches placed directly at `chain` (rules on the path alone, inputs without content id).
-  void add(const std::vector<std::string>& chain, const std::vector<PlacedMatch>& matches);
+  void add(const std::vector<std::string>& chain, std::vector<PlacedMatch> matches);
   // The outcome of scanning a content (recorded once per content id).
   void add_content(ContentRecord record);
   // Content `id` is the input at `chain` (its members are found through its record).
@@ -84,11 +87,13 @@ class FindingSet {
 
  private:
   struct ImageContext;
+  void drop_yielding(std::vector<PlacedMatch>& matches) const;
   void place(const std::vector<std::string>& chain, const PlacedMatch& match, const std::optional<ImageRef>& image);
   void emit(std::vector<std::string>& chain, const ContentId& id, const ImageContext* image, std::size_t layer_depth,
             std::vector<ContentId>& stack);
 
   std::function<std::string(std::uint32_t)> rule_id_of_;
+  std::function<bool(std::uint32_t, std::uint32_t)> yields_;
   std::vector<Finding> findings_;
   std::unordered_map<std::string, std::size_t> index_;  // rule index + '\0' + secret
   std::unordered_map<ContentId, ContentRecord, ContentIdHash> contents_;  // those with anything to report

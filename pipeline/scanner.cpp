@@ -94,7 +94,8 @@ class ScanGraph final : public ContentService {
         options_(options),
         observer_(observer),
         workers_([this] { return Worker{std::make_unique<engine::ScanContext>(rules_), {}}; }),
-        findings_([this](std::uint32_t rule) { return rules_->rules()[rule].id; }) {}
+        findings_([this](std::uint32_t rule) { return rules_->rules()[rule].id; },
+                  [this](std::uint32_t loser, std::uint32_t winner) { return rules_->yields(loser, winner); }) {}
 
   ScanReport run();
 

@@ -51,7 +51,12 @@ TEST(Rules, EveryExampleIsFoundAndNoNegativeIsThroughTheBinary) {
   }
   ASSERT_FALSE(expectations.empty());
 
-  const RunResult result = sluice({"scan", dir.root().string(), "-f", "jsonl"});
+  // Rules that are off by default are turned on: their examples must work too.
+  std::vector<std::string> args{"scan", dir.root().string(), "-f", "jsonl"};
+  for (const engine::Rule& rule : builtin().rules) {
+    if (!rule.enabled) args.insert(args.end(), {"--enable", rule.id});
+  }
+  const RunResult result = sluice(args);
   ASSERT_FALSE(result.timed_out) << describe(result);
   ASSERT_EQ(result.exit_code, 1) << "the examples hold findings\n" << describe(result);
   const std::vector<Finding> findings = parse_jsonl(result.out);
@@ -146,6 +151,41 @@ TEST(Rules, ShowOfAnUnknownRuleExitsTwo) {
   const RunResult result = sluice({"rules", "show", "nope"});
   EXPECT_TRUE(exited_with(result, 2));
   EXPECT_THAT(result.err, HasSubstr("nope"));
+}
+
+TEST(Rules, EnableAndDisableSelectRulesByIdFamilyVendorOrTag) {
+  TempDir dir;
+  const std::string rules = dir.write("rules.toml", R"TOML(
+[[rules]]
+id = "acme_token"
+vendor = "Acme"
+family = "API Key"
+regex = '''\b(acme_[a-z0-9]{16})\b'''
+
+[[rules]]
+id = "catchall_secret"
+family = "Generic"
+tags = ["generic"]
+regex = '''secret\s*=\s*"([A-Za-z0-9]{20,40})"'''
+fallback = true
+enabled = false
+)TOML");
+  const std::string input = dir.write("in/app.env", "TOKEN=acme_q1w2e3r4t5y6u7i8\nsecret = \"Zx8Cv7Bn6Mq5Wl4Er3Ty2Ui\"\n");
+  auto ids = [&](const std::vector<std::string>& extra) {
+    std::vector<std::string> args{"scan", input, "-f", "jsonl", "--no-builtin-rules", "--rules", rules};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const RunResult result = sluice(args);
+    std::set<std::string> out;
+    for (const Finding& finding : parse_jsonl(result.out)) out.insert(finding.rule_id);
+    return out;
+  };
+  EXPECT_EQ(ids({}), (std::set<std::string>{"acme_token"}));  // the generic rule is off by default
+  EXPECT_EQ(ids({"--enable", "generic"}), (std::set<std::string>{"acme_token", "catchall_secret"}));
+  EXPECT_EQ(ids({"--enable", "Generic", "--disable", "acme"}), (std::set<std::string>{"catchall_secret"}));
+  EXPECT_EQ(ids({"--disable", "api key", "--enable", "catchall_secret"}), (std::set<std::string>{"catchall_secret"}));
+  const RunResult unknown = sluice({"scan", input, "--no-builtin-rules", "--rules", rules, "--enable", "nope"});
+  EXPECT_TRUE(exited_with(unknown, kFatal));
+  EXPECT_THAT(unknown.err, HasSubstr("'nope' names no rule id, family, vendor or tag"));
 }
 
 }  // namespace

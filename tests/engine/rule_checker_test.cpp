@@ -1,5 +1,7 @@
 #include "engine/rule_checker.hpp"
 
+#include "engine/compiled_rules.hpp"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -48,6 +50,65 @@ regex = '''(?P<x>q)\pN'''
   EXPECT_THAT(all, HasSubstr("wrong_secret: negative example 1 matches"));
   EXPECT_THAT(all, HasSubstr("wrong_secret: card field 'vendor' is missing"));
   EXPECT_THAT(all, HasSubstr("two_groups: regex has 2 capture groups"));
+}
+
+}  // namespace
+}  // namespace sluice::engine
+
+namespace sluice::engine {
+namespace {
+
+// A vendor rule and a generic one that both report the same token.
+constexpr const char* kOverlapping = R"(
+[[rules]]
+id = "vendor_token"
+regex = '''\b(vnd_[a-z0-9]{12})\b'''
+[[rules.examples]]
+text = "api_key = vnd_q8w7e6r5t4y3"
+secret = "vnd_q8w7e6r5t4y3"
+
+[[rules]]
+id = "generic_api_key"
+regex = '''api_key\s*=\s*([a-z0-9_]{12,40})'''
+%s
+[[rules.examples]]
+text = "api_key = x9c8v7b6n5m4"
+secret = "x9c8v7b6n5m4"
+)";
+
+std::string with(const char* extra) {
+  std::string text(kOverlapping);
+  text.replace(text.find("%s"), 2, extra);
+  return text;
+}
+
+TEST(RuleChecker, OverlappingRulesMustSayWhichIsMoreSpecific) {
+  const std::vector<RuleProblem> problems = check_rules(parse_rules(with(""), "overlap.toml"));
+  ASSERT_EQ(problems.size(), 1u) << ::testing::PrintToString(messages(problems));
+  EXPECT_EQ(problems[0].rule_id, "vendor_token");
+  EXPECT_THAT(problems[0].message, HasSubstr("also reported by rule 'generic_api_key'"));
+  // Either mark settles it.
+  EXPECT_TRUE(check_rules(parse_rules(with("fallback = true"), "overlap.toml")).empty());
+  std::string overrides = with("");
+  overrides.insert(overrides.find("[[rules.examples]]"), "overrides = [\"generic_api_key\"]\n");
+  EXPECT_TRUE(check_rules(parse_rules(overrides, "overlap.toml")).empty())
+      << ::testing::PrintToString(messages(check_rules(parse_rules(overrides, "overlap.toml"))));
+}
+
+TEST(CompiledRulesPrecedence, FallbackAndOverridesDecideWhoYields) {
+  std::string text = with("fallback = true");
+  text += R"(
+[[rules]]
+id = "vendor_token_v2"
+regex = '''\b(vnd_[a-z0-9]{12})\b'''
+overrides = ["vendor_token"]
+)";
+  const auto rules = CompiledRules::compile(parse_rules(text, "precedence.toml"));
+  EXPECT_TRUE(rules->yields(1, 0));   // generic yields to the vendor rule
+  EXPECT_FALSE(rules->yields(0, 1));
+  EXPECT_TRUE(rules->yields(0, 2));   // vendor_token_v2 overrides vendor_token
+  EXPECT_FALSE(rules->yields(2, 0));
+  EXPECT_FALSE(rules->yields(2, 2));
 }
 
 }  // namespace

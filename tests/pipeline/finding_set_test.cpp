@@ -127,3 +127,36 @@ TEST(Finding, FingerprintIsStableAndRedactionHidesTheSecret) {
 
 }  // namespace
 }  // namespace sluice::pipeline
+
+namespace sluice::pipeline {
+namespace {
+
+TEST(FindingSet, GenericMatchYieldsToAnOverlappingVendorMatch) {
+  // Rule 1 yields to rule 0 (a generic rule and a vendor rule).
+  FindingSet set([](std::uint32_t rule) { return "rule" + std::to_string(rule); },
+                 [](std::uint32_t loser, std::uint32_t winner) { return loser == 1 && winner == 0; });
+  set.add_content(ContentRecord{ContentId{1, 1},
+                                {PlacedMatch{1, "api_key=vnd_abc", 10, 1, 11}, PlacedMatch{0, "vnd_abc", 18, 1, 19},
+                                 PlacedMatch{1, "password=hunter22", 40, 2, 1}},
+                                {},
+                                {}});
+  set.add_root({"config.env"}, ContentId{1, 1});
+  const std::vector<Finding> findings = set.take();
+  ASSERT_EQ(findings.size(), 2u);
+  EXPECT_EQ(findings[0].rule, 0u);
+  EXPECT_EQ(findings[1].secret, "password=hunter22");  // no vendor match overlaps it
+}
+
+TEST(FindingSet, MatchesThatYieldToNothingAreKeptIntact) {
+  // Regression: compacting the kept matches moved each onto itself, emptying the secrets.
+  FindingSet set([](std::uint32_t rule) { return "rule" + std::to_string(rule); },
+                 [](std::uint32_t, std::uint32_t) { return false; });
+  set.add({"a"}, {PlacedMatch{0, "first-secret", 0, 1, 1}, PlacedMatch{0, "second-secret", 50, 2, 1}});
+  const std::vector<Finding> findings = set.take();
+  ASSERT_EQ(findings.size(), 2u);
+  EXPECT_EQ(findings[0].secret, "first-secret");
+  EXPECT_EQ(findings[1].secret, "second-secret");
+}
+
+}  // namespace
+}  // namespace sluice::pipeline
