@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "engine/compiled_rules.hpp"
+#include "engine/rule_loader.hpp"
 
 int main(int argc, char** argv) {
   if (argc != 3) {
@@ -12,7 +13,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    const auto rules = sluice::engine::CompiledRules::compile(sluice::engine::builtin_rules());
+    // The catalog a scan runs by default: rules that are off unless --enable'd are left out.
+    const auto rules =
+        sluice::engine::CompiledRules::compile(sluice::engine::enabled_rules(sluice::engine::builtin_rules()));
     std::ofstream(argv[1], std::ios::binary) << rules->serialize_database();
     std::ofstream(argv[2], std::ios::binary) << rules->database_key();
   } catch (const std::exception& error) {

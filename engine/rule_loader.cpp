@@ -208,4 +208,9 @@ RuleSet builtin_rules() {
   return set;
 }
 
+RuleSet enabled_rules(RuleSet set) {
+  std::erase_if(set.rules, [](const Rule& rule) { return !rule.enabled; });
+  return set;
+}
+
 }  // namespace sluice::engine

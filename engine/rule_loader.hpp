@@ -28,5 +28,8 @@ struct RuleSet {
 [[nodiscard]] RuleSet parse_rules(std::string_view toml_text, const std::string& origin);
 [[nodiscard]] RuleSet load_rule_file(const std::string& path);
 [[nodiscard]] RuleSet builtin_rules();
+// The rules that are on by default (`enabled` is not false): what a scan without --enable runs,
+// and what the build precompiles.
+[[nodiscard]] RuleSet enabled_rules(RuleSet set);
 
 }  // namespace sluice::engine
