@@ -111,15 +111,19 @@ int check(const std::vector<std::string>& files) {
 }  // namespace
 
 void add_rule_source_options(CLI::App& command, RuleSources& sources) {
+  // Each occurrence takes one value, so that `--rules x.toml DIR` leaves DIR a path to scan.
   command.add_option("--rules", sources.files, "Add rules from a TOML file (sluice or gitleaks schema); repeatable")
+      ->allow_extra_args(false)
       ->group("Rules");
   command.add_flag("--no-builtin-rules", sources.no_builtin, "Use only the rules given with --rules")->group("Rules");
   command
       .add_option("--enable", sources.enable,
                    "Turn on rules that are off by default (the generic family), by rule id, family, vendor or tag; "
                    "repeatable")
+      ->allow_extra_args(false)
       ->group("Rules");
   command.add_option("--disable", sources.disable, "Turn rules off by rule id, family, vendor or tag; repeatable")
+      ->allow_extra_args(false)
       ->group("Rules");
 }
 

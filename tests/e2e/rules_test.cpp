@@ -183,6 +183,9 @@ enabled = false
   EXPECT_EQ(ids({"--enable", "generic"}), (std::set<std::string>{"acme_token", "catchall_secret"}));
   EXPECT_EQ(ids({"--enable", "Generic", "--disable", "acme"}), (std::set<std::string>{"catchall_secret"}));
   EXPECT_EQ(ids({"--disable", "api key", "--enable", "catchall_secret"}), (std::set<std::string>{"catchall_secret"}));
+  // Each flag takes one value: a path after it is still a path to scan.
+  const RunResult after = sluice({"scan", "--no-builtin-rules", "--rules", rules, "--enable", "generic", input, "-f", "jsonl"});
+  EXPECT_EQ(parse_jsonl(after.out).size(), 2u) << describe(after, true);
   const RunResult unknown = sluice({"scan", input, "--no-builtin-rules", "--rules", rules, "--enable", "nope"});
   EXPECT_TRUE(exited_with(unknown, kFatal));
   EXPECT_THAT(unknown.err, HasSubstr("'nope' names no rule id, family, vendor or tag"));
