@@ -61,6 +61,7 @@ std::optional<Match> confirm(const CompiledRules& rules, std::uint32_t rule_inde
   if (!has_keyword(rule, window.bytes)) return std::nullopt;
   if (rule.entropy > 0 && shannon_entropy(secret_view) < rule.entropy) return std::nullopt;
   if (rule.placeholder_filter && looks_like_placeholder(secret_view)) return std::nullopt;
+  if (rule.checksum == "github-crc32" && !github_checksum_ok(secret_view)) return std::nullopt;
   if (compiled.path && !RE2::PartialMatch(window.path, *compiled.path)) return std::nullopt;
 
   const std::size_t secret_pos = static_cast<std::size_t>(secret.data() - window.bytes.data());

@@ -1,5 +1,7 @@
 #include "engine/filters.hpp"
 
+#include <zlib.h>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -84,6 +86,25 @@ bool allowlisted(const CompiledAllowlist& list, const AllowlistSubject& subject)
 
 bool allowlisted(const std::vector<CompiledAllowlist>& lists, const AllowlistSubject& subject) {
   return std::any_of(lists.begin(), lists.end(), [&](const CompiledAllowlist& l) { return allowlisted(l, subject); });
+}
+
+bool github_checksum_ok(std::string_view token) noexcept {
+  constexpr std::size_t kEntropy = 30;
+  constexpr std::size_t kChecksum = 6;
+  if (token.size() < kEntropy + kChecksum) return false;
+  const std::string_view entropy = token.substr(token.size() - kChecksum - kEntropy, kEntropy);
+  const std::string_view checksum = token.substr(token.size() - kChecksum);
+  std::uint64_t decoded = 0;
+  for (char c : checksum) {
+    int digit = -1;
+    if (c >= '0' && c <= '9') digit = c - '0';
+    if (c >= 'A' && c <= 'Z') digit = c - 'A' + 10;
+    if (c >= 'a' && c <= 'z') digit = c - 'a' + 36;
+    if (digit < 0) return false;
+    decoded = decoded * 62 + static_cast<std::uint64_t>(digit);
+  }
+  const uLong crc = crc32(0L, reinterpret_cast<const Bytef*>(entropy.data()), static_cast<uInt>(entropy.size()));
+  return decoded == static_cast<std::uint64_t>(crc);
 }
 
 }  // namespace sluice::engine

@@ -15,6 +15,10 @@ namespace sluice::engine {
 // ${VAR}, {{ var }}, <your-key>, long runs of one character, counting sequences.
 [[nodiscard]] bool looks_like_placeholder(std::string_view secret) noexcept;
 
+// GitHub's token checksum: the last 6 characters are the base62 CRC32 of the 30 characters
+// between the prefix's '_' and them.
+[[nodiscard]] bool github_checksum_ok(std::string_view token) noexcept;
+
 struct AllowlistSubject {
   std::string_view secret;
   std::string_view match;

@@ -62,6 +62,9 @@ struct Rule {
   bool fallback = false;
   std::vector<std::string> overrides;
   bool enabled = true;  // false: loaded but off unless `--enable` names it, its family or a tag
+  // A checksum the vendor builds into the token, verified before reporting: "github-crc32"
+  // (the last 6 base62 characters are the CRC32 of the 30 before them). Empty: none.
+  std::string checksum;
 
   std::string origin;  // "builtin:posthog.toml" or the --rules path, for messages
 };

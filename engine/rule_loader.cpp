@@ -140,6 +140,10 @@ Rule parse_rule(const toml::table& table, const std::string& origin) {
   flag("fallback", rule.fallback);
   flag("enabled", rule.enabled);
   rule.overrides = get_strings(table, "overrides", origin, id);
+  rule.checksum = get_string(table, "checksum", origin, id);
+  if (!rule.checksum.empty() && rule.checksum != "github-crc32") {
+    fail(origin, id, fmt::format("unknown checksum '{}' (known: github-crc32)", rule.checksum));
+  }
   if (const toml::node* examples = table.get("examples")) {
     const toml::array* array = examples->as_array();
     if (array == nullptr) fail(origin, id, "'examples' must be an array of {text, secret} tables");
