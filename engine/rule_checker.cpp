@@ -17,8 +17,55 @@ std::string describe(std::string_view text) {
   return text.size() > kMax ? shown + "..." : shown;
 }
 
+// A pattern that begins with an unbounded repeat of a class (`[a-z]+…`, `\w*…`) gives
+// Hyperscan nothing to look for and can match anywhere: rules must start with a literal,
+// an anchor or a bounded repeat.
+bool starts_with_unbounded_class(std::string_view regex) {
+  // Skip what matches no character: \b, group openers, inline flags.
+  for (;;) {
+    if (regex.substr(0, 2) == "\\b") {
+      regex.remove_prefix(2);
+    } else if (regex.substr(0, 3) == "(?:") {
+      regex.remove_prefix(3);
+    } else if (regex.substr(0, 2) == "(?" && regex.size() > 2 && regex.find_first_of(":)", 2) != std::string_view::npos &&
+               regex.find_first_not_of("imsU-", 2) == regex.find_first_of(":)", 2)) {
+      regex.remove_prefix(regex.find_first_of(":)", 2) + 1);
+    } else if (!regex.empty() && regex.front() == '(' && regex.substr(0, 2) != "(?") {
+      regex.remove_prefix(1);
+    } else if (!regex.empty() && regex.front() == '^') {
+      return false;  // anchored at a line start: not "anywhere"
+    } else {
+      break;
+    }
+  }
+  std::size_t atom = 0;
+  if (!regex.empty() && regex.front() == '[') {
+    atom = regex.find(']', regex.size() > 1 && regex[1] == ']' ? 2 : 1);
+    if (atom == std::string_view::npos) return false;
+    ++atom;
+  } else if (regex.substr(0, 1) == ".") {
+    atom = 1;
+  } else if (regex.size() >= 2 && regex.front() == '\\' && std::string_view("wWdDsS").find(regex[1]) != std::string_view::npos) {
+    atom = 2;
+  } else {
+    return false;
+  }
+  const std::string_view rest = regex.substr(atom);
+  if (rest.empty()) return false;
+  if (rest.front() == '*' || rest.front() == '+') return true;
+  if (rest.front() == '{') {
+    const std::size_t close = rest.find('}');
+    return close != std::string_view::npos && rest.substr(0, close).back() == ',';
+  }
+  return false;
+}
+
 void check_one(const Rule& rule, const CheckOptions& options, std::vector<RuleProblem>& problems) {
   auto problem = [&](std::string message) { problems.push_back({rule.origin, rule.id, std::move(message)}); };
+  if (starts_with_unbounded_class(rule.regex)) {
+    problem("regex starts with an unbounded repeat of a character class: start with a literal, an anchor or a "
+            "bounded repeat");
+  }
   if (options.require_complete_cards) {
     for (const std::string& field : missing_card_fields(rule)) problem(fmt::format("card field '{}' is missing", field));
     if (rule.examples.size() < 2) problem("needs at least two examples");

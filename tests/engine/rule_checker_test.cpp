@@ -113,3 +113,30 @@ overrides = ["vendor_token"]
 
 }  // namespace
 }  // namespace sluice::engine
+
+namespace sluice::engine {
+namespace {
+
+TEST(RuleChecker, PatternsMustNotStartWithAnUnboundedClass) {
+  auto problems_of = [](const std::string& regex) {
+    RuleSet set;
+    Rule rule;
+    rule.id = "r";
+    rule.regex = regex;
+    set.rules.push_back(rule);
+    std::vector<std::string> out;
+    for (const RuleProblem& p : check_rules(set)) {
+      if (p.message.find("unbounded repeat") != std::string::npos) out.push_back(p.message);
+    }
+    return out.size();
+  };
+  EXPECT_EQ(problems_of(R"([a-z0-9]+_token=([a-z]{8}))"), 1u);
+  EXPECT_EQ(problems_of(R"(\b(?:\w*secret)=([a-z]{8}))"), 1u);
+  EXPECT_EQ(problems_of(R"((?i)(.{2,}key)=([a-z]{8}))"), 1u);
+  EXPECT_EQ(problems_of(R"(\b([a-f0-9]{32})\b)"), 0u);             // bounded
+  EXPECT_EQ(problems_of(R"(\b(tok_[a-z]+)\b)"), 0u);               // literal first
+  EXPECT_EQ(problems_of(R"((?i:acme)[a-z_]{0,8}=([a-z]{8}))"), 0u);
+}
+
+}  // namespace
+}  // namespace sluice::engine
