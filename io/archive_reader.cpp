@@ -214,11 +214,6 @@ std::optional<std::string_view> ArchiveReader::read(std::string* error) {
 
 const std::string& ArchiveReader::data_warning() const { return state_->data_warning; }
 
-std::string ArchiveReader::format_name() const {
-  const char* name = archive_format_name(state_->handle.get());
-  return name != nullptr ? name : "";
-}
-
 bool ArchiveReader::raw() const { return archive_format(state_->handle.get()) == ARCHIVE_FORMAT_RAW; }
 
 std::uint64_t ArchiveReader::compressed_bytes_read() const {

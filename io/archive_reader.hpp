@@ -54,8 +54,6 @@ class ArchiveReader {
   // bytes are damaged. Cleared by next().
   [[nodiscard]] const std::string& data_warning() const;
 
-  // libarchive's name of the format, e.g. "GNU tar format", "ZIP 2.0 (deflation)".
-  [[nodiscard]] std::string format_name() const;
   // True when the input was a compressed stream of plain bytes (one unnamed member).
   [[nodiscard]] bool raw() const;
   // Compressed bytes consumed so far, where libarchive knows it.

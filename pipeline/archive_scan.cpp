@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 #include <oneapi/tbb/task_arena.h>
 #include <oneapi/tbb/task_group.h>
-#include <xxhash.h>
 
 #include <algorithm>
 #include <atomic>
@@ -33,11 +32,6 @@ namespace {
 // Nested archives up to this size are read whole: they can be hashed (the same jar in many
 // wars is scanned once) and opened seekable (zip central directories).
 constexpr std::size_t kBufferNested = std::size_t{64} << 20;
-
-ContentId hash_content(std::string_view bytes) {
-  const XXH128_hash_t hash = XXH3_128bits(bytes.data(), bytes.size());
-  return ContentId{hash.high64, hash.low64};
-}
 
 std::string describe_size(std::uint64_t bytes) {
   if (bytes >= (std::uint64_t{1} << 30)) return fmt::format("{:.1f} GiB", static_cast<double>(bytes) / (1 << 30));

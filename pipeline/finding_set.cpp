@@ -1,5 +1,7 @@
 #include "pipeline/finding_set.hpp"
 
+#include <xxhash.h>
+
 #include <algorithm>
 #include <unordered_set>
 
@@ -20,6 +22,11 @@ struct FindingSet::ImageContext {
   std::size_t layer = 0;  // index in image->layers; ignored for the config
   bool config = false;
 };
+
+ContentId hash_content(std::string_view bytes) noexcept {
+  const XXH128_hash_t hash = XXH3_128bits(bytes.data(), bytes.size());
+  return ContentId{hash.high64, hash.low64};
+}
 
 FindingSet::FindingSet(std::function<std::string(std::uint32_t)> rule_id_of,
                        std::function<bool(std::uint32_t, std::uint32_t)> yields)

@@ -12,6 +12,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -29,6 +30,9 @@ struct ContentId {
 struct ContentIdHash {
   std::size_t operator()(const ContentId& id) const noexcept { return static_cast<std::size_t>(id.low ^ id.high); }
 };
+
+// The content id of bytes: XXH3-128.
+[[nodiscard]] ContentId hash_content(std::string_view bytes) noexcept;
 
 // A confirmed match with its position in one content.
 struct PlacedMatch {

@@ -159,9 +159,7 @@ ContentId ScanGraph::content_id_of(const std::string& path, std::string_view byt
   // Image blobs are named by their digest: the name is the content id, and the same blob in
   // a layout directory and in an image tarball is one content.
   if (auto digest = io::blob_digest(path)) return digest_content_id(*digest);
-  if (split) return parallel_content_id(bytes, segment);
-  const XXH128_hash_t hash = XXH3_128bits(bytes.data(), bytes.size());
-  return ContentId{hash.high64, hash.low64};
+  return split ? parallel_content_id(bytes, segment) : hash_content(bytes);
 }
 
 ArchiveScanOptions ScanGraph::archive_options() const {
