@@ -5,6 +5,8 @@
 #include <chrono>
 #include <fstream>
 #include <iostream>
+#include <stdexcept>
+#include <iostream>
 #include <limits>
 #include <map>
 
@@ -25,8 +27,29 @@ struct ScanFlags {
   bool redact = false;
   bool quiet = false;
   bool verbose = false;
+  std::string git_history = "full";
+  std::string repos_from;
   pipeline::ScanOptions scan;
 };
+
+// Paths listed one per line in `file` ('-': standard input); blank lines and '#' comments
+// are ignored. Throws when the list cannot be read.
+std::vector<std::string> read_path_list(const std::string& file) {
+  std::ifstream opened;
+  if (file != "-") {
+    opened.open(file);
+    if (!opened) throw std::runtime_error(fmt::format("cannot read --repos-from list {}", file));
+  }
+  std::istream& in = file == "-" ? std::cin : opened;
+  std::vector<std::string> out;
+  for (std::string line; std::getline(in, line);) {
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.pop_back();
+    if (line.empty() || line[0] == '#') continue;
+    out.push_back(line);
+  }
+  if (in.bad()) throw std::runtime_error(fmt::format("reading --repos-from list {} failed", file));
+  return out;
+}
 
 // Prints each input problem as one line, as it happens. Never prints file contents.
 class StderrObserver final : public pipeline::ScanObserver {
@@ -74,8 +97,12 @@ void print_summary(const pipeline::ScanReport& report, const engine::CompiledRul
   if (!severities.empty()) severities += ")";
   const double rate = stats.seconds > 0 ? static_cast<double>(stats.bytes) / stats.seconds : 0;
   std::string archives;
+  if (stats.repositories > 0) {
+    archives += fmt::format(" ({} git repositor{}, {} unique blob{})", stats.repositories,
+                            stats.repositories == 1 ? "y" : "ies", stats.blobs, stats.blobs == 1 ? "" : "s");
+  }
   if (stats.archives > 0) {
-    archives = fmt::format(" ({} archive{}, {} member{}{})", stats.archives, stats.archives == 1 ? "" : "s",
+    archives += fmt::format(" ({} archive{}, {} member{}{})", stats.archives, stats.archives == 1 ? "" : "s",
                            stats.members, stats.members == 1 ? "" : "s",
                            stats.images > 0 ? fmt::format(", {} image{}", stats.images, stats.images == 1 ? "" : "s")
                                             : std::string());
@@ -102,7 +129,18 @@ int run(ScanFlags& flags) {
                rules->prefilter_count(), rules->loaded_precompiled() ? "precompiled at build time, loaded" : "compiled",
                seconds);
   }
-  flags.scan.roots = flags.paths.empty() ? std::vector<std::string>{"."} : flags.paths;
+  flags.scan.roots = flags.paths;
+  if (!flags.repos_from.empty()) {
+    try {
+      for (std::string& path : read_path_list(flags.repos_from)) flags.scan.roots.push_back(std::move(path));
+    } catch (const std::exception& error) {
+      fmt::print(stderr, "sluice: error: {}\n", error.what());
+      return kFatal;
+    }
+  } else if (flags.scan.roots.empty()) {
+    flags.scan.roots.push_back(".");
+  }
+  flags.scan.git_history = flags.git_history == "full";
 
   std::ofstream file;
   if (!flags.output.empty()) {
@@ -148,7 +186,7 @@ void register_scan(CLI::App& app, int& exit_code) {
       ->group(output_group);
   scan->add_flag("--redact", flags->redact, "Mask secrets in every output format")->group(output_group);
   scan->add_flag("-q,--quiet", flags->quiet, "Print only errors on standard error")->group(output_group);
-  scan->add_flag("-v,--verbose", flags->verbose, "Also name every skipped input (symlinks, .git)")
+  scan->add_flag("-v,--verbose", flags->verbose, "Also name every skipped input (symlinks, FIFOs, .git with --git-history none)")
       ->group(output_group);
 
   const std::string input_group = "Input";
@@ -179,6 +217,22 @@ void register_scan(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(1.0, 1e9))
       ->capture_default_str()
       ->group(archive_group);
+
+  const std::string git_group = "Git";
+  scan->add_option("--git-history", flags->git_history,
+                   "Git repositories (a .git directory or a bare repository anywhere under the paths): 'full' scans "
+                   "every blob of their history once, 'none' only the working-tree files")
+      ->check(CLI::IsMember({"full", "none"}))
+      ->capture_default_str()
+      ->group(git_group);
+  scan->add_option("--repos-from", flags->repos_from,
+                   "Also scan the paths listed in FILE, one per line ('-': standard input; '#' comments)")
+      ->group(git_group);
+  scan->add_option("--max-blob-size", flags->scan.max_blob_size,
+                   "Git blobs are read whole; bigger ones are reported and not scanned")
+      ->check(CLI::Range(std::uint64_t{1}, std::numeric_limits<std::uint64_t>::max()))
+      ->capture_default_str()
+      ->group(git_group);
 
   const std::string perf_group = "Performance";
   scan->add_option("-j,--threads", flags->scan.threads, "Worker threads (0: all cores)")

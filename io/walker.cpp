@@ -46,6 +46,20 @@ WalkEntry make(WalkEntry::Kind kind, std::string path, std::string reason = {}) 
   return WalkEntry{kind, std::move(path), std::move(reason)};
 }
 
+// What git itself checks before calling a directory a git directory.
+bool looks_like_git_dir(const std::vector<std::pair<std::string, unsigned char>>& entries) {
+  bool head = false;
+  bool objects = false;
+  bool refs = false;
+  for (const auto& [name, type] : entries) {
+    const bool dir = type == DT_DIR || type == DT_UNKNOWN;
+    if (name == "HEAD" && type != DT_DIR) head = true;
+    if (name == "objects" && dir) objects = true;
+    if (name == "refs" && dir) refs = true;
+  }
+  return head && objects && refs;
+}
+
 }  // namespace
 
 struct Walker::Tasks {
@@ -91,7 +105,7 @@ void Walker::list(Listing& listing) {
 void Walker::read_ahead(const Directory& directory) {
   for (const auto& [name, type] : directory.entries) {
     if (ahead_.size() >= options_.read_ahead) return;
-    if (type != DT_DIR || (options_.skip_git_dirs && name == ".git")) continue;
+    if (type != DT_DIR || (!options_.find_repositories && name == ".git")) continue;
     auto listing = std::make_shared<Listing>();
     listing->path = join(directory.path, name.c_str());
     ahead_.emplace(listing->path, listing);
@@ -120,7 +134,7 @@ std::optional<WalkEntry> Walker::next() {
     }
     auto [name, type] = std::move(top.entries[top.position++]);
     std::string path = join(top.path, name.c_str());
-    if (type == DT_DIR && options_.skip_git_dirs && name == ".git") {
+    if (type == DT_DIR && !options_.find_repositories && name == ".git") {
       return make(WalkEntry::Kind::kSkipped, std::move(path), "git directory (object store not scanned as files)");
     }
     if (auto entry = visit_child(path, type)) return entry;
@@ -202,6 +216,9 @@ std::optional<WalkEntry> Walker::enter_directory(const std::string& path) {
     return make(WalkEntry::Kind::kError, path, describe_errno(listing->error));
   }
   if (active_.count(listing->id) != 0) return make(WalkEntry::Kind::kError, path, "symbolic link loop");
+  if (options_.find_repositories && looks_like_git_dir(listing->entries)) {
+    return make(WalkEntry::Kind::kRepository, path);
+  }
 
   Directory directory;
   directory.path = path;

@@ -25,6 +25,7 @@ struct WalkEntry {
     kStream,   // read sequentially: "-" (standard input) or a FIFO named as a root
     kSkipped,  // deliberately not scanned (FIFO/socket/device in a tree, symlink not followed)
     kError,    // could not be enumerated (unreadable directory, broken symlink, loop...)
+    kRepository,  // a git directory (a worktree's .git or a bare repository); not descended into
   };
   Kind kind = Kind::kFile;
   std::string path;
@@ -33,7 +34,11 @@ struct WalkEntry {
 
 struct WalkOptions {
   bool follow_symlinks = false;
-  bool skip_git_dirs = true;  // git object stores are compressed: history scanning reads them properly
+  // A directory laid out like a git directory (HEAD, objects/, refs/: the test git itself
+  // uses) is reported as kRepository instead of being walked: its history is read through
+  // the object database. Off: `.git` directories are skipped and bare repositories walked
+  // as plain files.
+  bool find_repositories = true;
   std::size_t read_ahead = 64;  // directory listings read ahead in parallel tasks (0: none)
 };
 

@@ -19,6 +19,20 @@ struct ImageRef {
   friend auto operator<=>(const ImageRef&, const ImageRef&) = default;
 };
 
+// Where a secret sits in the history of a git repository.
+struct GitRef {
+  std::string repository;  // the repository as found by the walk, without a trailing "/.git"
+  std::string commit;      // hex id of the first commit holding the blob; empty: in no commit
+  std::string author;      // "Name <email>"
+  std::string date;        // author date, ISO 8601
+  std::string summary;     // first line of the commit message
+  std::string blob;        // hex object id
+  bool staged = false;     // in the index only (commit empty)
+
+  friend bool operator==(const GitRef&, const GitRef&) = default;
+  friend auto operator<=>(const GitRef&, const GitRef&) = default;
+};
+
 struct Location {
   std::string path;                // the chain joined with '!': "outer.tar.gz!inner.zip!dir/file"
   std::vector<std::string> chain;  // the input, then each archive member down to the content
@@ -26,6 +40,7 @@ struct Location {
   std::uint64_t line = 0;          // 1-based
   std::uint64_t column = 0;        // 1-based, in bytes
   std::optional<ImageRef> image;
+  std::optional<GitRef> git;       // then chain[0] (and path) starts with the path in the commit
 
   friend bool operator==(const Location&, const Location&) = default;
   friend auto operator<=>(const Location&, const Location&) = default;

@@ -55,7 +55,7 @@ void FindingSet::drop_yielding(std::vector<PlacedMatch>& matches) const {
 }
 
 void FindingSet::place(const std::vector<std::string>& chain, const PlacedMatch& match,
-                       const std::optional<ImageRef>& image) {
+                       const std::optional<ImageRef>& image, const std::optional<GitRef>& git) {
   std::string key = std::to_string(match.rule);
   key.push_back('\0');
   key += match.secret;
@@ -67,14 +67,14 @@ void FindingSet::place(const std::vector<std::string>& chain, const PlacedMatch&
     finding.fingerprint = fingerprint(rule_id_of_(match.rule), match.secret);
     findings_.push_back(std::move(finding));
   }
-  Location location{join_chain(chain), chain, match.offset, match.line, match.column, image};
+  Location location{join_chain(chain), chain, match.offset, match.line, match.column, image, git};
   if (location.chain.size() == 1) location.chain.clear();  // a plain file: the path says it all
   findings_[it->second].locations.push_back(std::move(location));
 }
 
 void FindingSet::add(const std::vector<std::string>& chain, std::vector<PlacedMatch> matches) {
   drop_yielding(matches);
-  for (const PlacedMatch& match : matches) place(chain, match, std::nullopt);
+  for (const PlacedMatch& match : matches) place(chain, match, std::nullopt, std::nullopt);
 }
 
 void FindingSet::add_content(ContentRecord record) {
@@ -87,7 +87,7 @@ void FindingSet::add_content(ContentRecord record) {
     return;
   }
   if (pending != pending_roots_.end()) {
-    for (std::vector<std::string>& chain : pending->second) roots_.emplace_back(std::move(chain), id);
+    for (std::vector<std::string>& chain : pending->second) roots_.push_back(Root{std::move(chain), id, std::nullopt});
     pending_roots_.erase(pending);
   }
   contents_.emplace(id, std::move(record));
@@ -95,7 +95,7 @@ void FindingSet::add_content(ContentRecord record) {
 
 void FindingSet::add_root(std::vector<std::string> chain, const ContentId& id) {
   if (contents_.count(id) != 0) {
-    roots_.emplace_back(std::move(chain), id);
+    roots_.push_back(Root{std::move(chain), id, std::nullopt});
   } else if (completed_.count(id) == 0) {
     pending_roots_[id].push_back(std::move(chain));
   }
@@ -103,12 +103,16 @@ void FindingSet::add_root(std::vector<std::string> chain, const ContentId& id) {
 
 void FindingSet::add_image(ImageRecord image) { images_.push_back(std::move(image)); }
 
+void FindingSet::add_git_root(std::vector<std::string> chain, const ContentId& id, GitRef git) {
+  if (contents_.count(id) != 0) roots_.push_back(Root{std::move(chain), id, std::move(git)});
+}
+
 void FindingSet::emit(std::vector<std::string>& chain, const ContentId& id, const ImageContext* image,
-                      std::size_t layer_depth, std::vector<ContentId>& stack) {
+                      std::size_t layer_depth, const std::optional<GitRef>& git, std::vector<ContentId>& stack) {
   if (stack.size() >= kMaxNesting || std::find(stack.begin(), stack.end(), id) != stack.end()) return;
   // Layers and configs of images are reported once per image, with the image named, and not
   // again as plain archive members.
-  if (image == nullptr && !image_blobs_.empty() && image_blobs_.count(join_chain(chain)) != 0) return;
+  if (image == nullptr && !git && !image_blobs_.empty() && image_blobs_.count(join_chain(chain)) != 0) return;
   auto found = contents_.find(id);
   if (found == contents_.end()) return;
   const ContentRecord& record = found->second;
@@ -132,11 +136,11 @@ void FindingSet::emit(std::vector<std::string>& chain, const ContentId& id, cons
       }
     }
   }
-  for (const PlacedMatch& match : record.matches) place(chain, match, ref);
+  for (const PlacedMatch& match : record.matches) place(chain, match, ref, git);
   stack.push_back(id);
   for (const ChildRef& child : record.children) {
     chain.push_back(child.name);
-    emit(chain, child.id, image, layer_depth, stack);
+    emit(chain, child.id, image, layer_depth, git, stack);
     chain.pop_back();
   }
   stack.pop_back();
@@ -148,17 +152,17 @@ std::vector<Finding> FindingSet::take() {
     for (const ImageRecord::Blob& layer : image.layers) image_blobs_.insert(join_chain(layer.chain));
   }
   std::vector<ContentId> stack;
-  for (auto& [chain, id] : roots_) emit(chain, id, nullptr, 0, stack);
+  for (Root& root : roots_) emit(root.chain, root.id, nullptr, 0, root.git, stack);
   for (const ImageRecord& image : images_) {
     if (image.config) {
       ImageContext context{&image, 0, true};
       std::vector<std::string> chain = image.config->chain;
-      emit(chain, image.config->id, &context, chain.size(), stack);
+      emit(chain, image.config->id, &context, chain.size(), std::nullopt, stack);
     }
     for (std::size_t k = 0; k < image.layers.size(); ++k) {
       ImageContext context{&image, k, false};
       std::vector<std::string> chain = image.layers[k].chain;
-      emit(chain, image.layers[k].id, &context, chain.size(), stack);
+      emit(chain, image.layers[k].id, &context, chain.size(), std::nullopt, stack);
     }
   }
   for (Finding& finding : findings_) {

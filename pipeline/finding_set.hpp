@@ -85,6 +85,11 @@ class FindingSet {
   // Content `id` is the input at `chain` (its members are found through its record).
   void add_root(std::vector<std::string> chain, const ContentId& id);
   void add_image(ImageRecord image);
+  // Content `id` is a git blob at `chain` (the path in a commit first) in the history `git`.
+  // Call after every add_content: only contents recorded with something to report are kept.
+  void add_git_root(std::vector<std::string> chain, const ContentId& id, GitRef git);
+  // Whether content `id` was recorded with something to report.
+  [[nodiscard]] bool reports(const ContentId& id) const { return contents_.count(id) != 0; }
 
   // Findings with sorted, unique locations, in (rule, secret) order.
   [[nodiscard]] std::vector<Finding> take();
@@ -92,9 +97,15 @@ class FindingSet {
  private:
   struct ImageContext;
   void drop_yielding(std::vector<PlacedMatch>& matches) const;
-  void place(const std::vector<std::string>& chain, const PlacedMatch& match, const std::optional<ImageRef>& image);
+  struct Root {
+    std::vector<std::string> chain;
+    ContentId id;
+    std::optional<GitRef> git;
+  };
+  void place(const std::vector<std::string>& chain, const PlacedMatch& match, const std::optional<ImageRef>& image,
+             const std::optional<GitRef>& git);
   void emit(std::vector<std::string>& chain, const ContentId& id, const ImageContext* image, std::size_t layer_depth,
-            std::vector<ContentId>& stack);
+            const std::optional<GitRef>& git, std::vector<ContentId>& stack);
 
   std::function<std::string(std::uint32_t)> rule_id_of_;
   std::function<bool(std::uint32_t, std::uint32_t)> yields_;
@@ -102,7 +113,7 @@ class FindingSet {
   std::unordered_map<std::string, std::size_t> index_;  // rule index + '\0' + secret
   std::unordered_map<ContentId, ContentRecord, ContentIdHash> contents_;  // those with anything to report
   std::unordered_set<ContentId, ContentIdHash> completed_;                // every content scanned
-  std::vector<std::pair<std::vector<std::string>, ContentId>> roots_;     // of contents in contents_
+  std::vector<Root> roots_;                                               // of contents in contents_
   std::unordered_map<ContentId, std::vector<std::vector<std::string>>, ContentIdHash> pending_roots_;
   std::vector<ImageRecord> images_;
   std::unordered_set<std::string> image_blobs_;  // joined chains of image layers and configs

@@ -25,6 +25,16 @@ class JsonSink final : public Sink {
     for (const Location& at : finding.locations) {
       json location = {{"path", at.path}, {"offset", at.offset}, {"line", at.line}, {"column", at.column}};
       if (!at.chain.empty()) location["archive_chain"] = at.chain;
+      if (at.git) {
+        const GitRef& git = *at.git;
+        location["repository"] = git.repository;
+        location["commit"] = git.commit.empty() ? json(nullptr) : json(git.commit);
+        location["author"] = git.author.empty() ? json(nullptr) : json(git.author);
+        location["date"] = git.date.empty() ? json(nullptr) : json(git.date);
+        location["summary"] = git.summary.empty() ? json(nullptr) : json(git.summary);
+        location["blob"] = git.blob;
+        if (git.staged) location["staged"] = true;
+      }
       if (at.image) {
         json image = {{"name", at.image->image}};
         if (at.image->layer.empty()) {
@@ -69,6 +79,8 @@ class JsonSink final : public Sink {
             {"archives", stats.archives},
             {"members", stats.members},
             {"images", stats.images},
+            {"repositories", stats.repositories},
+            {"blobs", stats.blobs},
             {"duplicates", stats.duplicates},
             {"skipped", stats.skipped},
             {"errors", stats.errors},

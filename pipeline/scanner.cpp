@@ -22,6 +22,7 @@
 #include "io/walker.hpp"
 #include "pipeline/archive_scan.hpp"
 #include "pipeline/finding_set.hpp"
+#include "pipeline/git_scan.hpp"
 #include "pipeline/line_positions.hpp"
 
 namespace sluice::pipeline {
@@ -41,6 +42,7 @@ struct InputResult {
   std::optional<std::string> error;  // the input was not (completely) scanned
   std::optional<ArchiveOutcome> archive;  // the input was an archive or compressed stream
   std::vector<ImageRecord> images;        // an image layout's index, read from disk
+  std::optional<GitOutcome> git;          // the input was a git repository
 };
 
 // Small inputs travel through the graph in batches so that the per-message cost of the
@@ -111,6 +113,8 @@ class ScanGraph final : public ContentService {
   InputResult process(io::WalkEntry entry);
   void scan_file(InputResult& result);
   void scan_stream(InputResult& result);
+  void scan_git(InputResult& result);
+  void locate_git_findings();
   void add_path_matches(InputResult& result);
   void merge(InputResult result);
 
@@ -121,6 +125,7 @@ class ScanGraph final : public ContentService {
   // segmented scan of a big file) holds none of it while waiting.
   oneapi::tbb::enumerable_thread_specific<Worker> workers_;
   oneapi::tbb::concurrent_unordered_set<ContentId, ContentIdHash> claimed_;
+  oneapi::tbb::concurrent_unordered_set<io::GitOid, io::GitOidHash> claimed_blobs_;
   std::atomic<std::uint64_t> next_unique_{0};
   std::size_t threads_ = 1;
 
@@ -128,6 +133,8 @@ class ScanGraph final : public ContentService {
 
   // Owned by the serial merge node.
   FindingSet findings_;
+  std::vector<std::string> repositories_;  // whose history was scanned
+  std::vector<GitBlobRef> git_blobs_;      // that may need provenance
   ScanReport report_;
 };
 
@@ -141,6 +148,9 @@ InputResult ScanGraph::process(io::WalkEntry entry) {
         break;
       case io::WalkEntry::Kind::kStream:
         scan_stream(result);
+        break;
+      case io::WalkEntry::Kind::kRepository:
+        scan_git(result);
         break;
       case io::WalkEntry::Kind::kSkipped:
       case io::WalkEntry::Kind::kError:
@@ -420,6 +430,35 @@ void ScanGraph::scan_stream(InputResult& result) {
   place({});
 }
 
+void ScanGraph::scan_git(InputResult& result) {
+  GitScanOptions options;
+  options.archives = archive_options();
+  options.archives_enabled = options_.archives.enabled;
+  options.dedup = options_.dedup_content;
+  options.max_blob_size = options_.max_blob_size;
+  result.git.emplace();
+  scan_repository(*this, options, result.entry.path,
+                  [this](const io::GitOid& oid) { return !options_.dedup_content || claimed_blobs_.insert(oid).second; },
+                  *result.git);
+}
+
+void ScanGraph::locate_git_findings() {
+  std::unordered_map<io::GitOid, ContentId, io::GitOidHash> targets;
+  for (const GitBlobRef& blob : git_blobs_) {
+    if (findings_.reports(blob.content)) targets.emplace(blob.oid, blob.content);
+  }
+  if (targets.empty()) return;
+  std::vector<InputIssue> issues;
+  for (GitLocated& item : locate_blobs(repositories_, targets, issues)) {
+    findings_.add_git_root(std::move(item.chain), item.content, std::move(item.git));
+  }
+  for (InputIssue& item : issues) {
+    ++report_.stats.errors;
+    if (observer_ != nullptr) observer_->on_issue(item);
+    report_.issues.push_back(std::move(item));
+  }
+}
+
 void ScanGraph::add_path_matches(InputResult& result) {
   for (std::size_t index : rules_->path_only_rules()) {
     const engine::CompiledRule& rule = rules_->compiled(index);
@@ -450,6 +489,24 @@ void ScanGraph::merge(InputResult result) {
       return;
     default:
       break;
+  }
+  if (result.git) {
+    GitOutcome& git = *result.git;
+    ++stats.repositories;
+    stats.blobs += git.blobs_scanned;
+    stats.bytes += git.bytes;
+    stats.archives += git.archives;
+    stats.members += git.members;
+    stats.duplicates += git.duplicates;
+    repositories_.push_back(result.entry.path);
+    for (ContentRecord& record : git.contents) findings_.add_content(std::move(record));
+    for (ImageRecord& image : git.images) {
+      ++stats.images;
+      findings_.add_image(std::move(image));
+    }
+    for (GitBlobRef& blob : git.blobs) git_blobs_.push_back(blob);
+    for (InputIssue& item : git.issues) issue(std::move(item.path), std::move(item.reason), item.incomplete);
+    return;
   }
   const std::vector<std::string> chain{result.entry.path};
   if (result.scanned) {
@@ -492,7 +549,8 @@ ScanReport ScanGraph::run() {
   const std::size_t in_flight = options_.max_in_flight != 0 ? options_.max_in_flight : 2 * threads_;
 
   // Reading directory listings ahead only pays when another thread can do it.
-  io::Walker walker(options_.roots, io::WalkOptions{options_.follow_symlinks, true, threads_ > 1 ? 64u : 0u});
+  io::Walker walker(options_.roots,
+                    io::WalkOptions{options_.follow_symlinks, options_.git_history, threads_ > 1 ? 64u : 0u});
   flow::graph graph;
   flow::input_node<Batch> source(graph, [&](oneapi::tbb::flow_control& control) -> Batch {
     Batch batch;
@@ -540,6 +598,7 @@ ScanReport ScanGraph::run() {
     if (observer_ != nullptr) observer_->on_issue(item);
     report_.issues.push_back(std::move(item));
   }
+  locate_git_findings();
   report_.findings = findings_.take();
   report_.stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return std::move(report_);

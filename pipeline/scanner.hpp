@@ -32,6 +32,8 @@ struct ScanOptions {
   bool follow_symlinks = false;
   bool dedup_content = true;
   ArchiveLimits archives;
+  bool git_history = true;  // git directories found by the walk: scan every blob of their history
+  std::uint64_t max_blob_size = std::uint64_t{1} << 30;  // git blobs are read whole
 };
 
 // An input that was not (completely) scanned, or deliberately skipped.
@@ -47,6 +49,8 @@ struct ScanStats {
   std::uint64_t archives = 0;    // archives and compressed streams opened (nested ones too)
   std::uint64_t members = 0;     // archive members scanned
   std::uint64_t images = 0;      // container images found
+  std::uint64_t repositories = 0;  // git repositories whose history was scanned
+  std::uint64_t blobs = 0;         // git blobs scanned (once per run, whatever the number of repositories)
   std::uint64_t duplicates = 0;  // inputs not rescanned because identical content was scanned
   std::uint64_t skipped = 0;
   std::uint64_t errors = 0;

@@ -46,6 +46,10 @@ class TextSink final : public Sink {
     const std::size_t shown = std::min(finding.locations.size(), options_.max_locations_shown);
     for (std::size_t i = 0; i < shown; ++i) {
       const Location& at = finding.locations[i];
+      if (at.git) {
+        block += git_location(at, *at.git);
+        continue;
+      }
       block += at.line == 0 ? fmt::format("    - {}\n", printable(at.path, 4096))
                             : fmt::format("    - {}:{}:{}\n", printable(at.path, 4096), at.line, at.column);
       if (at.image) {
@@ -69,6 +73,25 @@ class TextSink final : public Sink {
   void finish(const ScanStats& /*stats*/) override { out_.flush(); }
 
  private:
+  // "repo@abc1234:config/settings.py:12", then who committed it when.
+  static std::string git_location(const Location& at, const GitRef& git) {
+    const std::string repo = printable(git.repository, 4096);
+    const std::string path = printable(at.path, 4096);
+    std::string line;
+    if (!git.commit.empty()) {
+      line = fmt::format("    - {}@{}:{}:{}\n", repo, git.commit.substr(0, 7), path, at.line);
+      line += fmt::format("      commit {} · {} · {} · {}\n", git.commit, printable(git.author, 256),
+                          printable(git.date, 64), printable(git.summary, 120));
+    } else if (git.staged) {
+      line = fmt::format("    - {}@index:{}:{}\n", repo, path, at.line);
+      line += fmt::format("      staged, not committed · blob {}\n", git.blob);
+    } else {
+      line = fmt::format("    - {}@blob:{}:{}\n", repo, path, at.line);
+      line += "      in no commit and not staged (a dangling blob, still in every copy of the repository)\n";
+    }
+    return line;
+  }
+
   std::ostream& out_;
   const engine::CompiledRules& rules_;
   SinkOptions options_;

@@ -29,7 +29,6 @@ TEST(Walker, EnumeratesFilesAndReportsSpecialEntries) {
   tree.write("a.txt", "a");
   tree.write("sub/deeper/b.txt", "b");
   tree.write("empty.txt", "");
-  tree.write(".git/config", "[core]");
   std::filesystem::create_symlink("a.txt", tree.root() / "link");
   std::filesystem::create_symlink("missing", tree.root() / "broken");
   ASSERT_EQ(mkfifo(tree.path("pipe").c_str(), 0600), 0);
@@ -38,12 +37,41 @@ TEST(Walker, EnumeratesFilesAndReportsSpecialEntries) {
   EXPECT_EQ(entries.at("a.txt").kind, Kind::kFile);
   EXPECT_EQ(entries.at("sub/deeper/b.txt").kind, Kind::kFile);
   EXPECT_EQ(entries.at("empty.txt").kind, Kind::kFile);
-  EXPECT_EQ(entries.at(".git").kind, Kind::kSkipped);
-  EXPECT_EQ(entries.count(".git/config"), 0u);
   EXPECT_EQ(entries.at("link").kind, Kind::kSkipped);
   EXPECT_EQ(entries.at("broken").kind, Kind::kSkipped);  // not followed: not an error
   EXPECT_EQ(entries.at("pipe").kind, Kind::kSkipped);
   EXPECT_THAT(entries.at("pipe").reason, ::testing::HasSubstr("FIFO"));
+}
+
+TEST(Walker, GitDirectoriesAreRepositoriesOrSkipped) {
+  testing::TempTree tree;
+  tree.write("work/src.txt", "s");
+  tree.write("work/.git/HEAD", "ref: refs/heads/main\n");
+  tree.write("work/.git/objects/ab/cdef", "z");
+  tree.write("work/.git/refs/heads/.keep", "");
+  tree.write("bare.git/HEAD", "ref: refs/heads/main\n");
+  tree.write("bare.git/objects/info/packs", "");
+  tree.write("bare.git/refs/tags/.keep", "");
+  tree.write("half/HEAD", "not a repository: no objects/ or refs/\n");
+
+  auto found = walk(tree.root().string());
+  EXPECT_EQ(found.at("work/src.txt").kind, Kind::kFile);
+  EXPECT_EQ(found.at("work/.git").kind, Kind::kRepository);
+  EXPECT_EQ(found.count("work/.git/HEAD"), 0u);  // not walked as files
+  EXPECT_EQ(found.at("bare.git").kind, Kind::kRepository);
+  EXPECT_EQ(found.count("bare.git/HEAD"), 0u);
+  EXPECT_EQ(found.at("half/HEAD").kind, Kind::kFile);
+
+  // The root itself may be a repository.
+  auto root = walk(tree.path("bare.git"));
+  ASSERT_EQ(root.size(), 1u);
+  EXPECT_EQ(root.begin()->second.kind, Kind::kRepository);
+
+  // History off (--git-history none): .git skipped, bare repositories are plain files.
+  auto off = walk(tree.root().string(), WalkOptions{false, false});
+  EXPECT_EQ(off.at("work/.git").kind, Kind::kSkipped);
+  EXPECT_EQ(off.count("work/.git/HEAD"), 0u);
+  EXPECT_EQ(off.at("bare.git/HEAD").kind, Kind::kFile);
 }
 
 TEST(Walker, FollowingSymlinksReportsBrokenLinksAndLoops) {

@@ -1,0 +1,198 @@
+#include "pipeline/git_scan.hpp"
+
+#include <fmt/format.h>
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/enumerable_thread_specific.h>
+#include <oneapi/tbb/parallel_for.h>
+
+#include <mutex>
+#include <optional>
+#include <variant>
+
+#include "io/archive_format.hpp"
+#include "pipeline/line_positions.hpp"
+
+namespace sluice::pipeline {
+namespace {
+
+// Blobs per task: enough to amortise a task, few enough to spread a repository's big blobs.
+constexpr std::size_t kBlobsPerTask = 16;
+
+struct BlobEntry {
+  io::GitOid oid;
+  std::uint64_t size = 0;
+};
+
+class RepositoryScan {
+ public:
+  RepositoryScan(ContentService& service, const GitScanOptions& options, std::string path, GitOutcome& out)
+      : service_(service), options_(options), path_(std::move(path)), name_(repository_name(path_)), out_(out) {}
+
+  void run(const std::function<bool(const io::GitOid&)>& claim_blob) {
+    auto opened = io::GitObjects::open(path_);
+    if (auto* error = std::get_if<std::string>(&opened)) {
+      out_.issues.push_back(InputIssue{name_, *error, true});
+      return;
+    }
+    io::GitObjects& objects = std::get<io::GitObjects>(opened);
+    for (io::GitNotice& notice : objects.notices()) {
+      out_.issues.push_back(InputIssue{name_, std::move(notice.message), notice.incomplete});
+    }
+    std::vector<BlobEntry> blobs;
+    const auto error = objects.for_each_blob([&](const io::GitOid& oid, std::uint64_t size) {
+      if (claim_blob(oid)) {
+        blobs.push_back(BlobEntry{oid, size});
+      } else {
+        ++out_.shared;
+      }
+    });
+    if (error) out_.issues.push_back(InputIssue{name_, *error, true});
+
+    // libgit2 handles are used by one thread at a time: one per thread, opened on first use.
+    oneapi::tbb::enumerable_thread_specific<std::optional<io::GitObjects>> handles;
+    oneapi::tbb::parallel_for(
+        oneapi::tbb::blocked_range<std::size_t>(0, blobs.size(), kBlobsPerTask),
+        [&](const oneapi::tbb::blocked_range<std::size_t>& range) {
+          std::optional<io::GitObjects>& handle = handles.local();
+          if (!handle) {
+            auto reopened = io::GitObjects::open(path_);
+            if (auto* failed = std::get_if<std::string>(&reopened)) {
+              std::lock_guard lock(mutex_);
+              out_.issues.push_back(InputIssue{name_, fmt::format("{} blobs not read: {}", range.size(), *failed), true});
+              return;
+            }
+            handle.emplace(std::move(std::get<io::GitObjects>(reopened)));
+          }
+          for (std::size_t k = range.begin(); k != range.end(); ++k) scan_blob(*handle, blobs[k]);
+        });
+  }
+
+ private:
+  std::string label(const io::GitOid& oid) const { return fmt::format("{}@blob:{}", name_, oid.hex()); }
+
+  void issue(const io::GitOid& oid, std::string reason) {
+    std::lock_guard lock(mutex_);
+    out_.issues.push_back(InputIssue{label(oid), std::move(reason), true});
+  }
+
+  void scan_blob(const io::GitObjects& objects, const BlobEntry& blob) {
+    try {
+      if (blob.size > options_.max_blob_size) {
+        issue(blob.oid, fmt::format("blob of {} bytes is over the limit of {} bytes (--max-blob-size); not scanned",
+                                    blob.size, options_.max_blob_size));
+        return;
+      }
+      auto read = objects.read_blob(blob.oid);
+      if (read.index() == 1) {
+        issue(blob.oid, std::get<1>(std::move(read)));
+        return;
+      }
+      const std::string bytes = std::get<0>(std::move(read));
+      const ContentId id = options_.dedup ? hash_content(bytes) : service_.unique_id();
+      if (options_.dedup && !service_.claim(id)) {
+        // Scanned as another input (a working-tree file, an archive member): its findings, if
+        // any, are placed in this history too.
+        std::lock_guard lock(mutex_);
+        ++out_.duplicates;
+        out_.blobs.push_back(GitBlobRef{blob.oid, id});
+        return;
+      }
+      if (options_.archives_enabled &&
+          io::sniff_container(std::string_view(bytes).substr(0, io::kSniffBytes)).kind != io::ContainerKind::kNone) {
+        ArchiveOutcome archive;
+        scan_archive(service_, options_.archives, {label(blob.oid)}, id, bytes, archive);
+        std::lock_guard lock(mutex_);
+        ++out_.blobs_scanned;
+        out_.bytes += archive.bytes;
+        out_.archives += archive.archives;
+        out_.members += archive.members;
+        out_.duplicates += archive.duplicates;
+        for (ContentRecord& record : archive.contents) out_.contents.push_back(std::move(record));
+        for (ImageRecord& image : archive.images) out_.images.push_back(std::move(image));
+        for (InputIssue& item : archive.issues) out_.issues.push_back(std::move(item));
+        out_.blobs.push_back(GitBlobRef{blob.oid, id});
+        return;
+      }
+      std::vector<engine::Match> matches;
+      // Blobs have no path of their own: rules restricted to paths do not apply to them.
+      const bool ok = engine::scan_buffer(service_.context(), bytes, {}, matches);
+      std::vector<PlacedMatch> placed = place_matches(bytes, std::move(matches));
+      std::lock_guard lock(mutex_);
+      ++out_.blobs_scanned;
+      out_.bytes += bytes.size();
+      if (!ok) out_.issues.push_back(InputIssue{label(blob.oid), "the matcher failed on this blob", true});
+      if (placed.empty()) return;
+      out_.contents.push_back(ContentRecord{id, std::move(placed), {}, {}});
+      out_.blobs.push_back(GitBlobRef{blob.oid, id});
+    } catch (const std::bad_alloc&) {
+      issue(blob.oid, "out of memory while scanning this blob");
+    } catch (const std::exception& failure) {
+      issue(blob.oid, fmt::format("internal error: {}", failure.what()));
+    }
+  }
+
+  ContentService& service_;
+  const GitScanOptions& options_;
+  std::string path_;
+  std::string name_;
+  GitOutcome& out_;
+  std::mutex mutex_;
+};
+
+}  // namespace
+
+std::string repository_name(const std::string& path) {
+  std::string name = path;
+  while (name.size() > 1 && name.back() == '/') name.pop_back();
+  if (name == ".git") return ".";
+  if (name.size() > 5 && name.compare(name.size() - 5, 5, "/.git") == 0) name.resize(name.size() - 5);
+  return name;
+}
+
+void scan_repository(ContentService& service, const GitScanOptions& options, const std::string& path,
+                     const std::function<bool(const io::GitOid&)>& claim_blob, GitOutcome& out) {
+  RepositoryScan scan(service, options, path, out);
+  scan.run(claim_blob);
+}
+
+std::vector<GitLocated> locate_blobs(const std::vector<std::string>& paths,
+                                     const std::unordered_map<io::GitOid, ContentId, io::GitOidHash>& targets,
+                                     std::vector<InputIssue>& issues) {
+  std::vector<io::GitOid> wanted;
+  wanted.reserve(targets.size());
+  for (const auto& [oid, content] : targets) wanted.push_back(oid);
+  std::vector<std::vector<GitLocated>> located(paths.size());
+  std::vector<std::vector<InputIssue>> problems(paths.size());
+  oneapi::tbb::parallel_for(std::size_t{0}, paths.size(), [&](std::size_t k) {
+    const std::string name = repository_name(paths[k]);
+    try {
+      auto opened = io::GitObjects::open(paths[k]);
+      if (auto* error = std::get_if<std::string>(&opened)) {
+        problems[k].push_back(InputIssue{name, fmt::format("provenance of findings not found: {}", *error), true});
+        return;
+      }
+      std::vector<std::string> errors;
+      for (io::GitIntroduction& intro : std::get<io::GitObjects>(opened).introductions(wanted, &errors)) {
+        GitLocated item;
+        item.content = targets.at(intro.blob);
+        item.git = GitRef{name,         std::move(intro.commit), std::move(intro.author), std::move(intro.date),
+                          std::move(intro.summary), intro.blob.hex(),     intro.staged};
+        item.chain.push_back(intro.path.empty() ? item.git.blob : std::move(intro.path));
+        located[k].push_back(std::move(item));
+      }
+      for (std::string& error : errors) {
+        problems[k].push_back(InputIssue{name, fmt::format("history walk: {}", error), true});
+      }
+    } catch (const std::exception& failure) {
+      problems[k].push_back(InputIssue{name, fmt::format("provenance of findings not found: {}", failure.what()), true});
+    }
+  });
+  std::vector<GitLocated> out;
+  for (std::size_t k = 0; k < paths.size(); ++k) {
+    for (GitLocated& item : located[k]) out.push_back(std::move(item));
+    for (InputIssue& item : problems[k]) issues.push_back(std::move(item));
+  }
+  return out;
+}
+
+}  // namespace sluice::pipeline

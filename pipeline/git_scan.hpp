@@ -1,0 +1,66 @@
+#pragma once
+// Scans the history of git repositories: every blob of a repository's object database once
+// per run (deduplicated by object id across all repositories of the run, and by content with
+// every other input: a working-tree file identical to a committed blob is scanned once), read
+// and scanned on every core. Where a blob came from is not looked up while scanning: after
+// the scan, locate_blobs() finds the introducing commit and path only for blobs with findings.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "io/git_objects.hpp"
+#include "pipeline/archive_scan.hpp"
+
+namespace sluice::pipeline {
+
+struct GitScanOptions {
+  ArchiveScanOptions archives;                       // a committed archive is scanned as one
+  bool archives_enabled = true;
+  bool dedup = true;
+  std::uint64_t max_blob_size = std::uint64_t{1} << 30;  // blobs are read whole: bigger ones are reported
+};
+
+// A blob whose content has something to report, or was scanned as another input (it may).
+struct GitBlobRef {
+  io::GitOid oid;
+  ContentId content;
+};
+
+struct GitOutcome {
+  std::vector<ContentRecord> contents;  // with something to report
+  std::vector<ImageRecord> images;      // of image tarballs committed to the repository
+  std::vector<GitBlobRef> blobs;
+  std::vector<InputIssue> issues;
+  std::uint64_t blobs_scanned = 0;
+  std::uint64_t bytes = 0;       // blob bytes scanned (decompressed bytes for archives)
+  std::uint64_t shared = 0;      // blobs already claimed by another repository of the run
+  std::uint64_t duplicates = 0;  // blobs whose content was scanned as another input
+  std::uint64_t archives = 0;
+  std::uint64_t members = 0;
+};
+
+// "x/.git" -> "x"; a bare repository keeps its name.
+[[nodiscard]] std::string repository_name(const std::string& path);
+
+// Scans every blob of the repository at `path` that `claim_blob` grants (true once per object
+// id in a run). Called from a worker thread; reads and scans on every core.
+void scan_repository(ContentService& service, const GitScanOptions& options, const std::string& path,
+                     const std::function<bool(const io::GitOid&)>& claim_blob, GitOutcome& out);
+
+// A blob with findings, placed in one repository's history.
+struct GitLocated {
+  std::vector<std::string> chain;  // the path in the commit (or the blob id when it has none)
+  ContentId content;
+  GitRef git;
+};
+
+// For every repository of `paths`, where each of `targets` (blob -> content) it holds entered
+// its history. Repositories are searched in parallel; problems become issues.
+[[nodiscard]] std::vector<GitLocated> locate_blobs(
+    const std::vector<std::string>& paths,
+    const std::unordered_map<io::GitOid, ContentId, io::GitOidHash>& targets, std::vector<InputIssue>& issues);
+
+}  // namespace sluice::pipeline
