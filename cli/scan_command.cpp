@@ -56,7 +56,9 @@ class StderrObserver final : public pipeline::ScanObserver {
  public:
   StderrObserver(bool quiet, bool verbose) : quiet_(quiet), verbose_(verbose) {}
   void on_issue(const pipeline::InputIssue& issue) override {
-    if (issue.incomplete) {
+    if (issue.note) {
+      if (!quiet_) fmt::print(stderr, "sluice: note: {}: {}\n", issue.path, issue.reason);
+    } else if (issue.incomplete) {
       fmt::print(stderr, "sluice: error: {}: {}\n", issue.path, issue.reason);
     } else if (verbose_ || (!quiet_ && !routine(issue.reason))) {
       fmt::print(stderr, "sluice: skipped: {}: {}\n", issue.path, issue.reason);

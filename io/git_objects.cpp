@@ -219,6 +219,7 @@ std::vector<GitNotice> GitObjects::notices() const {
                    true});
   }
   // References whose objects are missing: the history behind them cannot be read.
+  std::size_t references = 0;
   git_reference_iterator* raw_iterator = nullptr;
   if (git_reference_iterator_new(&raw_iterator, repository) == 0) {
     std::unique_ptr<git_reference_iterator, ReferenceIteratorDeleter> iterator(raw_iterator);
@@ -227,6 +228,7 @@ std::vector<GitNotice> GitObjects::notices() const {
     std::string first;
     while (git_reference_next(&raw, iterator.get()) == 0) {
       std::unique_ptr<git_reference, ReferenceDeleter> ref(raw);
+      ++references;
       const git_oid* target = git_reference_target(ref.get());
       if (target != nullptr && git_odb_exists(state_->odb.get(), target) == 0) {
         if (missing++ == 0) first = fmt::format("{} -> {}", git_reference_name(ref.get()), hex_of(*target));
@@ -241,7 +243,12 @@ std::vector<GitNotice> GitObjects::notices() const {
   } else {
     out.push_back({fmt::format("references unreadable: {}", last_error("unknown error")), true});
   }
-  if (git_repository_is_empty(repository) == 1) out.push_back({"empty repository (no commits)", false});
+  const int unborn = git_repository_head_unborn(repository);
+  if (unborn < 0) {
+    out.push_back({fmt::format("HEAD unreadable: {}", last_error("unknown error")), true});
+  } else if (unborn == 1 && references == 0) {
+    out.push_back({"empty repository (no commits)", false});
+  }
   struct stat info {};
   if (::stat(state_->common_dir.c_str(), &info) == 0 && info.st_uid != ::geteuid()) {
     out.push_back({fmt::format("owned by uid {}, not by the scanning user: read as data only (sluice runs nothing "

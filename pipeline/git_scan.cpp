@@ -36,7 +36,7 @@ class RepositoryScan {
     }
     io::GitObjects& objects = std::get<io::GitObjects>(opened);
     for (io::GitNotice& notice : objects.notices()) {
-      out_.issues.push_back(InputIssue{name_, std::move(notice.message), notice.incomplete});
+      out_.issues.push_back(InputIssue{name_, std::move(notice.message), notice.incomplete, !notice.incomplete});
     }
     std::vector<BlobEntry> blobs;
     const auto error = objects.for_each_blob([&](const io::GitOid& oid, std::uint64_t size) {

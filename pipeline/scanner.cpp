@@ -470,13 +470,15 @@ void ScanGraph::add_path_matches(InputResult& result) {
 
 void ScanGraph::merge(InputResult result) {
   ScanStats& stats = report_.stats;
-  auto issue = [&](std::string path, std::string reason, bool incomplete) {
-    if (incomplete) {
+  auto issue = [&](std::string path, std::string reason, bool incomplete, bool note = false) {
+    if (note) {
+      // counted nowhere: nothing was skipped
+    } else if (incomplete) {
       ++stats.errors;
     } else {
       ++stats.skipped;
     }
-    InputIssue item{std::move(path), std::move(reason), incomplete};
+    InputIssue item{std::move(path), std::move(reason), incomplete && !note, note};
     if (observer_ != nullptr) observer_->on_issue(item);
     report_.issues.push_back(std::move(item));
   };
@@ -505,7 +507,7 @@ void ScanGraph::merge(InputResult result) {
       findings_.add_image(std::move(image));
     }
     for (GitBlobRef& blob : git.blobs) git_blobs_.push_back(blob);
-    for (InputIssue& item : git.issues) issue(std::move(item.path), std::move(item.reason), item.incomplete);
+    for (InputIssue& item : git.issues) issue(std::move(item.path), std::move(item.reason), item.incomplete, item.note);
     return;
   }
   const std::vector<std::string> chain{result.entry.path};

@@ -41,6 +41,7 @@ struct InputIssue {
   std::string path;
   std::string reason;
   bool incomplete = true;  // false: skipped by design (FIFO in a tree, symlink not followed...)
+  bool note = false;       // neither: scanned, with something worth saying (a repository's owner)
 };
 
 struct ScanStats {
