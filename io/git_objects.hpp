@@ -80,6 +80,9 @@ class GitObjects {
 
   [[nodiscard]] bool contains(const GitOid& oid) const;
 
+  // The repository's own object directory (".../objects"), where its packs are.
+  [[nodiscard]] std::string objects_dir() const;
+
   // For each of `blobs` present in this repository: the first commit (oldest first, parents
   // before children) whose tree holds it, once per path it has there. Commits reachable from
   // any reference are searched first, then every other commit in the database (unreachable
