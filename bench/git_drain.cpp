@@ -90,7 +90,7 @@ int main(int argc, char** argv) {
         if (where[i]) {
           auto packed = reader.read_blob(*where[i], std::uint64_t{1} << 40);
           if (packed.index() == 0) {
-            bytes += std::get<0>(packed).size();
+            bytes += std::get<0>(packed)->size;
             continue;
           }
         }

@@ -36,7 +36,7 @@ const unsigned char* bytes_of(const FileView& view) {
 }
 
 // Applies a git delta (a copy/insert program) to `base`; false when the delta is malformed.
-bool apply_delta(std::string_view base, std::string_view delta, std::uint64_t max_size, std::string& out) {
+bool apply_delta(std::string_view base, std::string_view delta, std::uint64_t max_size, GitBytes& out) {
   const auto* d = reinterpret_cast<const unsigned char*>(delta.data());
   const std::size_t n = delta.size();
   std::size_t pos = 0;
@@ -54,8 +54,10 @@ bool apply_delta(std::string_view base, std::string_view delta, std::uint64_t ma
   if (!varint(source_size) || !varint(target_size) || source_size != base.size() || target_size > max_size) {
     return false;
   }
-  out.clear();
-  out.reserve(target_size);
+  out.data = std::make_unique_for_overwrite<char[]>(target_size);
+  out.size = target_size;
+  char* to = out.data.get();
+  std::uint64_t written = 0;
   while (pos < n) {
     const unsigned char op = d[pos++];
     if ((op & 0x80) != 0) {
@@ -72,17 +74,19 @@ bool apply_delta(std::string_view base, std::string_view delta, std::uint64_t ma
         size |= std::uint64_t{d[pos++]} << (8 * k);
       }
       if (size == 0) size = 0x10000;
-      if (offset > base.size() || size > base.size() - offset || size > target_size - out.size()) return false;
-      out.append(base.substr(offset, size));
+      if (offset > base.size() || size > base.size() - offset || size > target_size - written) return false;
+      std::memcpy(to + written, base.data() + offset, size);
+      written += size;
     } else if (op != 0) {
-      if (op > n - pos || op > target_size - out.size()) return false;
-      out.append(delta.substr(pos, op));
+      if (op > n - pos || op > target_size - written) return false;
+      std::memcpy(to + written, delta.data() + pos, op);
+      written += op;
       pos += op;
     } else {
       return false;  // reserved opcode
     }
   }
-  return out.size() == target_size;
+  return written == target_size;
 }
 
 }  // namespace
@@ -275,12 +279,11 @@ std::optional<GitPackReader::Entry> GitPackReader::parse(const PackPosition& at,
 }
 
 bool GitPackReader::inflate(const GitPacks::Pack& pack, std::uint64_t from, std::uint64_t end, std::uint64_t size,
-                            std::string& out) const {
-  out.resize(size);
+                            char* into) const {
   std::size_t used_in = 0;
   std::size_t produced = 0;
   const libdeflate_result result =
-      libdeflate_zlib_decompress_ex(decompressor_, pack.data.bytes().data() + from, end - from, out.data(), size,
+      libdeflate_zlib_decompress_ex(decompressor_, pack.data.bytes().data() + from, end - from, into, size,
                                     &used_in, &produced);
   return result == LIBDEFLATE_SUCCESS && produced == size;
 }
@@ -293,19 +296,20 @@ GitPackReader::Object GitPackReader::cached(const PackPosition& at) {
 }
 
 void GitPackReader::remember(const PackPosition& at, Object object) {
-  if (object->size() > cache_limit_ / 4 || index_.count(at) != 0) return;
-  cache_used_ += object->size();
+  if (object->size > cache_limit_ / 4 || index_.count(at) != 0) return;
+  cache_used_ += object->size;
   lru_.emplace_back(at, std::move(object));
   index_.emplace(at, std::prev(lru_.end()));
   while (cache_used_ > cache_limit_ && !lru_.empty()) {
-    cache_used_ -= lru_.front().second->size();
+    cache_used_ -= lru_.front().second->size;
     index_.erase(lru_.front().first);
     lru_.pop_front();
   }
 }
 
-std::variant<std::string, std::string> GitPackReader::read_blob(const PackPosition& at, std::uint64_t max_size) {
-  using Result = std::variant<std::string, std::string>;
+std::variant<GitPackReader::Object, std::string> GitPackReader::read_blob(const PackPosition& at,
+                                                                         std::uint64_t max_size) {
+  using Result = std::variant<Object, std::string>;
   auto failed = [](std::string why) { return Result(std::in_place_index<1>, std::move(why)); };
   // Follow the chain of bases down to a whole object (or one still in the cache), then
   // apply the deltas back up.
@@ -327,25 +331,32 @@ std::variant<std::string, std::string> GitPackReader::read_blob(const PackPositi
     }
     if (entry->type != kBlob) return failed("not a blob");
     if (entry->size > max_size) return failed("object larger than the size limit");
-    std::string bytes;
-    if (!inflate(packs_->packs_[position.pack], entry->data_begin, entry->data_end, entry->size, bytes)) {
+    GitBytes bytes;
+    bytes.data = std::make_unique_for_overwrite<char[]>(std::max<std::uint64_t>(entry->size, 1));
+    bytes.size = entry->size;
+    if (!inflate(packs_->packs_[position.pack], entry->data_begin, entry->data_end, entry->size, bytes.data.get())) {
       return failed("corrupt compressed data");
     }
-    base = std::make_shared<const std::string>(std::move(bytes));
+    base = std::make_shared<const GitBytes>(std::move(bytes));
     remember(position, base);
     break;
   }
-  std::string delta;
   for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
-    if (!inflate(packs_->packs_[it->at.pack], it->data_begin, it->data_end, it->size, delta)) {
+    if (delta_capacity_ < it->size || !delta_) {
+      delta_ = std::make_unique_for_overwrite<char[]>(std::max<std::uint64_t>(it->size, 1));
+      delta_capacity_ = it->size;
+    }
+    if (!inflate(packs_->packs_[it->at.pack], it->data_begin, it->data_end, it->size, delta_.get())) {
       return failed("corrupt compressed delta");
     }
-    std::string target;
-    if (!apply_delta(*base, delta, max_size, target)) return failed("malformed delta");
-    base = std::make_shared<const std::string>(std::move(target));
+    GitBytes target;
+    if (!apply_delta(base->view(), std::string_view(delta_.get(), it->size), max_size, target)) {
+      return failed("malformed delta");
+    }
+    base = std::make_shared<const GitBytes>(std::move(target));
     remember(it->at, base);
   }
-  return Result(std::in_place_index<0>, *base);
+  return Result(std::in_place_index<0>, std::move(base));
 }
 
 }  // namespace sluice::io

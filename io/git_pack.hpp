@@ -60,24 +60,33 @@ class GitPacks {
   std::vector<Pack> packs_;
 };
 
+// Decoded object bytes (not zero-filled before decoding: every byte is written).
+struct GitBytes {
+  std::unique_ptr<char[]> data;
+  std::size_t size = 0;
+  [[nodiscard]] std::string_view view() const noexcept { return {data.get(), size}; }
+};
+
 // Decodes objects of a GitPacks; one per thread.
 class GitPackReader {
  public:
+  using Object = std::shared_ptr<const GitBytes>;
+
   explicit GitPackReader(std::shared_ptr<const GitPacks> packs, std::size_t cache_bytes = std::size_t{96} << 20);
   ~GitPackReader();
   GitPackReader(const GitPackReader&) = delete;
   GitPackReader& operator=(const GitPackReader&) = delete;
 
-  // The bytes of the blob at `at`, or why not (then read it another way). Objects larger than
-  // `max_size` are not decoded.
-  [[nodiscard]] std::variant<std::string, std::string> read_blob(const PackPosition& at, std::uint64_t max_size);
+  // The bytes of the blob at `at` (shared with the reader's cache), or why not (then read it
+  // another way). Objects larger than `max_size` are not decoded.
+  [[nodiscard]] std::variant<Object, std::string> read_blob(const PackPosition& at, std::uint64_t max_size);
 
  private:
-  using Object = std::shared_ptr<const std::string>;
   struct Entry;
   [[nodiscard]] std::optional<Entry> parse(const PackPosition& at, std::string* error) const;
+  // Inflates the entry data at [from, end) of `pack` into exactly `size` bytes at `into`.
   [[nodiscard]] bool inflate(const GitPacks::Pack& pack, std::uint64_t from, std::uint64_t end, std::uint64_t size,
-                             std::string& out) const;
+                             char* into) const;
   [[nodiscard]] Object cached(const PackPosition& at);
   void remember(const PackPosition& at, Object object);
 
@@ -87,10 +96,12 @@ class GitPackReader {
   std::size_t cache_limit_;
   std::size_t cache_used_ = 0;
   std::list<std::pair<PackPosition, Object>> lru_;
+  std::unique_ptr<char[]> delta_;  // reused for each delta program
   struct PositionHash {
     std::size_t operator()(const PackPosition& p) const noexcept { return p.offset * 31 + p.pack; }
   };
   std::unordered_map<PackPosition, std::list<std::pair<PackPosition, Object>>::iterator, PositionHash> index_;
+  std::size_t delta_capacity_ = 0;
 };
 
 }  // namespace sluice::io

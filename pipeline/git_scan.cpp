@@ -73,20 +73,35 @@ class RepositoryScan {
           for (std::size_t k = range.begin(); k != range.end(); ++k) {
             // The pack reader first; libgit2 for loose objects and whatever the reader
             // declines (it also words the error of a corrupt object).
-            std::optional<std::string> bytes;
-            if (blobs[k].packed && blobs[k].size <= options_.max_blob_size) {
-              auto read = reader.read_blob(*blobs[k].packed, options_.max_blob_size);
-              if (read.index() == 0) bytes = std::get<0>(std::move(read));
+            const BlobEntry& blob = blobs[k];
+            if (blob.size > options_.max_blob_size) {
+              issue(blob.oid, fmt::format("blob of {} bytes is over the limit of {} bytes (--max-blob-size); not "
+                                          "scanned",
+                                          blob.size, options_.max_blob_size));
+              continue;
             }
-            if (!bytes && !handle) {
+            if (blob.packed) {
+              auto read = reader.read_blob(*blob.packed, options_.max_blob_size);
+              if (read.index() == 0) {
+                const io::GitPackReader::Object object = std::get<0>(std::move(read));
+                scan_blob(blob, object->view());
+                continue;
+              }
+            }
+            if (!handle) {
               auto reopened = io::GitObjects::open(path_);
               if (auto* failed = std::get_if<std::string>(&reopened)) {
-                issue(blobs[k].oid, fmt::format("not read: {}", *failed));
+                issue(blob.oid, fmt::format("not read: {}", *failed));
                 continue;
               }
               handle.emplace(std::move(std::get<io::GitObjects>(reopened)));
             }
-            scan_blob(handle ? &*handle : nullptr, blobs[k], std::move(bytes));
+            auto read = handle->read_blob(blob.oid);
+            if (read.index() == 1) {
+              issue(blob.oid, std::get<1>(std::move(read)));
+              continue;
+            }
+            scan_blob(blob, std::get<0>(read));
           }
         });
   }
@@ -99,23 +114,8 @@ class RepositoryScan {
     out_.issues.push_back(InputIssue{label(oid), std::move(reason), true});
   }
 
-  // `bytes` when the pack reader read the blob; else it is read through `objects`.
-  void scan_blob(const io::GitObjects* objects, const BlobEntry& blob, std::optional<std::string> read_bytes) {
+  void scan_blob(const BlobEntry& blob, std::string_view bytes) {
     try {
-      if (blob.size > options_.max_blob_size) {
-        issue(blob.oid, fmt::format("blob of {} bytes is over the limit of {} bytes (--max-blob-size); not scanned",
-                                    blob.size, options_.max_blob_size));
-        return;
-      }
-      if (!read_bytes) {
-        auto read = objects->read_blob(blob.oid);
-        if (read.index() == 1) {
-          issue(blob.oid, std::get<1>(std::move(read)));
-          return;
-        }
-        read_bytes = std::get<0>(std::move(read));
-      }
-      const std::string bytes = std::move(*read_bytes);
       const ContentId id = options_.dedup ? hash_content(bytes) : service_.unique_id();
       if (options_.dedup && !service_.claim(id)) {
         // Scanned as another input (a working-tree file, an archive member): its findings, if
