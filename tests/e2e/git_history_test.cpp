@@ -271,6 +271,31 @@ TEST(GitHistory, SameBlobInTwoRepositoriesIsScannedOnceAndReportedForBoth) {
   EXPECT_THAT(missing.err, HasSubstr("no-such-list"));
 }
 
+TEST(GitHistory, SubmoduleHistoriesAreScannedToo) {
+  TempDir dir;
+  KeyGen gen(406);
+  const std::string key = gen.personal_key();
+  const std::string library = new_repo(dir, "library");
+  dir.write("library/secrets.env", key_file(gen, key, 1));
+  const std::string added = commit_all(library, "library keys");
+  git(library, {"rm", "-q", "secrets.env"});
+  commit_all(library, "drop keys");
+  const std::string app = new_repo(dir, "app");
+  dir.write("app/main.txt", "app\n");
+  commit_all(app, "app");
+  git(app, {"submodule", "add", "-q", "file://" + library, "vendor/library"});
+  commit_all(app, "add submodule");
+  std::filesystem::remove_all(dir.path("library"));
+
+  const RunResult result = sluice({"scan", app, "-f", "json"});
+  ASSERT_TRUE(exited_with(result, kFindings)) << describe(result, true);
+  const std::vector<json> at = history_of(report_of(result), key);
+  ASSERT_EQ(at.size(), 1u);
+  EXPECT_EQ(at[0]["repository"], app + "/.git/modules/vendor/library");
+  EXPECT_EQ(at[0]["commit"], added);
+  EXPECT_EQ(at[0]["path"], "secrets.env");
+}
+
 // ----------------------------------------------------------------------------- bad inputs
 
 struct BadRepo {
