@@ -71,42 +71,50 @@ class RepositoryScan {
           io::GitPackReader& reader = *readers.local();
           std::optional<io::GitObjects>& handle = handles.local();
           for (std::size_t k = range.begin(); k != range.end(); ++k) {
-            // The pack reader first; libgit2 for loose objects and whatever the reader
-            // declines (it also words the error of a corrupt object).
-            const BlobEntry& blob = blobs[k];
-            if (blob.size > options_.max_blob_size) {
-              issue(blob.oid, fmt::format("blob of {} bytes is over the limit of {} bytes (--max-blob-size); not "
-                                          "scanned",
-                                          blob.size, options_.max_blob_size));
-              continue;
+            try {
+              read_and_scan(reader, handle, blobs[k]);
+            } catch (const std::bad_alloc&) {
+              issue(blobs[k].oid, "out of memory while reading this blob");
+            } catch (const std::exception& failure) {
+              issue(blobs[k].oid, fmt::format("internal error: {}", failure.what()));
             }
-            if (blob.packed) {
-              auto read = reader.read_blob(*blob.packed, options_.max_blob_size);
-              if (read.index() == 0) {
-                const io::GitPackReader::Object object = std::get<0>(std::move(read));
-                scan_blob(blob, object->view());
-                continue;
-              }
-            }
-            if (!handle) {
-              auto reopened = io::GitObjects::open(path_);
-              if (auto* failed = std::get_if<std::string>(&reopened)) {
-                issue(blob.oid, fmt::format("not read: {}", *failed));
-                continue;
-              }
-              handle.emplace(std::move(std::get<io::GitObjects>(reopened)));
-            }
-            auto read = handle->read_blob(blob.oid);
-            if (read.index() == 1) {
-              issue(blob.oid, std::get<1>(std::move(read)));
-              continue;
-            }
-            scan_blob(blob, std::get<0>(read));
           }
         });
   }
 
  private:
+  // The pack reader first; libgit2 for loose objects and whatever the reader declines (it
+  // also words the error of a corrupt object).
+  void read_and_scan(io::GitPackReader& reader, std::optional<io::GitObjects>& handle, const BlobEntry& blob) {
+    if (blob.size > options_.max_blob_size) {
+      issue(blob.oid, fmt::format("blob of {} bytes is over the limit of {} bytes (--max-blob-size); not scanned",
+                                  blob.size, options_.max_blob_size));
+      return;
+    }
+    if (blob.packed) {
+      auto read = reader.read_blob(*blob.packed, options_.max_blob_size);
+      if (read.index() == 0) {
+        const io::GitPackReader::Object object = std::get<0>(std::move(read));
+        scan_blob(blob, object->view());
+        return;
+      }
+    }
+    if (!handle) {
+      auto reopened = io::GitObjects::open(path_);
+      if (auto* failed = std::get_if<std::string>(&reopened)) {
+        issue(blob.oid, fmt::format("not read: {}", *failed));
+        return;
+      }
+      handle.emplace(std::move(std::get<io::GitObjects>(reopened)));
+    }
+    auto read = handle->read_blob(blob.oid);
+    if (read.index() == 1) {
+      issue(blob.oid, std::get<1>(std::move(read)));
+      return;
+    }
+    scan_blob(blob, std::get<0>(read));
+  }
+
   std::string label(const io::GitOid& oid) const { return fmt::format("{}@blob:{}", name_, oid.hex()); }
 
   void issue(const io::GitOid& oid, std::string reason) {
@@ -115,48 +123,42 @@ class RepositoryScan {
   }
 
   void scan_blob(const BlobEntry& blob, std::string_view bytes) {
-    try {
-      const ContentId id = options_.dedup ? hash_content(bytes) : service_.unique_id();
-      if (options_.dedup && !service_.claim(id)) {
-        // Scanned as another input (a working-tree file, an archive member): its findings, if
-        // any, are placed in this history too.
-        std::lock_guard lock(mutex_);
-        ++out_.duplicates;
-        out_.blobs.push_back(GitBlobRef{blob.oid, id});
-        return;
-      }
-      if (options_.archives_enabled &&
-          io::sniff_container(std::string_view(bytes).substr(0, io::kSniffBytes)).kind != io::ContainerKind::kNone) {
-        ArchiveOutcome archive;
-        scan_archive(service_, options_.archives, {label(blob.oid)}, id, bytes, archive);
-        std::lock_guard lock(mutex_);
-        ++out_.blobs_scanned;
-        out_.bytes += archive.bytes;
-        out_.archives += archive.archives;
-        out_.members += archive.members;
-        out_.duplicates += archive.duplicates;
-        for (ContentRecord& record : archive.contents) out_.contents.push_back(std::move(record));
-        for (ImageRecord& image : archive.images) out_.images.push_back(std::move(image));
-        for (InputIssue& item : archive.issues) out_.issues.push_back(std::move(item));
-        out_.blobs.push_back(GitBlobRef{blob.oid, id});
-        return;
-      }
-      std::vector<engine::Match> matches;
-      // Blobs have no path of their own: rules restricted to paths do not apply to them.
-      const bool ok = engine::scan_buffer(service_.context(), bytes, {}, matches);
-      std::vector<PlacedMatch> placed = place_matches(bytes, std::move(matches));
+    const ContentId id = options_.dedup ? hash_content(bytes) : service_.unique_id();
+    if (options_.dedup && !service_.claim(id)) {
+      // Scanned as another input (a working-tree file, an archive member): its findings, if
+      // any, are placed in this history too.
+      std::lock_guard lock(mutex_);
+      ++out_.duplicates;
+      out_.blobs.push_back(GitBlobRef{blob.oid, id});
+      return;
+    }
+    if (options_.archives_enabled &&
+        io::sniff_container(std::string_view(bytes).substr(0, io::kSniffBytes)).kind != io::ContainerKind::kNone) {
+      ArchiveOutcome archive;
+      scan_archive(service_, options_.archives, {label(blob.oid)}, id, bytes, archive);
       std::lock_guard lock(mutex_);
       ++out_.blobs_scanned;
-      out_.bytes += bytes.size();
-      if (!ok) out_.issues.push_back(InputIssue{label(blob.oid), "the matcher failed on this blob", true});
-      if (placed.empty()) return;
-      out_.contents.push_back(ContentRecord{id, std::move(placed), {}, {}});
+      out_.bytes += archive.bytes;
+      out_.archives += archive.archives;
+      out_.members += archive.members;
+      out_.duplicates += archive.duplicates;
+      for (ContentRecord& record : archive.contents) out_.contents.push_back(std::move(record));
+      for (ImageRecord& image : archive.images) out_.images.push_back(std::move(image));
+      for (InputIssue& item : archive.issues) out_.issues.push_back(std::move(item));
       out_.blobs.push_back(GitBlobRef{blob.oid, id});
-    } catch (const std::bad_alloc&) {
-      issue(blob.oid, "out of memory while scanning this blob");
-    } catch (const std::exception& failure) {
-      issue(blob.oid, fmt::format("internal error: {}", failure.what()));
+      return;
     }
+    std::vector<engine::Match> matches;
+    // Blobs have no path of their own: rules restricted to paths do not apply to them.
+    const bool ok = engine::scan_buffer(service_.context(), bytes, {}, matches);
+    std::vector<PlacedMatch> placed = place_matches(bytes, std::move(matches));
+    std::lock_guard lock(mutex_);
+    ++out_.blobs_scanned;
+    out_.bytes += bytes.size();
+    if (!ok) out_.issues.push_back(InputIssue{label(blob.oid), "the matcher failed on this blob", true});
+    if (placed.empty()) return;
+    out_.contents.push_back(ContentRecord{id, std::move(placed), {}, {}});
+    out_.blobs.push_back(GitBlobRef{blob.oid, id});
   }
 
   ContentService& service_;
