@@ -61,7 +61,7 @@ class RepositoryScan {
       return a.packed && *a.packed < *b.packed;
     });
     oneapi::tbb::enumerable_thread_specific<std::unique_ptr<io::GitPackReader>> readers(
-        [&packs] { return std::make_unique<io::GitPackReader>(packs); });
+        [&] { return std::make_unique<io::GitPackReader>(packs, options_.pack_cache_bytes); });
 
     // libgit2 handles are used by one thread at a time: one per thread, opened on first use.
     oneapi::tbb::enumerable_thread_specific<std::optional<io::GitObjects>> handles;

@@ -436,6 +436,9 @@ void ScanGraph::scan_git(InputResult& result) {
   options.archives_enabled = options_.archives.enabled;
   options.dedup = options_.dedup_content;
   options.max_blob_size = options_.max_blob_size;
+  // git's own default delta base cache per thread, within 1 GiB for all threads together.
+  options.pack_cache_bytes = std::clamp<std::size_t>((std::size_t{1} << 30) / threads_, std::size_t{16} << 20,
+                                                     std::size_t{96} << 20);
   result.git.emplace();
   scan_repository(*this, options, result.entry.path,
                   [this](const io::GitOid& oid) { return !options_.dedup_content || claimed_blobs_.insert(oid).second; },
