@@ -6,11 +6,11 @@
 #include <fstream>
 #include <iostream>
 #include <stdexcept>
-#include <iostream>
 #include <limits>
 #include <map>
 
 #include "cli/commands.hpp"
+#include "cli/signals.hpp"
 #include "engine/builtin_database.hpp"
 #include "engine/compiled_rules.hpp"
 #include "pipeline/scanner.hpp"
@@ -114,7 +114,9 @@ void print_summary(const pipeline::ScanReport& report, const engine::CompiledRul
              stats.files, archives, human_bytes(static_cast<double>(stats.bytes)), stats.seconds, human_bytes(rate),
              stats.duplicates, stats.duplicates == 1 ? "" : "s", stats.skipped, stats.errors,
              stats.errors == 1 ? "" : "s", report.findings.size(), report.findings.size() == 1 ? "" : "s", severities,
-             report.incomplete() ? " — SCAN INCOMPLETE" : "");
+             stats.interrupted ? " — SCAN INTERRUPTED (not every input was scanned)"
+             : report.incomplete() ? " — SCAN INCOMPLETE"
+                                   : "");
 }
 
 int run(ScanFlags& flags) {
@@ -155,6 +157,8 @@ int run(ScanFlags& flags) {
   std::ostream& out = flags.output.empty() ? std::cout : file;
 
   StderrObserver observer(flags.quiet, flags.verbose);
+  StopOnSignals signals;
+  flags.scan.stop = &signals.stop();
   pipeline::ScanReport report = pipeline::run_scan(rules, flags.scan, &observer);
   pipeline::sort_for_report(report.findings, *rules);
 
@@ -168,6 +172,7 @@ int run(ScanFlags& flags) {
     return kFatal;
   }
   if (!flags.quiet) print_summary(report, *rules);
+  if (signals.signal() != 0) return 128 + signals.signal();
   if (report.incomplete()) return kIncomplete;
   return report.findings.empty() ? kClean : kFindings;
 }

@@ -1,17 +1,31 @@
 #include "io/input_file.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 
 namespace sluice::io {
 namespace {
 
-std::optional<std::size_t> read_some(int fd, char* buffer, std::size_t capacity, int* error_number) {
+std::optional<std::size_t> read_some(int fd, char* buffer, std::size_t capacity, int* error_number,
+                                     const std::atomic<bool>* stop = nullptr) {
   for (;;) {
+    if (stop != nullptr) {
+      // An idle pipe may never deliver another byte: wait in slices, so that a request to
+      // stop (a signal, caught on whatever thread) is seen within a fraction of a second.
+      pollfd waiting{fd, POLLIN, 0};
+      const int ready = ::poll(&waiting, 1, 100);
+      if (stop->load(std::memory_order_relaxed)) {
+        *error_number = EINTR;
+        return std::nullopt;
+      }
+      if (ready == 0 || (ready < 0 && errno == EINTR)) continue;
+    }
     const ssize_t n = ::read(fd, buffer, capacity);
     if (n >= 0) return static_cast<std::size_t>(n);
     if (errno == EINTR) continue;
@@ -84,8 +98,10 @@ std::variant<FileView, Error> read_file(const std::string& path, std::size_t map
   return view;
 }
 
-std::variant<SequentialReader, Error> SequentialReader::open(const std::string& path) {
+std::variant<SequentialReader, Error> SequentialReader::open(const std::string& path,
+                                                             const std::atomic<bool>* stop) {
   SequentialReader reader;
+  reader.stop_ = stop;
   if (path == "-") {
     reader.fd_ = STDIN_FILENO;
     return reader;
@@ -99,7 +115,7 @@ std::variant<SequentialReader, Error> SequentialReader::open(const std::string& 
 
 std::optional<std::size_t> SequentialReader::read(char* buffer, std::size_t capacity, std::string* error) {
   int error_number = 0;
-  auto n = read_some(fd_, buffer, capacity, &error_number);
+  auto n = read_some(fd_, buffer, capacity, &error_number, stop_);
   if (!n && error) *error = describe_errno(error_number);
   return n;
 }

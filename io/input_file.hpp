@@ -2,6 +2,7 @@
 // Opening one input for scanning: a regular file becomes a whole in-memory view (read into a
 // buffer when small, memory-mapped when large); a pipe or standard input is read in chunks.
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -67,13 +68,16 @@ class FileView {
 // A sequential source (standard input, a FIFO named on the command line).
 class SequentialReader {
  public:
-  // "-" is standard input.
-  [[nodiscard]] static std::variant<SequentialReader, Error> open(const std::string& path);
+  // "-" is standard input. When `stop` is given, a read waiting for input fails (EINTR)
+  // within 0.1 s of `stop` becoming true.
+  [[nodiscard]] static std::variant<SequentialReader, Error> open(const std::string& path,
+                                                                  const std::atomic<bool>* stop = nullptr);
   // Reads up to `capacity` bytes; 0 at end of input; nullopt on error (with `error` set).
   [[nodiscard]] std::optional<std::size_t> read(char* buffer, std::size_t capacity, std::string* error);
 
  private:
   int fd_ = -1;
+  const std::atomic<bool>* stop_ = nullptr;
   FileDescriptor owned_;  // empty for standard input, which is not ours to close
 };
 

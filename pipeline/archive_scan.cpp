@@ -292,7 +292,13 @@ class ArchiveScan {
   }
 
   // Every decompressed byte passes here: the expansion budget of the whole input.
+  bool stopped() const { return options_.stop != nullptr && options_.stop->load(std::memory_order_relaxed); }
+
   std::optional<std::string_view> pull(io::ArchiveReader& reader, std::string* error) {
+    if (stopped()) {
+      *error = "interrupted";
+      return std::nullopt;
+    }
     if (aborted_) {
       *error = "scan of this input stopped";
       return std::nullopt;
@@ -341,7 +347,7 @@ class ArchiveScan {
     std::string last_member;
     std::string error;
     for (;;) {
-      if (aborted_) break;
+      if (aborted_ || stopped()) break;
       io::ArchiveMember member;
       const io::ArchiveReader::Step step = reader.next(member, &error);
       if (step == io::ArchiveReader::Step::kEnd) break;
@@ -474,7 +480,7 @@ class ArchiveScan {
 
   void member_failed(const std::vector<std::string>& chain, const std::string& error, ContentRecord* parent,
                      const std::string& name, const std::optional<ContentId>& id) {
-    if (!aborted_) issue(chain, fmt::format("member could not be read completely: {}", error), true);
+    if (!aborted_ && !stopped()) issue(chain, fmt::format("member could not be read completely: {}", error), true);
     // A claimed blob that failed still gets its (empty) record so that it is not awaited.
     if (id) add_child(parent, name, *id);
   }

@@ -5,6 +5,7 @@
 // calling thread scans the segment itself). Members are identified by content so identical
 // members, nested archives and image layers are scanned once per run.
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -36,6 +37,7 @@ struct ArchiveScanOptions {
   std::size_t segment_size = std::size_t{4} << 20;       // member bytes per scan task
   std::size_t max_in_flight = std::size_t{64} << 20;     // member bytes queued for other cores
   bool decompress_ahead = false;  // inflate compressed inputs on a thread of their own
+  const std::atomic<bool>* stop = nullptr;  // set: stop reading members (the scan was interrupted)
 };
 
 struct ArchiveOutcome {

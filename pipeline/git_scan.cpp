@@ -71,6 +71,7 @@ class RepositoryScan {
           io::GitPackReader& reader = *readers.local();
           std::optional<io::GitObjects>& handle = handles.local();
           for (std::size_t k = range.begin(); k != range.end(); ++k) {
+            if (options_.stop != nullptr && options_.stop->load(std::memory_order_relaxed)) return;
             try {
               read_and_scan(reader, handle, blobs[k]);
             } catch (const std::bad_alloc&) {

@@ -22,6 +22,7 @@ struct GitScanOptions {
   bool dedup = true;
   std::uint64_t max_blob_size = std::uint64_t{1} << 30;  // blobs are read whole: bigger ones are reported
   std::size_t pack_cache_bytes = std::size_t{96} << 20;  // decoded delta bases kept per reading thread
+  const std::atomic<bool>* stop = nullptr;               // set: read no more blobs
 };
 
 // A blob whose content has something to report, or was scanned as another input (it may).

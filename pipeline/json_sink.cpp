@@ -84,7 +84,8 @@ class JsonSink final : public Sink {
             {"duplicates", stats.duplicates},
             {"skipped", stats.skipped},
             {"errors", stats.errors},
-            {"complete", stats.errors == 0},
+            {"complete", stats.errors == 0 && !stats.interrupted},
+            {"interrupted", stats.interrupted},
             {"seconds", stats.seconds}}},
       };
       out_ << dump(document, 2) << '\n';

@@ -43,6 +43,7 @@ struct InputResult {
   std::optional<ArchiveOutcome> archive;  // the input was an archive or compressed stream
   std::vector<ImageRecord> images;        // an image layout's index, read from disk
   std::optional<GitOutcome> git;          // the input was a git repository
+  bool interrupted = false;               // not scanned: the scan was stopped first
 };
 
 // Small inputs travel through the graph in batches so that the per-message cost of the
@@ -128,6 +129,9 @@ class ScanGraph final : public ContentService {
   oneapi::tbb::concurrent_unordered_set<io::GitOid, io::GitOidHash> claimed_blobs_;
   std::atomic<std::uint64_t> next_unique_{0};
   std::size_t threads_ = 1;
+  [[nodiscard]] bool stopped() const {
+    return options_.stop != nullptr && options_.stop->load(std::memory_order_relaxed);
+  }
 
   std::optional<std::string> walk_error_;  // written by the serial input node
 
@@ -141,6 +145,10 @@ class ScanGraph final : public ContentService {
 InputResult ScanGraph::process(io::WalkEntry entry) {
   InputResult result;
   result.entry = std::move(entry);
+  if (stopped()) {
+    result.interrupted = true;
+    return result;
+  }
   try {
     switch (result.entry.kind) {
       case io::WalkEntry::Kind::kFile:
@@ -180,6 +188,7 @@ ArchiveScanOptions ScanGraph::archive_options() const {
   // Enough queued segments to keep every other core busy, bounded per archive.
   options.max_in_flight = std::max<std::size_t>(std::size_t{16} << 20, 4 * threads_ * options.segment_size);
   options.decompress_ahead = threads_ > 1;
+  options.stop = options_.stop;
   return options;
 }
 
@@ -287,6 +296,10 @@ void ScanGraph::scan_file(InputResult& result) {
     std::vector<char> segment_ok(count, 1);
     const std::size_t overlap = rules_->max_window();
     oneapi::tbb::parallel_for(std::size_t{0}, count, [&](std::size_t k) {
+      if (stopped()) {
+        segment_ok[k] = 0;
+        return;
+      }
       const std::size_t begin = k * segment;
       const std::size_t end = std::min(bytes.size(), begin + segment);
       const std::size_t from = begin > overlap ? begin - overlap : 0;
@@ -306,7 +319,7 @@ void ScanGraph::scan_file(InputResult& result) {
   } else {
     ok = engine::scan_buffer(*workers_.local().context, bytes, path, matches);
   }
-  if (!ok) result.error = "the matcher failed on this input";
+  if (!ok) result.error = stopped() ? "interrupted" : "the matcher failed on this input";
   if (view.truncated()) result.error = "file was truncated while being scanned; part of it was not scanned";
   if (!matches.empty()) {
     for (PlacedMatch& m : place_matches(bytes, std::move(matches), lines)) result.matches.push_back(std::move(m));
@@ -315,7 +328,7 @@ void ScanGraph::scan_file(InputResult& result) {
 
 void ScanGraph::scan_stream(InputResult& result) {
   const std::string& path = result.entry.path;
-  auto opened = io::SequentialReader::open(path);
+  auto opened = io::SequentialReader::open(path, options_.stop);
   if (auto* error = std::get_if<io::Error>(&opened)) {
     result.error = error->reason;
     return;
@@ -388,6 +401,10 @@ void ScanGraph::scan_stream(InputResult& result) {
     matches.clear();
   };
   for (;;) {
+    if (stopped()) {
+      result.error = fmt::format("interrupted after {} bytes", result.bytes);
+      break;
+    }
     std::size_t filled = 0;
     std::string error;
     bool failed = false;
@@ -436,6 +453,7 @@ void ScanGraph::scan_git(InputResult& result) {
   options.archives_enabled = options_.archives.enabled;
   options.dedup = options_.dedup_content;
   options.max_blob_size = options_.max_blob_size;
+  options.stop = options_.stop;
   // git's own default delta base cache per thread, within 1 GiB for all threads together.
   options.pack_cache_bytes = std::clamp<std::size_t>((std::size_t{1} << 30) / threads_, std::size_t{16} << 20,
                                                      std::size_t{96} << 20);
@@ -485,6 +503,7 @@ void ScanGraph::merge(InputResult result) {
     if (observer_ != nullptr) observer_->on_issue(item);
     report_.issues.push_back(std::move(item));
   };
+  if (result.interrupted) return;  // the summary says the scan was interrupted
   switch (result.entry.kind) {
     case io::WalkEntry::Kind::kSkipped:
       issue(result.entry.path, result.entry.reason, false);
@@ -559,6 +578,11 @@ ScanReport ScanGraph::run() {
   flow::graph graph;
   flow::input_node<Batch> source(graph, [&](oneapi::tbb::flow_control& control) -> Batch {
     Batch batch;
+    if (stopped()) {
+      walker.finish();
+      control.stop();
+      return batch;
+    }
     try {
       while (batch.size() < kBatchEntries) {
         auto entry = walker.next();
@@ -603,6 +627,7 @@ ScanReport ScanGraph::run() {
     if (observer_ != nullptr) observer_->on_issue(item);
     report_.issues.push_back(std::move(item));
   }
+  report_.stats.interrupted = stopped();
   locate_git_findings();
   report_.findings = findings_.take();
   report_.stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -1,6 +1,7 @@
 #pragma once
 // Runs a scan: a oneTBB flow graph from the lazy directory walk to merged findings.
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -34,6 +35,9 @@ struct ScanOptions {
   ArchiveLimits archives;
   bool git_history = true;  // git directories found by the walk: scan every blob of their history
   std::uint64_t max_blob_size = std::uint64_t{1} << 30;  // git blobs are read whole
+  // When this becomes true (a signal), the scan stops taking inputs and work, and reports what
+  // it found so far, marked interrupted.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 // An input that was not (completely) scanned, or deliberately skipped.
@@ -56,13 +60,14 @@ struct ScanStats {
   std::uint64_t skipped = 0;
   std::uint64_t errors = 0;
   double seconds = 0;
+  bool interrupted = false;  // stopped by ScanOptions::stop before every input was scanned
 };
 
 struct ScanReport {
   std::vector<Finding> findings;
   std::vector<InputIssue> issues;
   ScanStats stats;
-  [[nodiscard]] bool incomplete() const noexcept { return stats.errors > 0; }
+  [[nodiscard]] bool incomplete() const noexcept { return stats.errors > 0 || stats.interrupted; }
 };
 
 // Receives events while the scan runs, always from one thread at a time.

@@ -1,0 +1,122 @@
+// End-to-end: SIGINT and SIGTERM stop a scan cleanly. sluice is left waiting on standard
+// input that never ends (after a directory with a key is scanned), then signalled: it must
+// exit 130 or 143 within the watchdog, with a complete JSON report of what it found, marked
+// interrupted.
+
+#include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include "support.hpp"
+
+namespace sluice::e2e {
+namespace {
+
+struct Stopped {
+  int exit_code = -1;    // -1: did not exit by itself within the watchdog; 128 + N if killed by N
+  bool killed = false;   // ended by a signal's default action rather than exiting
+  std::string out;
+  std::string err;
+};
+
+// Runs sluice with `args`, its standard input an open pipe nobody writes to, sends `signal`
+// after `delay` (and again after `second` if given), and waits at most 30 s for it to end.
+Stopped run_and_signal(const TempDir& dir, const std::vector<std::string>& args, int signal,
+                       std::chrono::milliseconds delay, std::optional<std::chrono::milliseconds> second = {}) {
+  const std::string out_path = dir.path("stdout");
+  const std::string err_path = dir.path("stderr");
+  int input[2];
+  if (::pipe(input) != 0) throw std::runtime_error("pipe");
+  std::vector<std::string> argv{kSluiceBinary};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::vector<char*> raw;
+  for (std::string& arg : argv) raw.push_back(arg.data());
+  raw.push_back(nullptr);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(input[0], STDIN_FILENO);
+    ::dup2(out, STDOUT_FILENO);
+    ::dup2(err, STDERR_FILENO);
+    ::close(input[1]);
+    ::execv(raw[0], raw.data());
+    ::_exit(127);
+  }
+  ::close(input[0]);
+  std::this_thread::sleep_for(delay);
+  ::kill(pid, signal);
+  if (second) {
+    std::this_thread::sleep_for(*second);
+    ::kill(pid, signal);
+  }
+  Stopped result;
+  int status = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  for (;;) {
+    const pid_t done = ::waitpid(pid, &status, WNOHANG);
+    if (done == pid) break;
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      ::close(input[1]);
+      ADD_FAILURE() << "sluice did not stop within 30 s of signal " << signal;
+      return result;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ::close(input[1]);
+  if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) {
+    result.exit_code = 128 + WTERMSIG(status);
+    result.killed = true;
+  }
+  result.out = read_file(out_path);
+  result.err = read_file(err_path);
+  return result;
+}
+
+class Signals : public ::testing::TestWithParam<int> {};
+
+TEST_P(Signals, StopCleanlyWithWhatWasFound) {
+  const int signal = GetParam();
+  TempDir dir;
+  KeyGen gen(701);
+  const std::string key = gen.personal_key();
+  dir.write("tree/app.env", "POSTHOG_KEY=" + key + "\n");
+  // Two seconds leave the directory ample time to be scanned, even in a sanitizer build.
+  const Stopped result =
+      run_and_signal(dir, {"scan", dir.path("tree"), "-", "-f", "json"}, signal, std::chrono::milliseconds(2000));
+  EXPECT_EQ(result.exit_code, 128 + signal) << result.err;
+  EXPECT_FALSE(result.killed) << "the first signal asks for a clean stop";
+  const nlohmann::json report = nlohmann::json::parse(result.out, nullptr, false);
+  ASSERT_FALSE(report.is_discarded()) << "the report must be complete JSON:\n" << result.out;
+  ASSERT_EQ(report["findings"].size(), 1u);
+  EXPECT_EQ(report["findings"][0]["secret"], key);
+  EXPECT_EQ(report["summary"]["interrupted"], true);
+  EXPECT_EQ(report["summary"]["complete"], false);
+  EXPECT_THAT(result.err, ::testing::HasSubstr("SCAN INTERRUPTED"));
+  EXPECT_THAT(result.err, ::testing::Not(::testing::HasSubstr(key)));
+}
+
+INSTANTIATE_TEST_SUITE_P(IntAndTerm, Signals, ::testing::Values(SIGINT, SIGTERM));
+
+TEST(SignalsTwice, SecondSignalEndsAtOnce) {
+  TempDir dir;
+  dir.write("tree/a.txt", "nothing here\n");
+  // The first signal asks for a stop (seen by the stdin reader within 0.1 s); a second one,
+  // sent before that, ends the process as the signal's default action would.
+  const Stopped result = run_and_signal(dir, {"scan", dir.path("tree"), "-", "-f", "json"}, SIGTERM,
+                                        std::chrono::milliseconds(500), std::chrono::milliseconds(1));
+  EXPECT_EQ(result.exit_code, 128 + SIGTERM);
+  EXPECT_TRUE(result.killed);
+}
+
+}  // namespace
+}  // namespace sluice::e2e
