@@ -57,11 +57,12 @@ class StderrObserver final : public pipeline::ScanObserver {
   StderrObserver(bool quiet, bool verbose) : quiet_(quiet), verbose_(verbose) {}
   void on_issue(const pipeline::InputIssue& issue) override {
     if (issue.note) {
-      if (!quiet_) fmt::print(stderr, "sluice: note: {}: {}\n", issue.path, issue.reason);
+      if (!quiet_) fmt::print(stderr, "sluice: note: {}: {}\n", pipeline::printable(issue.path), pipeline::printable(issue.reason));
     } else if (issue.incomplete) {
-      fmt::print(stderr, "sluice: error: {}: {}\n", issue.path, issue.reason);
+      fmt::print(stderr, "sluice: error: {}: {}\n", pipeline::printable(issue.path), pipeline::printable(issue.reason));
     } else if (verbose_ || (!quiet_ && !routine(issue.reason))) {
-      fmt::print(stderr, "sluice: skipped: {}: {}\n", issue.path, issue.reason);
+      fmt::print(stderr, "sluice: skipped: {}: {}\n", pipeline::printable(issue.path),
+                 pipeline::printable(issue.reason));
     }
   }
 

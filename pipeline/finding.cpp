@@ -17,6 +17,25 @@ std::string fingerprint(std::string_view rule_id, std::string_view secret) {
   return fmt::format("{:016x}{:016x}", hash.high64, hash.low64);
 }
 
+std::string printable(std::string_view text, std::size_t limit) {
+  std::string out;
+  for (unsigned char c : text.substr(0, limit)) {
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 0x20 || c == 0x7f) {
+      out += fmt::format("\\x{:02x}", c);
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  if (text.size() > limit) out += fmt::format("… ({} bytes)", text.size());
+  return out;
+}
+
 std::string join_chain(const std::vector<std::string>& chain) {
   std::string out;
   for (const std::string& part : chain) {

@@ -60,6 +60,11 @@ struct Finding {
 // "a!b!c" for the chain {"a", "b", "c"}.
 [[nodiscard]] std::string join_chain(const std::vector<std::string>& chain);
 
+// `text` (cut at `limit` bytes) with newlines, tabs and other control bytes escaped (\n, \x1b):
+// for one-line messages and the text report, where they would break the layout or drive a
+// terminal.
+[[nodiscard]] std::string printable(std::string_view text, std::size_t limit = 4096);
+
 // What reports show instead of the secret under --redact.
 [[nodiscard]] std::string redact(std::string_view secret);
 

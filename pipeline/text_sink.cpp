@@ -6,26 +6,6 @@
 namespace sluice::pipeline {
 namespace {
 
-// Control bytes and newlines would break the block layout (and could drive a terminal).
-std::string printable(std::string_view text, std::size_t limit) {
-  std::string out;
-  for (unsigned char c : text.substr(0, limit)) {
-    if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c < 0x20 || c == 0x7f) {
-      out += fmt::format("\\x{:02x}", c);
-    } else {
-      out.push_back(static_cast<char>(c));
-    }
-  }
-  if (text.size() > limit) out += fmt::format("… ({} bytes)", text.size());
-  return out;
-}
-
 class TextSink final : public Sink {
  public:
   TextSink(std::ostream& out, const engine::CompiledRules& rules, const SinkOptions& options)
