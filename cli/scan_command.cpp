@@ -242,6 +242,13 @@ void register_scan(CLI::App& app, int& exit_code) {
       ->capture_default_str()
       ->group(git_group);
 
+  scan->add_option("--max-input-seconds", flags->scan.max_input_seconds,
+                   "Time one input may take (a file, a stream, an archive with all it holds, a repository's "
+                   "history); the rest of it is then not scanned (reported). 0: no limit")
+      ->check(CLI::Range(0.0, 1e9))
+      ->capture_default_str()
+      ->group("Input");
+
   const std::string perf_group = "Performance";
   scan->add_option("-j,--threads", flags->scan.threads, "Worker threads (0: all cores)")
       ->capture_default_str()

@@ -218,6 +218,7 @@ class ArchiveScan {
   void run(const std::vector<std::string>& chain, const ContentId& id, std::uint64_t input_size,
            const std::function<std::variant<io::ArchiveReader, std::string>()>& open, std::string_view raw_bytes) {
     input_size_ = input_size;
+    top_name_ = join_chain(chain);
     std::exception_ptr failure;
     oneapi::tbb::this_task_arena::isolate([&] {
       // Tasks refer to this object: they are waited for even when decompression throws.
@@ -292,9 +293,16 @@ class ArchiveScan {
   }
 
   // Every decompressed byte passes here: the expansion budget of the whole input.
-  bool stopped() const { return options_.stop != nullptr && options_.stop->load(std::memory_order_relaxed); }
+  bool stopped() const {
+    return (options_.stop != nullptr && options_.stop->load(std::memory_order_relaxed)) || out_of_time_;
+  }
 
   std::optional<std::string_view> pull(io::ArchiveReader& reader, std::string* error) {
+    if (!out_of_time_ && std::chrono::steady_clock::now() > options_.deadline) {
+      out_of_time_ = true;
+      issue({top_name_}, "time budget for this input exhausted (--max-input-seconds); the rest was not scanned",
+            true);
+    }
     if (stopped()) {
       *error = "interrupted";
       return std::nullopt;
@@ -803,6 +811,8 @@ class ArchiveScan {
   std::uint64_t input_size_ = 0;
   std::uint64_t decompressed_ = 0;
   bool aborted_ = false;
+  bool out_of_time_ = false;  // set once, by the producer thread
+  std::string top_name_;      // the input, for the time budget message
   std::string expansion_error_;
   std::string unreadable_reason_;  // of the last archive that had no readable member
 };

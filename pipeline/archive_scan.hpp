@@ -6,6 +6,7 @@
 // members, nested archives and image layers are scanned once per run.
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -38,6 +39,7 @@ struct ArchiveScanOptions {
   std::size_t max_in_flight = std::size_t{64} << 20;     // member bytes queued for other cores
   bool decompress_ahead = false;  // inflate compressed inputs on a thread of their own
   const std::atomic<bool>* stop = nullptr;  // set: stop reading members (the scan was interrupted)
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();  // time budget
 };
 
 struct ArchiveOutcome {

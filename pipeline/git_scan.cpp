@@ -6,6 +6,7 @@
 #include <oneapi/tbb/parallel_for.h>
 
 #include <algorithm>
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -72,6 +73,16 @@ class RepositoryScan {
           std::optional<io::GitObjects>& handle = handles.local();
           for (std::size_t k = range.begin(); k != range.end(); ++k) {
             if (options_.stop != nullptr && options_.stop->load(std::memory_order_relaxed)) return;
+            if (std::chrono::steady_clock::now() > options_.deadline) {
+              if (!out_of_time_.exchange(true)) {
+                std::lock_guard lock(mutex_);
+                out_.issues.push_back(InputIssue{name_,
+                                                 "time budget for this repository exhausted (--max-input-seconds); "
+                                                 "the remaining blobs were not scanned",
+                                                 true});
+              }
+              return;
+            }
             try {
               read_and_scan(reader, handle, blobs[k]);
             } catch (const std::bad_alloc&) {
@@ -168,6 +179,7 @@ class RepositoryScan {
   std::string name_;
   GitOutcome& out_;
   std::mutex mutex_;
+  std::atomic<bool> out_of_time_{false};
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 // and scanned on every core. Where a blob came from is not looked up while scanning: after
 // the scan, locate_blobs() finds the introducing commit and path only for blobs with findings.
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -23,6 +24,7 @@ struct GitScanOptions {
   std::uint64_t max_blob_size = std::uint64_t{1} << 30;  // blobs are read whole: bigger ones are reported
   std::size_t pack_cache_bytes = std::size_t{96} << 20;  // decoded delta bases kept per reading thread
   const std::atomic<bool>* stop = nullptr;               // set: read no more blobs
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();  // time budget
 };
 
 // A blob whose content has something to report, or was scanned as another input (it may).

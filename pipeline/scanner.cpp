@@ -31,6 +31,20 @@ namespace {
 namespace flow = oneapi::tbb::flow;
 
 
+// When the scan of one input must end early: a stop request (signal) or its time budget.
+struct Budget {
+  const std::atomic<bool>* stop = nullptr;
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  [[nodiscard]] bool stopped() const { return stop != nullptr && stop->load(std::memory_order_relaxed); }
+  [[nodiscard]] bool out_of_time() const { return std::chrono::steady_clock::now() > deadline; }
+  [[nodiscard]] bool exhausted() const { return stopped() || out_of_time(); }
+  // Why the input was cut short (for its message).
+  [[nodiscard]] std::string reason() const {
+    return stopped() ? "interrupted"
+                     : "time budget for this input exhausted (--max-input-seconds); the rest was not scanned";
+  }
+};
+
 struct InputResult {
   io::WalkEntry entry;
   std::optional<ContentId> content;
@@ -44,6 +58,7 @@ struct InputResult {
   std::vector<ImageRecord> images;        // an image layout's index, read from disk
   std::optional<GitOutcome> git;          // the input was a git repository
   bool interrupted = false;               // not scanned: the scan was stopped first
+  Budget budget;                          // when to give up on this input
 };
 
 // Small inputs travel through the graph in batches so that the per-message cost of the
@@ -57,13 +72,14 @@ constexpr std::size_t kLineBlock = std::size_t{1} << 20;
 
 // Feeds bytes[from, to) to one stream whose owned range is (begin, end], counting the newlines
 // of each block of [begin, end) right after Hyperscan has read it. `begin` is a multiple of
-// the stride.
+// the stride. Stops early (false) when the budget is exhausted.
 bool scan_counting_lines(engine::ScanContext& context, std::string_view bytes, std::string_view path,
                          std::size_t from, std::size_t begin, std::size_t end, std::size_t to,
-                         BlockLineCounts& counts, std::vector<engine::Match>& out) {
+                         BlockLineCounts& counts, std::vector<engine::Match>& out, const Budget& budget) {
   engine::StreamScanner scanner(context, path, out, from, engine::OwnedRange{begin, end});
   bool ok = scanner.feed(bytes.substr(from, begin - from));
   for (std::size_t at = begin; ok && at < end; at += counts.stride) {
+    if (budget.exhausted()) return false;
     const std::string_view block = bytes.substr(at, std::min(counts.stride, end - at));
     ok = scanner.feed(block);
     counts.newlines[at / counts.stride] = static_cast<std::uint64_t>(std::count(block.begin(), block.end(), '\n'));
@@ -110,7 +126,7 @@ class ScanGraph final : public ContentService {
   ContentId content_id_of(const std::string& path, std::string_view bytes, bool split, std::size_t segment) const;
   bool scan_archive_file(InputResult& result, std::string_view bytes, bool mapped);
   void read_image_layout(InputResult& result);
-  ArchiveScanOptions archive_options() const;
+  ArchiveScanOptions archive_options(const Budget& budget) const;
   InputResult process(io::WalkEntry entry);
   void scan_file(InputResult& result);
   void scan_stream(InputResult& result);
@@ -149,6 +165,12 @@ InputResult ScanGraph::process(io::WalkEntry entry) {
     result.interrupted = true;
     return result;
   }
+  result.budget.stop = options_.stop;
+  if (options_.max_input_seconds > 0) {
+    result.budget.deadline = std::chrono::steady_clock::now() +
+                             std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                 std::chrono::duration<double>(options_.max_input_seconds));
+  }
   try {
     switch (result.entry.kind) {
       case io::WalkEntry::Kind::kFile:
@@ -180,7 +202,7 @@ ContentId ScanGraph::content_id_of(const std::string& path, std::string_view byt
   return split ? parallel_content_id(bytes, segment) : hash_content(bytes);
 }
 
-ArchiveScanOptions ScanGraph::archive_options() const {
+ArchiveScanOptions ScanGraph::archive_options(const Budget& budget) const {
   ArchiveScanOptions options;
   options.limits = options_.archives;
   options.dedup = options_.dedup_content;
@@ -189,6 +211,7 @@ ArchiveScanOptions ScanGraph::archive_options() const {
   options.max_in_flight = std::max<std::size_t>(std::size_t{16} << 20, 4 * threads_ * options.segment_size);
   options.decompress_ahead = threads_ > 1;
   options.stop = options_.stop;
+  options.deadline = budget.deadline;
   return options;
 }
 
@@ -206,7 +229,8 @@ bool ScanGraph::scan_archive_file(InputResult& result, std::string_view bytes, b
   std::string copy;
   if (!mapped) copy.assign(bytes);
   result.archive.emplace();
-  scan_archive(*this, archive_options(), {path}, id, mapped ? bytes : std::string_view(copy), *result.archive);
+  scan_archive(*this, archive_options(result.budget), {path}, id, mapped ? bytes : std::string_view(copy),
+               *result.archive);
   result.bytes = result.archive->bytes;
   return true;
 }
@@ -296,7 +320,7 @@ void ScanGraph::scan_file(InputResult& result) {
     std::vector<char> segment_ok(count, 1);
     const std::size_t overlap = rules_->max_window();
     oneapi::tbb::parallel_for(std::size_t{0}, count, [&](std::size_t k) {
-      if (stopped()) {
+      if (result.budget.exhausted()) {
         segment_ok[k] = 0;
         return;
       }
@@ -305,7 +329,7 @@ void ScanGraph::scan_file(InputResult& result) {
       const std::size_t from = begin > overlap ? begin - overlap : 0;
       const std::size_t to = std::min(bytes.size(), end + overlap);
       segment_ok[k] = scan_counting_lines(*workers_.local().context, bytes, path, from, begin, end, to, lines,
-                                          per_segment[k]) ? 1 : 0;
+                                          per_segment[k], result.budget) ? 1 : 0;
     });
     for (std::size_t k = 0; k < count; ++k) {
       ok = ok && segment_ok[k] != 0;
@@ -315,11 +339,11 @@ void ScanGraph::scan_file(InputResult& result) {
     lines.stride = kLineBlock;
     lines.newlines.assign((bytes.size() + kLineBlock - 1) / kLineBlock, 0);
     ok = scan_counting_lines(*workers_.local().context, bytes, path, 0, 0, bytes.size(), bytes.size(), lines,
-                             matches);
+                             matches, result.budget);
   } else {
     ok = engine::scan_buffer(*workers_.local().context, bytes, path, matches);
   }
-  if (!ok) result.error = stopped() ? "interrupted" : "the matcher failed on this input";
+  if (!ok) result.error = result.budget.exhausted() ? result.budget.reason() : "the matcher failed on this input";
   if (view.truncated()) result.error = "file was truncated while being scanned; part of it was not scanned";
   if (!matches.empty()) {
     for (PlacedMatch& m : place_matches(bytes, std::move(matches), lines)) result.matches.push_back(std::move(m));
@@ -363,7 +387,7 @@ void ScanGraph::scan_stream(InputResult& result) {
       return std::string_view(block.data(), *n);
     };
     result.archive.emplace();
-    scan_archive_stream(*this, archive_options(), {path}, id, head, std::move(source), *result.archive);
+    scan_archive_stream(*this, archive_options(result.budget), {path}, id, head, std::move(source), *result.archive);
     result.bytes = result.archive->bytes;
     return;
   }
@@ -401,8 +425,8 @@ void ScanGraph::scan_stream(InputResult& result) {
     matches.clear();
   };
   for (;;) {
-    if (stopped()) {
-      result.error = fmt::format("interrupted after {} bytes", result.bytes);
+    if (result.budget.exhausted()) {
+      result.error = fmt::format("after {} bytes: {}", result.bytes, result.budget.reason());
       break;
     }
     std::size_t filled = 0;
@@ -449,7 +473,8 @@ void ScanGraph::scan_stream(InputResult& result) {
 
 void ScanGraph::scan_git(InputResult& result) {
   GitScanOptions options;
-  options.archives = archive_options();
+  options.archives = archive_options(result.budget);
+  options.deadline = result.budget.deadline;
   options.archives_enabled = options_.archives.enabled;
   options.dedup = options_.dedup_content;
   options.max_blob_size = options_.max_blob_size;

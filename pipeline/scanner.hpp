@@ -38,6 +38,9 @@ struct ScanOptions {
   // When this becomes true (a signal), the scan stops taking inputs and work, and reports what
   // it found so far, marked interrupted.
   const std::atomic<bool>* stop = nullptr;
+  // Seconds one top-level input (a file, a stream, an archive with everything in it, a
+  // repository's history) may take; past it the rest of the input is not scanned (reported).
+  double max_input_seconds = 3600;  // 0: no limit
 };
 
 // An input that was not (completely) scanned, or deliberately skipped.

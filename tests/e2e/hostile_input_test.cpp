@@ -107,6 +107,30 @@ TEST(HostileInput, PathologicalRunsForTheMatcherFinishAndTheKeyAfterThemIsFound)
   EXPECT_EQ(findings.size(), 1u) << "nothing in the runs themselves is a finding\n" << describe(result, true);
 }
 
+TEST(HostileInput, TimeBudgetPerInputIsReportedAndTheScanGoesOn) {
+  TempDir dir;
+  KeyGen gen(806);
+  const std::string key = gen.personal_key();
+  const std::string big = dir.write("slow/big.txt", std::string(std::size_t{64} << 20, 'a'));
+  dir.write("fast/key.env", "KEY=" + key + "\n");
+  // A budget far below what 64 MB take: the big file is cut short; the small file is an
+  // input with a budget of its own, scanned whole.
+  const RunResult result = sluice({"scan", dir.path("slow"), dir.path("fast"), "--max-input-seconds", "0.001", "-f",
+                                   "json", "-j", "1"});
+  ASSERT_TRUE(exited_with(result, kIncomplete)) << describe(result, true);
+  EXPECT_THAT(result.err, HasSubstr(big + ": time budget for this input exhausted (--max-input-seconds)"));
+  EXPECT_EQ(parse_json_findings(result.out).size(), 1u);
+  // The same bytes as a stream.
+  RunOptions piped;
+  piped.input = std::string(std::size_t{64} << 20, 'a');
+  const RunResult stream = sluice({"scan", "-", "--max-input-seconds", "0.001"}, piped);
+  ASSERT_TRUE(exited_with(stream, kIncomplete)) << describe(stream);
+  EXPECT_THAT(stream.err, HasSubstr("time budget for this input exhausted"));
+  // No limit: the whole file is scanned.
+  const RunResult unlimited = sluice({"scan", big, "--max-input-seconds", "0"});
+  EXPECT_TRUE(exited_with(unlimited, kClean)) << describe(unlimited);
+}
+
 TEST(HostileInput, ManyTinyFiles) {
   TempDir dir;
   KeyGen gen(803);
