@@ -216,6 +216,8 @@ const std::string& ArchiveReader::data_warning() const { return state_->data_war
 
 bool ArchiveReader::raw() const { return archive_format(state_->handle.get()) == ARCHIVE_FORMAT_RAW; }
 
+bool ArchiveReader::compressed() const { return archive_filter_count(state_->handle.get()) > 1; }
+
 std::uint64_t ArchiveReader::compressed_bytes_read() const {
   const la_int64_t n = archive_filter_bytes(state_->handle.get(), -1);
   return n > 0 ? static_cast<std::uint64_t>(n) : 0;

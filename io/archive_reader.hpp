@@ -56,6 +56,8 @@ class ArchiveReader {
 
   // True when the input was a compressed stream of plain bytes (one unnamed member).
   [[nodiscard]] bool raw() const;
+  // True when a decompression filter is in use (a .tar.gz rather than a .tar).
+  [[nodiscard]] bool compressed() const;
   // Compressed bytes consumed so far, where libarchive knows it.
   [[nodiscard]] std::uint64_t compressed_bytes_read() const;
 

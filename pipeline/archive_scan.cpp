@@ -258,7 +258,21 @@ class ArchiveScan {
     io::ArchiveReader& reader = std::get<io::ArchiveReader>(opened);
     top_ = &reader;
     ++out_.archives;
-    if (walk(reader, path, 1, record) == Walked::kUnreadable) {
+    const Walked walked = walk(reader, path, 1, record);
+    top_ = nullptr;
+    if (walked == Walked::kEmpty) {
+      if (raw_bytes.empty()) {
+        if (reader.compressed()) {
+          issue(path,
+                "an archive with no member inside a compressed stream: the bytes after its end marker were not "
+                "scanned (scan it from a file to have them read)",
+                true);
+        }
+      } else {
+        walk_decompressed(raw_bytes, path, 1, record);
+      }
+    }
+    if (walked == Walked::kUnreadable) {
       if (raw_bytes.empty()) {
         issue(path, fmt::format("corrupt or truncated archive: {}", unreadable_reason_), true);
       } else {
@@ -267,7 +281,6 @@ class ArchiveScan {
         scan_whole(record, "", join_chain(path), std::string(raw_bytes), id, true);
       }
     }
-    top_ = nullptr;
   }
 
   ContentRecord* new_record(const ContentId& id) {
@@ -346,7 +359,25 @@ class ArchiveScan {
   }
 
   // How reading an archive ended.
-  enum class Walked { kComplete, kUnreadable /* not even one member */, kBroken };
+  // kEmpty: the archive ended before its first member. Inside a compressed stream that is
+  // suspicious: a tar reader takes a zero block for the end of an archive, so "512 zero bytes,
+  // then anything" compressed would hide the anything.
+  enum class Walked { kComplete, kUnreadable /* not even one member */, kBroken, kEmpty };
+
+  // The decompressed bytes of a compressed stream `bytes` whose archive had no member, walked
+  // as one member; false when `bytes` is not a compressed stream.
+  bool walk_decompressed(std::string_view bytes, std::vector<std::string>& chain, std::size_t depth,
+                         ContentRecord* record) {
+    if (io::sniff_container(bytes.substr(0, io::kSniffBytes)).kind != io::ContainerKind::kCompressed) return false;
+    auto raw = io::ArchiveReader::open_memory_raw(bytes);
+    if (auto* error = std::get_if<std::string>(&raw)) {
+      issue(chain, fmt::format("compressed stream unreadable: {}", *error), true);
+      return true;
+    }
+    walk(std::get<io::ArchiveReader>(raw), chain, depth, record);
+    return true;
+  }
+
 
   Walked walk(io::ArchiveReader& reader, std::vector<std::string>& chain, std::size_t depth, ContentRecord* record) {
     Walked walked = Walked::kComplete;
@@ -358,7 +389,10 @@ class ArchiveScan {
       if (aborted_ || stopped()) break;
       io::ArchiveMember member;
       const io::ArchiveReader::Step step = reader.next(member, &error);
-      if (step == io::ArchiveReader::Step::kEnd) break;
+      if (step == io::ArchiveReader::Step::kEnd) {
+        if (last_member.empty() && !reader.raw()) walked = Walked::kEmpty;
+        break;
+      }
       if (step == io::ArchiveReader::Step::kError) {
         if (last_member.empty()) {
           unreadable_reason_ = error;
@@ -517,7 +551,9 @@ class ArchiveScan {
         scan_whole(record, "", join_chain(chain), std::move(whole), id, true);
         return;
       }
-      if (walk(std::get<io::ArchiveReader>(opened), chain, depth + 1, record) == Walked::kUnreadable) {
+      const Walked walked = walk(std::get<io::ArchiveReader>(opened), chain, depth + 1, record);
+      if (walked == Walked::kEmpty) walk_decompressed(whole, chain, depth + 1, record);
+      if (walked == Walked::kUnreadable) {
         issue(chain, fmt::format("cannot be read as an archive ({}); scanned as plain bytes", unreadable_reason_),
               true);
         scan_whole(record, "", join_chain(chain), std::move(whole), id, true);
@@ -536,7 +572,14 @@ class ArchiveScan {
       issue(chain, fmt::format("cannot be read as an archive ({}); not scanned", *failure), true);
       return;
     }
-    if (walk(std::get<io::ArchiveReader>(opened), chain, depth + 1, record) == Walked::kUnreadable) {
+    const Walked walked = walk(std::get<io::ArchiveReader>(opened), chain, depth + 1, record);
+    if (walked == Walked::kEmpty && std::get<io::ArchiveReader>(opened).compressed()) {
+      issue(chain,
+            "an archive with no member inside a compressed stream: the bytes after its end marker were not "
+            "scanned",
+            true);
+    }
+    if (walked == Walked::kUnreadable) {
       issue(chain, fmt::format("corrupt or truncated archive: {}", unreadable_reason_), true);
     }
   }

@@ -321,6 +321,31 @@ TEST(BadArchives, GarbageAfterZipMagicIsScannedAsPlainBytes) {
   EXPECT_TRUE(reports(result, key, path)) << describe(result, true);
 }
 
+// Regression: a tar reader takes a zero block for the end of an archive, so compressed bytes
+// that start with 512 zeros were read as an empty tar and the rest was never scanned.
+TEST(BadArchives, ZeroBlockBeforeTheSecretInACompressedStreamDoesNotHideIt) {
+  TempDir dir;
+  KeyGen gen(310);
+  const std::string key = gen.personal_key();
+  const std::string payload = std::string(1024, '\0') + "KEY=" + key + "\n";
+  dir.write("in/zeros.gz", compress("gzip", payload));
+  dir.write("in/zeros.xz", compress("xz", payload));
+  dir.write("in/outer.zip", make_archive("zip", {}, {{"inner/zeros.gz", compress("gzip", payload)}}));
+  for (const char* threads : {"1", "2"}) {
+    const RunResult result = sluice({"scan", dir.path("in"), "-f", "json", "-j", threads});
+    ASSERT_TRUE(exited_with(result, kFindings)) << describe(result, true);
+    const std::vector<Finding> findings = parse_json_findings(result.out);
+    ASSERT_EQ(findings.size(), 1u);
+    EXPECT_EQ(findings[0].occurrences, 3u) << describe(result, true);
+  }
+  // Streamed, the bytes cannot be read twice: the scan says what it missed.
+  RunOptions piped;
+  piped.input = compress("gzip", payload);
+  const RunResult stream = sluice({"scan", "-"}, piped);
+  EXPECT_TRUE(exited_with(stream, kIncomplete)) << describe(stream);
+  EXPECT_THAT(stream.err, HasSubstr("no member inside a compressed stream"));
+}
+
 TEST(BadArchives, EncryptedMemberIsReportedAsNotScanned) {
   BadArchive tree(26);
   const std::string hidden = tree.gen.personal_key();
