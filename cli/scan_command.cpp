@@ -2,15 +2,24 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
+#include <optional>
+#include <set>
 #include <iostream>
 #include <limits>
 #include <map>
 
 #include "cli/commands.hpp"
+#include "cli/config.hpp"
+#include "cli/progress.hpp"
 #include "engine/builtin_database.hpp"
 #include "engine/compiled_rules.hpp"
+#include "pipeline/baseline.hpp"
+#include "pipeline/ignore_file.hpp"
+#include "pipeline/sarif_sink.hpp"
 #include "pipeline/scanner.hpp"
 #include "pipeline/sink.hpp"
 
@@ -26,13 +35,36 @@ struct ScanFlags {
   bool quiet = false;
   bool verbose = false;
   pipeline::ScanOptions scan;
+  // Workflow: config, suppression, path filters, exit policy (see workflow_* below).
+  std::string config;
+  std::vector<std::string> baselines;
+  std::string ignore_file;
+  std::vector<std::string> excludes;
+  std::vector<std::string> includes;
+  bool no_default_excludes = false;
+  bool report_unused_ignores = false;
+  std::string fail_on = "info";
+  bool no_progress = false;
 };
 
 // Prints each input problem as one line, as it happens. Never prints file contents.
 class StderrObserver final : public pipeline::ScanObserver {
  public:
-  StderrObserver(bool quiet, bool verbose) : quiet_(quiet), verbose_(verbose) {}
+  StderrObserver(bool quiet, bool verbose, ProgressLine* progress = nullptr)
+      : quiet_(quiet), verbose_(verbose), progress_(progress) {}
   void on_issue(const pipeline::InputIssue& issue) override {
+    if (progress_ != nullptr) {
+      progress_->print_above([&] { print_issue(issue); });
+    } else {
+      print_issue(issue);
+    }
+  }
+  void on_progress(const pipeline::ScanProgress& progress) override {
+    if (progress_ != nullptr) progress_->update(progress);
+  }
+
+ private:
+  void print_issue(const pipeline::InputIssue& issue) const {
     if (issue.incomplete) {
       fmt::print(stderr, "sluice: error: {}: {}\n", issue.path, issue.reason);
     } else if (verbose_ || (!quiet_ && !routine(issue.reason))) {
@@ -48,6 +80,7 @@ class StderrObserver final : public pipeline::ScanObserver {
   }
   bool quiet_;
   bool verbose_;
+  ProgressLine* progress_;
 };
 
 std::string human_bytes(double bytes) {
@@ -88,7 +121,72 @@ void print_summary(const pipeline::ScanReport& report, const engine::CompiledRul
              report.incomplete() ? " — SCAN INCOMPLETE" : "");
 }
 
-int run(ScanFlags& flags) {
+// Config file: applied before anything reads the flags (a flag given on the command line wins).
+void workflow_config(ScanFlags& flags, CLI::App& command) {
+  const auto path = find_config(flags.config, flags.paths);
+  if (!path) return;
+  const ConfigFile config = apply_config(command, *path);
+  if (config.has_rules) flags.rules.files.push_back(config.path);
+  if (flags.verbose) fmt::print(stderr, "sluice: config {}{}\n", config.path, config.has_rules ? " (with rules)" : "");
+}
+
+// Path filters for the walk (default noise list, ignore file patterns, --exclude, --include)
+// and fingerprint suppressions (ignore file fingerprints, baselines).
+void workflow_filters(ScanFlags& flags, pipeline::Suppressions& suppressions) {
+  auto filter = std::make_shared<io::PathFilter>();
+  if (!flags.no_default_excludes) {
+    for (const std::string& pattern : io::default_excludes()) filter->add_exclude(pattern, "default");
+  }
+  std::string ignore_file = flags.ignore_file;
+  if (ignore_file.empty()) {
+    if (const auto root = first_directory_root(flags.paths)) {
+      const std::string candidate = (std::filesystem::path(*root) / pipeline::kIgnoreFileName).string();
+      std::error_code error;
+      if (std::filesystem::is_regular_file(candidate, error)) ignore_file = candidate;
+    }
+  }
+  if (!ignore_file.empty()) pipeline::load_ignore_file(ignore_file, suppressions, *filter);
+  for (const std::string& pattern : flags.excludes) filter->add_exclude(pattern, "--exclude");
+  for (const std::string& glob : flags.includes) filter->add_include(glob);
+  if (!filter->empty()) flags.scan.path_filter = std::move(filter);
+  for (const std::string& baseline : flags.baselines) suppressions.add_report(baseline);
+}
+
+// --report-unused-ignores: baseline and ignore-file entries that suppressed nothing, on stderr.
+// Informational: the exit code is unchanged (a stale entry is not a leak).
+void report_unused_ignores(const ScanFlags& flags, const pipeline::Suppressions& suppressions) {
+  std::set<std::pair<std::string, std::string>> unused;
+  for (const pipeline::Suppressions::Entry& entry : suppressions.entries()) {
+    if (entry.hits == 0) unused.emplace(entry.origin, entry.fingerprint);
+  }
+  std::set<std::string> used_from_baseline;
+  if (flags.scan.path_filter) {
+    for (const io::PathFilter::Pattern& pattern : flags.scan.path_filter->excludes()) {
+      if (pattern.hits == 0 && pattern.origin != "default" && pattern.origin != "--exclude") {
+        unused.emplace(pattern.origin, pattern.text);
+      }
+    }
+  }
+  for (const auto& [origin, entry] : unused) fmt::print(stderr, "sluice: unused ignore: {}: {}\n", origin, entry);
+  if (unused.empty()) fmt::print(stderr, "sluice: every baseline and ignore entry was used\n");
+}
+
+int run(ScanFlags& flags, CLI::App& command) {
+  try {
+    workflow_config(flags, command);
+  } catch (const ConfigError& error) {
+    fmt::print(stderr, "sluice: config error: {}\n", error.what());
+    return kFatal;
+  }
+  pipeline::Suppressions suppressions;
+  try {
+    workflow_filters(flags, suppressions);
+  } catch (const pipeline::SuppressionError& error) {
+    fmt::print(stderr, "sluice: error: {}\n", error.what());
+    return kFatal;
+  }
+  const engine::Severity fail_on = engine::parse_severity(flags.fail_on).value_or(engine::Severity::kInfo);
+
   pipeline::OutputFormat format = pipeline::OutputFormat::kText;
   if (flags.format == "json") format = pipeline::OutputFormat::kJson;
   if (flags.format == "jsonl") format = pipeline::OutputFormat::kJsonl;
@@ -114,11 +212,21 @@ int run(ScanFlags& flags) {
   }
   std::ostream& out = flags.output.empty() ? std::cout : file;
 
-  StderrObserver observer(flags.quiet, flags.verbose);
-  pipeline::ScanReport report = pipeline::run_scan(rules, flags.scan, &observer);
+  pipeline::ScanReport report;
+  {
+    std::optional<ProgressLine> progress;
+    if (!flags.no_progress && progress_wanted(flags.quiet)) progress.emplace();
+    StderrObserver observer(flags.quiet, flags.verbose, progress ? &*progress : nullptr);
+    report = pipeline::run_scan(rules, flags.scan, &observer);
+  }
   pipeline::sort_for_report(report.findings, *rules);
+  const std::size_t suppressed = suppressions.apply(report.findings);
 
-  auto sink = pipeline::make_sink(format, out, *rules, pipeline::SinkOptions{flags.redact});
+  const pipeline::SinkOptions sink_options{flags.redact};
+  auto sink = flags.format == "sarif"
+                  ? pipeline::make_sarif_sink(out, *rules, sink_options,
+                                              pipeline::SarifOptions{flags.scan.roots, &report.issues})
+                  : pipeline::make_sink(format, out, *rules, sink_options);
   sink->begin();
   for (const pipeline::Finding& finding : report.findings) sink->accept(finding);
   sink->finish(report.stats);
@@ -128,8 +236,16 @@ int run(ScanFlags& flags) {
     return kFatal;
   }
   if (!flags.quiet) print_summary(report, *rules);
+  if (!flags.quiet && suppressed > 0) {
+    fmt::print(stderr, "sluice: {} finding{} suppressed by baseline or ignore file\n", suppressed,
+               suppressed == 1 ? "" : "s");
+  }
+  if (flags.report_unused_ignores) report_unused_ignores(flags, suppressions);
   if (report.incomplete()) return kIncomplete;
-  return report.findings.empty() ? kClean : kFindings;
+  const bool failing = std::any_of(report.findings.begin(), report.findings.end(), [&](const pipeline::Finding& f) {
+    return rules->rules()[f.rule].severity >= fail_on;
+  });
+  return failing ? kFindings : kClean;
 }
 
 }  // namespace
@@ -140,8 +256,8 @@ void register_scan(CLI::App& app, int& exit_code) {
   scan->add_option("paths", flags->paths, "Files and directories to scan; '-' reads standard input (default: .)");
 
   const std::string output_group = "Output";
-  scan->add_option("-f,--format", flags->format, "Report format")
-      ->check(CLI::IsMember({"text", "json", "jsonl"}))
+  scan->add_option("-f,--format", flags->format, "Report format (sarif: SARIF 2.1.0 for code scanning)")
+      ->check(CLI::IsMember({"text", "json", "jsonl", "sarif"}))
       ->capture_default_str()
       ->group(output_group);
   scan->add_option("-o,--output", flags->output, "Write the report to FILE instead of standard output")
@@ -150,6 +266,46 @@ void register_scan(CLI::App& app, int& exit_code) {
   scan->add_flag("-q,--quiet", flags->quiet, "Print only errors on standard error")->group(output_group);
   scan->add_flag("-v,--verbose", flags->verbose, "Also name every skipped input (symlinks, .git)")
       ->group(output_group);
+  scan->add_flag("--no-progress", flags->no_progress,
+                 "No live progress line (it is shown only when standard error is a terminal)")
+      ->group(output_group);
+  scan->add_option("--fail-on", flags->fail_on,
+                   "Exit 1 only for findings at or above this severity (critical, high, medium, low, info)")
+      ->check(CLI::IsMember({"critical", "high", "medium", "low", "info"}))
+      ->capture_default_str()
+      ->group(output_group);
+
+  const std::string config_group = "Configuration";
+  scan->add_option("--config", flags->config,
+                   "Read flags ([scan] table) and extra rules from FILE (default: .sluice.toml in the first "
+                   "directory scanned); a .gitleaks.toml works as is")
+      ->allow_extra_args(false)
+      ->group(config_group);
+
+  const std::string filter_group = "Ignores and baselines";
+  scan->add_option("--baseline", flags->baselines,
+                   "Report only findings whose fingerprint is not in this earlier report (json, jsonl or sarif, "
+                   "redacted or not); repeatable")
+      ->allow_extra_args(false)
+      ->group(filter_group);
+  scan->add_option("--ignore-file", flags->ignore_file,
+                   "Fingerprints and gitignore-style path patterns to ignore (default: .sluiceignore in the first "
+                   "directory scanned)")
+      ->allow_extra_args(false)
+      ->group(filter_group);
+  scan->add_option("--exclude", flags->excludes, "Skip paths matching this gitignore-style pattern; repeatable")
+      ->allow_extra_args(false)
+      ->group(filter_group);
+  scan->add_option("--include", flags->includes,
+                   "Scan only files matching this glob (a glob without '/' matches the file name); repeatable")
+      ->allow_extra_args(false)
+      ->group(filter_group);
+  scan->add_flag("--no-default-excludes", flags->no_default_excludes,
+                 "Also scan lock files, minified bundles and node_modules test fixtures")
+      ->group(filter_group);
+  scan->add_flag("--report-unused-ignores", flags->report_unused_ignores,
+                 "List baseline and ignore-file entries that matched nothing (stderr; exit code unchanged)")
+      ->group(filter_group);
 
   const std::string input_group = "Input";
   scan->add_flag("-L,--follow-symlinks", flags->scan.follow_symlinks, "Follow symbolic links in directories")
@@ -199,7 +355,7 @@ void register_scan(CLI::App& app, int& exit_code) {
   scan->add_option("--max-in-flight", flags->scan.max_in_flight, "Batches of up to 32 inputs queued between the walk and the merge (0: 2 per thread)")
       ->capture_default_str()
       ->group(perf_group);
-  scan->callback([flags, &exit_code] { exit_code = run(*flags); });
+  scan->callback([flags, scan, &exit_code] { exit_code = run(*flags, *scan); });
 }
 
 }  // namespace sluice::cli

@@ -6,9 +6,11 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/compiled_rules.hpp"
+#include "io/path_filter.hpp"
 #include "pipeline/finding.hpp"
 
 namespace sluice::pipeline {
@@ -32,6 +34,8 @@ struct ScanOptions {
   bool follow_symlinks = false;
   bool dedup_content = true;
   ArchiveLimits archives;
+  // Excludes and includes applied by the walk (nullptr: every path); see io/path_filter.hpp.
+  std::shared_ptr<io::PathFilter> path_filter;
 };
 
 // An input that was not (completely) scanned, or deliberately skipped.
@@ -60,11 +64,20 @@ struct ScanReport {
   [[nodiscard]] bool incomplete() const noexcept { return stats.errors > 0; }
 };
 
+// Where a running scan is, after each top-level input is merged.
+struct ScanProgress {
+  std::uint64_t inputs = 0;   // top-level inputs and archive members scanned so far
+  std::uint64_t bytes = 0;
+  std::uint64_t matches = 0;  // confirmed matches so far (before dedup and suppression)
+  std::string_view current;   // the top-level input just finished
+};
+
 // Receives events while the scan runs, always from one thread at a time.
 class ScanObserver {
  public:
   virtual ~ScanObserver() = default;
   virtual void on_issue(const InputIssue& /*issue*/) {}
+  virtual void on_progress(const ScanProgress& /*progress*/) {}
 };
 
 [[nodiscard]] ScanReport run_scan(std::shared_ptr<const engine::CompiledRules> rules, const ScanOptions& options,
