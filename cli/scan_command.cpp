@@ -8,6 +8,7 @@
 #include <fstream>
 #include <optional>
 #include <set>
+#include <variant>
 #include <iostream>
 #include <limits>
 #include <map>
@@ -22,6 +23,7 @@
 #include "pipeline/sarif_sink.hpp"
 #include "pipeline/scanner.hpp"
 #include "pipeline/sink.hpp"
+#include "pipeline/staged_scan.hpp"
 
 namespace sluice::cli {
 namespace {
@@ -45,6 +47,7 @@ struct ScanFlags {
   bool report_unused_ignores = false;
   std::string fail_on = "info";
   bool no_progress = false;
+  bool staged = false;
 };
 
 // Prints each input problem as one line, as it happens. Never prints file contents.
@@ -201,6 +204,10 @@ int run(ScanFlags& flags, CLI::App& command) {
                seconds);
   }
   flags.scan.roots = flags.paths.empty() ? std::vector<std::string>{"."} : flags.paths;
+  if (flags.staged && flags.scan.roots.size() != 1) {
+    fmt::print(stderr, "sluice: --staged takes at most one path (a directory inside the repository)\n");
+    return kFatal;
+  }
 
   std::ofstream file;
   if (!flags.output.empty()) {
@@ -217,7 +224,17 @@ int run(ScanFlags& flags, CLI::App& command) {
     std::optional<ProgressLine> progress;
     if (!flags.no_progress && progress_wanted(flags.quiet)) progress.emplace();
     StderrObserver observer(flags.quiet, flags.verbose, progress ? &*progress : nullptr);
-    report = pipeline::run_scan(rules, flags.scan, &observer);
+    if (flags.staged) {
+      auto staged = pipeline::run_staged_scan(rules, flags.scan, flags.scan.roots.front(), &observer);
+      if (auto* error = std::get_if<std::string>(&staged)) {
+        progress.reset();
+        fmt::print(stderr, "sluice: error: --staged: {}: {}\n", flags.scan.roots.front(), *error);
+        return kFatal;
+      }
+      report = std::move(std::get<pipeline::ScanReport>(staged));
+    } else {
+      report = pipeline::run_scan(rules, flags.scan, &observer);
+    }
   }
   pipeline::sort_for_report(report.findings, *rules);
   const std::size_t suppressed = suppressions.apply(report.findings);
@@ -312,6 +329,10 @@ void register_scan(CLI::App& app, int& exit_code) {
       ->group(input_group);
   scan->add_flag("!--no-dedup", flags->scan.dedup_content,
                  "Scan every file even when its content was already scanned at another path")
+      ->group(input_group);
+  scan->add_flag("--staged", flags->staged,
+                 "Scan what `git commit` would record: the staged version of each added or changed file of the "
+                 "repository containing PATH (default: .), read from the index; for pre-commit hooks")
       ->group(input_group);
   add_rule_source_options(*scan, flags->rules);
 

@@ -411,5 +411,55 @@ TEST(Progress, ShownOnATerminal) {
   EXPECT_THAT(quiet.out, Not(HasSubstr("\033[K")));
 }
 
+// ------------------------------------------------------------------------------------ --staged
+
+RunResult git(const TempDir& dir, const std::vector<std::string>& args) {
+  std::vector<std::string> argv{"git", "-C", dir.path("repo"), "-c", "user.email=t@example.invalid", "-c",
+                                "user.name=test", "-c", "commit.gpgsign=false"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run(argv);
+}
+
+TEST(Staged, ScansTheIndexNotTheWorktree) {
+  TempDir dir;
+  KeyGen gen(660);
+  const std::string committed = gen.personal_key();
+  const std::string staged = gen.personal_key();
+  dir.mkdir("repo");
+  ASSERT_EQ(git(dir, {"init", "-q"}).exit_code, 0);
+  dir.write("repo/old.env", env_line(committed));
+  ASSERT_EQ(git(dir, {"add", "old.env"}).exit_code, 0);
+  // Before the first commit, the whole index is staged.
+  RunResult result = sluice({"scan", "--staged", dir.path("repo"), "-f", "jsonl"});
+  EXPECT_TRUE(exited_with(result, kFindings)) << describe(result);
+  ASSERT_EQ(git(dir, {"commit", "-qm", "first"}).exit_code, 0);
+  result = sluice({"scan", "--staged", dir.path("repo")});
+  EXPECT_TRUE(exited_with(result, kClean)) << describe(result);  // nothing staged
+
+  // Staged with a key, then cleaned in the worktree only: the commit would still carry it.
+  dir.write("repo/src/new.py", "token = \"" + staged + "\"\n");
+  ASSERT_EQ(git(dir, {"add", "src/new.py"}).exit_code, 0);
+  dir.write("repo/src/new.py", "token = os.environ['TOKEN']\n");
+  dir.write("repo/unstaged.env", env_line(gen.personal_key()));
+  result = sluice({"scan", "--staged", dir.path("repo"), "-f", "jsonl"});
+  EXPECT_TRUE(exited_with(result, kFindings)) << describe(result);
+  const std::vector<Finding> findings = parse_jsonl(result.out);
+  ASSERT_EQ(findings.size(), 1u);
+  EXPECT_TRUE(findings[0].secret == staged);
+  ASSERT_EQ(findings[0].locations.size(), 1u);
+  EXPECT_EQ(findings[0].locations[0].path, "src/new.py");
+  EXPECT_EQ(findings[0].locations[0].line, 1u);
+
+  result = sluice({"scan", "--staged", dir.path("")});
+  EXPECT_TRUE(exited_with(result, kFatal)) << describe(result);
+  EXPECT_THAT(result.err, HasSubstr("not a git repository"));
+}
+
+TEST(PreCommit, HookDefinitionRunsStagedScan) {
+  const std::string hooks = read_file(kSourceDir / ".pre-commit-hooks.yaml");
+  EXPECT_THAT(hooks, HasSubstr("entry: sluice scan --staged"));
+  EXPECT_THAT(hooks, HasSubstr("pass_filenames: false"));
+}
+
 }  // namespace
 }  // namespace sluice::e2e
