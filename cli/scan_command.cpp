@@ -270,7 +270,16 @@ int run(ScanFlags& flags, CLI::App& command) {
 void register_scan(CLI::App& app, int& exit_code) {
   auto flags = std::make_shared<ScanFlags>();
   CLI::App* scan = app.add_subcommand("scan", "Scan files, directories or standard input (-) for secrets");
-  scan->add_option("paths", flags->paths, "Files and directories to scan; '-' reads standard input (default: .)");
+  scan->add_option("paths", flags->paths, "Files and directories to scan; '-' reads standard input (default: .)")
+      ->type_name("PATH");
+  scan->footer(
+      "Exit codes: 0 complete and nothing found (or nothing at --fail-on or above); 1 findings; 2 usage or fatal "
+      "error; 3 some input could not be scanned (wins over 1).\n"
+      "Config: .sluice.toml in the first directory scanned (or --config FILE): a [scan] table with any long flag "
+      "above without its dashes (format = \"sarif\", exclude = [\"docs/**\"]), plus [[rules]]; a flag on the "
+      "command line wins over the config, which wins over the default.\n"
+      "Ignores: a line containing sluice:allow, gitleaks:allow or 'pragma: allowlist secret' is not reported; "
+      ".sluiceignore holds finding fingerprints and gitignore-style path patterns.");
 
   const std::string output_group = "Output";
   scan->add_option("-f,--format", flags->format, "Report format (sarif: SARIF 2.1.0 for code scanning)")
@@ -278,6 +287,7 @@ void register_scan(CLI::App& app, int& exit_code) {
       ->capture_default_str()
       ->group(output_group);
   scan->add_option("-o,--output", flags->output, "Write the report to FILE instead of standard output")
+      ->type_name("FILE")
       ->group(output_group);
   scan->add_flag("--redact", flags->redact, "Mask secrets in every output format")->group(output_group);
   scan->add_flag("-q,--quiet", flags->quiet, "Print only errors on standard error")->group(output_group);
@@ -289,6 +299,7 @@ void register_scan(CLI::App& app, int& exit_code) {
   scan->add_option("--fail-on", flags->fail_on,
                    "Exit 1 only for findings at or above this severity (critical, high, medium, low, info)")
       ->check(CLI::IsMember({"critical", "high", "medium", "low", "info"}))
+      ->type_name("SEVERITY")
       ->capture_default_str()
       ->group(output_group);
 
@@ -296,6 +307,7 @@ void register_scan(CLI::App& app, int& exit_code) {
   scan->add_option("--config", flags->config,
                    "Read flags ([scan] table) and extra rules from FILE (default: .sluice.toml in the first "
                    "directory scanned); a .gitleaks.toml works as is")
+      ->type_name("FILE")
       ->allow_extra_args(false)
       ->group(config_group);
 
@@ -303,18 +315,22 @@ void register_scan(CLI::App& app, int& exit_code) {
   scan->add_option("--baseline", flags->baselines,
                    "Report only findings whose fingerprint is not in this earlier report (json, jsonl or sarif, "
                    "redacted or not); repeatable")
+      ->type_name("REPORT")
       ->allow_extra_args(false)
       ->group(filter_group);
   scan->add_option("--ignore-file", flags->ignore_file,
                    "Fingerprints and gitignore-style path patterns to ignore (default: .sluiceignore in the first "
                    "directory scanned)")
+      ->type_name("FILE")
       ->allow_extra_args(false)
       ->group(filter_group);
   scan->add_option("--exclude", flags->excludes, "Skip paths matching this gitignore-style pattern; repeatable")
+      ->type_name("PATTERN")
       ->allow_extra_args(false)
       ->group(filter_group);
   scan->add_option("--include", flags->includes,
                    "Scan only files matching this glob (a glob without '/' matches the file name); repeatable")
+      ->type_name("GLOB")
       ->allow_extra_args(false)
       ->group(filter_group);
   scan->add_flag("--no-default-excludes", flags->no_default_excludes,

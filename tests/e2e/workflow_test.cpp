@@ -461,5 +461,19 @@ TEST(PreCommit, HookDefinitionRunsStagedScan) {
   EXPECT_THAT(hooks, HasSubstr("pass_filenames: false"));
 }
 
+TEST(ManPage, GeneratedFromTheHelpTexts) {
+  TempDir dir;
+  const std::string page = dir.path("sluice.1");
+  RunOptions options;
+  options.timeout = std::chrono::seconds(300);
+  const RunResult result =
+      run({"bash", (kSourceDir / "scripts/manpage.sh").string(), kSluiceBinary, page}, options);
+  ASSERT_EQ(result.exit_code, 0) << describe(result, true);
+  const std::string text = read_file(page);
+  for (const char* flag : {"baseline", "staged", "fail\\-on", "SLUICE SCAN", "EXIT STATUS"}) {
+    EXPECT_THAT(text, HasSubstr(flag));
+  }
+}
+
 }  // namespace
 }  // namespace sluice::e2e
