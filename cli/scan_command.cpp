@@ -239,7 +239,9 @@ int run(ScanFlags& flags, CLI::App& command) {
   pipeline::sort_for_report(report.findings, *rules);
   const std::size_t suppressed = suppressions.apply(report.findings);
 
-  const pipeline::SinkOptions sink_options{flags.redact};
+  pipeline::SinkOptions sink_options{flags.redact};
+  sink_options.issues = &report.issues;
+  sink_options.suppressed = suppressed;
   auto sink = flags.format == "sarif"
                   ? pipeline::make_sarif_sink(out, *rules, sink_options,
                                               pipeline::SarifOptions{flags.scan.roots, &report.issues})
@@ -334,7 +336,7 @@ void register_scan(CLI::App& app, int& exit_code) {
       ->allow_extra_args(false)
       ->group(filter_group);
   scan->add_flag("--no-default-excludes", flags->no_default_excludes,
-                 "Also scan lock files, minified bundles and node_modules test fixtures")
+                 "Also scan lock files and the test fixtures of vendored dependencies (node_modules, vendor)")
       ->group(filter_group);
   scan->add_flag("--report-unused-ignores", flags->report_unused_ignores,
                  "List baseline and ignore-file entries that matched nothing (stderr; exit code unchanged)")

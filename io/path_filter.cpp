@@ -156,8 +156,8 @@ const std::vector<std::string>& default_excludes() {
       "package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "bun.lockb", "Cargo.lock",
       "poetry.lock", "Pipfile.lock", "composer.lock", "Gemfile.lock", "go.sum", "gradle.lockfile",
       "packages.lock.json", "mix.lock", "pubspec.lock", "flake.lock",
-      // Minified bundles and source maps: generated, one line of megabytes.
-      "*.min.js", "*.min.css", "*.js.map", "*.css.map",
+      // Not minified bundles or source maps: a key built into a client bundle ships to every
+      // browser, one of the commonest real leaks.
       // Test fixtures of vendored dependencies (their own fake keys).
       "**/node_modules/**/test/", "**/node_modules/**/tests/", "**/node_modules/**/__tests__/", "**/node_modules/**/fixtures/",
       "**/node_modules/**/*.test.js", "**/node_modules/**/*.spec.js",

@@ -48,8 +48,8 @@ class PathFilter {
   std::vector<Pattern> includes_;
 };
 
-// Lock files, minified bundles and vendored test fixtures: where findings are noise. Off with
-// --no-default-excludes.
+// Lock files and vendored dependencies' test fixtures: where findings are noise. Off with
+// --no-default-excludes. Minified bundles are scanned: client bundles leak real keys.
 [[nodiscard]] const std::vector<std::string>& default_excludes();
 
 }  // namespace sluice::io

@@ -66,7 +66,7 @@ TEST(PathFilter, DefaultListCoversLockFilesAndFixtures) {
   EXPECT_TRUE(filter.excluded("package-lock.json", false));
   EXPECT_TRUE(filter.excluded("sub/yarn.lock", false));
   EXPECT_TRUE(filter.excluded("go.sum", false));
-  EXPECT_TRUE(filter.excluded("dist/app.min.js", false));
+  EXPECT_FALSE(filter.excluded("dist/app.min.js", false));  // bundles ship keys to browsers
   EXPECT_TRUE(filter.excluded("node_modules/lib/test", true));
   EXPECT_TRUE(filter.excluded("web/node_modules/@scope/lib/__tests__", true));
   EXPECT_FALSE(filter.excluded("node_modules/lib", true));
