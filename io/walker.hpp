@@ -39,7 +39,7 @@ struct WalkOptions {
   std::size_t read_ahead = 64;  // directory listings read ahead in parallel tasks (0: none)
   // Paths inside a root directory that are left out (never listed, opened or reported); roots
   // named on the command line are always visited.
-  std::shared_ptr<PathFilter> filter;
+  std::shared_ptr<PathFilter> filter = nullptr;
 };
 
 class Walker {
