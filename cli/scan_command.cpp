@@ -2,12 +2,9 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <chrono>
-#include <filesystem>
 #include <fstream>
 #include <optional>
-#include <set>
 #include <variant>
 #include <iostream>
 #include <limits>
@@ -16,10 +13,10 @@
 #include "cli/commands.hpp"
 #include "cli/config.hpp"
 #include "cli/progress.hpp"
+#include "cli/scan_workflow.hpp"
 #include "engine/builtin_database.hpp"
 #include "engine/compiled_rules.hpp"
 #include "pipeline/baseline.hpp"
-#include "pipeline/ignore_file.hpp"
 #include "pipeline/sarif_sink.hpp"
 #include "pipeline/scanner.hpp"
 #include "pipeline/sink.hpp"
@@ -37,17 +34,7 @@ struct ScanFlags {
   bool quiet = false;
   bool verbose = false;
   pipeline::ScanOptions scan;
-  // Workflow: config, suppression, path filters, exit policy (see workflow_* below).
-  std::string config;
-  std::vector<std::string> baselines;
-  std::string ignore_file;
-  std::vector<std::string> excludes;
-  std::vector<std::string> includes;
-  bool no_default_excludes = false;
-  bool report_unused_ignores = false;
-  std::string fail_on = "info";
-  bool no_progress = false;
-  bool staged = false;
+  WorkflowFlags workflow;  // config, ignores, baselines, --fail-on, --staged, progress
 };
 
 // Prints each input problem as one line, as it happens. Never prints file contents.
@@ -124,71 +111,21 @@ void print_summary(const pipeline::ScanReport& report, const engine::CompiledRul
              report.incomplete() ? " — SCAN INCOMPLETE" : "");
 }
 
-// Config file: applied before anything reads the flags (a flag given on the command line wins).
-void workflow_config(ScanFlags& flags, CLI::App& command) {
-  const auto path = find_config(flags.config, flags.paths);
-  if (!path) return;
-  const ConfigFile config = apply_config(command, *path);
-  if (config.has_rules) flags.rules.files.push_back(config.path);
-  if (flags.verbose) fmt::print(stderr, "sluice: config {}{}\n", config.path, config.has_rules ? " (with rules)" : "");
-}
-
-// Path filters for the walk (default noise list, ignore file patterns, --exclude, --include)
-// and fingerprint suppressions (ignore file fingerprints, baselines).
-void workflow_filters(ScanFlags& flags, pipeline::Suppressions& suppressions) {
-  auto filter = std::make_shared<io::PathFilter>();
-  if (!flags.no_default_excludes) {
-    for (const std::string& pattern : io::default_excludes()) filter->add_exclude(pattern, "default");
-  }
-  std::string ignore_file = flags.ignore_file;
-  if (ignore_file.empty()) {
-    if (const auto root = first_directory_root(flags.paths)) {
-      const std::string candidate = (std::filesystem::path(*root) / pipeline::kIgnoreFileName).string();
-      std::error_code error;
-      if (std::filesystem::is_regular_file(candidate, error)) ignore_file = candidate;
-    }
-  }
-  if (!ignore_file.empty()) pipeline::load_ignore_file(ignore_file, suppressions, *filter);
-  for (const std::string& pattern : flags.excludes) filter->add_exclude(pattern, "--exclude");
-  for (const std::string& glob : flags.includes) filter->add_include(glob);
-  if (!filter->empty()) flags.scan.path_filter = std::move(filter);
-  for (const std::string& baseline : flags.baselines) suppressions.add_report(baseline);
-}
-
-// --report-unused-ignores: baseline and ignore-file entries that suppressed nothing, on stderr.
-// Informational: the exit code is unchanged (a stale entry is not a leak).
-void report_unused_ignores(const ScanFlags& flags, const pipeline::Suppressions& suppressions) {
-  std::set<std::pair<std::string, std::string>> unused;
-  for (const pipeline::Suppressions::Entry& entry : suppressions.entries()) {
-    if (entry.hits == 0) unused.emplace(entry.origin, entry.fingerprint);
-  }
-  std::set<std::string> used_from_baseline;
-  if (flags.scan.path_filter) {
-    for (const io::PathFilter::Pattern& pattern : flags.scan.path_filter->excludes()) {
-      if (pattern.hits == 0 && pattern.origin != "default" && pattern.origin != "--exclude") {
-        unused.emplace(pattern.origin, pattern.text);
-      }
-    }
-  }
-  for (const auto& [origin, entry] : unused) fmt::print(stderr, "sluice: unused ignore: {}: {}\n", origin, entry);
-  if (unused.empty()) fmt::print(stderr, "sluice: every baseline and ignore entry was used\n");
-}
-
 int run(ScanFlags& flags, CLI::App& command) {
+  const WorkflowFlags& workflow = flags.workflow;
   try {
-    workflow_config(flags, command);
+    apply_config_file(workflow, flags.paths, command, flags.rules, flags.verbose);
   } catch (const ConfigError& error) {
     fmt::print(stderr, "sluice: config error: {}\n", error.what());
     return kFatal;
   }
   pipeline::Suppressions suppressions;
   try {
-    workflow_filters(flags, suppressions);
+    flags.scan.path_filter = prepare_ignores(workflow, flags.paths, suppressions);
   } catch (const pipeline::SuppressionError& error) {
     fmt::print(stderr, "sluice: error: {}\n", error.what());
     return kFatal;
   }
-  const engine::Severity fail_on = engine::parse_severity(flags.fail_on).value_or(engine::Severity::kInfo);
 
   pipeline::OutputFormat format = pipeline::OutputFormat::kText;
   if (flags.format == "json") format = pipeline::OutputFormat::kJson;
@@ -204,7 +141,7 @@ int run(ScanFlags& flags, CLI::App& command) {
                seconds);
   }
   flags.scan.roots = flags.paths.empty() ? std::vector<std::string>{"."} : flags.paths;
-  if (flags.staged && flags.scan.roots.size() != 1) {
+  if (workflow.staged && flags.scan.roots.size() != 1) {
     fmt::print(stderr, "sluice: --staged takes at most one path (a directory inside the repository)\n");
     return kFatal;
   }
@@ -222,9 +159,9 @@ int run(ScanFlags& flags, CLI::App& command) {
   pipeline::ScanReport report;
   {
     std::optional<ProgressLine> progress;
-    if (!flags.no_progress && progress_wanted(flags.quiet)) progress.emplace();
+    if (!workflow.no_progress && progress_wanted(flags.quiet)) progress.emplace();
     StderrObserver observer(flags.quiet, flags.verbose, progress ? &*progress : nullptr);
-    if (flags.staged) {
+    if (workflow.staged) {
       auto staged = pipeline::run_staged_scan(rules, flags.scan, flags.scan.roots.front(), &observer);
       if (auto* error = std::get_if<std::string>(&staged)) {
         progress.reset();
@@ -259,12 +196,9 @@ int run(ScanFlags& flags, CLI::App& command) {
     fmt::print(stderr, "sluice: {} finding{} suppressed by baseline or ignore file\n", suppressed,
                suppressed == 1 ? "" : "s");
   }
-  if (flags.report_unused_ignores) report_unused_ignores(flags, suppressions);
+  if (workflow.report_unused_ignores) report_unused_ignores(suppressions, flags.scan.path_filter.get());
   if (report.incomplete()) return kIncomplete;
-  const bool failing = std::any_of(report.findings.begin(), report.findings.end(), [&](const pipeline::Finding& f) {
-    return rules->rules()[f.rule].severity >= fail_on;
-  });
-  return failing ? kFindings : kClean;
+  return any_failing(report.findings, *rules, workflow) ? kFindings : kClean;
 }
 
 }  // namespace
@@ -295,62 +229,13 @@ void register_scan(CLI::App& app, int& exit_code) {
   scan->add_flag("-q,--quiet", flags->quiet, "Print only errors on standard error")->group(output_group);
   scan->add_flag("-v,--verbose", flags->verbose, "Also name every skipped input (symlinks, .git)")
       ->group(output_group);
-  scan->add_flag("--no-progress", flags->no_progress,
-                 "No live progress line (it is shown only when standard error is a terminal)")
-      ->group(output_group);
-  scan->add_option("--fail-on", flags->fail_on,
-                   "Exit 1 only for findings at or above this severity (critical, high, medium, low, info)")
-      ->check(CLI::IsMember({"critical", "high", "medium", "low", "info"}))
-      ->type_name("SEVERITY")
-      ->capture_default_str()
-      ->group(output_group);
-
-  const std::string config_group = "Configuration";
-  scan->add_option("--config", flags->config,
-                   "Read flags ([scan] table) and extra rules from FILE (default: .sluice.toml in the first "
-                   "directory scanned); a .gitleaks.toml works as is")
-      ->type_name("FILE")
-      ->allow_extra_args(false)
-      ->group(config_group);
-
-  const std::string filter_group = "Ignores and baselines";
-  scan->add_option("--baseline", flags->baselines,
-                   "Report only findings whose fingerprint is not in this earlier report (json, jsonl or sarif, "
-                   "redacted or not); repeatable")
-      ->type_name("REPORT")
-      ->allow_extra_args(false)
-      ->group(filter_group);
-  scan->add_option("--ignore-file", flags->ignore_file,
-                   "Fingerprints and gitignore-style path patterns to ignore (default: .sluiceignore in the first "
-                   "directory scanned)")
-      ->type_name("FILE")
-      ->allow_extra_args(false)
-      ->group(filter_group);
-  scan->add_option("--exclude", flags->excludes, "Skip paths matching this gitignore-style pattern; repeatable")
-      ->type_name("PATTERN")
-      ->allow_extra_args(false)
-      ->group(filter_group);
-  scan->add_option("--include", flags->includes,
-                   "Scan only files matching this glob (a glob without '/' matches the file name); repeatable")
-      ->type_name("GLOB")
-      ->allow_extra_args(false)
-      ->group(filter_group);
-  scan->add_flag("--no-default-excludes", flags->no_default_excludes,
-                 "Also scan lock files and the test fixtures of vendored dependencies (node_modules, vendor)")
-      ->group(filter_group);
-  scan->add_flag("--report-unused-ignores", flags->report_unused_ignores,
-                 "List baseline and ignore-file entries that matched nothing (stderr; exit code unchanged)")
-      ->group(filter_group);
+  add_workflow_options(*scan, flags->workflow);
 
   const std::string input_group = "Input";
   scan->add_flag("-L,--follow-symlinks", flags->scan.follow_symlinks, "Follow symbolic links in directories")
       ->group(input_group);
   scan->add_flag("!--no-dedup", flags->scan.dedup_content,
                  "Scan every file even when its content was already scanned at another path")
-      ->group(input_group);
-  scan->add_flag("--staged", flags->staged,
-                 "Scan what `git commit` would record: the staged version of each added or changed file of the "
-                 "repository containing PATH (default: .), read from the index; for pre-commit hooks")
       ->group(input_group);
   add_rule_source_options(*scan, flags->rules);
 
