@@ -357,6 +357,21 @@ TEST(Config, DiscoveredInTheRootAndOverriddenByFlags) {
   dir.write("strict.toml", "[scan]\nfail-on = \"critical\"\n");
   result = sluice({"scan", dir.path("repo"), "--config", dir.path("strict.toml")});
   EXPECT_TRUE(exited_with(result, kClean)) << describe(result);  // the finding is high, below critical
+  // Extra rules in a discovered config (sluice schema).
+  dir.write("repo/.sluice.toml", R"([scan]
+format = "jsonl"
+
+[[rules]]
+id = "acme_live_token"
+name = "ACME live token"
+severity = "critical"
+regex = '''acme_live_[A-Za-z0-9]{32}'''
+keywords = ["acme_live_"]
+)");
+  dir.write("repo/deploy.sh", "ACME=acme_live_7Qm2Zr9Lx4Vt8Kp3Wn6Bd1Hs5Jc0Fy2a\n");
+  result = sluice({"scan", dir.path("repo"), "--fail-on", "critical"});
+  EXPECT_TRUE(exited_with(result, kFindings)) << describe(result);
+  EXPECT_EQ(of_rule(parse_jsonl(result.out), "acme_live_token").size(), 1u);
   dir.write("bad.toml", "[scan]\nno_such_flag = 1\n");
   result = sluice({"scan", dir.path("repo"), "--config", dir.path("bad.toml")});
   EXPECT_TRUE(exited_with(result, kFatal)) << describe(result);
@@ -368,6 +383,9 @@ TEST(Config, GitleaksConfigWithACustomRuleFindsItsSecret) {
   const std::string secret = "acme_live_7Qm2Zr9Lx4Vt8Kp3Wn6Bd1Hs5Jc0Fy2a";
   dir.write("repo/deploy.sh", "export ACME_TOKEN=" + secret + "\n");
   dir.write("repo/allowed.sh", "export ACME_TOKEN=acme_live_0000Ab3dEf5hIj7kLm9nOp1qRs3tUvWx\n");
+  KeyGen gen(631);
+  const std::string builtin = gen.personal_key();
+  dir.write("repo/app.env", env_line(builtin));  // [extend] useDefault: the built-in rules still run
   dir.write(".gitleaks.toml", R"(title = "team gitleaks config"
 
 [extend]
@@ -388,9 +406,11 @@ paths = ['''\.lock$''']
   const RunResult result = sluice({"scan", dir.path("repo"), "--config", dir.path(".gitleaks.toml"), "-f", "jsonl"});
   ASSERT_TRUE(exited_with(result, kFindings)) << describe(result);
   const std::vector<Finding> findings = parse_jsonl(result.out);
-  ASSERT_EQ(findings.size(), 1u) << result.out;
-  EXPECT_EQ(findings[0].rule_id, "acme-live-token");
-  EXPECT_EQ(findings[0].secret, secret);
+  ASSERT_EQ(findings.size(), 2u);
+  const std::vector<Finding> custom = of_rule(findings, "acme-live-token");
+  ASSERT_EQ(custom.size(), 1u);
+  EXPECT_TRUE(custom[0].secret == secret);
+  EXPECT_EQ(of_rule(findings, "posthog_personal_key").size(), 1u);
 }
 
 // --------------------------------------------------------------------------- exit and progress
