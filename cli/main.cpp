@@ -10,6 +10,15 @@
 int main(int argc, char** argv) {
   CLI::App app{"sluice: find leaked credentials in large corpora, fast"};
   app.require_subcommand(1);
+  app.footer(
+      "Run `sluice scan --help` or `sluice rules --help` for the options of each command.\n"
+      "Examples:\n"
+      "  sluice scan .                               scan the current directory\n"
+      "  sluice scan repo/ -f sarif -o sluice.sarif  SARIF 2.1.0 for code scanning\n"
+      "  sluice scan . --baseline old.json           only findings that are not in an earlier report\n"
+      "  sluice scan --staged                        what `git commit` would record (pre-commit)\n"
+      "  docker save app:1 | sluice scan -           a container image from standard input\n"
+      "  sluice rules show posthog_personal_key      a detector card");
   app.set_version_flag("--version", "sluice 0.1.0");
   int exit_code = sluice::cli::kClean;
   sluice::cli::register_scan(app, exit_code);

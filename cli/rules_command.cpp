@@ -113,6 +113,7 @@ int check(const std::vector<std::string>& files) {
 void add_rule_source_options(CLI::App& command, RuleSources& sources) {
   // Each occurrence takes one value, so that `--rules x.toml DIR` leaves DIR a path to scan.
   command.add_option("--rules", sources.files, "Add rules from a TOML file (sluice or gitleaks schema); repeatable")
+      ->type_name("FILE")
       ->allow_extra_args(false)
       ->group("Rules");
   command.add_flag("--no-builtin-rules", sources.no_builtin, "Use only the rules given with --rules")->group("Rules");

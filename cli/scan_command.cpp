@@ -4,17 +4,25 @@
 
 #include <chrono>
 #include <fstream>
+#include <optional>
+#include <variant>
 #include <iostream>
 #include <stdexcept>
 #include <limits>
 #include <map>
 
 #include "cli/commands.hpp"
+#include "cli/config.hpp"
+#include "cli/progress.hpp"
+#include "cli/scan_workflow.hpp"
 #include "cli/signals.hpp"
 #include "engine/builtin_database.hpp"
 #include "engine/compiled_rules.hpp"
+#include "pipeline/baseline.hpp"
+#include "pipeline/sarif_sink.hpp"
 #include "pipeline/scanner.hpp"
 #include "pipeline/sink.hpp"
+#include "pipeline/staged_scan.hpp"
 
 namespace sluice::cli {
 namespace {
@@ -30,6 +38,7 @@ struct ScanFlags {
   std::string git_history = "full";
   std::string repos_from;
   pipeline::ScanOptions scan;
+  WorkflowFlags workflow;  // config, ignores, baselines, --fail-on, --staged, progress
 };
 
 // Paths listed one per line in `file` ('-': standard input); blank lines and '#' comments
@@ -54,10 +63,25 @@ std::vector<std::string> read_path_list(const std::string& file) {
 // Prints each input problem as one line, as it happens. Never prints file contents.
 class StderrObserver final : public pipeline::ScanObserver {
  public:
-  StderrObserver(bool quiet, bool verbose) : quiet_(quiet), verbose_(verbose) {}
+  StderrObserver(bool quiet, bool verbose, ProgressLine* progress = nullptr)
+      : quiet_(quiet), verbose_(verbose), progress_(progress) {}
   void on_issue(const pipeline::InputIssue& issue) override {
+    if (progress_ != nullptr) {
+      progress_->print_above([&] { print_issue(issue); });
+    } else {
+      print_issue(issue);
+    }
+  }
+  void on_progress(const pipeline::ScanProgress& progress) override {
+    if (progress_ != nullptr) progress_->update(progress);
+  }
+
+ private:
+  void print_issue(const pipeline::InputIssue& issue) const {
     if (issue.note) {
-      if (!quiet_) fmt::print(stderr, "sluice: note: {}: {}\n", pipeline::printable(issue.path), pipeline::printable(issue.reason));
+      if (!quiet_) {
+        fmt::print(stderr, "sluice: note: {}: {}\n", pipeline::printable(issue.path), pipeline::printable(issue.reason));
+      }
     } else if (issue.incomplete) {
       fmt::print(stderr, "sluice: error: {}: {}\n", pipeline::printable(issue.path), pipeline::printable(issue.reason));
     } else if (verbose_ || (!quiet_ && !routine(issue.reason))) {
@@ -74,6 +98,7 @@ class StderrObserver final : public pipeline::ScanObserver {
   }
   bool quiet_;
   bool verbose_;
+  ProgressLine* progress_;
 };
 
 std::string human_bytes(double bytes) {
@@ -120,7 +145,22 @@ void print_summary(const pipeline::ScanReport& report, const engine::CompiledRul
                                    : "");
 }
 
-int run(ScanFlags& flags) {
+int run(ScanFlags& flags, CLI::App& command) {
+  const WorkflowFlags& workflow = flags.workflow;
+  try {
+    apply_config_file(workflow, flags.paths, command, flags.rules, flags.verbose);
+  } catch (const ConfigError& error) {
+    fmt::print(stderr, "sluice: config error: {}\n", error.what());
+    return kFatal;
+  }
+  pipeline::Suppressions suppressions;
+  try {
+    flags.scan.path_filter = prepare_ignores(workflow, flags.paths, suppressions);
+  } catch (const pipeline::SuppressionError& error) {
+    fmt::print(stderr, "sluice: error: {}\n", error.what());
+    return kFatal;
+  }
+
   pipeline::OutputFormat format = pipeline::OutputFormat::kText;
   if (flags.format == "json") format = pipeline::OutputFormat::kJson;
   if (flags.format == "jsonl") format = pipeline::OutputFormat::kJsonl;
@@ -146,6 +186,10 @@ int run(ScanFlags& flags) {
     flags.scan.roots.push_back(".");
   }
   flags.scan.git_history = flags.git_history == "full";
+  if (workflow.staged && flags.scan.roots.size() != 1) {
+    fmt::print(stderr, "sluice: --staged takes at most one path (a directory inside the repository)\n");
+    return kFatal;
+  }
 
   std::ofstream file;
   if (!flags.output.empty()) {
@@ -157,13 +201,35 @@ int run(ScanFlags& flags) {
   }
   std::ostream& out = flags.output.empty() ? std::cout : file;
 
-  StderrObserver observer(flags.quiet, flags.verbose);
+  pipeline::ScanReport report;
   StopOnSignals signals;
   flags.scan.stop = &signals.stop();
-  pipeline::ScanReport report = pipeline::run_scan(rules, flags.scan, &observer);
+  {
+    std::optional<ProgressLine> progress;
+    if (!workflow.no_progress && progress_wanted(flags.quiet)) progress.emplace();
+    StderrObserver observer(flags.quiet, flags.verbose, progress ? &*progress : nullptr);
+    if (workflow.staged) {
+      auto staged = pipeline::run_staged_scan(rules, flags.scan, flags.scan.roots.front(), &observer);
+      if (auto* error = std::get_if<std::string>(&staged)) {
+        progress.reset();
+        fmt::print(stderr, "sluice: error: --staged: {}: {}\n", flags.scan.roots.front(), *error);
+        return kFatal;
+      }
+      report = std::move(std::get<pipeline::ScanReport>(staged));
+    } else {
+      report = pipeline::run_scan(rules, flags.scan, &observer);
+    }
+  }
   pipeline::sort_for_report(report.findings, *rules);
+  const std::size_t suppressed = suppressions.apply(report.findings);
 
-  auto sink = pipeline::make_sink(format, out, *rules, pipeline::SinkOptions{flags.redact});
+  pipeline::SinkOptions sink_options{flags.redact};
+  sink_options.issues = &report.issues;
+  sink_options.suppressed = suppressed;
+  auto sink = flags.format == "sarif"
+                  ? pipeline::make_sarif_sink(out, *rules, sink_options,
+                                              pipeline::SarifOptions{flags.scan.roots, &report.issues})
+                  : pipeline::make_sink(format, out, *rules, sink_options);
   sink->begin();
   for (const pipeline::Finding& finding : report.findings) sink->accept(finding);
   sink->finish(report.stats);
@@ -173,9 +239,14 @@ int run(ScanFlags& flags) {
     return kFatal;
   }
   if (!flags.quiet) print_summary(report, *rules);
+  if (!flags.quiet && suppressed > 0) {
+    fmt::print(stderr, "sluice: {} finding{} suppressed by baseline or ignore file\n", suppressed,
+               suppressed == 1 ? "" : "s");
+  }
+  if (workflow.report_unused_ignores) report_unused_ignores(suppressions, flags.scan.path_filter.get());
   if (signals.signal() != 0) return 128 + signals.signal();
   if (report.incomplete()) return kIncomplete;
-  return report.findings.empty() ? kClean : kFindings;
+  return any_failing(report.findings, *rules, workflow) ? kFindings : kClean;
 }
 
 }  // namespace
@@ -183,19 +254,30 @@ int run(ScanFlags& flags) {
 void register_scan(CLI::App& app, int& exit_code) {
   auto flags = std::make_shared<ScanFlags>();
   CLI::App* scan = app.add_subcommand("scan", "Scan files, directories or standard input (-) for secrets");
-  scan->add_option("paths", flags->paths, "Files and directories to scan; '-' reads standard input (default: .)");
+  scan->add_option("paths", flags->paths, "Files and directories to scan; '-' reads standard input (default: .)")
+      ->type_name("PATH");
+  scan->footer(
+      "Exit codes: 0 complete and nothing found (or nothing at --fail-on or above); 1 findings; 2 usage or fatal "
+      "error; 3 some input could not be scanned (wins over 1).\n"
+      "Config: .sluice.toml in the first directory scanned (or --config FILE): a [scan] table with any long flag "
+      "above without its dashes (format = \"sarif\", exclude = [\"docs/**\"]), plus [[rules]]; a flag on the "
+      "command line wins over the config, which wins over the default.\n"
+      "Ignores: a line containing sluice:allow, gitleaks:allow or 'pragma: allowlist secret' is not reported; "
+      ".sluiceignore holds finding fingerprints and gitignore-style path patterns.");
 
   const std::string output_group = "Output";
-  scan->add_option("-f,--format", flags->format, "Report format")
-      ->check(CLI::IsMember({"text", "json", "jsonl"}))
+  scan->add_option("-f,--format", flags->format, "Report format (sarif: SARIF 2.1.0 for code scanning)")
+      ->check(CLI::IsMember({"text", "json", "jsonl", "sarif"}))
       ->capture_default_str()
       ->group(output_group);
   scan->add_option("-o,--output", flags->output, "Write the report to FILE instead of standard output")
+      ->type_name("FILE")
       ->group(output_group);
   scan->add_flag("--redact", flags->redact, "Mask secrets in every output format")->group(output_group);
   scan->add_flag("-q,--quiet", flags->quiet, "Print only errors on standard error")->group(output_group);
   scan->add_flag("-v,--verbose", flags->verbose, "Also name every skipped input (symlinks, FIFOs, .git with --git-history none)")
       ->group(output_group);
+  add_workflow_options(*scan, flags->workflow);
 
   const std::string input_group = "Input";
   scan->add_flag("-L,--follow-symlinks", flags->scan.follow_symlinks, "Follow symbolic links in directories")
@@ -268,7 +350,7 @@ void register_scan(CLI::App& app, int& exit_code) {
   scan->add_option("--max-in-flight", flags->scan.max_in_flight, "Batches of up to 32 inputs queued between the walk and the merge (0: 2 per thread)")
       ->capture_default_str()
       ->group(perf_group);
-  scan->callback([flags, &exit_code] { exit_code = run(*flags); });
+  scan->callback([flags, scan, &exit_code] { exit_code = run(*flags, *scan); });
 }
 
 }  // namespace sluice::cli

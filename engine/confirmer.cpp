@@ -65,8 +65,10 @@ std::optional<Match> confirm(const CompiledRules& rules, std::uint32_t rule_inde
   if (compiled.path && !RE2::PartialMatch(window.path, *compiled.path)) return std::nullopt;
 
   const std::size_t secret_pos = static_cast<std::size_t>(secret.data() - window.bytes.data());
-  if (!compiled.allowlists.empty() || !rules.global_allowlists().empty()) {
+  {
+    // Confirmed hits are rare: the line is built for each, for inline markers and allowlists.
     const std::string line = line_around(window, secret_pos);
+    if (has_inline_allow(line)) return std::nullopt;
     const AllowlistSubject subject{secret_view, match_view, line, window.path};
     if (allowlisted(compiled.allowlists, subject) || allowlisted(rules.global_allowlists(), subject)) {
       return std::nullopt;

@@ -107,4 +107,12 @@ bool github_checksum_ok(std::string_view token) noexcept {
   return decoded == static_cast<std::uint64_t>(crc);
 }
 
+bool has_inline_allow(std::string_view line) noexcept {
+  for (std::string_view marker : {std::string_view("sluice:allow"), std::string_view("gitleaks:allow"),
+                                  std::string_view("pragma: allowlist secret")}) {
+    if (line.find(marker) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
 }  // namespace sluice::engine

@@ -19,6 +19,11 @@ namespace sluice::engine {
 // between the prefix's '_' and them.
 [[nodiscard]] bool github_checksum_ok(std::string_view token) noexcept;
 
+// An inline marker on the line of a finding that says the value is known and accepted:
+// `sluice:allow`, and for teams migrating, gitleaks' `gitleaks:allow` and detect-secrets'
+// `pragma: allowlist secret`.
+[[nodiscard]] bool has_inline_allow(std::string_view line) noexcept;
+
 struct AllowlistSubject {
   std::string_view secret;
   std::string_view match;

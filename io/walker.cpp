@@ -108,6 +108,7 @@ void Walker::read_ahead(const Directory& directory) {
     if (type != DT_DIR || (!options_.find_repositories && name == ".git")) continue;
     auto listing = std::make_shared<Listing>();
     listing->path = join(directory.path, name.c_str());
+    if (options_.filter && filtered_out(listing->path, true)) continue;
     ahead_.emplace(listing->path, listing);
     tasks_->group.run([listing] {
       list(*listing);
@@ -123,6 +124,9 @@ std::optional<WalkEntry> Walker::next() {
         finish();
         return std::nullopt;
       }
+      // join() writes children of "." without a "./" prefix.
+      root_prefix_ = roots_[next_root_] == "." ? std::string() : roots_[next_root_];
+      if (!root_prefix_.empty() && root_prefix_.back() != '/') root_prefix_.push_back('/');
       if (auto entry = visit_root(roots_[next_root_++])) return entry;
       continue;
     }
@@ -181,6 +185,9 @@ std::optional<WalkEntry> Walker::visit_child(const std::string& path, unsigned c
     type = type_of(target.st_mode);
     if (type == DT_LNK) type = DT_UNKNOWN;
   }
+  if (options_.filter && (type == DT_DIR || type == DT_REG) && filtered_out(path, type == DT_DIR)) {
+    return std::nullopt;
+  }
   switch (type) {
     case DT_DIR:
       return enter_directory(path);
@@ -197,6 +204,11 @@ std::optional<WalkEntry> Walker::visit_child(const std::string& path, unsigned c
     default:
       return make(WalkEntry::Kind::kSkipped, path, "not a regular file");
   }
+}
+
+bool Walker::filtered_out(const std::string& path, bool directory) const {
+  if (path.size() <= root_prefix_.size() || path.compare(0, root_prefix_.size(), root_prefix_) != 0) return false;
+  return options_.filter->excluded(std::string_view(path).substr(root_prefix_.size()), directory);
 }
 
 std::optional<WalkEntry> Walker::enter_directory(const std::string& path) {

@@ -17,6 +17,8 @@
 #include <utility>
 #include <vector>
 
+#include "io/path_filter.hpp"
+
 namespace sluice::io {
 
 struct WalkEntry {
@@ -40,6 +42,9 @@ struct WalkOptions {
   // as plain files.
   bool find_repositories = true;
   std::size_t read_ahead = 64;  // directory listings read ahead in parallel tasks (0: none)
+  // Paths inside a root directory that are left out (never listed, opened or reported); roots
+  // named on the command line are always visited.
+  std::shared_ptr<PathFilter> filter = nullptr;
 };
 
 class Walker {
@@ -64,6 +69,7 @@ class Walker {
   std::optional<WalkEntry> visit_root(const std::string& root);
   std::optional<WalkEntry> visit_child(const std::string& path, unsigned char type);
   std::optional<WalkEntry> enter_directory(const std::string& path);
+  [[nodiscard]] bool filtered_out(const std::string& path, bool directory) const;
   void read_ahead(const Directory& directory);
 
   // One directory's entries, read by a read-ahead task or inline, whichever gets there first.
@@ -78,6 +84,7 @@ class Walker {
 
   std::vector<std::string> roots_;
   std::size_t next_root_ = 0;
+  std::string root_prefix_;  // the current root with a trailing '/', for the filter's relative paths
   WalkOptions options_;
   std::vector<Directory> stack_;
   std::set<std::pair<dev_t, ino_t>> active_;  // directories on the current path (loop detection)

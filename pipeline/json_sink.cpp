@@ -1,4 +1,5 @@
 // JSON (one document with findings and a summary) and JSON Lines (one finding per line).
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "pipeline/sink.hpp"
@@ -61,6 +62,7 @@ class JsonSink final : public Sink {
         {"description", rule.description},
         {"mitigation", rule.mitigation},
     };
+    ++by_severity_[std::string(engine::to_string(rule.severity))];
     if (lines_) {
       out_ << dump(item, -1) << '\n';
     } else {
@@ -88,17 +90,35 @@ class JsonSink final : public Sink {
             {"interrupted", stats.interrupted},
             {"seconds", stats.seconds}}},
       };
+      add_workflow_summary(document["summary"]);
       out_ << dump(document, 2) << '\n';
     }
     out_.flush();
   }
 
  private:
+  // Findings by severity, suppressed findings and every input issue with its reason.
+  void add_workflow_summary(json& summary) const {
+    std::size_t total = 0;
+    for (const auto& [severity, count] : by_severity_) total += count;
+    summary["findings"] = total;
+    summary["findings_by_severity"] = by_severity_;
+    summary["suppressed"] = options_.suppressed;
+    json issues = json::array();
+    if (options_.issues != nullptr) {
+      for (const InputIssue& issue : *options_.issues) {
+        issues.push_back({{"path", issue.path}, {"reason", issue.reason}, {"error", issue.incomplete}});
+      }
+    }
+    summary["issues"] = std::move(issues);
+  }
+
   std::ostream& out_;
   const engine::CompiledRules& rules_;
   SinkOptions options_;
   bool lines_;
   json findings_ = json::array();
+  std::map<std::string, std::size_t> by_severity_;
 };
 
 }  // namespace

@@ -156,6 +156,7 @@ class ScanGraph final : public ContentService {
   std::vector<std::string> repositories_;  // whose history was scanned
   std::vector<GitBlobRef> git_blobs_;      // that may need provenance
   ScanReport report_;
+  std::uint64_t matches_seen_ = 0;  // for progress reports
 };
 
 InputResult ScanGraph::process(io::WalkEntry entry) {
@@ -562,6 +563,7 @@ void ScanGraph::merge(InputResult result) {
     ++stats.files;
     stats.bytes += result.bytes;
   }
+  matches_seen_ += result.matches.size() + result.path_matches.size();
   findings_.add(chain, result.path_matches);
   for (ImageRecord& image : result.images) {
     ++stats.images;
@@ -572,7 +574,10 @@ void ScanGraph::merge(InputResult result) {
     stats.archives += archive.archives;
     stats.members += archive.members;
     stats.duplicates += archive.duplicates;
-    for (ContentRecord& record : archive.contents) findings_.add_content(std::move(record));
+    for (ContentRecord& record : archive.contents) {
+      matches_seen_ += record.matches.size();
+      findings_.add_content(std::move(record));
+    }
     for (ImageRecord& image : archive.images) {
       ++stats.images;
       findings_.add_image(std::move(image));
@@ -589,6 +594,9 @@ void ScanGraph::merge(InputResult result) {
     findings_.add(chain, result.matches);
   }
   if (result.error) issue(result.entry.path, *result.error, true);
+  if (observer_ != nullptr) {
+    observer_->on_progress(ScanProgress{stats.files + stats.members, stats.bytes, matches_seen_, result.entry.path});
+  }
 }
 
 ScanReport ScanGraph::run() {
@@ -598,8 +606,9 @@ ScanReport ScanGraph::run() {
   const std::size_t in_flight = options_.max_in_flight != 0 ? options_.max_in_flight : 2 * threads_;
 
   // Reading directory listings ahead only pays when another thread can do it.
-  io::Walker walker(options_.roots,
-                    io::WalkOptions{options_.follow_symlinks, options_.git_history, threads_ > 1 ? 64u : 0u});
+  io::WalkOptions walk{options_.follow_symlinks, options_.git_history, threads_ > 1 ? 64u : 0u};
+  walk.filter = options_.path_filter;
+  io::Walker walker(options_.roots, walk);
   flow::graph graph;
   flow::input_node<Batch> source(graph, [&](oneapi::tbb::flow_control& control) -> Batch {
     Batch batch;

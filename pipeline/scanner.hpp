@@ -7,9 +7,11 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/compiled_rules.hpp"
+#include "io/path_filter.hpp"
 #include "pipeline/finding.hpp"
 
 namespace sluice::pipeline {
@@ -41,6 +43,8 @@ struct ScanOptions {
   // Seconds one top-level input (a file, a stream, an archive with everything in it, a
   // repository's history) may take; past it the rest of the input is not scanned (reported).
   double max_input_seconds = 3600;  // 0: no limit
+  // Excludes and includes applied by the walk (nullptr: every path); see io/path_filter.hpp.
+  std::shared_ptr<io::PathFilter> path_filter;
 };
 
 // An input that was not (completely) scanned, or deliberately skipped.
@@ -73,11 +77,20 @@ struct ScanReport {
   [[nodiscard]] bool incomplete() const noexcept { return stats.errors > 0 || stats.interrupted; }
 };
 
+// Where a running scan is, after each top-level input is merged.
+struct ScanProgress {
+  std::uint64_t inputs = 0;   // top-level inputs and archive members scanned so far
+  std::uint64_t bytes = 0;
+  std::uint64_t matches = 0;  // confirmed matches so far (before dedup and suppression)
+  std::string_view current;   // the top-level input just finished
+};
+
 // Receives events while the scan runs, always from one thread at a time.
 class ScanObserver {
  public:
   virtual ~ScanObserver() = default;
   virtual void on_issue(const InputIssue& /*issue*/) {}
+  virtual void on_progress(const ScanProgress& /*progress*/) {}
 };
 
 [[nodiscard]] ScanReport run_scan(std::shared_ptr<const engine::CompiledRules> rules, const ScanOptions& options,

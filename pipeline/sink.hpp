@@ -16,6 +16,10 @@ enum class OutputFormat { kText, kJson, kJsonl };
 struct SinkOptions {
   bool redact = false;
   std::size_t max_locations_shown = 20;  // text format only; JSON always has all
+  // For the JSON summary: the inputs not (completely) scanned or skipped, with reasons, and the
+  // findings left out by a baseline or ignore file.
+  const std::vector<InputIssue>* issues = nullptr;
+  std::size_t suppressed = 0;
 };
 
 class Sink {

@@ -61,5 +61,13 @@ TEST(GithubChecksum, ValidTokensPassAndAnyChangedCharacterFails) {
   EXPECT_FALSE(github_checksum_ok(token.substr(0, token.size() - 1) + "!"));
 }
 
+TEST(Filters, InlineAllowMarkers) {
+  EXPECT_TRUE(has_inline_allow("key = 'x'  # sluice:allow"));
+  EXPECT_TRUE(has_inline_allow("key = 'x'  // gitleaks:allow"));
+  EXPECT_TRUE(has_inline_allow("key = 'x'  # pragma: allowlist secret"));
+  EXPECT_FALSE(has_inline_allow("key = 'x'  # sluice: allow"));
+  EXPECT_FALSE(has_inline_allow("key = 'x'"));
+}
+
 }  // namespace
 }  // namespace sluice::engine

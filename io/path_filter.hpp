@@ -1,0 +1,55 @@
+#pragma once
+// Which paths of a directory walk are left out: gitignore-style exclude patterns (from
+// .sluiceignore, --exclude and the default noise list) and --include globs. Consulted by the
+// walker before a file is opened or a directory listed, so an excluded path is never read.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sluice::io {
+
+// Glob match of a '/'-separated path: `*` and `?` stay within one segment, `**` spans
+// segments (`a/**/b` also matches `a/b`), `[...]` (with `!` or `^` negation) is a class,
+// `\` escapes.
+[[nodiscard]] bool glob_match(std::string_view pattern, std::string_view path) noexcept;
+
+class PathFilter {
+ public:
+  struct Pattern {
+    std::string text;    // as written, for messages
+    std::string origin;  // "--exclude", ".sluiceignore:3", "default"
+    std::string glob;    // normalised: anchored patterns lose their leading '/'
+    bool negated = false;        // "!pattern": re-include
+    bool directory_only = false; // "pattern/": matches directories (and so everything in them)
+    bool anchored = false;       // contains a '/' before its end: matched against the whole path
+    std::uint64_t hits = 0;      // paths it decided
+  };
+
+  // One gitignore line: blank lines and '#' comments are ignored, "!" negates, a trailing
+  // '/' matches directories only, a '/' elsewhere anchors the pattern at the scan root;
+  // otherwise it matches the name at any depth. Later lines win over earlier ones.
+  void add_exclude(std::string_view line, std::string origin);
+  // A file is scanned only if it matches one --include glob (when any is given). A glob
+  // without '/' matches the file name at any depth.
+  void add_include(std::string_view glob);
+
+  // `relative` is the path below the scan root ("src/a.py"). Directories are never excluded by
+  // --include; files are. Call from one thread at a time (the walk): it counts hits.
+  [[nodiscard]] bool excluded(std::string_view relative, bool directory);
+
+  [[nodiscard]] bool empty() const noexcept { return excludes_.empty() && includes_.empty(); }
+  [[nodiscard]] const std::vector<Pattern>& excludes() const noexcept { return excludes_; }
+
+ private:
+  static bool matches(const Pattern& pattern, std::string_view relative, bool directory);
+  std::vector<Pattern> excludes_;
+  std::vector<Pattern> includes_;
+};
+
+// Lock files and vendored dependencies' test fixtures: where findings are noise. Off with
+// --no-default-excludes. Minified bundles are scanned: client bundles leak real keys.
+[[nodiscard]] const std::vector<std::string>& default_excludes();
+
+}  // namespace sluice::io
