@@ -147,7 +147,10 @@ class SarifSink final : public Sink {
             {"duplicates", stats.duplicates},
             {"skipped", stats.skipped},
             {"errors", stats.errors},
-            {"complete", stats.errors == 0},
+            {"repositories", stats.repositories},
+            {"blobs", stats.blobs},
+            {"complete", stats.errors == 0 && !stats.interrupted},
+            {"interrupted", stats.interrupted},
             {"seconds", stats.seconds}}}}},
     };
     if (!bases_.empty()) {
@@ -193,7 +196,10 @@ class SarifSink final : public Sink {
   }
 
   json result(const Finding& finding, const engine::Rule& rule, std::size_t index, const Location& at) const {
-    const std::string& top = at.chain.empty() ? at.path : at.chain.front();
+    std::string top = at.chain.empty() ? at.path : at.chain.front();
+    // A blob in history points at its path in the repository's tree (it may no longer be in
+    // the working tree: the commit is in the properties).
+    if (at.git && at.git->repository != ".") top = at.git->repository + "/" + top;
     const bool nested = at.chain.size() > 1;
     json physical = {{"artifactLocation", artifact(top)}};
     // Line and column are those of the innermost content: a region only makes sense when that
@@ -228,7 +234,23 @@ class SarifSink final : public Sink {
       if (!at.image->deleted_in_layer.empty()) image["deleted_in_layer"] = at.image->deleted_in_layer;
       properties["image"] = std::move(image);
     }
-    const std::string where = at.line == 0 ? at.path : fmt::format("{}:{}:{}", at.path, at.line, at.column);
+    if (at.git) {
+      const GitRef& git = *at.git;
+      json history = {{"repository", git.repository}, {"blob", git.blob}};
+      history["commit"] = git.commit.empty() ? json(nullptr) : json(git.commit);
+      if (!git.author.empty()) history["author"] = git.author;
+      if (!git.date.empty()) history["date"] = git.date;
+      if (!git.summary.empty()) history["summary"] = git.summary;
+      if (git.staged) history["staged"] = true;
+      properties["git"] = std::move(history);
+    }
+    std::string where = at.line == 0 ? at.path : fmt::format("{}:{}:{}", at.path, at.line, at.column);
+    if (at.git) {
+      const std::string revision = !at.git->commit.empty() ? at.git->commit.substr(0, 7)
+                                   : at.git->staged        ? std::string("index")
+                                                           : std::string("blob");
+      where = fmt::format("{}@{}:{}:{}", at.git->repository, revision, at.path, at.line);
+    }
     return {
         {"ruleId", rule.id},
         {"ruleIndex", index},

@@ -132,6 +132,42 @@ TEST(Sarif, ReportValidatesWithCardsFingerprintsAndProvenance) {
   EXPECT_TRUE(plain && member) << run["results"].dump(1);
 }
 
+TEST(Sarif, GitHistoryFindingsCarryRepositoryCommitAndPath) {
+  TempDir dir;
+  KeyGen gen(602);
+  const std::string key = gen.personal_key();
+  const std::string repo = dir.mkdir("tree/service");
+  auto git = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv{"git", "-C", repo, "-c", "user.name=Dev", "-c", "user.email=dev@example.invalid",
+                                  "-c", "commit.gpgsign=false"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const RunResult result = run(argv);
+    EXPECT_TRUE(exited_with(result, 0)) << describe(result, true);
+    return result.out.substr(0, result.out.find('\n'));
+  };
+  git({"init", "-q"});
+  dir.write("tree/service/deploy/env.sh", "export KEY=" + key + "\n");
+  git({"add", "-A"});
+  git({"commit", "-q", "-m", "deploy script"});
+  const std::string commit = git({"rev-parse", "HEAD"});
+  git({"rm", "-q", "deploy/env.sh"});
+  git({"commit", "-q", "-m", "remove it"});
+  const std::string out = dir.path("history.sarif");
+  const RunResult result = sluice({"scan", dir.path("tree"), "-f", "sarif", "-o", out});
+  ASSERT_TRUE(exited_with(result, kFindings)) << describe(result);
+  const std::vector<std::string> errors = validation_errors(out);
+  EXPECT_TRUE(errors.empty()) << ::testing::PrintToString(errors);
+  const nlohmann::json sarif = nlohmann::json::parse(read_file(out));
+  const nlohmann::json& results = sarif["runs"][0]["results"];
+  ASSERT_EQ(results.size(), 1u);
+  const nlohmann::json& item = results[0];
+  EXPECT_EQ(item["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "service/deploy/env.sh");
+  EXPECT_EQ(item["locations"][0]["physicalLocation"]["region"]["startLine"], 1);
+  EXPECT_EQ(item["properties"]["git"]["commit"], commit);
+  EXPECT_EQ(item["properties"]["git"]["author"], "Dev <dev@example.invalid>");
+  EXPECT_THAT(item["message"]["text"].get<std::string>(), HasSubstr("@" + commit.substr(0, 7) + ":deploy/env.sh:1"));
+}
+
 TEST(Sarif, RedactedAndIncompleteScan) {
   TempDir dir;
   KeyGen gen(602);
