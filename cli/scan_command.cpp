@@ -308,6 +308,13 @@ void register_scan(CLI::App& app, int& exit_code) {
       ->capture_default_str()
       ->group(archive_group);
 
+  scan->add_option("--max-decompression-memory", limits.max_decompression_memory,
+                   "Bytes a decoder may allocate: an xz or lzip stream whose header asks for a bigger dictionary "
+                   "is scanned as raw bytes (reported)")
+      ->check(CLI::Range(std::uint64_t{1} << 20, std::numeric_limits<std::uint64_t>::max()))
+      ->capture_default_str()
+      ->group(archive_group);
+
   const std::string git_group = "Git";
   scan->add_option("--git-history", flags->git_history,
                    "Git repositories (a .git directory or a bare repository anywhere under the paths): 'full' scans "

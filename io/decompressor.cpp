@@ -1,5 +1,6 @@
 #include "io/decompressor.hpp"
 
+#include <lzma.h>
 #include <zstd.h>
 
 #include <cstring>
@@ -8,6 +9,39 @@
 #include "io/archive_reader.hpp"
 
 namespace sluice::io {
+
+namespace {
+
+struct LzmaStream {
+  lzma_stream stream = LZMA_STREAM_INIT;
+  LzmaStream() = default;
+  LzmaStream(const LzmaStream&) = delete;
+  LzmaStream& operator=(const LzmaStream&) = delete;
+  ~LzmaStream() { lzma_end(&stream); }
+};
+
+}  // namespace
+
+std::optional<std::uint64_t> decompression_memory(std::string_view head) {
+  const bool xz = head.size() >= 6 && head.substr(0, 6) == std::string_view("\xfd" "7zXZ\0", 6);
+  const bool lzip = head.size() >= 4 && head.substr(0, 4) == "LZIP";
+  if (!xz && !lzip) return std::nullopt;
+  // A limit no decoder fits in: the decoder stops at the first header that sets its memory
+  // needs and reports them.
+  LzmaStream probe;
+  const lzma_ret init = xz ? lzma_stream_decoder(&probe.stream, 1, 0) : lzma_lzip_decoder(&probe.stream, 1, 0);
+  if (init != LZMA_OK) return std::nullopt;
+  unsigned char sink[4096];
+  probe.stream.next_in = reinterpret_cast<const std::uint8_t*>(head.data());
+  probe.stream.avail_in = head.size();
+  for (;;) {
+    probe.stream.next_out = sink;
+    probe.stream.avail_out = sizeof sink;
+    const lzma_ret ret = lzma_code(&probe.stream, LZMA_RUN);
+    if (ret == LZMA_MEMLIMIT_ERROR) return lzma_memusage(&probe.stream);
+    if (ret != LZMA_OK || probe.stream.avail_in == 0) return std::nullopt;
+  }
+}
 
 struct Decompressor::State {
   struct ZstdDeleter {

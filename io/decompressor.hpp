@@ -5,6 +5,7 @@
 // the archive inside it.
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -12,6 +13,13 @@
 #include <variant>
 
 namespace sluice::io {
+
+// Memory a decoder of the xz or lzip stream starting with `head` will allocate (its dictionary,
+// declared in the headers; a crafted xz can ask for gigabytes), read with liblzma from the
+// headers alone. nullopt for other formats, whose decoders need little and fixed memory (gzip
+// 32 KiB, bzip2 under 4 MiB, lz4, compress) or are capped by their library (libzstd refuses
+// windows over 128 MiB), and when `head` is too short to say.
+[[nodiscard]] std::optional<std::uint64_t> decompression_memory(std::string_view head);
 
 class Decompressor {
  public:

@@ -495,7 +495,13 @@ class ArchiveScan {
     if (!fill(reader, head, io::kSniffBytes, &ended, &error)) {
       return member_failed(chain, error, parent, name, digest_id);
     }
-    const io::ContainerFormat format = options_.limits.enabled ? io::sniff_container(head) : io::ContainerFormat{};
+    io::ContainerFormat format = options_.limits.enabled ? io::sniff_container(head) : io::ContainerFormat{};
+    if (format.kind == io::ContainerKind::kCompressed) {
+      if (auto refused = over_decompression_memory(head, options_.limits)) {
+        issue(chain, *refused, true);
+        format = io::ContainerFormat{};
+      }
+    }
     if (format.kind != io::ContainerKind::kNone) {
       if (depth < options_.limits.max_depth) {
         return open_nested(reader, chain, depth, parent, std::move(head), ended, digest_id, member_ids);

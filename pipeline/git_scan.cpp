@@ -144,8 +144,15 @@ class RepositoryScan {
       out_.blobs.push_back(GitBlobRef{blob.oid, id});
       return;
     }
-    if (options_.archives_enabled &&
-        io::sniff_container(std::string_view(bytes).substr(0, io::kSniffBytes)).kind != io::ContainerKind::kNone) {
+    bool as_archive = options_.archives_enabled &&
+                      io::sniff_container(bytes.substr(0, io::kSniffBytes)).kind != io::ContainerKind::kNone;
+    if (as_archive) {
+      if (auto refused = over_decompression_memory(bytes.substr(0, io::kSniffBytes), options_.archives.limits)) {
+        issue(blob.oid, *refused);
+        as_archive = false;
+      }
+    }
+    if (as_archive) {
       ArchiveOutcome archive;
       scan_archive(service_, options_.archives, {label(blob.oid)}, id, bytes, archive);
       std::lock_guard lock(mutex_);

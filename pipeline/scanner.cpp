@@ -17,6 +17,7 @@
 
 #include "engine/stream_scanner.hpp"
 #include "io/archive_format.hpp"
+#include "io/decompressor.hpp"
 #include "io/container_image.hpp"
 #include "io/input_file.hpp"
 #include "io/walker.hpp"
@@ -285,8 +286,15 @@ void ScanGraph::scan_file(InputResult& result) {
   }
   const io::FileView& view = std::get<io::FileView>(opened);
   const std::string_view bytes = view.bytes();
-  if (options_.archives.enabled &&
-      io::sniff_container(bytes.substr(0, io::kSniffBytes)).kind != io::ContainerKind::kNone) {
+  bool as_archive = options_.archives.enabled &&
+                    io::sniff_container(bytes.substr(0, io::kSniffBytes)).kind != io::ContainerKind::kNone;
+  if (as_archive) {
+    if (auto refused = over_decompression_memory(bytes.substr(0, io::kSniffBytes), options_.archives)) {
+      result.error = *refused;
+      as_archive = false;
+    }
+  }
+  if (as_archive) {
     scan_archive_file(result, bytes, view.mapped());
     if (view.truncated()) result.error = "file was truncated while being scanned; part of it was not scanned";
     return;
@@ -377,8 +385,15 @@ void ScanGraph::scan_stream(InputResult& result) {
     head_size += *n;
   }
   head.resize(head_size);
-  if (options_.archives.enabled && !head_failed &&
-      io::sniff_container(head).kind != io::ContainerKind::kNone) {
+  bool as_archive = options_.archives.enabled && !head_failed &&
+                    io::sniff_container(head).kind != io::ContainerKind::kNone;
+  if (as_archive) {
+    if (auto refused = over_decompression_memory(head, options_.archives)) {
+      result.error = *refused;
+      as_archive = false;
+    }
+  }
+  if (as_archive) {
     const ContentId id = unique_id();
     result.content = id;
     std::string block(std::size_t{1} << 20, '\0');
@@ -669,6 +684,14 @@ ScanReport ScanGraph::run() {
 }
 
 }  // namespace
+
+std::optional<std::string> over_decompression_memory(std::string_view head, const ArchiveLimits& limits) {
+  const auto need = io::decompression_memory(head);
+  if (!need || *need <= limits.max_decompression_memory) return std::nullopt;
+  return fmt::format("its decoder would need {} MiB (a dictionary declared in its header), over "
+                     "--max-decompression-memory {} MiB: scanned as raw bytes",
+                     (*need + (1u << 20) - 1) >> 20, limits.max_decompression_memory >> 20);
+}
 
 ScanReport run_scan(std::shared_ptr<const engine::CompiledRules> rules, const ScanOptions& options,
                     ScanObserver* observer) {

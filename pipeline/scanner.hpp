@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <string_view>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,7 +25,12 @@ struct ArchiveLimits {
   std::uint64_t max_member_size = std::uint64_t{8} << 30;    // bytes scanned per member
   double max_ratio = 100;                                    // decompressed bytes per input byte
   std::uint64_t ratio_allowance = std::uint64_t{256} << 20;  // decompressed bytes always allowed per input
+  std::uint64_t max_decompression_memory = std::uint64_t{256} << 20;  // an xz/lzip dictionary bigger: not opened
 };
+
+// Why the compressed stream starting with `head` is not decompressed (its decoder would need
+// more memory than the limits allow), or nullopt when it may be.
+[[nodiscard]] std::optional<std::string> over_decompression_memory(std::string_view head, const ArchiveLimits& limits);
 
 struct ScanOptions {
   std::vector<std::string> roots;                 // "-" is standard input

@@ -346,6 +346,37 @@ TEST(BadArchives, ZeroBlockBeforeTheSecretInACompressedStreamDoesNotHideIt) {
   EXPECT_THAT(stream.err, HasSubstr("no member inside a compressed stream"));
 }
 
+// An xz header may declare a dictionary of up to 1.5 GiB, which its decoder allocates: such a
+// stream is not opened past --max-decompression-memory (top level, nested, any thread count).
+TEST(BadArchives, XzDictionaryOverTheMemoryCapIsNotDecompressed) {
+  TempDir dir;
+  KeyGen gen(311);
+  const std::string key = gen.personal_key();
+  const std::string plain = dir.write("work/secret.env", gen.filler(3000) + env_line(key));
+  const RunResult xz = run({"xz", "-k", "-T1", "--lzma2=preset=0,dict=512MiB", plain});
+  ASSERT_TRUE(exited_with(xz, 0)) << describe(xz);
+  const std::string compressed = read_file(plain + ".xz");
+  dir.write("in/big-dict.env.xz", compressed);
+  dir.write("in/outer.tar", make_archive("pax", {}, {{"inner/big-dict.env.xz", compressed}}));
+  for (const char* threads : {"1", "2"}) {
+    const RunResult result = sluice({"scan", dir.path("in"), "-f", "json", "-j", threads});
+    ASSERT_TRUE(exited_with(result, kIncomplete)) << describe(result, true);
+    EXPECT_THAT(result.err, HasSubstr(dir.path("in/big-dict.env.xz") + ": its decoder would need 5"));
+    EXPECT_THAT(result.err, HasSubstr("outer.tar!inner/big-dict.env.xz: its decoder would need"));
+    EXPECT_TRUE(parse_json_findings(result.out).empty());
+  }
+  // Raised, the same files are opened and the key found in both.
+  const RunResult raised =
+      sluice({"scan", dir.path("in"), "-f", "json", "--max-decompression-memory", "1000000000"});
+  ASSERT_TRUE(exited_with(raised, kFindings)) << describe(raised, true);
+  EXPECT_EQ(parse_json_findings(raised.out).at(0).occurrences, 2u);
+  // An ordinary xz (8 MiB dictionary at -6) is opened under the default cap.
+  const RunResult ordinary = run({"xz", "-k", "-T1", "-6", "-c", plain});
+  dir.write("small/ordinary.env.xz", ordinary.out);
+  const RunResult normal = sluice({"scan", dir.path("small")});
+  EXPECT_TRUE(exited_with(normal, kFindings)) << describe(normal);
+}
+
 TEST(BadArchives, EncryptedMemberIsReportedAsNotScanned) {
   BadArchive tree(26);
   const std::string hidden = tree.gen.personal_key();

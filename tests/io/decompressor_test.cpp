@@ -1,5 +1,7 @@
 #include "io/decompressor.hpp"
 
+#include <lzma.h>
+
 #include <archive.h>
 #include <archive_entry.h>
 #include <gtest/gtest.h>
@@ -94,6 +96,37 @@ TEST(Decompressor, GzipThroughLibarchiveAndItsErrors) {
   compressed.resize(compressed.size() * 2 / 3);
   EXPECT_FALSE(drain(compressed, 1000, &error).has_value());
   EXPECT_FALSE(error.empty());
+}
+
+// An xz stream whose LZMA2 dictionary is `dict` bytes.
+std::string xz_with_dictionary(const std::string& data, std::uint32_t dict) {
+  lzma_options_lzma options{};
+  lzma_lzma_preset(&options, 0);
+  options.dict_size = dict;
+  lzma_filter filters[] = {{LZMA_FILTER_LZMA2, &options}, {LZMA_VLI_UNKNOWN, nullptr}};
+  std::string out(data.size() + 4096, '\0');
+  std::size_t written = 0;
+  EXPECT_EQ(lzma_stream_buffer_encode(filters, LZMA_CHECK_CRC32, nullptr,
+                                      reinterpret_cast<const std::uint8_t*>(data.data()), data.size(),
+                                      reinterpret_cast<std::uint8_t*>(out.data()), &written, out.size()),
+            LZMA_OK);
+  out.resize(written);
+  return out;
+}
+
+TEST(DecompressionMemory, XzDictionaryIsReadFromTheHeaders) {
+  const std::string data(10000, 'x');
+  const auto small = decompression_memory(xz_with_dictionary(data, std::uint32_t{1} << 20));
+  const auto big = decompression_memory(xz_with_dictionary(data, std::uint32_t{48} << 20));
+  ASSERT_TRUE(small.has_value());
+  ASSERT_TRUE(big.has_value());
+  EXPECT_GE(*small, std::uint64_t{1} << 20);
+  EXPECT_LT(*small, std::uint64_t{4} << 20);
+  EXPECT_GE(*big, std::uint64_t{48} << 20);
+  // Other formats, and a head too short to say.
+  EXPECT_FALSE(decompression_memory(std::string("\x1f\x8b\x08\0\0\0\0\0", 8)).has_value());
+  EXPECT_FALSE(decompression_memory(xz_with_dictionary(data, std::uint32_t{48} << 20).substr(0, 14)).has_value());
+  EXPECT_FALSE(decompression_memory("plain text").has_value());
 }
 
 }  // namespace
