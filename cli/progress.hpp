@@ -15,6 +15,9 @@
 
 namespace sluice::cli {
 
+// "12.3 MB": decimal units, for the progress line and the summary.
+[[nodiscard]] std::string human_bytes(double bytes);
+
 // Standard error is a terminal and the user did not ask for quiet.
 [[nodiscard]] bool progress_wanted(bool quiet);
 

@@ -101,16 +101,6 @@ class StderrObserver final : public pipeline::ScanObserver {
   ProgressLine* progress_;
 };
 
-std::string human_bytes(double bytes) {
-  const char* units[] = {"B", "KB", "MB", "GB", "TB"};
-  int unit = 0;
-  while (bytes >= 1000 && unit < 4) {
-    bytes /= 1000;
-    ++unit;
-  }
-  return fmt::format("{:.1f} {}", bytes, units[unit]);
-}
-
 void print_summary(const pipeline::ScanReport& report, const engine::CompiledRules& rules) {
   const pipeline::ScanStats& stats = report.stats;
   std::map<int, std::size_t, std::greater<>> by_severity;

@@ -2,9 +2,27 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "pipeline/json_summary.hpp"
 #include "pipeline/sink.hpp"
 
 namespace sluice::pipeline {
+
+nlohmann::json summary_json(const ScanStats& stats) {
+  return {{"files", stats.files},
+          {"bytes", stats.bytes},
+          {"archives", stats.archives},
+          {"members", stats.members},
+          {"images", stats.images},
+          {"repositories", stats.repositories},
+          {"blobs", stats.blobs},
+          {"duplicates", stats.duplicates},
+          {"skipped", stats.skipped},
+          {"errors", stats.errors},
+          {"complete", stats.errors == 0 && !stats.interrupted},
+          {"interrupted", stats.interrupted},
+          {"seconds", stats.seconds}};
+}
+
 namespace {
 
 using nlohmann::json;
@@ -75,20 +93,7 @@ class JsonSink final : public Sink {
       json document = {
           {"tool", {{"name", "sluice"}, {"version", "0.1.0"}}},
           {"findings", std::move(findings_)},
-          {"summary",
-           {{"files", stats.files},
-            {"bytes", stats.bytes},
-            {"archives", stats.archives},
-            {"members", stats.members},
-            {"images", stats.images},
-            {"repositories", stats.repositories},
-            {"blobs", stats.blobs},
-            {"duplicates", stats.duplicates},
-            {"skipped", stats.skipped},
-            {"errors", stats.errors},
-            {"complete", stats.errors == 0 && !stats.interrupted},
-            {"interrupted", stats.interrupted},
-            {"seconds", stats.seconds}}},
+          {"summary", summary_json(stats)},
       };
       add_workflow_summary(document["summary"]);
       out_ << dump(document, 2) << '\n';

@@ -1,6 +1,7 @@
 // SARIF 2.1.0: one run; a reportingDescriptor (the detector card) per rule that has findings;
 // one result per location, with the finding fingerprint as a partial fingerprint.
 #include "pipeline/sarif_sink.hpp"
+#include "pipeline/json_summary.hpp"
 
 #include <fmt/format.h>
 
@@ -138,20 +139,7 @@ class SarifSink final : public Sink {
         {"columnKind", "unicodeCodePoints"},
         {"properties",
          {{"redacted", options_.redact},
-          {"summary",
-           {{"files", stats.files},
-            {"bytes", stats.bytes},
-            {"archives", stats.archives},
-            {"members", stats.members},
-            {"images", stats.images},
-            {"duplicates", stats.duplicates},
-            {"skipped", stats.skipped},
-            {"errors", stats.errors},
-            {"repositories", stats.repositories},
-            {"blobs", stats.blobs},
-            {"complete", stats.errors == 0 && !stats.interrupted},
-            {"interrupted", stats.interrupted},
-            {"seconds", stats.seconds}}}}},
+          {"summary", summary_json(stats)}}},
     };
     if (!bases_.empty()) {
       json ids = json::object();
