@@ -23,6 +23,27 @@ nlohmann::json summary_json(const ScanStats& stats) {
           {"seconds", stats.seconds}};
 }
 
+nlohmann::json image_json(const ImageRef& image) {
+  using nlohmann::json;
+  json out = {{"name", image.image}};
+  if (image.layer.empty()) {
+    out["config"] = true;
+  } else {
+    out["layer"] = image.layer;
+  }
+  if (!image.deleted_in_layer.empty()) out["deleted_in_layer"] = image.deleted_in_layer;
+  return out;
+}
+
+nlohmann::json git_json(const GitRef& git) {
+  using nlohmann::json;
+  auto or_null = [](const std::string& text) { return text.empty() ? json(nullptr) : json(text); };
+  json out = {{"repository", git.repository}, {"commit", or_null(git.commit)}, {"author", or_null(git.author)},
+              {"date", or_null(git.date)},   {"summary", or_null(git.summary)}, {"blob", git.blob}};
+  if (git.staged) out["staged"] = true;
+  return out;
+}
+
 namespace {
 
 using nlohmann::json;
@@ -44,26 +65,8 @@ class JsonSink final : public Sink {
     for (const Location& at : finding.locations) {
       json location = {{"path", at.path}, {"offset", at.offset}, {"line", at.line}, {"column", at.column}};
       if (!at.chain.empty()) location["archive_chain"] = at.chain;
-      if (at.git) {
-        const GitRef& git = *at.git;
-        location["repository"] = git.repository;
-        location["commit"] = git.commit.empty() ? json(nullptr) : json(git.commit);
-        location["author"] = git.author.empty() ? json(nullptr) : json(git.author);
-        location["date"] = git.date.empty() ? json(nullptr) : json(git.date);
-        location["summary"] = git.summary.empty() ? json(nullptr) : json(git.summary);
-        location["blob"] = git.blob;
-        if (git.staged) location["staged"] = true;
-      }
-      if (at.image) {
-        json image = {{"name", at.image->image}};
-        if (at.image->layer.empty()) {
-          image["config"] = true;
-        } else {
-          image["layer"] = at.image->layer;
-        }
-        if (!at.image->deleted_in_layer.empty()) image["deleted_in_layer"] = at.image->deleted_in_layer;
-        location["image"] = std::move(image);
-      }
+      if (at.git) location.update(git_json(*at.git));
+      if (at.image) location["image"] = image_json(*at.image);
       locations.push_back(std::move(location));
     }
     json item = {

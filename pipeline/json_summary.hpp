@@ -1,5 +1,6 @@
 #pragma once
-// The scan summary as JSON: the same object in the JSON report and in SARIF run properties.
+// Objects the JSON report and SARIF share: the scan summary, an image reference, a git
+// reference.
 
 #include <nlohmann/json.hpp>
 
@@ -8,5 +9,9 @@
 namespace sluice::pipeline {
 
 [[nodiscard]] nlohmann::json summary_json(const ScanStats& stats);
+// {name, layer | config: true, deleted_in_layer?}
+[[nodiscard]] nlohmann::json image_json(const ImageRef& image);
+// {repository, commit, author, date, summary (null when unknown), blob, staged?}
+[[nodiscard]] nlohmann::json git_json(const GitRef& git);
 
 }  // namespace sluice::pipeline

@@ -212,26 +212,8 @@ class SarifSink final : public Sink {
           {{{"fullyQualifiedName", at.path}, {"name", at.chain.back()}, {"kind", "resource"}}});
       properties["archive_chain"] = at.chain;
     }
-    if (at.image) {
-      json image = {{"name", at.image->image}};
-      if (at.image->layer.empty()) {
-        image["config"] = true;
-      } else {
-        image["layer"] = at.image->layer;
-      }
-      if (!at.image->deleted_in_layer.empty()) image["deleted_in_layer"] = at.image->deleted_in_layer;
-      properties["image"] = std::move(image);
-    }
-    if (at.git) {
-      const GitRef& git = *at.git;
-      json history = {{"repository", git.repository}, {"blob", git.blob}};
-      history["commit"] = git.commit.empty() ? json(nullptr) : json(git.commit);
-      if (!git.author.empty()) history["author"] = git.author;
-      if (!git.date.empty()) history["date"] = git.date;
-      if (!git.summary.empty()) history["summary"] = git.summary;
-      if (git.staged) history["staged"] = true;
-      properties["git"] = std::move(history);
-    }
+    if (at.image) properties["image"] = image_json(*at.image);
+    if (at.git) properties["git"] = git_json(*at.git);
     std::string where = at.line == 0 ? at.path : fmt::format("{}:{}:{}", at.path, at.line, at.column);
     if (at.git) {
       const std::string revision = !at.git->commit.empty() ? at.git->commit.substr(0, 7)
