@@ -1,12 +1,15 @@
 // libFuzzer harness: arbitrary bytes through the streaming matcher and RE2 confirmation with
 // the whole built-in catalog (every rule, the ones off by default too), fed in chunk sizes the
-// input chooses. The chunked scan must give exactly the matches of a one-piece scan.
+// input chooses. The chunked scan must give exactly the matches of a one-piece scan (in any
+// order).
 //
 // Input: byte 0 gives how many chunk sizes follow (1..8), each one byte (a size of 1..256
 // bytes, or 0: 64 KiB); the rest is the haystack, fed in those sizes in turn.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <string_view>
@@ -26,15 +29,29 @@ const std::shared_ptr<const engine::CompiledRules>& catalog() {
   return rules;
 }
 
-bool same(const std::vector<engine::Match>& a, const std::vector<engine::Match>& b) {
+auto key(const engine::Match& m) { return std::tie(m.match_start, m.match_end, m.rule, m.secret_offset, m.secret); }
+
+// The same matches, in any order (the order in which rules settle is not part of the contract:
+// findings are sorted later).
+bool same(std::vector<engine::Match> a, std::vector<engine::Match> b) {
+  const auto less = [](const engine::Match& x, const engine::Match& y) { return key(x) < key(y); };
+  std::sort(a.begin(), a.end(), less);
+  std::sort(b.begin(), b.end(), less);
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tie(a[i].rule, a[i].match_start, a[i].match_end, a[i].secret_offset, a[i].secret) !=
-        std::tie(b[i].rule, b[i].match_start, b[i].match_end, b[i].secret_offset, b[i].secret)) {
-      return false;
-    }
+    if (key(a[i]) != key(b[i])) return false;
   }
   return true;
+}
+
+// Rule ids and offsets of both results (never the secrets), for the crash report.
+void describe(const char* what, const std::vector<engine::Match>& matches) {
+  std::fprintf(stderr, "%s: %zu matches\n", what, matches.size());
+  for (const engine::Match& m : matches) {
+    std::fprintf(stderr, "  %s match [%llu, %llu) secret at %llu, %zu bytes\n", catalog()->rules()[m.rule].id.c_str(),
+                 static_cast<unsigned long long>(m.match_start), static_cast<unsigned long long>(m.match_end),
+                 static_cast<unsigned long long>(m.secret_offset), m.secret.size());
+  }
 }
 
 }  // namespace
@@ -66,6 +83,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   std::vector<engine::Match> whole;
   if (!engine::scan_buffer(context, haystack, "fuzz", whole)) std::abort();
-  if (!same(chunked, whole)) std::abort();  // a chunk boundary changed what was found
+  if (!same(chunked, whole)) {  // a chunk boundary changed what was found
+    describe("chunked", chunked);
+    describe("whole", whole);
+    std::abort();
+  }
   return 0;
 }
