@@ -1,8 +1,13 @@
 // `sluice scan`: options → pipeline::run_scan → sink; messages on stderr; exit codes.
 #include <fmt/format.h>
+#include <poll.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <variant>
@@ -135,6 +140,36 @@ void print_summary(const pipeline::ScanReport& report, const engine::CompiledRul
                                    : "");
 }
 
+// Write errors (a full disk, /dev/full, a closed pipe) often surface only when buffers are
+// flushed: flushes and closes the report, then tells whether every byte was written (0) or the
+// errno of the failure. A report file that was not written whole is removed (when it is a
+// regular file), so a truncated report can never pass for a complete one.
+// errno is cleared before the report is written and read here: the first failing write set it.
+int finish_report(std::ostream& out, std::ofstream& file, const std::string& path, bool& removed) {
+  out.flush();
+  bool ok = static_cast<bool>(out);
+  if (path.empty()) {
+    ok = std::fflush(stdout) == 0 && std::ferror(stdout) == 0 && ok;
+  } else {
+    file.close();
+    ok = ok && !file.fail();
+  }
+  if (ok) return 0;
+  const int error = errno != 0 ? errno : EIO;
+  if (!path.empty()) {
+    std::error_code ignored;
+    removed = std::filesystem::is_regular_file(path, ignored) && std::filesystem::remove(path, ignored);
+  }
+  return error;
+}
+
+// True when `fd` is a pipe whose reading end is closed (`sluice scan | head` after head
+// exited, with SIGPIPE ignored by whoever started us).
+bool reader_gone(int fd) {
+  pollfd p{fd, 0, 0};
+  return ::poll(&p, 1, 0) == 1 && (p.revents & POLLERR) != 0;
+}
+
 int run(ScanFlags& flags, CLI::App& command) {
   const WorkflowFlags& workflow = flags.workflow;
   try {
@@ -183,9 +218,11 @@ int run(ScanFlags& flags, CLI::App& command) {
 
   std::ofstream file;
   if (!flags.output.empty()) {
+    errno = 0;
     file.open(flags.output, std::ios::binary | std::ios::trunc);
     if (!file) {
-      fmt::print(stderr, "sluice: cannot open output file {}\n", flags.output);
+      fmt::print(stderr, "sluice: error: cannot open output file {}: {}\n", flags.output,
+                 errno != 0 ? std::strerror(errno) : "unknown error");
       return kFatal;
     }
   }
@@ -220,12 +257,16 @@ int run(ScanFlags& flags, CLI::App& command) {
                   ? pipeline::make_sarif_sink(out, *rules, sink_options,
                                               pipeline::SarifOptions{flags.scan.roots, &report.issues})
                   : pipeline::make_sink(format, out, *rules, sink_options);
+  errno = 0;  // read by finish_report
   sink->begin();
   for (const pipeline::Finding& finding : report.findings) sink->accept(finding);
   sink->finish(report.stats);
-  if (!out) {
-    fmt::print(stderr, "sluice: error: writing the report to {} failed; the report is incomplete\n",
-               flags.output.empty() ? std::string("standard output") : flags.output);
+  bool removed = false;
+  if (const int error = finish_report(out, file, flags.output, removed); error != 0) {
+    if (flags.output.empty() && reader_gone(STDOUT_FILENO)) return kFatal;  // `| head`: quiet, like SIGPIPE
+    fmt::print(stderr, "sluice: error: writing the report to {} failed ({}); {}\n",
+               flags.output.empty() ? std::string("standard output") : flags.output, std::strerror(error),
+               removed ? "the incomplete report was removed" : "the report is incomplete");
     return kFatal;
   }
   if (!flags.quiet) print_summary(report, *rules);

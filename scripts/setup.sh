@@ -27,6 +27,9 @@ if ((${#missing[@]})); then
   fi
 fi
 
+# scripts/sanitize and scripts/fuzz want the packages only (they build trees of their own).
+[[ ${SLUICE_SETUP_PACKAGES_ONLY:-0} == 1 ]] && exit 0
+
 build_type=${SLUICE_BUILD_TYPE:-Release}
 if [[ ! -f build/build.ninja ]]; then
   cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE="$build_type" >/dev/null

@@ -89,6 +89,17 @@ std::string binary_nobody_can_run(const std::string& binary) {
 
 }  // namespace
 
+// Sanitized builds run several times slower (scripts/sanitize sets SLUICE_E2E_TIMEOUT_SCALE):
+// the watchdog is there to catch hangs, not slowness.
+static int timeout_scale() {
+  static const int scale = [] {
+    const char* value = std::getenv("SLUICE_E2E_TIMEOUT_SCALE");
+    const int parsed = value != nullptr ? std::atoi(value) : 1;
+    return parsed > 0 ? parsed : 1;
+  }();
+  return scale;
+}
+
 RunResult run(const std::vector<std::string>& argv_in, const RunOptions& options) {
   static const bool ignore_sigpipe = [] {
     ::signal(SIGPIPE, SIG_IGN);  // the child may exit without reading all of its input
@@ -133,7 +144,7 @@ RunResult run(const std::vector<std::string>& argv_in, const RunOptions& options
 
   std::size_t written = 0;
   if (options.input.empty()) close_fd(in.write);
-  const auto deadline = std::chrono::steady_clock::now() + options.timeout;
+  const auto deadline = std::chrono::steady_clock::now() + options.timeout * timeout_scale();
   char buffer[65536];
   while (out.read >= 0 || err.read >= 0) {
     std::vector<pollfd> fds;
