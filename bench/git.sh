@@ -43,7 +43,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/sluice-git.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 labels=("git cat-file --batch-all-objects --batch (ceiling)"
-        "sluice-git-drain -j1 (libgit2 read only)" "sluice-git-drain -j$threads (libgit2 read only)"
+        "sluice-git-drain -j1 (sluice reading only)" "sluice-git-drain -j$threads (sluice reading only)"
         "sluice scan -j1" "sluice scan -j$threads")
 cmds=("git --git-dir=$(printf %q "$gitdir") cat-file --batch-all-objects --batch"
       "$(printf %q "$drain") -j 1 $(printf %q "$gitdir")" "$(printf %q "$drain") -j $threads $(printf %q "$gitdir")"

@@ -191,6 +191,19 @@ std::optional<PackPosition> GitPacks::find(const GitOid& oid) const {
   return std::nullopt;
 }
 
+std::vector<std::pair<GitOid, PackPosition>> GitPacks::entries() const {
+  std::vector<std::pair<GitOid, PackPosition>> out;
+  for (std::uint32_t k = 0; k < packs_.size(); ++k) {
+    const Pack& pack = packs_[k];
+    for (std::uint32_t i = 0; i < pack.count; ++i) {
+      GitOid oid;
+      std::memcpy(oid.bytes, pack.oids() + std::size_t{i} * 20, 20);
+      out.emplace_back(oid, PackPosition{k, pack.offset_at(i)});
+    }
+  }
+  return out;
+}
+
 // ----------------------------------------------------------------------------------- reader
 
 struct GitPackReader::Entry {

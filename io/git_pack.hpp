@@ -43,6 +43,8 @@ class GitPacks {
                                                             std::vector<std::string>* skipped = nullptr);
 
   [[nodiscard]] std::optional<PackPosition> find(const GitOid& oid) const;
+  // Every entry of every pack, in index order (tests and the fuzz harness read them all).
+  [[nodiscard]] std::vector<std::pair<GitOid, PackPosition>> entries() const;
   [[nodiscard]] std::size_t size() const noexcept { return packs_.size(); }
 
  private:
