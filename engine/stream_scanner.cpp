@@ -33,6 +33,7 @@ StreamScanner::StreamScanner(ScanContext& context, std::string_view path, std::v
                              std::uint64_t base, OwnedRange owned)
     : context_(context), path_(path), out_(out), base_(base), owned_(owned) {
   context_.tail_.clear();
+  context_.deferred_.clear();
   for (std::uint32_t rule : context_.pending_rules_) context_.pending_[rule].reset();
   context_.pending_rules_.clear();
   std::fill(context_.last_start_.begin(), context_.last_start_.end(), 0);
@@ -61,9 +62,10 @@ bool StreamScanner::feed(std::string_view chunk) {
     const hs_error_t rc = hs_scan_stream(context_.stream_.get(), piece.data(), static_cast<unsigned>(piece.size()), 0,
                                          context_.scratch_.get(), on_hit, &context_.hits_);
     if (rc != HS_SUCCESS) return false;
-    confirm_hits(piece);
-    // Keep the last max_window bytes as the overlap for the next chunk's confirmations.
-    const std::size_t keep = context_.rules().max_window();
+    confirm_hits(piece, false);
+    // Keep the bytes the next chunk's confirmations may need: a deferred hit's window and its
+    // following context.
+    const std::size_t keep = context_.rules().max_window() + kFollowingContext + 1;
     if (piece.size() >= keep) {
       context_.tail_.assign(piece.substr(piece.size() - keep));
     } else {
@@ -85,7 +87,7 @@ bool StreamScanner::finish() {
   const hs_error_t rc =
       hs_reset_stream(context_.stream_.get(), 0, context_.scratch_.get(), on_hit, &context_.hits_);
   if (rc != HS_SUCCESS) return false;
-  confirm_hits({});
+  confirm_hits({}, true);
   flush_settled(true);
   return true;
 }
@@ -103,24 +105,40 @@ std::string_view StreamScanner::window_for(std::uint64_t start, std::uint64_t en
   return window;
 }
 
-void StreamScanner::confirm_hits(std::string_view chunk) {
+std::string_view StreamScanner::following_for(std::uint64_t end, std::string_view chunk) {
+  // Up to kFollowingContext bytes from `end`, across the tail and the chunk.
+  if (end >= fed_) return chunk.substr(end - fed_, kFollowingContext);
+  const std::string& tail = context_.tail_;
+  const std::uint64_t tail_start = fed_ - tail.size();
+  const std::string_view in_tail = std::string_view(tail).substr(end - tail_start, kFollowingContext);
+  if (in_tail.size() == kFollowingContext) return in_tail;
+  context_.following_.assign(in_tail);
+  context_.following_.append(chunk.substr(0, kFollowingContext - in_tail.size()));
+  return context_.following_;
+}
+
+void StreamScanner::confirm_hits(std::string_view chunk, bool final) {
   const CompiledRules& rules = context_.rules();
-  for (const RawHit& hit : context_.hits_) {
+  const std::uint64_t available = fed_ + chunk.size();
+  // Deferred hits first: hits arrive in end order.
+  std::vector<RawHit> hits;
+  hits.swap(context_.deferred_);
+  hits.insert(hits.end(), context_.hits_.begin(), context_.hits_.end());
+  context_.hits_.clear();
+  for (const RawHit& hit : hits) {
     const std::uint64_t end = hit.end;
+    if (!final && end + kFollowingContext > available) {
+      context_.deferred_.push_back(hit);
+      continue;
+    }
     const std::size_t reach = rules.compiled(hit.rule).window + 1;
     const std::uint64_t start = end > reach ? end - reach : 0;
     const std::string_view bytes = window_for(start, end, chunk);
-    // What follows the hit in memory: the rest of this chunk, or of the tail for hits
-    // reported late (a trailing \b decided by this chunk's first byte).
-    constexpr std::size_t kFollowing = 512;
-    const std::string_view following =
-        end >= fed_ ? chunk.substr(end - fed_, kFollowing)
-                    : std::string_view(context_.tail_).substr(end - (fed_ - context_.tail_.size()), kFollowing);
+    const std::string_view following = following_for(end, chunk);
     std::optional<Match> match =
         confirm(rules, hit.rule, HitWindow{bytes, base_ + end - bytes.size(), path_, following});
     if (match) accept(std::move(*match));
   }
-  context_.hits_.clear();
 }
 
 void StreamScanner::accept(Match match) {
@@ -164,7 +182,9 @@ void StreamScanner::flush_settled(bool all) {
   std::size_t kept = 0;
   for (std::uint32_t rule : open) {
     std::optional<Match>& pending = context_.pending_[rule];
-    if (pending && (all || pending->match_start + rules.compiled(rule).window + 2 <= base_ + fed_)) flush(rule);
+    // A deferred hit may still confirm a longer match containing the pending one.
+    const std::uint64_t confirmed = context_.deferred_.empty() ? fed_ : context_.deferred_.front().end;
+    if (pending && (all || pending->match_start + rules.compiled(rule).window + 2 <= base_ + confirmed)) flush(rule);
     if (pending) open[kept++] = rule;
   }
   open.resize(kept);

@@ -20,6 +20,11 @@ struct HsStreamDeleter {
 };
 using HsStream = std::unique_ptr<hs_stream_t, HsStreamDeleter>;
 
+// Bytes after a hit that its confirmation sees (the rest of the secret's line, for inline
+// allow markers and line allowlists). A hit is confirmed only once they have been fed (or the
+// stream ended), so results never depend on where chunks or segments are cut.
+inline constexpr std::size_t kFollowingContext = 512;
+
 // A Hyperscan report: which rule, and the stream-relative end offset of the match.
 struct RawHit {
   std::uint32_t rule;
@@ -42,8 +47,10 @@ class ScanContext {
   HsScratch scratch_;
   HsStream stream_;
   std::vector<RawHit> hits_;
+  std::vector<RawHit> deferred_;  // hits waiting for kFollowingContext bytes after them
   std::string tail_;
   std::string window_;
+  std::string following_;
   // Per rule: the last accepted match (held back while a longer match containing it can
   // still be reported) and its span, for leftmost-longest, non-overlapping results.
   std::vector<std::optional<Match>> pending_;
@@ -75,7 +82,10 @@ class StreamScanner {
   [[nodiscard]] bool finish();
 
  private:
-  void confirm_hits(std::string_view chunk);
+  // Confirms the deferred and new hits whose following bytes are all in the tail and `chunk`
+  // (every hit when `final`); defers the others.
+  void confirm_hits(std::string_view chunk, bool final);
+  std::string_view following_for(std::uint64_t end, std::string_view chunk);
   void accept(Match match);
   void flush(std::uint32_t rule);
   void flush_settled(bool all);

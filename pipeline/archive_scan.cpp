@@ -212,7 +212,8 @@ class ArchiveScan {
       : service_(service),
         options_(options),
         out_(out),
-        window_(service.context().rules().max_window()),
+        // A segment must also hold what confirmations see after a hit near its end.
+        window_(service.context().rules().max_window() + engine::kFollowingContext + 1),
         segment_(std::max(options.segment_size, 4 * window_)) {}
 
   void run(const std::vector<std::string>& chain, const ContentId& id, std::uint64_t input_size,

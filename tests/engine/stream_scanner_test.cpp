@@ -29,6 +29,22 @@ std::vector<Match> scan_in_chunks(std::string_view data, std::size_t chunk, cons
   return out;
 }
 
+// Regression (found by fuzz_matcher): an inline allow marker after the secret was seen by a
+// whole-buffer scan but not by a chunked one when the chunk ended between the two; hits now
+// wait for the bytes after them, so every chunking gives the same result.
+TEST(StreamScanner, InlineAllowMarkerAfterTheSecretIsSeenWhateverTheChunking) {
+  const auto rules = posthog_rules();
+  std::mt19937_64 rng(91);
+  const std::string key = "phx_" + testing::random_body(rng, 43, testing::kBase62);
+  const std::string allowed = "KEY=" + key + std::string(300, ' ') + "# sluice:allow\n";
+  const std::string plain = "KEY=" + key + std::string(300, ' ') + "# nothing to see\n";
+  for (std::size_t chunk : {std::size_t{1}, std::size_t{7}, std::size_t{13}, std::size_t{64}, std::size_t{100},
+                            std::size_t{1} << 20}) {
+    EXPECT_TRUE(scan_in_chunks(allowed, chunk, rules).empty()) << "chunk " << chunk;
+    EXPECT_EQ(scan_in_chunks(plain, chunk, rules).size(), 1u) << "chunk " << chunk;
+  }
+}
+
 TEST(StreamScanner, FindsEveryEraAndRejectsNearMisses) {
   std::mt19937_64 rng(1);
   const std::string era0 = testing::personal_key(rng, 0);
