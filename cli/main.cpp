@@ -2,12 +2,19 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <cstdio>
 #include <exception>
 
+#include "cli/messages.hpp"
 #include "cli/commands.hpp"
 
 int main(int argc, char** argv) {
+  // Before anything opens a file: a closed 0, 1 or 2 would be handed to it.
+  sluice::cli::reserve_standard_descriptors();
+  // A file-size limit makes writes fail with EFBIG (reported, partial report removed) instead
+  // of killing the process with a half-written report behind it.
+  ::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{"sluice: find leaked credentials in large corpora, fast"};
   app.require_subcommand(1);
   app.footer(
@@ -29,10 +36,10 @@ int main(int argc, char** argv) {
     const int code = app.exit(error);
     return code == 0 ? 0 : sluice::cli::kFatal;
   } catch (const sluice::engine::RuleError& error) {
-    fmt::print(stderr, "sluice: rule error: {}\n", error.what());
+    sluice::cli::say("sluice: rule error: {}\n", error.what());
     return sluice::cli::kFatal;
   } catch (const std::exception& error) {
-    fmt::print(stderr, "sluice: fatal: {}\n", error.what());
+    sluice::cli::say("sluice: fatal: {}\n", error.what());
     return sluice::cli::kFatal;
   }
   return exit_code;

@@ -4,6 +4,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "cli/messages.hpp"
+
 namespace sluice::cli {
 namespace {
 
@@ -78,14 +80,14 @@ void ProgressLine::draw_locked() {
   const std::size_t width = terminal_width() - 1;
   if (!current_.empty() && line.size() + 3 < width) line += " · " + shown_path(current_, width - line.size() - 3);
   if (line.size() > width) line.resize(width);
-  fmt::print(stderr, "\r\033[K{}", line);
+  say("\r\033[K{}", line);
   std::fflush(stderr);
   drawn_ = true;
 }
 
 void ProgressLine::erase_locked() {
   if (!drawn_) return;
-  fmt::print(stderr, "\r\033[K");
+  say("\r\033[K");
   std::fflush(stderr);
   drawn_ = false;
 }

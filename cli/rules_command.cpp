@@ -6,6 +6,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "cli/messages.hpp"
 #include "cli/commands.hpp"
 #include "engine/rule_checker.hpp"
 
@@ -70,7 +71,7 @@ int show_rule(const RuleSources& sources, const std::string& id) {
     print_list("References", rule.references, false);
     return kClean;
   }
-  fmt::print(stderr, "sluice: no rule with id '{}' (see `sluice rules list`)\n", id);
+  say("sluice: no rule with id '{}' (see `sluice rules list`)\n", id);
   return kFatal;
 }
 
@@ -93,13 +94,13 @@ int check(const std::vector<std::string>& files) {
   for (engine::RuleProblem& problem : engine::check_rules(set, options)) problems.push_back(std::move(problem));
   for (const engine::RuleProblem& problem : problems) {
     if (problem.rule_id.empty()) {
-      fmt::print(stderr, "FAIL {}\n", problem.message);
+      say("FAIL {}\n", problem.message);
     } else {
-      fmt::print(stderr, "FAIL {}: rule '{}': {}\n", problem.origin, problem.rule_id, problem.message);
+      say("FAIL {}: rule '{}': {}\n", problem.origin, problem.rule_id, problem.message);
     }
   }
   if (!problems.empty()) {
-    fmt::print(stderr, "sluice: {} problem{} in {} rule{}\n", problems.size(), problems.size() == 1 ? "" : "s",
+    say("sluice: {} problem{} in {} rule{}\n", problems.size(), problems.size() == 1 ? "" : "s",
                set.rules.size(), set.rules.size() == 1 ? "" : "s");
     return kFindings;
   }

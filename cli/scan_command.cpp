@@ -16,14 +16,17 @@
 #include <limits>
 #include <map>
 
+#include "cli/messages.hpp"
 #include "cli/commands.hpp"
 #include "cli/config.hpp"
 #include "cli/progress.hpp"
+#include "cli/report_output.hpp"
 #include "cli/scan_workflow.hpp"
 #include "cli/signals.hpp"
 #include "engine/builtin_database.hpp"
 #include "engine/compiled_rules.hpp"
 #include "pipeline/baseline.hpp"
+#include "pipeline/redactor.hpp"
 #include "pipeline/sarif_sink.hpp"
 #include "pipeline/scanner.hpp"
 #include "pipeline/sink.hpp"
@@ -85,12 +88,12 @@ class StderrObserver final : public pipeline::ScanObserver {
   void print_issue(const pipeline::InputIssue& issue) const {
     if (issue.note) {
       if (!quiet_) {
-        fmt::print(stderr, "sluice: note: {}: {}\n", pipeline::printable(issue.path), pipeline::printable(issue.reason));
+        say("sluice: note: {}: {}\n", pipeline::printable(issue.path), pipeline::printable(issue.reason));
       }
     } else if (issue.incomplete) {
-      fmt::print(stderr, "sluice: error: {}: {}\n", pipeline::printable(issue.path), pipeline::printable(issue.reason));
+      say("sluice: error: {}: {}\n", pipeline::printable(issue.path), pipeline::printable(issue.reason));
     } else if (verbose_ || (!quiet_ && !routine(issue.reason))) {
-      fmt::print(stderr, "sluice: skipped: {}: {}\n", pipeline::printable(issue.path),
+      say("sluice: skipped: {}: {}\n", pipeline::printable(issue.path),
                  pipeline::printable(issue.reason));
     }
   }
@@ -130,7 +133,7 @@ void print_summary(const pipeline::ScanReport& report, const engine::CompiledRul
                            stats.images > 0 ? fmt::format(", {} image{}", stats.images, stats.images == 1 ? "" : "s")
                                             : std::string());
   }
-  fmt::print(stderr, "sluice: scanned {} inputs{}, {} in {:.2f} s ({}/s); {} duplicate{} not rescanned; {} skipped; "
+  say("sluice: scanned {} inputs{}, {} in {:.2f} s ({}/s); {} duplicate{} not rescanned; {} skipped; "
              "{} error{}; {} finding{}{}{}\n",
              stats.files, archives, human_bytes(static_cast<double>(stats.bytes)), stats.seconds, human_bytes(rate),
              stats.duplicates, stats.duplicates == 1 ? "" : "s", stats.skipped, stats.errors,
@@ -138,29 +141,6 @@ void print_summary(const pipeline::ScanReport& report, const engine::CompiledRul
              stats.interrupted ? " — SCAN INTERRUPTED (not every input was scanned)"
              : report.incomplete() ? " — SCAN INCOMPLETE"
                                    : "");
-}
-
-// Write errors (a full disk, /dev/full, a closed pipe) often surface only when buffers are
-// flushed: flushes and closes the report, then tells whether every byte was written (0) or the
-// errno of the failure. A report file that was not written whole is removed (when it is a
-// regular file), so a truncated report can never pass for a complete one.
-// errno is cleared before the report is written and read here: the first failing write set it.
-int finish_report(std::ostream& out, std::ofstream& file, const std::string& path, bool& removed) {
-  out.flush();
-  bool ok = static_cast<bool>(out);
-  if (path.empty()) {
-    ok = std::fflush(stdout) == 0 && std::ferror(stdout) == 0 && ok;
-  } else {
-    file.close();
-    ok = ok && !file.fail();
-  }
-  if (ok) return 0;
-  const int error = errno != 0 ? errno : EIO;
-  if (!path.empty()) {
-    std::error_code ignored;
-    removed = std::filesystem::is_regular_file(path, ignored) && std::filesystem::remove(path, ignored);
-  }
-  return error;
 }
 
 // True when `fd` is a pipe whose reading end is closed (`sluice scan | head` after head
@@ -175,14 +155,14 @@ int run(ScanFlags& flags, CLI::App& command) {
   try {
     apply_config_file(workflow, flags.paths, command, flags.rules, flags.verbose);
   } catch (const ConfigError& error) {
-    fmt::print(stderr, "sluice: config error: {}\n", error.what());
+    say("sluice: config error: {}\n", error.what());
     return kFatal;
   }
   pipeline::Suppressions suppressions;
   try {
     flags.scan.path_filter = prepare_ignores(workflow, flags.paths, suppressions);
   } catch (const pipeline::SuppressionError& error) {
-    fmt::print(stderr, "sluice: error: {}\n", error.what());
+    say("sluice: error: {}\n", error.what());
     return kFatal;
   }
 
@@ -195,7 +175,7 @@ int run(ScanFlags& flags, CLI::App& command) {
                                               engine::builtin_database());
   if (flags.verbose) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - compile_started).count();
-    fmt::print(stderr, "sluice: {} rules ({} as Hyperscan prefilters); database {} in {:.3f} s\n", rules->size(),
+    say("sluice: {} rules ({} as Hyperscan prefilters); database {} in {:.3f} s\n", rules->size(),
                rules->prefilter_count(), rules->loaded_precompiled() ? "precompiled at build time, loaded" : "compiled",
                seconds);
   }
@@ -204,7 +184,7 @@ int run(ScanFlags& flags, CLI::App& command) {
     try {
       for (std::string& path : read_path_list(flags.repos_from)) flags.scan.roots.push_back(std::move(path));
     } catch (const std::exception& error) {
-      fmt::print(stderr, "sluice: error: {}\n", error.what());
+      say("sluice: error: {}\n", error.what());
       return kFatal;
     }
   } else if (flags.scan.roots.empty()) {
@@ -212,21 +192,28 @@ int run(ScanFlags& flags, CLI::App& command) {
   }
   flags.scan.git_history = flags.git_history == "full";
   if (workflow.staged && flags.scan.roots.size() != 1) {
-    fmt::print(stderr, "sluice: --staged takes at most one path (a directory inside the repository)\n");
+    say("sluice: --staged takes at most one path (a directory inside the repository)\n");
     return kFatal;
   }
 
-  std::ofstream file;
-  if (!flags.output.empty()) {
-    errno = 0;
-    file.open(flags.output, std::ios::binary | std::ios::trunc);
-    if (!file) {
-      fmt::print(stderr, "sluice: error: cannot open output file {}: {}\n", flags.output,
-                 errno != 0 ? std::strerror(errno) : "unknown error");
-      return kFatal;
-    }
+  auto opened = ReportOutput::open(flags.output, !flags.redact, flags.scan.roots);
+  if (auto* error = std::get_if<std::string>(&opened)) {
+    say("sluice: error: {}\n", pipeline::printable(*error));
+    return kFatal;
   }
-  std::ostream& out = flags.output.empty() ? std::cout : file;
+  ReportOutput& output = *std::get<std::unique_ptr<ReportOutput>>(opened);
+  std::ostream& out = output.stream();
+
+  // --redact holds for everything that leaves the process: the report's fields and every
+  // message on stderr, from here on.
+  std::optional<pipeline::Redactor> redactor;
+  if (flags.redact) {
+    redactor.emplace(rules);
+    set_message_redactor(&*redactor);
+  }
+  struct ResetRedactor {
+    ~ResetRedactor() { set_message_redactor(nullptr); }
+  } reset_redactor;
 
   pipeline::ScanReport report;
   StopOnSignals signals;
@@ -239,7 +226,7 @@ int run(ScanFlags& flags, CLI::App& command) {
       auto staged = pipeline::run_staged_scan(rules, flags.scan, flags.scan.roots.front(), &observer);
       if (auto* error = std::get_if<std::string>(&staged)) {
         progress.reset();
-        fmt::print(stderr, "sluice: error: --staged: {}: {}\n", flags.scan.roots.front(), *error);
+        say("sluice: error: --staged: {}: {}\n", flags.scan.roots.front(), *error);
         return kFatal;
       }
       report = std::move(std::get<pipeline::ScanReport>(staged));
@@ -248,7 +235,9 @@ int run(ScanFlags& flags, CLI::App& command) {
     }
   }
   pipeline::sort_for_report(report.findings, *rules);
+  if (redactor) redactor->add_found(report.findings);  // suppressed ones too: they are secrets all the same
   const std::size_t suppressed = suppressions.apply(report.findings);
+  if (redactor) redactor->apply(report.findings, report.issues);
 
   pipeline::SinkOptions sink_options{flags.redact};
   sink_options.issues = &report.issues;
@@ -257,21 +246,20 @@ int run(ScanFlags& flags, CLI::App& command) {
                   ? pipeline::make_sarif_sink(out, *rules, sink_options,
                                               pipeline::SarifOptions{flags.scan.roots, &report.issues})
                   : pipeline::make_sink(format, out, *rules, sink_options);
-  errno = 0;  // read by finish_report
+  errno = 0;  // read by commit(): the first failing write set it
   sink->begin();
   for (const pipeline::Finding& finding : report.findings) sink->accept(finding);
   sink->finish(report.stats);
   bool removed = false;
-  if (const int error = finish_report(out, file, flags.output, removed); error != 0) {
-    if (flags.output.empty() && reader_gone(STDOUT_FILENO)) return kFatal;  // `| head`: quiet, like SIGPIPE
-    fmt::print(stderr, "sluice: error: writing the report to {} failed ({}); {}\n",
-               flags.output.empty() ? std::string("standard output") : flags.output, std::strerror(error),
-               removed ? "the incomplete report was removed" : "the report is incomplete");
+  if (const int error = output.commit(removed); error != 0) {
+    if (!output.is_file() && reader_gone(STDOUT_FILENO)) return kFatal;  // `| head`: quiet, like SIGPIPE
+    say("sluice: error: writing the report to {} failed ({}); {}\n", pipeline::printable(output.name()),
+        std::strerror(error), removed ? "the incomplete report was removed" : "the report is incomplete");
     return kFatal;
   }
   if (!flags.quiet) print_summary(report, *rules);
   if (!flags.quiet && suppressed > 0) {
-    fmt::print(stderr, "sluice: {} finding{} suppressed by baseline or ignore file\n", suppressed,
+    say("sluice: {} finding{} suppressed by baseline or ignore file\n", suppressed,
                suppressed == 1 ? "" : "s");
   }
   if (workflow.report_unused_ignores) report_unused_ignores(suppressions, flags.scan.path_filter.get());

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <set>
 
+#include "cli/messages.hpp"
 #include "cli/config.hpp"
 #include "pipeline/ignore_file.hpp"
 
@@ -71,7 +72,7 @@ void apply_config_file(const WorkflowFlags& flags, const std::vector<std::string
   if (!path) return;
   const ConfigFile config = apply_config(scan, *path);
   if (config.has_rules) rules.files.push_back(config.path);
-  if (verbose) fmt::print(stderr, "sluice: config {}{}\n", config.path, config.has_rules ? " (with rules)" : "");
+  if (verbose) say("sluice: config {}{}\n", config.path, config.has_rules ? " (with rules)" : "");
 }
 
 std::shared_ptr<io::PathFilter> prepare_ignores(const WorkflowFlags& flags, const std::vector<std::string>& paths,
@@ -108,8 +109,8 @@ void report_unused_ignores(const pipeline::Suppressions& suppressions, const io:
       }
     }
   }
-  for (const auto& [origin, entry] : unused) fmt::print(stderr, "sluice: unused ignore: {}: {}\n", origin, entry);
-  if (unused.empty()) fmt::print(stderr, "sluice: every baseline and ignore entry was used\n");
+  for (const auto& [origin, entry] : unused) say("sluice: unused ignore: {}: {}\n", origin, entry);
+  if (unused.empty()) say("sluice: every baseline and ignore entry was used\n");
 }
 
 bool any_failing(const std::vector<pipeline::Finding>& findings, const engine::CompiledRules& rules,

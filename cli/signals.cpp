@@ -9,6 +9,7 @@ std::atomic<bool> g_stop{false};
 volatile sig_atomic_t g_signal = 0;
 struct sigaction g_previous_int {};
 struct sigaction g_previous_term {};
+struct sigaction g_previous_hup {};
 
 static_assert(std::atomic<bool>::is_always_lock_free, "the handler stores to it");
 
@@ -34,11 +35,15 @@ StopOnSignals::StopOnSignals() {
   action.sa_flags = SA_RESTART;  // readers waiting on a pipe poll the flag instead
   sigaction(SIGINT, &action, &g_previous_int);
   sigaction(SIGTERM, &action, &g_previous_term);
+  // The terminal went away: finish like SIGTERM; unless SIGHUP is ignored (nohup), as it stays.
+  sigaction(SIGHUP, &action, &g_previous_hup);
+  if (g_previous_hup.sa_handler == SIG_IGN) sigaction(SIGHUP, &g_previous_hup, nullptr);
 }
 
 StopOnSignals::~StopOnSignals() {
   sigaction(SIGINT, &g_previous_int, nullptr);
   sigaction(SIGTERM, &g_previous_term, nullptr);
+  sigaction(SIGHUP, &g_previous_hup, nullptr);
 }
 
 const std::atomic<bool>& StopOnSignals::stop() const noexcept { return g_stop; }

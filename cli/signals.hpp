@@ -1,6 +1,6 @@
 #pragma once
-// SIGINT and SIGTERM ask a running scan to stop: it stops taking inputs, reports what it found
-// (marked interrupted) and the process exits 128 + the signal (130, 143). A second signal ends
+// SIGINT, SIGTERM and SIGHUP ask a running scan to stop: it stops taking inputs, reports what it
+// found (marked interrupted) and the process exits 128 + the signal (130, 143, 129). A second signal ends
 // the process at once, as if no handler were installed.
 
 #include <atomic>

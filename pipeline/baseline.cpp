@@ -77,7 +77,7 @@ void Suppressions::add_report_text(std::string_view text, const std::string& ori
     take(fingerprint_of(document), "line 1");  // JSON Lines with one finding
     return;
   }
-  // JSON Lines: one finding per line (an empty report is an empty file).
+  // JSON Lines: one finding per line, then the summary record (an empty file is an empty report).
   std::size_t line_number = 0;
   std::size_t start = 0;
   while (start < text.size()) {
@@ -92,6 +92,7 @@ void Suppressions::add_report_text(std::string_view text, const std::string& ori
       throw SuppressionError(fmt::format(
           "{}:{}: not a sluice report (expected the output of -f json, -f jsonl or -f sarif)", origin, line_number));
     }
+    if (item.size() == 1 && item.contains("summary")) continue;  // the report's closing summary record
     take(fingerprint_of(item), fmt::format("line {}", line_number));
   }
 }

@@ -26,6 +26,8 @@ std::string printable(std::string_view text, std::size_t limit) {
       out += "\\r";
     } else if (c == '\t') {
       out += "\\t";
+    } else if (c == '\\') {
+      out += "\\\\";  // so that an escape in the output always stands for a byte it replaced
     } else if (c < 0x20 || c == 0x7f) {
       out += fmt::format("\\x{:02x}", c);
     } else {
@@ -33,6 +35,18 @@ std::string printable(std::string_view text, std::size_t limit) {
     }
   }
   if (text.size() > limit) out += fmt::format("… ({} bytes)", text.size());
+  return out;
+}
+
+std::string printable_chain(const std::vector<std::string>& chain, std::size_t limit) {
+  std::string out;
+  for (const std::string& part : chain) {
+    if (!out.empty()) out.push_back('!');
+    for (char c : printable(part, limit)) {
+      if (c == '!') out.push_back('\\');  // a '!' in a name is not a step into an archive
+      out.push_back(c);
+    }
+  }
   return out;
 }
 

@@ -35,7 +35,8 @@ struct GitRef {
 
 struct Location {
   std::string path;                // the chain joined with '!': "outer.tar.gz!inner.zip!dir/file"
-  std::vector<std::string> chain;  // the input, then each archive member down to the content
+  std::vector<std::string> chain;  // the input, then each archive member down to the content (one
+                                   // part for a plain file)
   std::uint64_t offset = 0;        // byte offset of the secret in the innermost content
   std::uint64_t line = 0;          // 1-based
   std::uint64_t column = 0;        // 1-based, in bytes
@@ -60,10 +61,15 @@ struct Finding {
 // "a!b!c" for the chain {"a", "b", "c"}.
 [[nodiscard]] std::string join_chain(const std::vector<std::string>& chain);
 
-// `text` (cut at `limit` bytes) with newlines, tabs and other control bytes escaped (\n, \x1b):
+// `text` (cut at `limit` bytes) with newlines, tabs, other control bytes and backslashes escaped
+// (\n, \x1b, \\):
 // for one-line messages and the text report, where they would break the layout or drive a
 // terminal.
 [[nodiscard]] std::string printable(std::string_view text, std::size_t limit = 4096);
+
+// A location's chain for the text report: each part printable(), with a '!' inside a name
+// escaped as "\!", joined with '!' (so a file named "a.zip!b" never reads like member b of a.zip).
+[[nodiscard]] std::string printable_chain(const std::vector<std::string>& chain, std::size_t limit = 4096);
 
 // What reports show instead of the secret under --redact.
 [[nodiscard]] std::string redact(std::string_view secret);

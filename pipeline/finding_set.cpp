@@ -68,7 +68,6 @@ void FindingSet::place(const std::vector<std::string>& chain, const PlacedMatch&
     findings_.push_back(std::move(finding));
   }
   Location location{join_chain(chain), chain, match.offset, match.line, match.column, image, git};
-  if (location.chain.size() == 1) location.chain.clear();  // a plain file: the path says it all
   findings_[it->second].locations.push_back(std::move(location));
 }
 

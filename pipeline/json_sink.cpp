@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pipeline/json_summary.hpp"
+#include "pipeline/sarif_sink.hpp"
 #include "pipeline/sink.hpp"
 
 namespace sluice::pipeline {
@@ -48,6 +49,15 @@ namespace {
 
 using nlohmann::json;
 
+bool valid_utf8(const std::string& text) {
+  try {
+    (void)json(text).dump();  // strict: throws on invalid UTF-8
+    return true;
+  } catch (const json::type_error&) {
+    return false;
+  }
+}
+
 std::string dump(const json& value, int indent) {
   // Paths and secrets are bytes, not always UTF-8: invalid sequences become U+FFFD
   // rather than aborting the report.
@@ -65,6 +75,14 @@ class JsonSink final : public Sink {
     for (const Location& at : finding.locations) {
       json location = {{"path", at.path}, {"offset", at.offset}, {"line", at.line}, {"column", at.column}};
       if (!at.chain.empty()) location["archive_chain"] = at.chain;
+      // JSON strings are UTF-8: a name that is not gets U+FFFD in "path" (readable), and its
+      // exact bytes percent-encoded here (recoverable, as in SARIF's URIs).
+      if (!valid_utf8(at.path)) {
+        location["path_percent_encoded"] = uri_encode_path(at.path);
+        json parts = json::array();
+        for (const std::string& part : at.chain) parts.push_back(uri_encode_path(part));
+        location["archive_chain_percent_encoded"] = std::move(parts);
+      }
       if (at.git) location.update(git_json(*at.git));
       if (at.image) location["image"] = image_json(*at.image);
       locations.push_back(std::move(location));
@@ -92,13 +110,18 @@ class JsonSink final : public Sink {
   }
 
   void finish(const ScanStats& stats) override {
-    if (!lines_) {
+    json summary = summary_json(stats);
+    add_workflow_summary(summary);
+    if (lines_) {
+      // The last record, always: a JSON Lines report without it was cut short, and its
+      // `complete` says whether every input was scanned.
+      out_ << dump(json{{"summary", std::move(summary)}}, -1) << '\n';
+    } else {
       json document = {
           {"tool", {{"name", "sluice"}, {"version", "0.1.0"}}},
           {"findings", std::move(findings_)},
-          {"summary", summary_json(stats)},
+          {"summary", std::move(summary)},
       };
-      add_workflow_summary(document["summary"]);
       out_ << dump(document, 2) << '\n';
     }
     out_.flush();

@@ -125,7 +125,12 @@ class SarifSink final : public Sink {
                                  {"message", {{"text", sentence(fmt::format("{}: {}", issue.path, issue.reason))}}}});
       }
     }
-    json invocation = {{"executionSuccessful", stats.errors == 0}};
+    if (stats.interrupted) {
+      notifications.push_back(
+          {{"level", "error"},
+           {"message", {{"text", "The scan was interrupted by a signal: not every input was scanned."}}}});
+    }
+    json invocation = {{"executionSuccessful", stats.errors == 0 && !stats.interrupted}};
     if (!notifications.empty()) invocation["toolExecutionNotifications"] = std::move(notifications);
     json run = {
         {"tool",

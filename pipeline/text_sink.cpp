@@ -30,8 +30,8 @@ class TextSink final : public Sink {
         block += git_location(at, *at.git);
         continue;
       }
-      block += at.line == 0 ? fmt::format("    - {}\n", printable(at.path, 4096))
-                            : fmt::format("    - {}:{}:{}\n", printable(at.path, 4096), at.line, at.column);
+      const std::string where = shown_path(at);
+      block += at.line == 0 ? fmt::format("    - {}\n", where) : fmt::format("    - {}:{}:{}\n", where, at.line, at.column);
       if (at.image) {
         const ImageRef& image = *at.image;
         block += fmt::format("      image {} {}{}\n", printable(image.image, 512),
@@ -48,15 +48,35 @@ class TextSink final : public Sink {
     if (!rule.mitigation.empty()) block += fmt::format("  fix:          {}\n", rule.mitigation.front());
     block += '\n';
     out_ << block;
+    ++findings_;
   }
 
-  void finish(const ScanStats& /*stats*/) override { out_.flush(); }
+  // The last line, always: a text report without it was cut short, and it says whether every
+  // input was scanned.
+  void finish(const ScanStats& stats) override {
+    std::string line = fmt::format("sluice: {} finding{}", findings_, findings_ == 1 ? "" : "s");
+    if (options_.suppressed > 0) line += fmt::format(" ({} suppressed)", options_.suppressed);
+    if (stats.interrupted) {
+      line += "; SCAN INTERRUPTED: not every input was scanned";
+    } else if (stats.errors > 0) {
+      line += fmt::format("; SCAN INCOMPLETE: {} input{} not completely scanned (named on standard error)",
+                          stats.errors, stats.errors == 1 ? "" : "s");
+    } else {
+      line += fmt::format("; scan complete ({} input{})", stats.files, stats.files == 1 ? "" : "s");
+    }
+    out_ << line << '\n';
+    out_.flush();
+  }
 
  private:
+  static std::string shown_path(const Location& at) {
+    return at.chain.empty() ? printable(at.path, 4096) : printable_chain(at.chain, 4096);
+  }
+
   // "repo@abc1234:config/settings.py:12", then who committed it when.
   static std::string git_location(const Location& at, const GitRef& git) {
     const std::string repo = printable(git.repository, 4096);
-    const std::string path = printable(at.path, 4096);
+    const std::string path = shown_path(at);
     std::string line;
     if (!git.commit.empty()) {
       line = fmt::format("    - {}@{}:{}:{}\n", repo, git.commit.substr(0, 7), path, at.line);
@@ -75,6 +95,7 @@ class TextSink final : public Sink {
   std::ostream& out_;
   const engine::CompiledRules& rules_;
   SinkOptions options_;
+  std::size_t findings_ = 0;
 };
 
 }  // namespace

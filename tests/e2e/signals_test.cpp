@@ -1,6 +1,6 @@
-// End-to-end: SIGINT and SIGTERM stop a scan cleanly. sluice is left waiting on standard
+// End-to-end: SIGINT, SIGTERM and SIGHUP stop a scan cleanly. sluice is left waiting on standard
 // input that never ends (after a directory with a key is scanned), then signalled: it must
-// exit 130 or 143 within the watchdog, with a complete JSON report of what it found, marked
+// exit 130, 143 or 129 within the watchdog, with a complete JSON report of what it found, marked
 // interrupted.
 
 #include <fcntl.h>
@@ -26,13 +26,14 @@ struct Stopped {
   std::string err;
 };
 
-// Whether process `pid` has handlers for SIGINT and SIGTERM (SigCgt in /proc/PID/status).
+// Whether process `pid` has handlers for SIGINT, SIGTERM and SIGHUP (SigCgt in /proc/PID/status).
 bool catches_stop_signals(pid_t pid) {
   const std::string status = read_file("/proc/" + std::to_string(pid) + "/status");
   const std::size_t at = status.find("SigCgt:");
   if (at == std::string::npos) return false;
   const unsigned long long mask = std::stoull(status.substr(at + 7, status.find('\n', at) - at - 7), nullptr, 16);
-  return (mask & (1ull << (SIGINT - 1))) != 0 && (mask & (1ull << (SIGTERM - 1))) != 0;
+  return (mask & (1ull << (SIGINT - 1))) != 0 && (mask & (1ull << (SIGTERM - 1))) != 0 &&
+         (mask & (1ull << (SIGHUP - 1))) != 0;
 }
 
 // Runs sluice with `args`, its standard input an open pipe nobody writes to, sends `signal`
@@ -118,7 +119,37 @@ TEST_P(Signals, StopCleanlyWithWhatWasFound) {
   EXPECT_THAT(result.err, ::testing::Not(::testing::HasSubstr(key)));
 }
 
-INSTANTIATE_TEST_SUITE_P(IntAndTerm, Signals, ::testing::Values(SIGINT, SIGTERM));
+INSTANTIATE_TEST_SUITE_P(IntTermAndHup, Signals, ::testing::Values(SIGINT, SIGTERM, SIGHUP));
+
+// Every format says the scan was interrupted: SARIF's invocation fails with a notification,
+// JSON Lines ends with a summary record, text with its summary line.
+TEST(SignalsMarkEveryFormat, InterruptedReportsDoNotLookComplete) {
+  TempDir dir;
+  KeyGen gen(702);
+  dir.write("tree/app.env", "POSTHOG_KEY=" + gen.personal_key() + "\n");
+  const std::vector<std::string> scan{"scan", dir.path("tree"), "-"};
+  auto with = [&](const char* format) {
+    std::vector<std::string> args = scan;
+    args.insert(args.end(), {"-f", format});
+    return run_and_signal(dir, args, SIGINT, std::chrono::milliseconds(1000));
+  };
+  const Stopped sarif = with("sarif");
+  EXPECT_EQ(sarif.exit_code, 130) << sarif.err;
+  const nlohmann::json document = nlohmann::json::parse(sarif.out, nullptr, false);
+  ASSERT_FALSE(document.is_discarded()) << sarif.out;
+  const nlohmann::json& invocation = document["runs"][0]["invocations"][0];
+  EXPECT_EQ(invocation["executionSuccessful"], false);
+  EXPECT_THAT(invocation["toolExecutionNotifications"].dump(), ::testing::HasSubstr("interrupted"));
+
+  const Stopped jsonl = with("jsonl");
+  EXPECT_EQ(jsonl.exit_code, 130) << jsonl.err;
+  EXPECT_EQ(parse_jsonl(jsonl.out).size(), 1u);
+  EXPECT_EQ(jsonl_summary(jsonl.out).value("interrupted", false), true) << jsonl.out;
+
+  const Stopped text = with("text");
+  EXPECT_EQ(text.exit_code, 130) << text.err;
+  EXPECT_THAT(text.out, ::testing::HasSubstr("SCAN INTERRUPTED"));
+}
 
 }  // namespace
 }  // namespace sluice::e2e

@@ -303,6 +303,7 @@ std::vector<Finding> parse_jsonl(const std::string& text) {
   std::istringstream lines(text);
   std::string line;
   std::size_t number = 0;
+  bool summary = false;
   while (std::getline(lines, line)) {
     ++number;
     if (line.empty()) continue;
@@ -311,9 +312,25 @@ std::vector<Finding> parse_jsonl(const std::string& text) {
       ADD_FAILURE() << "JSONL line " << number << " is not a JSON object: " << cut(line, 300);
       continue;
     }
+    if (summary) ADD_FAILURE() << "JSONL line " << number << " comes after the summary record";
+    if (item.size() == 1 && item.contains("summary")) {
+      summary = true;
+      continue;
+    }
     findings.push_back(to_finding(item));
   }
+  if (!summary) ADD_FAILURE() << "the JSONL report has no closing summary record: " << cut(text, 300);
   return findings;
+}
+
+nlohmann::json jsonl_summary(const std::string& text) {
+  const std::size_t end = text.find_last_not_of('\n');
+  if (end == std::string::npos) return nullptr;
+  const std::size_t start = text.rfind('\n', end);
+  const nlohmann::json item =
+      nlohmann::json::parse(text.substr(start == std::string::npos ? 0 : start + 1, end + 1), nullptr, false);
+  if (item.is_discarded() || !item.is_object() || !item.contains("summary")) return nullptr;
+  return item["summary"];
 }
 
 std::vector<Finding> parse_json_findings(const std::string& text) {

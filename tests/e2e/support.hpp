@@ -121,8 +121,11 @@ struct Hit {
 };
 std::ostream& operator<<(std::ostream& out, const Hit& hit);
 
-// Parses JSON Lines output; a line that is not a JSON object is an ADD_FAILURE (and skipped).
+// Parses JSON Lines output: findings, then the closing {"summary": ...} record (skipped). A line
+// that is not a JSON object, a missing summary or a record after it is an ADD_FAILURE.
 [[nodiscard]] std::vector<Finding> parse_jsonl(const std::string& text);
+// The closing summary record of JSON Lines output (null when there is none).
+[[nodiscard]] nlohmann::json jsonl_summary(const std::string& text);
 // Findings of a `-f json` document; ADD_FAILURE if it is not valid.
 [[nodiscard]] std::vector<Finding> parse_json_findings(const std::string& text);
 // Every location of every finding, sorted.

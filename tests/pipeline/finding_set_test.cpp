@@ -31,7 +31,7 @@ TEST(FindingSet, OneFindingPerRuleAndSecretWithEveryLocation) {
   EXPECT_EQ(findings[0].rule, 0u);
   EXPECT_EQ(findings[0].locations.size(), 3u);
   EXPECT_EQ(findings[0].locations[0].path, "a");
-  EXPECT_TRUE(findings[0].locations[0].chain.empty());  // a plain file
+  EXPECT_EQ(findings[0].locations[0].chain, std::vector<std::string>{"a"});  // a plain file: one part
   EXPECT_EQ(findings[0].fingerprint, fingerprint("rule0", "s1"));
   EXPECT_NE(findings[0].fingerprint, findings[1].fingerprint);
 }

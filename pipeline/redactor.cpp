@@ -1,0 +1,79 @@
+#include "pipeline/redactor.hpp"
+
+#include <algorithm>
+#include <set>
+#include <utility>
+
+namespace sluice::pipeline {
+
+Redactor::Redactor(std::shared_ptr<const engine::CompiledRules> rules) : rules_(std::move(rules)) {
+  if (rules_->database() != nullptr) context_.emplace(rules_);
+}
+
+void Redactor::add_found(const std::vector<Finding>& findings) {
+  std::set<std::string> secrets;
+  for (const Finding& finding : findings) {
+    if (!finding.secret.empty()) secrets.insert(finding.secret);
+  }
+  found_ = engine::LiteralSet(std::vector<std::string>(secrets.begin(), secrets.end()));
+}
+
+std::string Redactor::mask(std::string_view text) const {
+  std::vector<std::pair<std::size_t, std::size_t>> spans = found_.find(text);
+  if (context_) {
+    std::vector<engine::Match> matches;
+    {
+      std::lock_guard<std::mutex> guard(lock_);
+      // A failed scan leaves the matches it made; the found secrets are masked regardless.
+      (void)engine::scan_buffer(*context_, text, {}, matches);
+    }
+    for (const engine::Match& match : matches) {
+      if (match.secret.empty()) continue;
+      const auto begin = static_cast<std::size_t>(match.secret_offset);
+      spans.emplace_back(begin, std::min(text.size(), begin + match.secret.size()));
+    }
+  }
+  if (spans.empty()) return std::string(text);
+  std::sort(spans.begin(), spans.end());
+  std::string out;
+  std::size_t done = 0;
+  for (std::size_t i = 0; i < spans.size();) {
+    std::size_t begin = spans[i].first;
+    std::size_t end = spans[i].second;
+    // Overlapping or touching spans are masked as one.
+    for (++i; i < spans.size() && spans[i].first <= end; ++i) end = std::max(end, spans[i].second);
+    begin = std::max(begin, done);
+    if (begin >= end) continue;
+    out.append(text.substr(done, begin - done));
+    out += redact(text.substr(begin, end - begin));
+    done = end;
+  }
+  out.append(text.substr(done));
+  return out;
+}
+
+void Redactor::apply(std::vector<Finding>& findings, std::vector<InputIssue>& issues) const {
+  auto masked = [this](std::string& text) {
+    if (!text.empty()) text = mask(text);
+  };
+  for (Finding& finding : findings) {
+    for (Location& at : finding.locations) {
+      masked(at.path);
+      for (std::string& part : at.chain) masked(part);
+      if (at.git) {
+        masked(at.git->repository);
+        masked(at.git->summary);
+        masked(at.git->author);
+      }
+      if (at.image) {
+        masked(at.image->image);
+      }
+    }
+  }
+  for (InputIssue& issue : issues) {
+    masked(issue.path);
+    masked(issue.reason);
+  }
+}
+
+}  // namespace sluice::pipeline
