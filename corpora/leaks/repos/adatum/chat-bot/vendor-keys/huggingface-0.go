@@ -1,0 +1,3 @@
+package config
+
+const HfToken = "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"

@@ -1,0 +1,3 @@
+variable "gitlab_token" {
+  default = "glpat-HsZriiqAR5asvKUilOWJ"
+}

@@ -1,0 +1,3 @@
+public final class Config {
+    static final String RUNNER_TOKEN = "glrt-OuSsniUwx2yabbUPcFDR";
+}

@@ -1,0 +1,1 @@
+export HUGGINGFACE_ORG_TOKEN="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"

@@ -1,0 +1,1 @@
+export GITLAB_TOKEN="glpat-ZFbj7WhH0YqmJ6TQ2NoH"

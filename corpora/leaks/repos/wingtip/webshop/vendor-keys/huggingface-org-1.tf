@@ -1,0 +1,3 @@
+variable "huggingface_org_token" {
+  default = "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"
+}
