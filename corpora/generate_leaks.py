@@ -39,7 +39,7 @@ EXISTING_RULES = {
     "private_key_pem", "putty_private_key", "pypi_upload_token", "redis_url_with_password", "rubygems_api_key",
     "sendgrid_api_key", "shopify_access_token", "shopify_shared_secret", "slack_bot_token", "slack_user_token",
     "slack_app_token", "slack_webhook_url", "slack_config_token", "sqlserver_connection_string_password",
-    "square_access_token", "square_application_secret", "stripe_live_secret_key", "stripe_live_restricted_key",
+    "square_access_token", "square_legacy_access_token", "square_application_secret", "stripe_live_secret_key", "stripe_live_restricted_key",
     "stripe_webhook_secret", "twilio_api_key_sid", "twilio_auth_token", "ldap_bind_password",
     "digitalocean_pat", "linear_api_key", "doppler_service_token", "vault_service_token", "posthog_personal_key",
     "posthog_project_key", "cloudflare_user_api_token", "sentry_user_auth_token", "xai_api_key", "groq_api_key",
@@ -204,6 +204,7 @@ def _vendor_makers():
     add("gitlab-pat-routable", "gitlab_pat", "GITLAB_PRIVATE_TOKEN",
         lambda r: "glpat-" + r.s(B64URL, 27) + "." + r.s(string.digits + string.ascii_lowercase, 2) + "."
         + r.s(string.digits + string.ascii_lowercase, 9))
+    add("gitlab-legacy", "gitlab_legacy_pat", "GITLAB_API_TOKEN", lambda r: r.s(ALNUM + "_-", 19) + r.alnum(1))
     add("gitlab-trigger", "gitlab_pipeline_trigger_token", "GITLAB_TRIGGER_TOKEN", lambda r: "glptt-" + r.hex(40))
     add("gitlab-runner", "gitlab_runner_token", "RUNNER_TOKEN", lambda r: "glrt-" + r.s(ALNUM + "_", 20))
     add("gitlab-deploy", "gitlab_deploy_token", "GITLAB_DEPLOY_TOKEN", lambda r: "gldt-" + r.s(ALNUM + "_", 20))
@@ -246,6 +247,8 @@ def _vendor_makers():
     add("shopify-shared-secret", "shopify_shared_secret", "SHOPIFY_API_SECRET", lambda r: "shpss_" + r.hex(32))
     add("square-access", "square_access_token", "SQUARE_ACCESS_TOKEN",
         lambda r: "EAAA" + r.s(ALNUM + "_-", 59) + r.alnum(1))
+    add("square-legacy-access", "square_legacy_access_token", "SQUARE_TOKEN",
+        lambda r: "sq0atp-" + r.s(ALNUM + "_-", 21) + r.alnum(1))
     add("square-app-secret", "square_application_secret", "SQUARE_APP_SECRET",
         lambda r: "sq0csp-" + r.s(ALNUM + "_-", 42) + r.alnum(1))
     add("sendgrid", "sendgrid_api_key", "SENDGRID_API_KEY",
@@ -1281,6 +1284,33 @@ def vendor_keys(c, r):
             c.add(f"{repo(r)}/vendor-keys/{name}-{j}.{ext}", body, [(secret, f"vendor-key/{name}", name, rule)])
 
 
+def pastes(c, r):
+    """Keys pasted into notes, chat exports and tickets, with the vendor named nearby."""
+    names = ["slack-bot", "stripe-secret", "openai-project", "github-fine-grained", "sendgrid", "twilio-auth-token",
+             "datadog-api", "anthropic", "huggingface", "npm"]
+    for j, name in enumerate(names):
+        fn, rule, var = VENDORS[name]
+        value = fn(r)
+        vendor = name.split("-")[0].capitalize()
+        form = j % 3
+        if form == 0:
+            text = (f"# Onboarding notes\n\n- VPN: ask IT\n- {vendor} ({var.lower()}) for the staging account: "
+                    f"`{value}`\n- Ask {r.user()} for the rest\n")
+            path = f"notes/{r.user()}/onboarding-{j}.md"
+        elif form == 1:
+            msgs = [{"user": r.user(), "ts": f"17000{r.int(10000, 99999)}.000100", "text": "can someone send the token?"},
+                    {"user": r.user(), "ts": f"17000{r.int(10000, 99999)}.000200",
+                     "text": f"here is the {vendor} one: {value}"}]
+            text = json.dumps(msgs, indent=2)
+            path = f"exports/slack/{r.pick(['dev', 'ops', 'random'])}/2024-0{j % 9 + 1}-1{j % 10}.json"
+        else:
+            text = (f"Ticket OPS-{r.int(1000, 9999)}: deploy fails\n\nSteps: set {var}={value} and run ./deploy.sh\n"
+                    "Expected: green build\n")
+            path = f"tickets/OPS-{j}.txt"
+        secret = SECRET_PART.get(name, lambda v: v)(value)
+        c.add(path, text, [(secret, "paste/" + ["markdown-note", "chat-export", "ticket"][form], name, rule)])
+
+
 # -------------------------------------------------------------------------------------- near misses
 
 
@@ -1444,6 +1474,7 @@ def main():
     logs(c, r)
     k8s_and_helm(c, r)
     vendor_keys(c, r)
+    pastes(c, r)
     near_misses(c, r)
     c.write(args.expected)
     leak_files = sum(1 for p in c.files if not p.startswith("near-miss/"))

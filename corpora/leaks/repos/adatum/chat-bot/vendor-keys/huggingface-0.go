@@ -1,3 +1,0 @@
-package config
-
-const HfToken = "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"

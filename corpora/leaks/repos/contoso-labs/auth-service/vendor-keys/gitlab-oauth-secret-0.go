@@ -1,3 +1,0 @@
-package config
-
-const GitlabAppSecret = "gloas-e06f6305ea744f79bdeff2da21998b01afd9741dd8e37aef80a0331c05bde638"

@@ -1,2 +1,0 @@
-const slackConfigToken = 'xoxe.xoxp-1-30XCtuXcLCNWYuG48TsT1MVZO4qTTdZr2sB4Pi0QCan5vyc0DhGepfPaEdDJZtIEFNFuA5cIVY2iXA0xMAaXg8nT9KuCC4cbr83tPC0Au4NKWmONgva3rh2td80ubQHP5at2cVJjJDKpInjvsx8AkV6UsCZT171j4rb';
-module.exports = { slackConfigToken };

@@ -1,2 +1,0 @@
-<?php
-$npm_token = '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';

@@ -1,1 +1,0 @@
-export SENDGRID_API_KEY="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"

@@ -1,1 +1,0 @@
-export STRIPE_WEBHOOK_SECRET="whsec_iWzfrgYGJDT1A9izLv5iHHyaZqRSs2mN"

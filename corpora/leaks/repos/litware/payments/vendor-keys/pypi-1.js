@@ -1,2 +1,0 @@
-const pypiApiToken = 'pypi-AgEIcHlwaS5vcmc5r74QtKTM3Q-PWLF-YWX7IYGOhWAVhW5S0mm0hbhPKSPGkiHvKZkvVrJbHK7LaJANru2DTAXz1ZWmHt28qV_233bv4y54EUANKIbI0BMARCP44SupIZiDOZlwRtxEH-7W0EXGcvUY_IUEl32zsg7OBQLwcfkw_0ymlLlO_42Uheu8U3s4BbiD1RX2vQ';
-module.exports = { pypiApiToken };

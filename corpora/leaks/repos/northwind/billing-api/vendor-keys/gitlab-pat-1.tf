@@ -1,3 +1,0 @@
-variable "gitlab_token" {
-  default = "glpat-HsZriiqAR5asvKUilOWJ"
-}

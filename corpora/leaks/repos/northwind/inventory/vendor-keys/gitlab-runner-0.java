@@ -1,3 +1,0 @@
-public final class Config {
-    static final String RUNNER_TOKEN = "glrt-OuSsniUwx2yabbUPcFDR";
-}

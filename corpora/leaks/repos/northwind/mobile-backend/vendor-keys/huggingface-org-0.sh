@@ -1,1 +1,0 @@
-export HUGGINGFACE_ORG_TOKEN="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"

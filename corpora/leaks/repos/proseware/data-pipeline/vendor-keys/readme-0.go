@@ -1,3 +1,0 @@
-package config
-
-const ReadmeApiKey = "rdme_qt3xbv7t40r0pvjjonzixblttmdmnxv0w8vdlk4pu5s44att2xzirs0og1n9nhdjg3qtte"

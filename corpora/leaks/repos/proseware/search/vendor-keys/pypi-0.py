@@ -1,1 +1,0 @@
-PYPI_API_TOKEN = "pypi-AgEIcHlwaS5vcmcaP8YVeb2OxmoYaKcqMttVGkCxR97XYO3qfHkrjs5WEI13m1Db6bm6LJuV-V-ggWIBSn27_glU7kgLx7V5hcpcjc4QroNrVT1FxE58ZfrwkcOvaqT_gFn-Lcy4T-VGv-z7et6SO8qLHQwZRZ_OoSlsjiOhapwM-g0ykDKm9QH6DoWYt38lTZQOH7JHac"

@@ -1,3 +1,0 @@
-package config
-
-const StripeSecretKey = "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"

@@ -1,1 +1,0 @@
-export GITLAB_TOKEN="glpat-ZFbj7WhH0YqmJ6TQ2NoH"

@@ -1,2 +1,0 @@
-const stripeRestrictedKey = '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';
-module.exports = { stripeRestrictedKey };

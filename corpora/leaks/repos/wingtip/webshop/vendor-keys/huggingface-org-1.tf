@@ -1,3 +1,0 @@
-variable "huggingface_org_token" {
-  default = "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"
-}
