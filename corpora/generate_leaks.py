@@ -43,7 +43,8 @@ EXISTING_RULES = {
     "stripe_webhook_secret", "twilio_api_key_sid", "twilio_auth_token", "ldap_bind_password",
     "digitalocean_pat", "linear_api_key", "doppler_service_token", "vault_service_token", "posthog_personal_key",
     "posthog_project_key", "cloudflare_user_api_token", "sentry_user_auth_token", "xai_api_key", "groq_api_key",
-    "discord_webhook_url", "telegram_bot_token", "mailchimp_api_key", "newrelic_user_api_key",
+    "discord_webhook_url", "telegram_bot_token", "mailchimp_api_key", "newrelic_user_api_key", "algolia_admin_api_key",
+    "heroku_api_key", "mapbox_secret_token",
 }
 
 B62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
