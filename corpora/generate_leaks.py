@@ -39,7 +39,8 @@ EXISTING_RULES = {
     "private_key_pem", "putty_private_key", "pypi_upload_token", "redis_url_with_password", "rubygems_api_key",
     "sendgrid_api_key", "shopify_access_token", "shopify_shared_secret", "slack_bot_token", "slack_user_token",
     "slack_app_token", "slack_webhook_url", "slack_config_token", "sqlserver_connection_string_password",
-    "square_access_token", "square_legacy_access_token", "square_application_secret", "stripe_live_secret_key", "stripe_live_restricted_key",
+    "square_access_token", "square_legacy_access_token", "square_application_secret", "stripe_live_secret_key",
+    "stripe_live_restricted_key",
     "stripe_webhook_secret", "twilio_api_key_sid", "twilio_auth_token", "ldap_bind_password",
     "digitalocean_pat", "linear_api_key", "doppler_service_token", "vault_service_token", "posthog_personal_key",
     "posthog_project_key", "cloudflare_user_api_token", "sentry_user_auth_token", "xai_api_key", "groq_api_key",
@@ -281,7 +282,8 @@ def _vendor_makers():
     add("launchdarkly", "launchdarkly_access_token", "LAUNCHDARKLY_ACCESS_TOKEN", lambda r: "api-" + r.uuid())
     add("adafruit-io", "adafruit_io_key", "ADAFRUIT_IO_KEY", lambda r: "aio_" + r.alnum(28))
     add("prefect", "prefect_api_key", "PREFECT_API_KEY", lambda r: "pnu_" + r.alnum(36))
-    add("readme", "readme_api_key", "README_API_KEY", lambda r: "rdme_" + r.s(string.ascii_lowercase + string.digits, 70))
+    add("readme", "readme_api_key", "README_API_KEY",
+        lambda r: "rdme_" + r.s(string.ascii_lowercase + string.digits, 70))
     add("tailscale", "tailscale_api_key", "TS_API_KEY",
         lambda r: "tskey-api-" + r.alnum(17) + "-" + r.alnum(33))
     add("duffel", "duffel_live_token", "DUFFEL_ACCESS_TOKEN", lambda r: "duffel_live_" + r.s(ALNUM + "_-", 43))
@@ -299,7 +301,8 @@ def _vendor_makers():
     add("azure-signalr", "azure_signalr_connection_string", "AZURE_SIGNALR_CONNECTIONSTRING",
         lambda r: f"Endpoint=https://{r.project()}.service.signalr.net;AccessKey={r.b64(32)};Version=1.0;")
     add("azure-event-hub", "azure_service_bus_connection_string", "EVENTHUB_CONNECTION_STRING",
-        lambda r: f"Endpoint=sb://{r.project()}-ehns.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;"
+        lambda r: f"Endpoint=sb://{r.project()}-ehns.servicebus.windows.net/;"
+        "SharedAccessKeyName=RootManageSharedAccessKey;"
         f"SharedAccessKey={r.b64(32)};EntityPath=telemetry")
     add("azure-storage", "azure_storage_connection_string", "AZURE_STORAGE_CONNECTION_STRING",
         lambda r: f"DefaultEndpointsProtocol=https;AccountName={r.project().replace('-', '')}st;AccountKey={r.b64(64)};"
@@ -398,7 +401,8 @@ def cf_netrc(c, r, i):
     login = r.user()
     if i % 3 == 0:
         text = (f"machine {r.host('git')}\n  login {login}\n  password {pw1}\n\n"
-                f"machine ftp.{r.org()}.internal login deploy password {pw2}\n\ndefault login anonymous password guest@\n")
+                f"machine ftp.{r.org()}.internal login deploy password {pw2}\n\n"
+                f"default login anonymous password guest@\n")
     else:
         text = (f"machine api.{r.org()}.internal login {login} password {pw1}\n"
                 f"machine {r.host('ci')}\n    login ci-bot\n    password {pw2}\n")
@@ -450,8 +454,10 @@ def cf_pypirc(c, r, i):
     shape = "credential-file/pypirc"
     tok = VENDORS["pypi"][0](r)
     pw = r.password()
-    text = (f"[distutils]\nindex-servers =\n    pypi\n    internal\n\n[pypi]\nusername = __token__\npassword = {tok}\n\n"
-            f"[internal]\nrepository = https://pypi.{r.org()}.internal/simple/\nusername = {r.user()}\npassword = {pw}\n")
+    text = (f"[distutils]\nindex-servers =\n    pypi\n    internal\n\n[pypi]\nusername = __token__\n"
+            f"password = {tok}\n\n"
+            f"[internal]\nrepository = https://pypi.{r.org()}.internal/simple/\nusername = {r.user()}\n"
+            f"password = {pw}\n")
     c.add(f"{home(r)}/.pypirc", text, [(tok, shape, "pypi-token", "pypi_upload_token"),
                                        (pw, shape, "pypi-password", "pypirc_password")])
 
@@ -486,7 +492,8 @@ def cf_docker(c, r, i):
 def cf_pgpass(c, r, i):
     shape = "credential-file/pgpass"
     pw1, pw2 = r.password(), r.password()
-    text = (f"# hostname:port:database:username:password\n{r.host('pg')}:5432:{r.project().replace('-', '_')}:app:{pw1}\n"
+    text = (f"# hostname:port:database:username:password\n"
+            f"{r.host('pg')}:5432:{r.project().replace('-', '_')}:app:{pw1}\n"
             f"localhost:5432:*:postgres:{pw2}\n")
     c.add(f"{home(r)}/.pgpass", text, [(pw1, shape, "postgres-password", "pgpass_password"),
                                        (pw2, shape, "postgres-password", "pgpass_password")])
@@ -503,7 +510,8 @@ def cf_mycnf(c, r, i):
 def cf_s3cfg(c, r, i):
     shape = "credential-file/s3cfg"
     kid, sec = aws_key_id(r), aws_secret(r)
-    text = (f"[default]\naccess_key = {kid}\nsecret_key = {sec}\nbucket_location = eu-west-1\nhost_base = s3.amazonaws.com\n"
+    text = (f"[default]\naccess_key = {kid}\nsecret_key = {sec}\nbucket_location = eu-west-1\n"
+            f"host_base = s3.amazonaws.com\n"
             "host_bucket = %(bucket)s.s3.amazonaws.com\nuse_https = True\nsignature_v2 = False\n")
     c.add(f"{home(r)}/.s3cfg", text, [(kid, shape, "aws-access-key-id", "aws_access_key_id"),
                                       (sec, shape, "aws-secret-access-key", "aws_secret_access_key")])
@@ -512,7 +520,8 @@ def cf_s3cfg(c, r, i):
 def cf_boto(c, r, i):
     shape = "credential-file/boto"
     kid, sec = aws_key_id(r), aws_secret(r)
-    text = f"[Credentials]\naws_access_key_id = {kid}\naws_secret_access_key = {sec}\n\n[Boto]\ndebug = 0\nnum_retries = 10\n"
+    text = (f"[Credentials]\naws_access_key_id = {kid}\naws_secret_access_key = {sec}\n\n"
+            "[Boto]\ndebug = 0\nnum_retries = 10\n")
     c.add(f"{home(r)}/.boto", text, [(kid, shape, "aws-access-key-id", "aws_access_key_id"),
                                      (sec, shape, "aws-secret-access-key", "aws_secret_access_key")])
 
@@ -526,7 +535,8 @@ def cf_aws(c, r, i):
         name = "credentials"
     else:
         text = (f"[default]\nregion = eu-central-1\noutput = json\n\n[profile ci]\naws_access_key_id = {k1}\n"
-                f"aws_secret_access_key = {s1}\n\n[profile legacy]\naws_access_key_id = {k2}\naws_secret_access_key = {s2}\n")
+                f"aws_secret_access_key = {s1}\n\n[profile legacy]\naws_access_key_id = {k2}\n"
+                f"aws_secret_access_key = {s2}\n")
         name, shape = "config", "credential-file/aws-config"
     c.add(f"{home(r)}/.aws/{name}", text, [(k1, shape, "aws-access-key-id", "aws_access_key_id"),
                                            (s1, shape, "aws-secret-access-key", "aws_secret_access_key"),
@@ -565,7 +575,8 @@ def service_account_json(r):
 def cf_service_account(c, r, i):
     text, secret = service_account_json(r)
     c.add(f"{repo(r)}/deploy/{r.project()}-sa-{r.hex(12)}.json", text,
-          [(secret, "credential-file/gcp-service-account", "gcp-service-account-key", "gcp_service_account_private_key")])
+          [(secret, "credential-file/gcp-service-account", "gcp-service-account-key",
+            "gcp_service_account_private_key")])
 
 
 def cf_kubeconfig(c, r, i):
@@ -574,7 +585,8 @@ def cf_kubeconfig(c, r, i):
     variant = i % 3
     cluster = f"{r.project()}-{r.pick(['prod', 'staging', 'dev'])}"
     head = (f"apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    certificate-authority-data: {ca}\n"
-            f"    server: https://{r.host('k8s')}:6443\n  name: {cluster}\ncontexts:\n- context:\n    cluster: {cluster}\n"
+            f"    server: https://{r.host('k8s')}:6443\n  name: {cluster}\ncontexts:\n- context:\n"
+            f"    cluster: {cluster}\n"
             f"    user: {cluster}-admin\n  name: {cluster}\ncurrent-context: {cluster}\npreferences: {{}}\nusers:\n"
             f"- name: {cluster}-admin\n  user:\n")
     if variant == 0:
@@ -645,7 +657,8 @@ def cf_django(c, r, i):
             "# SECURITY WARNING: keep the secret key used in production secret!\n"
             f"SECRET_KEY = '{key}'\n\nDEBUG = False\nALLOWED_HOSTS = ['{r.project()}.{r.org()}.internal']\n\n"
             "DATABASES = {\n    'default': {\n        'ENGINE': 'django.db.backends.postgresql',\n"
-            f"        'NAME': '{r.project().replace('-', '_')}',\n        'USER': 'django',\n        'PASSWORD': '{pw}',\n"
+            f"        'NAME': '{r.project().replace('-', '_')}',\n        'USER': 'django',\n"
+            f"        'PASSWORD': '{pw}',\n"
             f"        'HOST': '{r.host('pg')}',\n        'PORT': '5432',\n    }}\n}}\n")
     c.add(f"{repo(r)}/{r.project().replace('-', '_')}/settings.py", text,
           [(key, shape, "django-secret-key", "django_secret_key"),
@@ -684,7 +697,8 @@ def cf_env(c, r, i):
     fn, rule, var = VENDORS[v1]
     tok = fn(r)
     q = r.pick(["", '"', "'"])
-    text = (f"APP_ENV=production\nAPP_URL=https://{r.project()}.{r.org()}.internal\nDB_HOST={r.host('pg')}\nDB_PORT=5432\n"
+    text = (f"APP_ENV=production\nAPP_URL=https://{r.project()}.{r.org()}.internal\nDB_HOST={r.host('pg')}\n"
+            f"DB_PORT=5432\n"
             f"DB_USERNAME=app\nDB_PASSWORD={q}{pw}{q}\nSESSION_SECRET={q}{sk}{q}\n{var}={q}{tok}{q}\nLOG_LEVEL=info\n")
     name = r.pick([".env", ".env", ".env.production", ".env.local"])
     c.add(f"{repo(r)}/{name}", text, [(pw, shape, "database-password", "generic_password_assignment"),
@@ -705,7 +719,8 @@ def cf_maven(c, r, i):
 def cf_gradle(c, r, i):
     shape = "credential-file/gradle-properties"
     pw, spw = r.password(), r.password()
-    text = (f"org.gradle.jvmargs=-Xmx2g\nossrhUsername={r.user()}\nossrhPassword={pw}\nsigning.keyId={r.hex(8).upper()}\n"
+    text = (f"org.gradle.jvmargs=-Xmx2g\nossrhUsername={r.user()}\nossrhPassword={pw}\n"
+            f"signing.keyId={r.hex(8).upper()}\n"
             f"signing.password={spw}\nsigning.secretKeyRingFile=/home/ci/.gnupg/secring.gpg\n")
     c.add(f"{home(r)}/.gradle/gradle.properties", text,
           [(pw, shape, "repository-password", "generic_password_assignment"),
@@ -719,7 +734,8 @@ def cf_composer(c, r, i):
     doc = {"github-oauth": {"github.com": tok},
            "http-basic": {f"repo.{r.org()}.internal": {"username": r.user(), "password": pw}}}
     c.add(f"{repo(r)}/auth.json", json.dumps(doc, indent=4),
-          [(tok, shape, "github-token", "github_oauth_token"), (pw, shape, "repository-password", "composer_auth_password")])
+          [(tok, shape, "github-token", "github_oauth_token"),
+           (pw, shape, "repository-password", "composer_auth_password")])
 
 
 def cf_filezilla(c, r, i):
@@ -764,7 +780,8 @@ def cf_putty_reg(c, r, i):
     pw = r.password()
     text = ("Windows Registry Editor Version 5.00\r\n\r\n"
             f"[HKEY_CURRENT_USER\\Software\\SimonTatham\\PuTTY\\Sessions\\{r.project()}-bastion]\r\n"
-            f"\"HostName\"=\"{r.host('bastion')}\"\r\n\"PortNumber\"=dword:00000016\r\n\"ProxyMethod\"=dword:00000003\r\n"
+            f"\"HostName\"=\"{r.host('bastion')}\"\r\n\"PortNumber\"=dword:00000016\r\n"
+            f"\"ProxyMethod\"=dword:00000003\r\n"
             f"\"ProxyHost\"=\"proxy.{r.org()}.internal\"\r\n\"ProxyUsername\"=\"{r.user()}\"\r\n"
             f"\"ProxyPassword\"=\"{pw}\"\r\n")
     c.add(f"exports/{r.user()}-putty-sessions.reg", text,
@@ -793,15 +810,18 @@ def cf_shadow(c, r, i):
             f"sshd:!:19700::::::\n{r.user()}:{h2}:19712:0:99999:7:::\n")
     shape = "credential-file/shadow"
     c.add(f"backups/{r.host('web').split('.')[0]}/etc/shadow", text,
-          [(h1, shape, "sha512crypt-hash", "shadow_password_hash"), (h2, shape, "yescrypt-hash", "shadow_password_hash")])
+          [(h1, shape, "sha512crypt-hash", "shadow_password_hash"),
+           (h2, shape, "yescrypt-hash", "shadow_password_hash")])
 
 
 def cf_jenkins(c, r, i):
     sec = "{" + base64.b64encode(b"\x01\x00\x00\x00\x10\x00\x00\x00\x10" + r.bytes(64)).decode() + "}"
     text = ("<?xml version='1.1' encoding='UTF-8'?>\n<com.cloudbees.plugins.credentials.SystemCredentialsProvider "
-            "plugin=\"credentials@1319.v7eb_51b_3a_c97b_\">\n  <domainCredentialsMap class=\"hudson.util.CopyOnWriteMap$Hash\">\n"
+            "plugin=\"credentials@1319.v7eb_51b_3a_c97b_\">\n"
+            "  <domainCredentialsMap class=\"hudson.util.CopyOnWriteMap$Hash\">\n"
             "    <entry>\n      <com.cloudbees.plugins.credentials.domains.Domain>\n        <specifications/>\n"
-            "      </com.cloudbees.plugins.credentials.domains.Domain>\n      <java.util.concurrent.CopyOnWriteArrayList>\n"
+            "      </com.cloudbees.plugins.credentials.domains.Domain>\n"
+            "      <java.util.concurrent.CopyOnWriteArrayList>\n"
             "        <com.cloudbees.plugins.credentials.impl.UsernamePasswordCredentialsImpl>\n"
             "          <scope>GLOBAL</scope>\n          <id>deploy-creds</id>\n          <username>deploy</username>\n"
             f"          <password>{sec}</password>\n"
@@ -846,7 +866,8 @@ def cf_ssh_keys(c, r, i):
         key, name, rule = openssh_key(r, 504), "id_ecdsa", "openssh_private_key"
     else:
         key, name, rule = openssh_key(r, 1800), "id_rsa", "openssh_private_key"
-    c.add(f"{home(r)}/.ssh/{name}", key, [(key, f"credential-file/ssh-{name.replace('_', '-')}", "ssh-private-key", rule)])
+    shape = f"credential-file/ssh-{name.replace('_', '-')}"
+    c.add(f"{home(r)}/.ssh/{name}", key, [(key, shape, "ssh-private-key", rule)])
 
 
 def cf_ppk(c, r, i):
@@ -858,7 +879,8 @@ def cf_ppk(c, r, i):
         return [b[k:k + 64] for k in range(0, len(b), 64)]
 
     pl, vl = wrap(pub), wrap(priv)
-    key = (f"PuTTY-User-Key-File-3: {algo}\nEncryption: none\nComment: {r.user()}@{r.project()}\nPublic-Lines: {len(pl)}\n"
+    key = (f"PuTTY-User-Key-File-3: {algo}\nEncryption: none\nComment: {r.user()}@{r.project()}\n"
+           f"Public-Lines: {len(pl)}\n"
            + "\n".join(pl) + f"\nPrivate-Lines: {len(vl)}\n" + "\n".join(vl) + f"\nPrivate-MAC: {r.hex(64)}")
     c.add(f"Users/{r.user().capitalize()}/keys/{r.project()}.ppk", key,
           [(key, "credential-file/putty-ppk", "ssh-private-key", "putty_private_key")])
@@ -917,7 +939,10 @@ URI_SCHEMES = [
 def uri(r, scheme, port):
     pw = r.password()
     user = r.pick(["app", "svc_" + r.project().replace("-", "_"), r.user(), "admin"])
-    host = r.host(scheme.split(":")[0].split("+")[0]) if scheme != "mongodb+srv://" else f"cluster0.{r.alnum(5).lower()}.mongodb.net"
+    if scheme == "mongodb+srv://":
+        host = f"cluster0.{r.alnum(5).lower()}.mongodb.net"
+    else:
+        host = r.host(scheme.split(":")[0].split("+")[0])
     return f"{scheme}{user}:{pw}@{host}{':' + port if port else ''}/{r.project().replace('-', '_')}", pw
 
 
@@ -941,7 +966,8 @@ def place_value(r, lang, var, value):
         "typescript": (f"export const {var}: string = \"{value}\";\n", "ts"),
         "go": (f"package config\n\nconst {cam[0].upper() + cam[1:]} = \"{value}\"\n", "go"),
         "java": (f"public final class Config {{\n    static final String {var} = \"{value}\";\n}}\n", "java"),
-        "csharp": (f"public static class Config\n{{\n    public const string {cam[0].upper() + cam[1:]} = \"{value}\";\n}}\n",
+        "csharp": (f"public static class Config\n{{\n"
+                   f"    public const string {cam[0].upper() + cam[1:]} = \"{value}\";\n}}\n",
                    "cs"),
         "php": (f"<?php\n${lv} = '{value}';\n", "php"),
         "ruby": (f"{var} = '{value}'.freeze\n", "rb"),
@@ -966,13 +992,14 @@ def ctx_connection_uris(c, r):
             elif name == "ftp":
                 var = "FTP_URL"
             body, ext = place_value(r, lang, var, u)
-            c.add(f"{repo(r)}/config/{name}-{j}.{ext}", body, [(pw, "context/connection-uri", f"{name}-password", rule)])
+            c.add(f"{repo(r)}/config/{name}-{j}.{ext}", body,
+                  [(pw, "context/connection-uri", f"{name}-password", rule)])
     # ADO.NET and JDBC forms.
     for j in range(3):
         pw = r.password()
         s = f"Server=tcp:{r.host('sql')},1433;Database=shop;User ID=app;Password={pw};Encrypt=True;"
-        body = json.dumps({"ConnectionStrings": {"DefaultConnection": s}, "Logging": {"LogLevel": {"Default": "Warning"}}},
-                          indent=2)
+        body = json.dumps({"ConnectionStrings": {"DefaultConnection": s},
+                           "Logging": {"LogLevel": {"Default": "Warning"}}}, indent=2)
         c.add(f"{repo(r)}/src/appsettings.Production.json", body,
               [(pw, "context/connection-string", "sqlserver-password", "sqlserver_connection_string_password")])
         pw2 = r.password()
@@ -1161,7 +1188,8 @@ def ci_files(c, r):
         tok = fn(r)
         pw = r.password()
         text = (f"name: release\non:\n  push:\n    tags: ['v*']\njobs:\n  publish:\n    runs-on: ubuntu-latest\n"
-                f"    env:\n      {var}: {tok}\n      DB_PASSWORD: {pw}\n    steps:\n      - uses: actions/checkout@v4\n"
+                f"    env:\n      {var}: {tok}\n      DB_PASSWORD: {pw}\n    steps:\n"
+                f"      - uses: actions/checkout@v4\n"
                 "      - run: make release\n")
         c.add(f"{repo(r)}/.github/workflows/release-{j}.yml", text,
               [(tok, "ci/github-actions", f"vendor-key/{v}", rule),
@@ -1182,7 +1210,8 @@ def ci_files(c, r):
             tok = fn(r)
             vars_ = f"  {var}: \"{tok}\"\n"
             secrets = [(tok, "ci/gitlab-ci", f"vendor-key/{v}", rule)]
-        text = f"stages: [build, deploy]\n\nvariables:\n{vars_}\ndeploy:\n  stage: deploy\n  script:\n    - ./deploy.sh\n"
+        text = (f"stages: [build, deploy]\n\nvariables:\n{vars_}\n"
+                "deploy:\n  stage: deploy\n  script:\n    - ./deploy.sh\n")
         c.add(f"{repo(r)}/.gitlab-ci.yml", text, secrets)
     for j in range(3):
         pw = r.password()
@@ -1190,8 +1219,9 @@ def ci_files(c, r):
         text = ("pipeline {\n  agent any\n  environment {\n"
                 f"    NEXUS_PASSWORD = '{pw}'\n    SLACK_HOOK = '{tok}'\n  }}\n  stages {{\n    stage('Deploy') {{\n"
                 "      steps {\n        sh './gradlew publish'\n      }\n    }\n  }\n}\n")
-        c.add(f"{repo(r)}/Jenkinsfile", text, [(pw, "ci/jenkinsfile", "repository-password", "generic_password_assignment"),
-                                               (tok, "ci/jenkinsfile", "vendor-key/slack-webhook", "slack_webhook_url")])
+        c.add(f"{repo(r)}/Jenkinsfile", text,
+              [(pw, "ci/jenkinsfile", "repository-password", "generic_password_assignment"),
+               (tok, "ci/jenkinsfile", "vendor-key/slack-webhook", "slack_webhook_url")])
 
 
 def notebooks(c, r):
@@ -1208,7 +1238,8 @@ def notebooks(c, r):
             tok = fn(r)
             src = ["import os\n", f"os.environ[\"{var}\"] = \"{tok}\"\n", "client = make_client()"]
             secrets = [(tok, "notebook/code-cell", f"vendor-key/{v}", rule)]
-        nb = {"cells": [{"cell_type": "markdown", "metadata": {}, "source": ["# Exploration\n", "Quick look at the data."]},
+        nb = {"cells": [{"cell_type": "markdown", "metadata": {},
+                         "source": ["# Exploration\n", "Quick look at the data."]},
                         {"cell_type": "code", "execution_count": 1, "metadata": {}, "outputs": [], "source": src}],
               "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
               "nbformat": 4, "nbformat_minor": 5}
@@ -1224,7 +1255,8 @@ def logs(c, r):
             secrets = [(pw, "log/connection-uri", "database-password", "postgres_url_with_password")]
         elif form == 1:
             tok = jwt(r)
-            line = (f"10.0.{j}.17 - - [0{j + 1}/Mar/2024:10:22:31 +0000] \"GET /api/v1/me?access_token={tok} HTTP/1.1\" "
+            line = (f"10.0.{j}.17 - - [0{j + 1}/Mar/2024:10:22:31 +0000] "
+                    f"\"GET /api/v1/me?access_token={tok} HTTP/1.1\" "
                     "200 512 \"-\" \"okhttp/4.12.0\"")
             secrets = [(tok, "log/access-log-token", "jwt", "jwt")]
         else:
@@ -1244,7 +1276,8 @@ def k8s_and_helm(c, r):
         fnv, rule, var = tok
         t = fnv(r)
         if j % 2 == 0:
-            text = (f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: {r.project()}-env\n  namespace: prod\ntype: Opaque\n"
+            text = (f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: {r.project()}-env\n  namespace: prod\n"
+                    f"type: Opaque\n"
                     f"stringData:\n  DB_PASSWORD: \"{pw}\"\n  {var}: \"{t}\"\n")
             secrets = [(pw, "k8s/secret-stringdata", "database-password", "generic_password_assignment"),
                        (t, "k8s/secret-stringdata", "vendor-key", rule)]
@@ -1299,7 +1332,8 @@ def pastes(c, r):
                     f"`{value}`\n- Ask {r.user()} for the rest\n")
             path = f"notes/{r.user()}/onboarding-{j}.md"
         elif form == 1:
-            msgs = [{"user": r.user(), "ts": f"17000{r.int(10000, 99999)}.000100", "text": "can someone send the token?"},
+            msgs = [{"user": r.user(), "ts": f"17000{r.int(10000, 99999)}.000100",
+                     "text": "can someone send the token?"},
                     {"user": r.user(), "ts": f"17000{r.int(10000, 99999)}.000200",
                      "text": f"here is the {vendor} one: {value}"}]
             text = json.dumps(msgs, indent=2)
@@ -1358,7 +1392,8 @@ def near_misses(c, r):
           "  DB_PASSWORD: {{ .Values.db.password | quote }}\n  API_KEY: \"<set me>\"\n", near_miss=True)
     c.add("templates/ansible-vars.yml", "db_password: \"{{ vault_db_password }}\"\napi_token: \"{{ lookup('env', "
           "'API_TOKEN') }}\"\n", near_miss=True)
-    c.add("templates/curl-example.sh", "#!/bin/sh\ncurl -u \"$API_USER:$API_PASSWORD\" https://api.example.com/v1/ping\n"
+    c.add("templates/curl-example.sh", "#!/bin/sh\n"
+                                       "curl -u \"$API_USER:$API_PASSWORD\" https://api.example.com/v1/ping\n"
           "curl -H \"Authorization: Bearer $TOKEN\" https://api.example.com/v1/me\n"
           "curl -H 'Authorization: Bearer <token>' https://api.example.com/v1/me\n", near_miss=True)
     c.add("templates/.npmrc", "//registry.npmjs.org/:_authToken=${NPM_TOKEN}\n", near_miss=True)
@@ -1369,12 +1404,14 @@ def near_misses(c, r):
     # Documentation with documented example keys (the vendors' own published examples or obvious fillers).
     c.add("docs/aws-quickstart.md", "# AWS setup\n\nConfigure the CLI:\n\n```\n$ aws configure\n"
           "AWS Access Key ID [None]: AKIAIOSFODNN7EXAMPLE\n"
-          "AWS Secret Access Key [None]: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\nDefault region name [None]: us-west-2\n"
+          "AWS Secret Access Key [None]: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"
+          "Default region name [None]: us-west-2\n"
           "```\n", near_miss=True)
     c.add("docs/connection-strings.md", "Connection URIs look like `postgresql://user:password@host:5432/dbname` or "
           "`mongodb+srv://<username>:<password>@cluster0.example.mongodb.net/`.\n\n"
           "For Redis use `redis://:password@localhost:6379/0`.\n", near_miss=True)
-    c.add("docs/tokens.md", "GitHub personal access tokens start with `ghp_`, e.g. `ghp_XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX`.\n"
+    c.add("docs/tokens.md", "GitHub personal access tokens start with `ghp_`, e.g. "
+          "`ghp_XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX`.\n"
           "Slack bot tokens look like `xoxb-1234-5678-abcdef`.\nStripe secret keys start with `sk_live_` "
           "(test keys `sk_test_`).\n", near_miss=True)
     c.add("docs/jwt.md", "A JWT has three parts: `header.payload.signature`, for example "
@@ -1400,7 +1437,8 @@ def near_misses(c, r):
           "var conn = $\"Server=db;Database=shop;User Id=app;Password={password};\";\n", near_miss=True)
     c.add("code/config.php", "<?php\ndefine('DB_PASSWORD', getenv('DB_PASSWORD'));\n$apiKey = $_ENV['API_KEY'];\n",
           near_miss=True)
-    c.add("code/config.rb", "Rails.application.configure do\n  config.secret_key_base = ENV.fetch(\"SECRET_KEY_BASE\")\n"
+    c.add("code/config.rb", "Rails.application.configure do\n"
+                            "  config.secret_key_base = ENV.fetch(\"SECRET_KEY_BASE\")\n"
           "  config.db_password = Rails.application.credentials.dig(:db, :password)\nend\n", near_miss=True)
     c.add("code/vault.py", "import hvac\nclient = hvac.Client(url=VAULT_ADDR, token=read_token_file())\n"
           "password = client.secrets.kv.read_secret_version(path='db')['data']['data']['password']\n", near_miss=True)
