@@ -567,8 +567,8 @@ def service_account_json(r):
            "client_x509_cert_url": f"https://www.googleapis.com/robot/v1/metadata/x509/deployer%40{project}"
            ".iam.gserviceaccount.com", "universe_domain": "googleapis.com"}
     text = json.dumps(doc, indent=2)
-    # What sluice reports: the PEM as written in the JSON value, \n escapes included.
-    secret = json.dumps(key)[1:-1]
+    # The PEM as written in the JSON value (\n escapes included), BEGIN to the END marker.
+    secret = json.dumps(key)[1:-1].rsplit("\\n", 1)[0]
     return text, secret
 
 
