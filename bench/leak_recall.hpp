@@ -135,8 +135,8 @@ struct Score {
     for (const auto& loc : j["locations"]) {
       Reported r;
       r.path = loc["path"].get<std::string>();
-      // A path given as "./x" or "DIR/x" is made relative to the corpus by the caller's scan
-      // (run in the corpus folder on "."); strip a leading "./" for safety.
+      // The scan runs in the corpus folder on ".", so paths are relative to it; a "./" prefix
+      // is dropped in case a build prints one.
       if (r.path.rfind("./", 0) == 0) r.path.erase(0, 2);
       r.rule_id = j["rule_id"].get<std::string>();
       r.offset = loc["offset"].get<std::uint64_t>();
