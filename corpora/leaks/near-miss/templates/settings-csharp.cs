@@ -1,0 +1,4 @@
+public static class Config
+{
+    public const string ClientSecret = "example";
+}

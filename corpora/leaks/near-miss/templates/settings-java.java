@@ -1,0 +1,3 @@
+public final class Config {
+    static final String API_KEY = "secret";
+}

@@ -1,0 +1,2 @@
+const clientSecret = 'TODO';
+module.exports = { clientSecret };

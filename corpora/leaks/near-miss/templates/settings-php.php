@@ -1,0 +1,2 @@
+<?php
+$auth_token = 'dummy';

@@ -1,0 +1,1 @@
+PASSWORD = '<insert token>'.freeze

@@ -1,0 +1,3 @@
+variable "api_key" {
+  default = "${{ secrets.API_TOKEN }}"
+}

@@ -1,0 +1,1 @@
+export const AUTH_TOKEN: string = "$DB_PASS";

@@ -1,0 +1,3 @@
+package config
+
+const ContentfulAccessToken = "ZVCAV3gwC8I8ZiI0UcVxHxUShxiEq9SFF78PPcXDym7"

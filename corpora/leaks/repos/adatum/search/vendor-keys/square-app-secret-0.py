@@ -1,0 +1,1 @@
+SQUARE_APP_SECRET = "sq0csp-ZbF7hJ1cc1LIKCqxcQZ__RcdtX_R8LTAGrfoqmI31bQ"

@@ -1,0 +1,1 @@
+export DD_API_KEY="ef455f36a733bdfea1ad8af24cb72b4b"

@@ -1,0 +1,1 @@
+export GITHUB_TOKEN="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"

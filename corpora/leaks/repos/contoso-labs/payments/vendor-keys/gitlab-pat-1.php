@@ -1,0 +1,2 @@
+<?php
+$gitlab_token = 'glpat-HyXePbXXIb4ECoUgdR9K';

@@ -1,0 +1,1 @@
+export PASSWORD="3os79hJaFTn6LVf_2um"

@@ -1,0 +1,3 @@
+package config
+
+const PypiApiToken = "pypi-AgEIcHlwaS5vcmcBSn27_glU7kgLx7V5hcpcjc4QroNrVT1FxE58ZfrwkcOvaqT_gFn-Lcy4T-VGv-z7et6SO8qLHQwZRZ_OoSlsjiOhapwM-g0ykDKm9QH6DoWYt38lTZQOH7JHafl5r74QtKTM3Q-PWLF-YWX7IYGOhWAVhW5S0mm0hbhPKSPGkiHvKZkvVrJbHK7LaI"

@@ -1,0 +1,1 @@
+const client = new Client({ url: 'wss://rt.adatum.internal', jwt: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1c2VyLTU5MDQ4IiwiaXNzIjoibGVhay1jb3JwdXMuaW52YWxpZCIsImlhdCI6MTcwMTA0MjgxMiwicm9sZSI6InJlYWRlciJ9.t8nwFBWPVGaDCBIH0NbTVuOujbiztl5ew-QodnJaSaY' });

@@ -1,0 +1,3 @@
+package config
+
+const VaultToken = "hvs.WKOFII2KsF9vfwkZwLHn18bR"

@@ -1,0 +1,3 @@
+package config
+
+const DbPassword = "Dr5~ope9DRXaFZUr2gV"

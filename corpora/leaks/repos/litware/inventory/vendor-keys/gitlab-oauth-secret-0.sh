@@ -1,0 +1,1 @@
+export GITLAB_APP_SECRET="gloas-e37aef80a0331c05bde63865b626b4dc18bdcc9a4612cc92348ca483e9a42cb1"

@@ -1,0 +1,1 @@
+export README_API_KEY="rdme_rs0og1n9nhdjg3qtte4ro92d9t1j03hntu4a6mwnr2cv84nbkxgooji51fswttjxbu71jf"

@@ -1,0 +1,1 @@
+HUGGINGFACE_ORG_TOKEN = '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'.freeze

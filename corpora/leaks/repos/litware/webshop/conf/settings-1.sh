@@ -1,0 +1,1 @@
+export DB_PASSWORD="_e08CFRVjEPwmYicVpD"

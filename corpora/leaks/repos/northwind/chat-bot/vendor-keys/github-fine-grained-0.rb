@@ -1,0 +1,1 @@
+GH_PAT = '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'.freeze

@@ -1,0 +1,2 @@
+const gitlabFeedToken = 'glft-LgS83Ld3VCQjxoWrGbPS';
+module.exports = { gitlabFeedToken };

@@ -1,0 +1,1 @@
+DB_PASSWORD = 'tN9R3KZyJ6PdH*QxD3'.freeze

@@ -1,0 +1,3 @@
+package config
+
+const SlackConfigToken = "xoxe.xoxp-1-NtjGf3OXZHD3fuGA9xLFqzB6NNko2ABajDZDORFqvZ6VSnDHVP7ca48wdNBVkERSbTaZ30XCtuXcLCNWYuG48TsT1MVZO4qTTdZr2sB4Pi0QCan5vyc0DhGepfPaEdDJZtIEFNFuA5cIVY2iXA0xMAaXg8nT9KuCC4c"

@@ -1,0 +1,1 @@
+curl -H "Authorization: Basic dW1hOmV2dU9qNypCaXBVNjBx" https://api.northwind.internal/v1/health

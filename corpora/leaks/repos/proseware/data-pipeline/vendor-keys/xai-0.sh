@@ -1,0 +1,1 @@
+export XAI_API_KEY="xai-jpjJj2UqYkrJAPrlZcNNgqrzwoFVLUeMZWft8FeH7RdkxOmOZ1KaLCib158UUZtnfQkLIrC8p7du5bir"

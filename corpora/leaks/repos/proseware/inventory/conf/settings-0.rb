@@ -1,0 +1,1 @@
+PASSWORD = 'sioxu*2HBDALn2fLV'.freeze

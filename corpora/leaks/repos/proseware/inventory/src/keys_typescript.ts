@@ -1,0 +1,1 @@
+export const key = `-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIEAHrKaF6cfchskdkJzAkk0aV2j+dMJh1qgoOiOE6vTPogN90wdvbOWr\nOYRxzOrcGR9NlSsYvEAvecH/u0/n5C8m9b77qW3yzqwNEFBTawQD4r44yvv9ARi/\n5AB4P6UZIiTTvnEqUdw2kGrACo0AioJooA==\n-----END EC PRIVATE KEY-----`;

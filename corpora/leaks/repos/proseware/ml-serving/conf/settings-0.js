@@ -1,0 +1,2 @@
+const secretKey = 'aVRVbp0AljrwG3DugITm6niQr';
+module.exports = { secretKey };

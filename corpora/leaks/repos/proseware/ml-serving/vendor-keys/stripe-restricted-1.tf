@@ -1,0 +1,3 @@
+variable "stripe_restricted_key" {
+  default = "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"
+}

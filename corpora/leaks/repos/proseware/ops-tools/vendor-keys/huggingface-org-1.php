@@ -1,0 +1,2 @@
+<?php
+$huggingface_org_token = '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';

@@ -1,0 +1,4 @@
+public static class Config
+{
+    public const string SecretKey = "5DBaVcaXcbUKpZ9pHu4DtvenYS";
+}

@@ -1,0 +1,3 @@
+package config
+
+const GitlabApiToken = "5cA_zobx5RFtt-FMV14N"

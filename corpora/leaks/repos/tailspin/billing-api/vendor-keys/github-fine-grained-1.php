@@ -1,0 +1,2 @@
+<?php
+$gh_pat = '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';

@@ -1,0 +1,1 @@
+export HF_TOKEN="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"

@@ -1,0 +1,1 @@
+GROQ_API_KEY = "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"

@@ -1,0 +1,2 @@
+<?php
+$stripe_secret_key = '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';

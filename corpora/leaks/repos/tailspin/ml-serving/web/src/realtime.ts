@@ -1,0 +1,1 @@
+const client = new Client({ url: 'wss://rt.northwind.internal', jwt: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1c2VyLTkyMzYxIiwiaXNzIjoibGVhay1jb3JwdXMuaW52YWxpZCIsImlhdCI6MTcwOTUwMTM4OSwicm9sZSI6InNlcnZpY2UifQ.l-qk1d20sO_8J7SdELP0VjywiYksaOyLkj2J67pGn-E' });

@@ -1,0 +1,1 @@
+DD_APP_KEY = '37b1fe9955d03c35a27800b181f2bd174fa799da'.freeze

@@ -1,0 +1,1 @@
+GITLAB_FEED_TOKEN = "glft-QQ5Blv_ASdnPgM206dks"

@@ -1,0 +1,3 @@
+variable "hf_token" {
+  default = "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"
+}

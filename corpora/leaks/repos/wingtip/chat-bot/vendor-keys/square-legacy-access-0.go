@@ -1,0 +1,3 @@
+package config
+
+const SquareToken = "sq0atp-KxTPgRe6cvTfMrQvJVT65k"

@@ -1,0 +1,1 @@
+export MAPBOX_SECRET_TOKEN="sk.eyJ1IjoiY29ycHVzIiwiYSI6IbtHFW9DTQWsEvXnvo1SH.jkYynVJ_tLkvL_uLjAScAm"

@@ -1,0 +1,3 @@
+variable "admin_passwd" {
+  default = "0yZ-OXriggSk1Q"
+}
