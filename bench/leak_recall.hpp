@@ -118,9 +118,11 @@ struct Score {
   return out;
 }
 
-// Every location of every finding of a JSONL report. Throws on a line that is not a finding.
+// Every location of every finding of a JSONL report. Throws on a line that is neither a finding
+// nor the closing summary record, and on a report without that record (it was cut short).
 [[nodiscard]] inline std::vector<Reported> parse_report(std::string_view jsonl) {
   std::vector<Reported> out;
+  bool summary = false;
   std::size_t start = 0;
   while (start < jsonl.size()) {
     auto end = jsonl.find('\n', start);
@@ -129,6 +131,10 @@ struct Score {
     start = end + 1;
     if (text.empty()) continue;
     nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+    if (j.is_object() && j.size() == 1 && j.contains("summary")) {
+      summary = true;
+      continue;
+    }
     if (!j.is_object() || !j.contains("locations") || !j.contains("rule_id") || !j.contains("secret")) {
       throw std::runtime_error("the report has a line that is not a finding");
     }
@@ -145,6 +151,7 @@ struct Score {
       out.push_back(std::move(r));
     }
   }
+  if (!summary) throw std::runtime_error("the report has no closing summary record: it was cut short");
   return out;
 }
 
