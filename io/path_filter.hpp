@@ -36,6 +36,7 @@ class PathFilter {
     bool anchored = false;       // contains a '/' before its end: matched against the whole path
     std::uint64_t hits = 0;      // paths it decided
     std::shared_ptr<const RE2> regex;  // `glob` compiled
+    std::string literal;               // its longest literal run: a path without it cannot match
   };
 
   // One gitignore line: blank lines and '#' comments are ignored, "!" negates, a trailing
