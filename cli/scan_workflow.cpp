@@ -27,7 +27,8 @@ void add_workflow_options(CLI::App& scan, WorkflowFlags& flags) {
 
   scan.add_option("--config", flags.config,
                   "Read flags ([scan] table) and extra rules from FILE, trusted in full; a .gitleaks.toml works as "
-                  "is. Without it, a .sluice.toml in the first directory scanned may only narrow the report")
+                  "is. A .sluice.toml found in the first directory scanned may only narrow the report, unless "
+                  "named here")
       ->type_name("FILE")
       ->allow_extra_args(false)
       ->group("Configuration");
