@@ -219,8 +219,10 @@ ConfigFile apply_trusted_config(CLI::App& command, const std::string& path, std:
     const auto& where = error.source().begin;
     throw ConfigError(fmt::format("{}:{}:{}: {}", path, where.line, where.column, error.description()));
   }
-  ConfigFile config{path, document.contains("rules") || document.contains("allowlist") ||
-                              document.contains("allowlists") || document.contains("extend")};
+  ConfigFile config;
+  config.path = path;
+  config.has_rules = document.contains("rules") || document.contains("allowlist") || document.contains("allowlists") ||
+                     document.contains("extend");
   const toml::node* scan_node = document.get("scan");
   if (scan_node == nullptr) return config;
   const toml::table* scan = scan_node->as_table();
@@ -252,7 +254,8 @@ ConfigFile apply_trusted_config(CLI::App& command, const std::string& path, std:
 }
 
 ConfigFile apply_discovered_config(CLI::App& command, const std::string& path, std::string_view text) {
-  ConfigFile config{path};
+  ConfigFile config;
+  config.path = path;
   auto refuse = [&](const std::string& what, std::string_view reason) {
     config.problems.push_back(fmt::format("{}: {}: refused in a discovered config ({}); pass --config {} to trust it",
                                           path, what, reason, path));
