@@ -17,6 +17,10 @@ struct RuleSources {
   bool no_builtin = false;         // --no-builtin-rules
   std::vector<std::string> enable;   // --enable: rule ids, families, vendors or tags
   std::vector<std::string> disable;  // --disable
+  // From a discovered .sluice.toml (cli/config.hpp): selectors that name no rule are ignored
+  // there (scanned content must not stop the scan), and global allowlists.
+  std::vector<std::string> disable_if_known;
+  std::vector<engine::Allowlist> allowlists;
 };
 
 void add_rule_source_options(CLI::App& command, RuleSources& sources);

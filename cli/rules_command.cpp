@@ -165,7 +165,9 @@ engine::RuleSet select_rules(engine::RuleSet set, const RuleSources& sources) {
       return std::any_of(selectors.begin(), selectors.end(),
                          [&](const std::string& selector) { return selected_by(rule, selector); });
     };
-    if ((rule.enabled || named(sources.enable)) && !named(sources.disable)) kept.push_back(std::move(rule));
+    if ((rule.enabled || named(sources.enable)) && !named(sources.disable) && !named(sources.disable_if_known)) {
+      kept.push_back(std::move(rule));
+    }
   }
   set.rules = std::move(kept);
   if (set.rules.empty()) throw engine::RuleError("no rules to scan with (every rule is disabled)");
@@ -176,6 +178,7 @@ engine::RuleSet load_rules(const RuleSources& sources) {
   engine::RuleSet set;
   if (!sources.no_builtin) set = engine::builtin_rules();
   for (const std::string& file : sources.files) set.append(engine::load_rule_file(file));
+  set.global_allowlists.insert(set.global_allowlists.end(), sources.allowlists.begin(), sources.allowlists.end());
   std::set<std::string> seen;
   for (const engine::Rule& rule : set.rules) {
     if (!seen.insert(rule.id).second) {

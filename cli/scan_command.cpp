@@ -278,9 +278,12 @@ void register_scan(CLI::App& app, int& exit_code) {
   scan->footer(
       "Exit codes: 0 complete and nothing found (or nothing at --fail-on or above); 1 findings; 2 usage or fatal "
       "error; 3 some input could not be scanned (wins over 1).\n"
-      "Config: .sluice.toml in the first directory scanned (or --config FILE): a [scan] table with any long flag "
-      "above without its dashes (format = \"sarif\", exclude = [\"docs/**\"]), plus [[rules]]; a flag on the "
-      "command line wins over the config, which wins over the default.\n"
+      "Config: --config FILE and the user config ($XDG_CONFIG_HOME/sluice/config.toml, else "
+      "~/.config/sluice/config.toml) hold a [scan] table with any long flag above without its dashes "
+      "(format = \"sarif\", exclude = [\"docs/**\"]), plus [[rules]]; a flag on the command line wins over "
+      "--config, which wins over the user config. A .sluice.toml in the first directory scanned is scanned "
+      "content: it may only narrow the report (exclude, include, disable, [allowlist]); any other key is refused "
+      "on stderr and ignored (pass --config .sluice.toml to trust it).\n"
       "Ignores: a line containing sluice:allow, gitleaks:allow or 'pragma: allowlist secret' is not reported; "
       ".sluiceignore holds finding fingerprints and gitignore-style path patterns.");
 

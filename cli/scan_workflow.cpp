@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <iterator>
 #include <set>
 
 #include "cli/messages.hpp"
 #include "cli/config.hpp"
+#include "pipeline/finding.hpp"
 #include "pipeline/ignore_file.hpp"
 
 namespace sluice::cli {
@@ -25,8 +27,9 @@ void add_workflow_options(CLI::App& scan, WorkflowFlags& flags) {
       ->group(output_group);
 
   scan.add_option("--config", flags.config,
-                  "Read flags ([scan] table) and extra rules from FILE (default: .sluice.toml in the first "
-                  "directory scanned); a .gitleaks.toml works as is")
+                  "Read flags ([scan] table) and extra rules from FILE, trusted in full; a .gitleaks.toml works as "
+                  "is. A .sluice.toml found in the first directory scanned may only narrow the report, unless "
+                  "named here")
       ->type_name("FILE")
       ->allow_extra_args(false)
       ->group("Configuration");
@@ -66,13 +69,52 @@ void add_workflow_options(CLI::App& scan, WorkflowFlags& flags) {
       ->group("Input");
 }
 
+namespace {
+
+void print_problems(const std::vector<std::string>& problems) {
+  for (const std::string& problem : problems) say("sluice: error: {}\n", pipeline::printable(problem));
+}
+
+bool same_file(const std::string& a, const std::string& b) {
+  std::error_code error;
+  return std::filesystem::equivalent(a, b, error);
+}
+
+}  // namespace
+
 void apply_config_file(const WorkflowFlags& flags, const std::vector<std::string>& paths, CLI::App& scan,
                        RuleSources& rules, bool verbose) {
-  const auto path = find_config(flags.config, paths);
-  if (!path) return;
-  const ConfigFile config = apply_config(scan, *path);
-  if (config.has_rules) rules.files.push_back(config.path);
-  if (verbose) say("sluice: config {}{}\n", config.path, config.has_rules ? " (with rules)" : "");
+  // Trusted sources first, in precedence order (each sets only what is not set yet), then the
+  // discovered config, which may only narrow (see cli/config.hpp).
+  std::vector<std::string> trusted;
+  if (!flags.config.empty()) trusted.push_back(flags.config);
+  if (const auto user = user_config_path(); user && !(!flags.config.empty() && same_file(*user, flags.config))) {
+    trusted.push_back(*user);
+  }
+  for (const std::string& path : trusted) {
+    const ConfigFile config = apply_config(scan, path);
+    if (config.has_rules) rules.files.push_back(config.path);
+    if (verbose) say("sluice: config {}{}\n", config.path, config.has_rules ? " (with rules)" : "");
+  }
+  const auto discovered = discovered_config_path(paths);
+  if (!discovered) return;
+  // `--config .sluice.toml` says the file is the user's own: it was applied in full above.
+  if (std::any_of(trusted.begin(), trusted.end(),
+                  [&](const std::string& path) { return same_file(path, *discovered); })) {
+    return;
+  }
+  const pipeline::DiscoveredFile file = pipeline::read_discovered_file(*discovered);
+  if (!file.error.empty()) {
+    print_problems({fmt::format("{}: {}; the config is ignored", *discovered, file.error)});
+    return;
+  }
+  ConfigFile config = apply_discovered_config(scan, *discovered, file.text);
+  print_problems(config.problems);
+  rules.disable_if_known.insert(rules.disable_if_known.end(), config.disable.begin(), config.disable.end());
+  rules.allowlists.insert(rules.allowlists.end(), std::make_move_iterator(config.allowlists.begin()),
+                          std::make_move_iterator(config.allowlists.end()));
+  if (verbose)
+    say("sluice: config {} (discovered: narrowing keys only)\n", pipeline::printable(*discovered));
 }
 
 std::shared_ptr<io::PathFilter> prepare_ignores(const WorkflowFlags& flags, const std::vector<std::string>& paths,
@@ -81,17 +123,31 @@ std::shared_ptr<io::PathFilter> prepare_ignores(const WorkflowFlags& flags, cons
   if (!flags.no_default_excludes) {
     for (const std::string& pattern : io::default_excludes()) filter->add_exclude(pattern, "default");
   }
-  std::string ignore_file = flags.ignore_file;
-  if (ignore_file.empty()) {
-    if (const auto root = first_directory_root(paths)) {
-      const std::string candidate = (std::filesystem::path(*root) / pipeline::kIgnoreFileName).string();
-      std::error_code error;
-      if (std::filesystem::is_regular_file(candidate, error)) ignore_file = candidate;
+  if (!flags.ignore_file.empty()) {
+    print_problems(pipeline::load_ignore_file(flags.ignore_file, suppressions, *filter));
+  } else if (const auto root = first_directory_root(paths)) {
+    // Found in the scanned tree: content, read defensively and capped (pipeline/ignore_file.hpp).
+    const std::string candidate = (std::filesystem::path(*root) / pipeline::kIgnoreFileName).string();
+    const pipeline::DiscoveredFile file = pipeline::read_discovered_file(candidate);
+    if (!file.error.empty()) {
+      print_problems({fmt::format("{}: {}; the ignore file is ignored", candidate, file.error)});
+    } else if (file.present) {
+      print_problems(
+          pipeline::parse_ignore_file(file.text, candidate, suppressions, *filter, pipeline::kMaxDiscoveredPatterns));
     }
   }
-  if (!ignore_file.empty()) pipeline::load_ignore_file(ignore_file, suppressions, *filter);
-  for (const std::string& pattern : flags.excludes) filter->add_exclude(pattern, "--exclude");
-  for (const std::string& glob : flags.includes) filter->add_include(glob);
+  for (const std::string& pattern : flags.excludes) {
+    if (!filter->add_exclude(pattern, "--exclude")) {
+      print_problems({fmt::format("--exclude: a pattern longer than {} bytes; ignored", io::kMaxPatternLength)});
+    }
+  }
+  for (const std::string& glob : flags.includes) {
+    if (!filter->add_include(glob)) {
+      // An include that cannot be used must not widen the scan to everything: stop.
+      throw pipeline::SuppressionError(
+          fmt::format("--include: a glob longer than {} bytes cannot be used", io::kMaxPatternLength));
+    }
+  }
   for (const std::string& baseline : flags.baselines) suppressions.add_report(baseline);
   if (filter->empty()) return nullptr;
   return filter;

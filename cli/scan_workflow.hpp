@@ -35,14 +35,18 @@ struct WorkflowFlags {
 // and baselines, Input).
 void add_workflow_options(CLI::App& scan, WorkflowFlags& flags);
 
-// Applies the config file (--config, else .sluice.toml in the first directory of `paths`) to
-// every option of `scan` not given on the command line; a config with rules is added to
-// `rules`. Throws ConfigError.
+// Applies the configs to every option of `scan` not given on the command line, in precedence
+// order: --config, the user's config (both trusted in full; one with rules is added to `rules`),
+// then .sluice.toml discovered in the first directory of `paths` (narrowing keys only; its
+// disables and allowlists go to `rules`; what it may not set is named on stderr and ignored,
+// exit code unchanged). Throws ConfigError for a trusted config only.
 void apply_config_file(const WorkflowFlags& flags, const std::vector<std::string>& paths, CLI::App& scan,
                        RuleSources& rules, bool verbose);
 
 // The walk's path filter (default noise list, ignore-file patterns, --exclude, --include;
-// nullptr when empty) and the suppressions (ignore-file fingerprints, baselines). Throws
+// nullptr when empty) and the suppressions (ignore-file fingerprints, baselines). A
+// .sluiceignore discovered in the first directory is read as untrusted content (size and
+// pattern caps, regular files only; problems on stderr, then ignored). Throws
 // pipeline::SuppressionError.
 [[nodiscard]] std::shared_ptr<io::PathFilter> prepare_ignores(const WorkflowFlags& flags,
                                                               const std::vector<std::string>& paths,

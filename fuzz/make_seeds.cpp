@@ -1,4 +1,4 @@
-// Writes the seed corpora of the fuzz harnesses into OUT/{rules,matcher,archive,image}/:
+// Writes the seed corpora of the fuzz harnesses into OUT/{rules,matcher,archive,image,glob,config}/:
 // the built-in rule files, every built-in rule example with a few chunkings, small archives of
 // every format sluice reads (nested ones too, and container images), and image metadata.
 // Everything is generated here, so the repository holds no binary seeds; all secrets are the
@@ -18,6 +18,7 @@
 
 #include "engine/builtin_rules.hpp"
 #include "engine/rule_loader.hpp"
+#include "io/path_filter.hpp"
 
 using namespace sluice;
 namespace fs = std::filesystem;
@@ -165,17 +166,18 @@ int main(int argc, char** argv) try {
     return 2;
   }
   const fs::path out = argv[1];
-  for (const char* dir : {"rules", "matcher", "archive", "image"}) fs::create_directories(out / dir);
+  for (const char* dir : {"rules", "matcher", "archive", "image", "glob", "config"}) fs::create_directories(out / dir);
 
   // Rules: every built-in rule file, plus a gitleaks-style one.
   for (const engine::EmbeddedRuleFile& file : engine::builtin_rule_files()) {
     write(out / "rules" / std::string(file.name), std::string(file.text));
   }
-  write(out / "rules" / "gitleaks.toml",
-        "[extend]\nuseDefault = true\n[allowlist]\nregexes = ['''EXAMPLE''']\npaths = ['''\\.lock$''']\n"
-        "[[rules]]\nid = \"x\"\nregex = '''key_([a-z0-9]{20})'''\nsecretGroup = 1\nentropy = 3.0\n"
-        "keywords = [\"key_\"]\n[[rules.allowlists]]\nregexTarget = \"line\"\nregexes = ['''test''']\n"
-        "condition = \"AND\"\nstopwords = [\"dummy\"]\n");
+  const std::string gitleaks =
+      "[extend]\nuseDefault = true\n[allowlist]\nregexes = ['''EXAMPLE''']\npaths = ['''\\.lock$''']\n"
+      "[[rules]]\nid = \"x\"\nregex = '''key_([a-z0-9]{20})'''\nsecretGroup = 1\nentropy = 3.0\n"
+      "keywords = [\"key_\"]\n[[rules.allowlists]]\nregexTarget = \"line\"\nregexes = ['''test''']\n"
+      "condition = \"AND\"\nstopwords = [\"dummy\"]\n";
+  write(out / "rules" / "gitleaks.toml", gitleaks);
 
   // Matcher: every example and negative example, with three chunkings each.
   const engine::RuleSet catalog = engine::builtin_rules();
@@ -237,6 +239,29 @@ int main(int argc, char** argv) try {
     for (const auto& [path, bytes] : image.files) encoded += fdp_string(path) + fdp_string(bytes);
     write(out / "image" / name, encoded);
   }
+  // Globs, in fuzz_glob's form (pattern as a FuzzedDataProvider string, then the path): the
+  // default excludes and each piece of gitignore syntax.
+  std::vector<std::pair<std::string, std::string>> globs = {
+      {"*.py", "app.py"},        {"src/**/*.py", "src/a/b/app.py"},
+      {"docs/**", "docs/a/b"},   {"file?.txt", "file1.txt"},
+      {"[a-c]x", "bx"},          {"[!a-c]x", "bx"},
+      {"\\*lit", "*lit"},        {"[unclosed", "[unclosed"},
+      {"!keep.log", "keep.log"}, {"build/", "build"},
+      {"/top.txt", "top.txt"},   {"*a*a*a*a*b", std::string(40, 'a')}};
+  for (const std::string& pattern : io::default_excludes()) globs.emplace_back(pattern, "web/node_modules/x/test");
+  for (std::size_t i = 0; i < globs.size(); ++i) {
+    write(out / "glob" / ("g" + std::to_string(i)), fdp_string(globs[i].first) + globs[i].second);
+  }
+
+  // Configs: a discovered-style one, one with every kind of key, and the gitleaks-style file.
+  write(out / "config" / "narrowing.toml",
+        "title = \"t\"\n[scan]\nexclude = [\"docs/\", \"*.snap\"]\ninclude = [\"*.py\"]\ndisable = [\"aws\"]\n"
+        "[allowlist]\npaths = ['''^fixtures/''']\n[[allowlists]]\nregexes = ['''EXAMPLE''']\nregexTarget = \"line\"\n");
+  write(out / "config" / "everything.toml",
+        "[scan]\noutput = \"/tmp/x\"\nformat = \"sarif\"\nfollow-symlinks = true\nmax-depth = 32\nredact = true\n"
+        "baseline = [\"/dev/zero\"]\nfail_on = \"critical\"\nno-archives = true\nthreads = 2\n"
+        "[extend]\nuseDefault = true\n[[rules]]\nid = \"x\"\nregex = '''key_[a-z]{8}'''\n");
+  write(out / "config" / "gitleaks.toml", gitleaks);
   return 0;
 } catch (const std::exception& error) {
   std::fprintf(stderr, "make_seeds: %s\n", error.what());

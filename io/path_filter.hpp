@@ -3,17 +3,27 @@
 // .sluiceignore, --exclude and the default noise list) and --include globs. Consulted by the
 // walker before a file is opened or a directory listed, so an excluded path is never read.
 
+#include <re2/re2.h>
+
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace sluice::io {
 
-// Glob match of a '/'-separated path: `*` and `?` stay within one segment, `**` spans
+// Glob syntax on a '/'-separated path: `*` and `?` stay within one segment, `**` spans
 // segments (`a/**/b` also matches `a/b`), `[...]` (with `!` or `^` negation) is a class,
-// `\` escapes.
-[[nodiscard]] bool glob_match(std::string_view pattern, std::string_view path) noexcept;
+// `\` escapes. A glob is translated once into an RE2 regex that matches the whole path, so
+// matching takes time linear in the path (times the pattern at worst), whatever the pattern.
+[[nodiscard]] std::string glob_to_regex(std::string_view glob);
+// One-off match (compiles the glob each call: for tests; PathFilter compiles once).
+[[nodiscard]] bool glob_match(std::string_view pattern, std::string_view path);
+
+// Longer patterns are refused (PATH_MAX is 4096: a longer glob matches no real path).
+inline constexpr std::size_t kMaxPatternLength = 4096;
 
 class PathFilter {
  public:
@@ -25,15 +35,18 @@ class PathFilter {
     bool directory_only = false; // "pattern/": matches directories (and so everything in them)
     bool anchored = false;       // contains a '/' before its end: matched against the whole path
     std::uint64_t hits = 0;      // paths it decided
+    std::shared_ptr<const RE2> regex;  // `glob` compiled
+    std::string literal;               // its longest literal run: a path without it cannot match
   };
 
   // One gitignore line: blank lines and '#' comments are ignored, "!" negates, a trailing
   // '/' matches directories only, a '/' elsewhere anchors the pattern at the scan root;
-  // otherwise it matches the name at any depth. Later lines win over earlier ones.
-  void add_exclude(std::string_view line, std::string origin);
+  // otherwise it matches the name at any depth. Later lines win over earlier ones. False (and
+  // nothing added) when the pattern is longer than kMaxPatternLength or RE2 cannot compile it.
+  bool add_exclude(std::string_view line, std::string origin);
   // A file is scanned only if it matches one --include glob (when any is given). A glob
-  // without '/' matches the file name at any depth.
-  void add_include(std::string_view glob);
+  // without '/' matches the file name at any depth. False as for add_exclude.
+  bool add_include(std::string_view glob);
 
   // `relative` is the path below the scan root ("src/a.py"). Directories are never excluded by
   // --include; files are. Call from one thread at a time (the walk): it counts hits.

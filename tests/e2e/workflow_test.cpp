@@ -372,7 +372,9 @@ TEST(Ignores, DefaultExcludesCanBeTurnedOff) {
 
 // -------------------------------------------------------------------------------------- config
 
-TEST(Config, DiscoveredInTheRootAndOverriddenByFlags) {
+// A discovered .sluice.toml may only narrow (tests/e2e/trust_test.cpp); named with --config,
+// it is trusted in full.
+TEST(Config, TrustedConfigAndOverriddenByFlags) {
   TempDir dir;
   KeyGen gen(630);
   const std::string key = gen.personal_key();
@@ -380,23 +382,30 @@ TEST(Config, DiscoveredInTheRootAndOverriddenByFlags) {
   // Default: text.
   RunResult result = sluice({"scan", dir.path("repo")});
   EXPECT_THAT(result.out, HasSubstr("fingerprint:"));
-  // Config: JSON Lines, redacted.
+  // Config: JSON Lines, redacted; discovered, only its exclude applies.
   dir.write("repo/.sluice.toml", "[scan]\nformat = \"jsonl\"\nredact = true\nexclude = [\"ignored/\"]\n");
   dir.write("repo/ignored/b.env", env_line(gen.personal_key()));
   result = sluice({"scan", dir.path("repo")});
+  ASSERT_TRUE(exited_with(result, kFindings)) << describe(result);
+  EXPECT_THAT(result.out, HasSubstr("fingerprint:"));
+  EXPECT_THAT(result.err, HasSubstr("[scan] format: refused in a discovered config"));
+  EXPECT_THAT(result.err, HasSubstr("[scan] redact: refused in a discovered config"));
+  EXPECT_THAT(result.out, Not(HasSubstr("ignored/b.env")));
+  result = sluice({"scan", dir.path("repo"), "--config", dir.path("repo/.sluice.toml")});
   ASSERT_TRUE(exited_with(result, kFindings)) << describe(result);
   std::vector<Finding> findings = parse_jsonl(result.out);
   ASSERT_EQ(findings.size(), 1u) << result.out;
   EXPECT_EQ(findings[0].raw["redacted"], true);
   EXPECT_THAT(result.out, Not(HasSubstr(key)));
+  EXPECT_THAT(result.err, Not(HasSubstr("refused")));
   // Flag beats config.
-  result = sluice({"scan", dir.path("repo"), "-f", "json"});
+  result = sluice({"scan", dir.path("repo"), "-f", "json", "--config", dir.path("repo/.sluice.toml")});
   EXPECT_EQ(parse_json_findings(result.out).size(), 1u) << describe(result);
   // --config names another file; a key that is no flag is an error.
   dir.write("strict.toml", "[scan]\nfail-on = \"critical\"\n");
   result = sluice({"scan", dir.path("repo"), "--config", dir.path("strict.toml")});
   EXPECT_TRUE(exited_with(result, kClean)) << describe(result);  // the finding is high, below critical
-  // Extra rules in a discovered config (sluice schema).
+  // Extra rules in a trusted config (sluice schema).
   dir.write("repo/.sluice.toml", R"([scan]
 format = "jsonl"
 
@@ -408,7 +417,7 @@ regex = '''acme_live_[A-Za-z0-9]{32}'''
 keywords = ["acme_live_"]
 )");
   dir.write("repo/deploy.sh", "ACME=acme_live_7Qm2Zr9Lx4Vt8Kp3Wn6Bd1Hs5Jc0Fy2a\n");
-  result = sluice({"scan", dir.path("repo"), "--fail-on", "critical"});
+  result = sluice({"scan", dir.path("repo"), "--fail-on", "critical", "--config", dir.path("repo/.sluice.toml")});
   EXPECT_TRUE(exited_with(result, kFindings)) << describe(result);
   EXPECT_EQ(of_rule(parse_jsonl(result.out), "acme_live_token").size(), 1u);
   dir.write("bad.toml", "[scan]\nno_such_flag = 1\n");

@@ -2,6 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+#include <string>
+#include <vector>
+
+#include "tests/io/glob_reference.hpp"
+
 namespace sluice::io {
 namespace {
 
@@ -72,6 +78,69 @@ TEST(PathFilter, DefaultListCoversLockFilesAndFixtures) {
   EXPECT_FALSE(filter.excluded("node_modules/lib", true));
   EXPECT_FALSE(filter.excluded("src/test", true));
   EXPECT_FALSE(filter.excluded("src/app.js", false));
+}
+
+// Regression (issue 15): the backtracking matcher took 10 s for `*a*a*a*a*b` on a 200-character
+// name and minutes for one more `*a`. RE2 is linear in the name: these return at once (a
+// regression is caught by the ctest timeout, not by a timed assertion).
+TEST(PathFilter, PathologicalGlobsMatchInLinearTime) {
+  const std::string name(200, 'a');
+  const std::string stars = "*a*a*a*a*a*a*a*a*a*a*b";
+  for (const std::string& pattern :
+       std::vector<std::string>{stars, "**/" + stars, "**" + stars, "*a**a**a**a**a**a**a**a**a**a**b",
+                                "*a**/*a**/*a**/*a**/*a**/*a**/*a**/*a**/*a**/b"}) {
+    EXPECT_FALSE(glob_match(pattern, name)) << pattern;
+    EXPECT_FALSE(glob_match(pattern, "x/" + name)) << pattern;
+    EXPECT_TRUE(glob_match(pattern, name + "b")) << pattern;
+    PathFilter filter;
+    ASSERT_TRUE(filter.add_exclude(pattern, "t"));
+    ASSERT_TRUE(filter.add_exclude("/" + pattern, "t"));
+    EXPECT_FALSE(filter.excluded(name, false)) << pattern;
+    EXPECT_FALSE(filter.excluded("dir/" + name, true)) << pattern;
+    EXPECT_TRUE(filter.excluded(name + "b", false)) << pattern;
+  }
+}
+
+TEST(PathFilter, OverlongPatternsAreRefused) {
+  PathFilter filter;
+  EXPECT_FALSE(filter.add_exclude(std::string(kMaxPatternLength + 1, 'a'), "t"));
+  EXPECT_FALSE(filter.add_include(std::string(kMaxPatternLength + 1, 'a')));
+  EXPECT_TRUE(filter.empty());
+  EXPECT_TRUE(filter.add_exclude(std::string(kMaxPatternLength, '*'), "t"));
+  EXPECT_TRUE(filter.excluded("anything", false));
+}
+
+// Bytes that are not UTF-8, newlines, classes with ranges that match nothing, escapes.
+TEST(PathFilter, GlobsMatchBytesLikeTheMatcherTheyReplace) {
+  EXPECT_TRUE(glob_match("*.txt", "caf\xe9\n.txt"));
+  EXPECT_TRUE(glob_match("?", "\xff"));
+  EXPECT_FALSE(glob_match("?", "/"));
+  EXPECT_FALSE(glob_match("[z-a]", "m"));
+  EXPECT_FALSE(glob_match("[!x]", "/"));
+  EXPECT_TRUE(glob_match("[]]", "]"));
+  EXPECT_TRUE(glob_match("[\\]x]", "x"));
+  EXPECT_TRUE(glob_match("a\\", "a\\"));
+  EXPECT_TRUE(glob_match("(a|b)+.{1}", "(a|b)+.{1}"));  // regex syntax is literal in a glob
+  EXPECT_FALSE(glob_match("(a|b)+.{1}", "a.x"));
+}
+
+// The translation agrees with the old backtracking matcher on many small random globs and
+// paths (the fuzz harness fuzz_glob does the same on inputs it chooses).
+TEST(PathFilter, TranslationAgreesWithTheBacktrackingMatcher) {
+  std::mt19937 rng(1515);
+  const std::string pattern_alphabet = "ab/*?[]!^-\\.";
+  const std::string path_alphabet = "ab/.-]![\\";
+  auto random_text = [&](const std::string& alphabet, std::size_t max_size) {
+    std::string text(std::uniform_int_distribution<std::size_t>(0, max_size)(rng), ' ');
+    for (char& c : text) c = alphabet[std::uniform_int_distribution<std::size_t>(0, alphabet.size() - 1)(rng)];
+    return text;
+  };
+  for (int i = 0; i < 20000; ++i) {
+    const std::string pattern = random_text(pattern_alphabet, 8);
+    const std::string path = random_text(path_alphabet, 8);
+    ASSERT_EQ(glob_match(pattern, path), reference::glob_match(pattern, path))
+        << "pattern '" << pattern << "' path '" << path << "'";
+  }
 }
 
 }  // namespace
