@@ -256,6 +256,8 @@ class OpenedArchive {
   [[nodiscard]] bool compressed() const { return compressed_ || (reader_ && reader_->compressed()); }
   // Decompressed bytes given to the reader (0: the decompressor recognised nothing).
   [[nodiscard]] std::uint64_t delivered() const { return delivered_; }
+  // Why the decompressed stream ended before its end (truncated, corrupt); empty if it did not.
+  [[nodiscard]] const std::string& cut() const { return cut_; }
   // Input bytes consumed so far (for the expansion ratio of a stream).
   [[nodiscard]] std::uint64_t consumed() const {
     if (decompressor_) return decompressor_->compressed_bytes_read();
@@ -273,7 +275,11 @@ class OpenedArchive {
     }
   }
 
+  // The reader sees a cut as the end of its input: libarchive then still recognises a format
+  // from the few bytes that came (its bidders read ahead tens of KiB, and an error there would
+  // make it give up on them), reads every member before the cut and names the one cut short.
   std::optional<std::string_view> pull(std::string* error) {
+    if (!cut_.empty()) return std::string_view();
     std::optional<std::string_view> block;
     if (ahead_) {
       block = ahead_->pull(error);
@@ -282,7 +288,11 @@ class OpenedArchive {
       const auto n = decompressor_->read(buffer_.data(), buffer_.size(), error);
       if (n) block = std::string_view(buffer_.data(), *n);
     }
-    if (block) delivered_ += block->size();
+    if (!block) {
+      cut_ = error->empty() ? std::string("decompression failed") : *error;
+      return std::string_view();
+    }
+    delivered_ += block->size();
     return block;
   }
 
@@ -290,6 +300,7 @@ class OpenedArchive {
   bool compressed_ = false;
   std::uint64_t delivered_ = 0;
   std::string error_;
+  std::string cut_;
   std::string buffer_;
   std::unique_ptr<io::Decompressor> decompressor_;
   std::unique_ptr<DecompressAhead> ahead_;
@@ -371,7 +382,12 @@ class ArchiveScan {
               ContentRecord* record, std::string_view whole, const ContentId& id) {
     switch (walked) {
       case Walked::kComplete:
-      case Walked::kBroken:  // already reported, with the members read before
+        // The reader saw the cut as a clean end (a compressed file of plain bytes, a tar cut
+        // between members).
+        report_cut(chain, opened.cut(), opened.delivered(), walked_raw_);
+        return;
+      case Walked::kBroken:
+        report_cut(chain, opened.cut().empty() ? broken_reason_ : opened.cut(), opened.delivered(), walked_raw_);
         return;
       case Walked::kEmpty:
         if (!opened.compressed()) return;
@@ -382,6 +398,7 @@ class ArchiveScan {
                 "an archive with no member inside a compressed stream: the bytes after its end marker were not "
                 "scanned (scan it from a file to have them read)",
                 true);
+          report_cut(chain, opened.cut(), opened.delivered(), false);
         }
         return;
       case Walked::kUnreadable:
@@ -396,13 +413,35 @@ class ArchiveScan {
                   true);
             walk_decompressed(whole, chain, depth, record);
           } else {
-            issue(chain, fmt::format("corrupt or truncated archive: {}", unreadable_reason_), true);
+            issue(chain,
+                  fmt::format("corrupt or truncated archive: {}",
+                              opened.cut().empty() ? unreadable_reason_ : opened.cut()),
+                  true);
           }
           return;
         }
-        not_an_archive(chain, unreadable_reason_, record, whole, id);
+        not_an_archive(chain, opened.cut().empty() ? unreadable_reason_ : opened.cut(), record, whole, id);
         return;
     }
+  }
+
+  // An archive or compressed stream that ended early (`reason`; nothing when empty), after the
+  // members of the walk just done (`raw`: the one member of a compressed file) were read.
+  void report_cut(const std::vector<std::string>& chain, const std::string& reason, std::uint64_t decoded,
+                  bool raw) {
+    if (reason.empty() || aborted_ || stopped()) return;
+    if (raw) {
+      issue(chain,
+            fmt::format("compressed stream unreadable after {} decoded ({}); those were scanned",
+                        describe_size(decoded), reason),
+            true);
+      return;
+    }
+    issue(chain,
+          fmt::format("truncated or corrupt archive after {} member{} (the last '{}'): {}; the members before were "
+                      "scanned, the rest was not",
+                      walked_members_, walked_members_ == 1 ? "" : "s", walked_last_, reason),
+          true);
   }
 
   // Nothing in the content was recognised: its own bytes are scanned, when they are at hand.
@@ -501,6 +540,7 @@ class ArchiveScan {
       return;
     }
     walk(*raw->reader(), chain, depth, record);
+    report_cut(chain, raw->cut(), raw->delivered(), true);
   }
 
   Walked walk(io::ArchiveReader& reader, std::vector<std::string>& chain, std::size_t depth, ContentRecord* record) {
@@ -523,14 +563,7 @@ class ArchiveScan {
           unreadable_reason_ = error;
           walked = Walked::kUnreadable;
         } else {
-          // A compressed stream's one member already named the cut; an archive says how far it got.
-          if (!reader.raw()) {
-            issue(chain,
-                  fmt::format("truncated or corrupt archive after {} member{} (the last '{}'): {}; the members "
-                              "before were scanned, the rest was not",
-                              members, members == 1 ? "" : "s", last_member, error),
-                  true);
-          }
+          broken_reason_ = error;
           walked = Walked::kBroken;
         }
         break;
@@ -564,6 +597,9 @@ class ArchiveScan {
       }
       chain.pop_back();
     }
+    walked_members_ = members;
+    walked_last_ = last_member;
+    walked_raw_ = reader.raw();
     if (!expansion_error_.empty() && depth == 1) issue(chain, expansion_error_, true);
     if (!image_files.empty()) collect_images(chain, image_files, member_ids);
     return walked;
@@ -979,6 +1015,11 @@ class ArchiveScan {
   std::string top_name_;      // the input, for the time budget message
   std::string expansion_error_;
   std::string unreadable_reason_;  // of the last archive that had no readable member
+  // How the last walk ended (read by settle() right after it).
+  std::string broken_reason_;
+  std::uint64_t walked_members_ = 0;
+  std::string walked_last_;
+  bool walked_raw_ = false;
 };
 
 }  // namespace
