@@ -152,7 +152,8 @@ std::variant<ArchiveReader, std::string> ArchiveReader::open_pulled(std::string_
 
 ArchiveReader::Step ArchiveReader::next(ArchiveMember& member, std::string* error) {
   archive* a = state_->handle.get();
-  // After a fatal error libarchive only complains about its own state: the cause is kept.
+  // After a fatal error libarchive's later messages describe its state, not the cause: the
+  // first one is kept.
   if (!state_->fatal_error.empty()) {
     *error = state_->fatal_error;
     return Step::kError;

@@ -531,9 +531,10 @@ class ArchiveScan {
   }
 
   // The decompressed bytes of a compressed stream `bytes` whose archive had no member, walked
-  // as one member.
+  // as one member (nothing for a stream only libarchive's filters recognise).
   void walk_decompressed(std::string_view bytes, std::vector<std::string>& chain, std::size_t depth,
                          ContentRecord* record) {
+    if (io::sniff_container(bytes.substr(0, io::kSniffBytes)).kind != io::ContainerKind::kCompressed) return;
     std::unique_ptr<OpenedArchive> raw = OpenedArchive::open_raw(bytes);
     if (raw->reader() == nullptr) {
       issue(chain, fmt::format("compressed stream unreadable: {}", raw->error()), true);
