@@ -289,8 +289,10 @@ struct Decompressor::State {
         ended = true;
       } else if (result == Decoded::kError) {
         if (error.empty()) error = "corrupt data";
-      } else if (produced_now == 0 && avail.size() == before && (avail.empty() ? last : true)) {
-        // No progress: the input ended inside the stream (or the decoder is stuck on it).
+      } else if (produced_now == 0 && avail.size() == before && (!avail.empty() || last)) {
+        // No progress although input was at hand, or none is left: the input ended inside the
+        // stream (or the decoder is stuck on it). With no input at hand and more to come, the
+        // next turn pulls it.
         error = !input_error.empty() ? input_error
                 : avail.empty()      ? truncated_message()
                                      : std::string(format) + ": corrupt data";
