@@ -60,6 +60,7 @@ struct ArchiveReader::State {
   std::string source_error;
   bool data_done = false;
   std::string data_warning;
+  std::string fatal_error;  // the first fatal error: every later call fails with it
 };
 
 ArchiveReader::ArchiveReader(std::unique_ptr<State> state) noexcept : state_(std::move(state)) {}
@@ -107,7 +108,16 @@ std::variant<ArchiveReader, std::string> ArchiveReader::open_memory_raw(std::str
 }
 
 std::variant<ArchiveReader, std::string> ArchiveReader::open_stream(std::string_view head, PullSource source) {
-  auto configured = configure();
+  return open_pulled(head, std::move(source), true);
+}
+
+std::variant<ArchiveReader, std::string> ArchiveReader::open_stream_raw(std::string_view head, PullSource source) {
+  return open_pulled(head, std::move(source), false);
+}
+
+std::variant<ArchiveReader, std::string> ArchiveReader::open_pulled(std::string_view head, PullSource source,
+                                                                    bool formats) {
+  auto configured = configure(formats);
   if (auto* error = std::get_if<std::string>(&configured)) return std::move(*error);
   auto state = std::move(std::get<std::unique_ptr<State>>(configured));
   state->head = head;
@@ -142,6 +152,12 @@ std::variant<ArchiveReader, std::string> ArchiveReader::open_stream(std::string_
 
 ArchiveReader::Step ArchiveReader::next(ArchiveMember& member, std::string* error) {
   archive* a = state_->handle.get();
+  // After a fatal error libarchive's later messages describe its state, not the cause: the
+  // first one is kept.
+  if (!state_->fatal_error.empty()) {
+    *error = state_->fatal_error;
+    return Step::kError;
+  }
   int status = ARCHIVE_RETRY;
   for (int tries = 0; status == ARCHIVE_RETRY && tries < 16; ++tries) {
     status = archive_read_next_header(a, &state_->entry);
@@ -149,6 +165,7 @@ ArchiveReader::Step ArchiveReader::next(ArchiveMember& member, std::string* erro
   if (status == ARCHIVE_EOF) return Step::kEnd;
   if (status != ARCHIVE_OK && status != ARCHIVE_WARN) {
     *error = message(a, "unreadable member header");
+    if (status == ARCHIVE_FATAL) state_->fatal_error = *error;
     return Step::kError;
   }
   state_->data_done = false;
@@ -192,6 +209,10 @@ ArchiveReader::Step ArchiveReader::next(ArchiveMember& member, std::string* erro
 
 std::optional<std::string_view> ArchiveReader::read(std::string* error) {
   if (state_->data_done) return std::string_view();
+  if (!state_->fatal_error.empty()) {
+    *error = state_->fatal_error;
+    return std::nullopt;
+  }
   archive* a = state_->handle.get();
   const void* buffer = nullptr;
   std::size_t size = 0;
@@ -205,6 +226,7 @@ std::optional<std::string_view> ArchiveReader::read(std::string* error) {
     }
     if (status != ARCHIVE_OK && status != ARCHIVE_WARN) {
       *error = message(a, "unreadable member data");
+      if (status == ARCHIVE_FATAL) state_->fatal_error = *error;
       return std::nullopt;
     }
     if (status == ARCHIVE_WARN && state_->data_warning.empty()) state_->data_warning = message(a, "damaged data");

@@ -40,6 +40,9 @@ class ArchiveReader {
   // `head` holds bytes already taken from `source` (to recognise the format); they are read
   // first. Both must outlive the reader.
   [[nodiscard]] static std::variant<ArchiveReader, std::string> open_stream(std::string_view head, PullSource source);
+  // Only the compression filters, streamed.
+  [[nodiscard]] static std::variant<ArchiveReader, std::string> open_stream_raw(std::string_view head,
+                                                                              PullSource source);
 
   ArchiveReader(ArchiveReader&&) noexcept;
   ArchiveReader& operator=(ArchiveReader&&) noexcept;
@@ -65,6 +68,7 @@ class ArchiveReader {
 
  private:
   explicit ArchiveReader(std::unique_ptr<State> state) noexcept;
+  static std::variant<ArchiveReader, std::string> open_pulled(std::string_view head, PullSource source, bool formats);
   std::unique_ptr<State> state_;
 };
 

@@ -1,8 +1,9 @@
 #pragma once
-// Decompresses one compressed stream held in memory (gzip, bzip2, xz, zstd, lz4, ...) into the
-// caller's buffers: zstd through libzstd directly, the others through libarchive's filters.
-// Used to decompress a compressed archive on its own thread, ahead of the reader that parses
-// the archive inside it.
+// Decompresses one compressed stream (gzip, bzip2, xz, lzip, zstd through their own libraries;
+// lz4 and compress through libarchive's filters) held in memory or pulled block by block, into
+// the caller's buffers. Every compressed input an archive scan opens goes through here, so that
+// a stream cut short gives every byte its decoder could produce before the cut (then the error),
+// whatever format is inside and wherever the stream came from (a file, stdin, a member).
 
 #include <cstddef>
 #include <cstdint>
@@ -11,6 +12,8 @@
 #include <string>
 #include <string_view>
 #include <variant>
+
+#include "io/archive_reader.hpp"
 
 namespace sluice::io {
 
@@ -25,17 +28,28 @@ class Decompressor {
  public:
   // `compressed` must outlive the decompressor.
   [[nodiscard]] static std::variant<Decompressor, std::string> open(std::string_view compressed);
+  // A streamed input: `head` (its first bytes, enough to recognise the format) was already
+  // taken from `source`; both must outlive the decompressor.
+  [[nodiscard]] static std::variant<Decompressor, std::string> open_stream(std::string_view head,
+                                                                           PullSource source);
 
   Decompressor(Decompressor&&) noexcept;
   Decompressor& operator=(Decompressor&&) noexcept;
   ~Decompressor();
 
   // Fills `into` with up to `capacity` decompressed bytes: the count (0 at the end of the
-  // stream), or nullopt on corrupt or truncated input (with `error` set).
+  // stream), or nullopt on corrupt or truncated input (with `error` set). The bytes decoded
+  // before an error are returned first; the error comes with the next call.
   [[nodiscard]] std::optional<std::size_t> read(char* into, std::size_t capacity, std::string* error);
 
+  // Compressed bytes taken from the input so far (for the expansion ratio of a stream).
+  [[nodiscard]] std::uint64_t compressed_bytes_read() const;
+  // Decompressed bytes returned so far.
+  [[nodiscard]] std::uint64_t bytes_produced() const;
+
+  struct State;  // opaque
+
  private:
-  struct State;
   explicit Decompressor(std::unique_ptr<State> state) noexcept;
   std::unique_ptr<State> state_;
 };

@@ -196,6 +196,117 @@ class DecompressAhead {
   std::thread thread_;
 };
 
+// One content opened for reading: the archive reader and, when the content is a compressed
+// stream, the decompressor in front of it. Every compressed content (a file, stdin, a member,
+// at any depth) is decompressed by io::Decompressor, which gives every byte it can decode
+// before a cut and then the error; libarchive only parses what is inside. That is the one
+// mechanism by which a truncated stream or archive yields what was readable.
+class OpenedArchive {
+ public:
+  // `start` is the whole content when `source` is empty, else its first bytes (already taken
+  // from `source`). Both must outlive this object. `ahead`: decompress on a thread of its own.
+  static std::unique_ptr<OpenedArchive> open(std::string_view start, io::PullSource source, bool ahead) {
+    auto self = std::unique_ptr<OpenedArchive>(new OpenedArchive());
+    OpenedArchive* o = self.get();
+    const bool streamed = static_cast<bool>(source);
+    if (io::sniff_container(start.substr(0, io::kSniffBytes)).kind != io::ContainerKind::kCompressed) {
+      auto reader = streamed ? io::ArchiveReader::open_stream(start, std::move(source))
+                             : io::ArchiveReader::open_memory(start);
+      o->take(std::move(reader));
+      return self;
+    }
+    auto decompressor =
+        streamed ? io::Decompressor::open_stream(start, std::move(source)) : io::Decompressor::open(start);
+    if (auto* error = std::get_if<std::string>(&decompressor)) {
+      o->error_ = std::move(*error);
+      return self;
+    }
+    o->compressed_ = true;
+    if (ahead) {
+      o->ahead_ = std::make_unique<DecompressAhead>(std::move(std::get<io::Decompressor>(decompressor)));
+    } else {
+      o->decompressor_ = std::make_unique<io::Decompressor>(std::move(std::get<io::Decompressor>(decompressor)));
+    }
+    o->take(io::ArchiveReader::open_stream({}, [o](std::string* error) { return o->pull(error); }));
+    return self;
+  }
+
+  // Only the decompressed bytes, read as one raw member (not parsed as an archive).
+  static std::unique_ptr<OpenedArchive> open_raw(std::string_view whole) {
+    auto self = std::unique_ptr<OpenedArchive>(new OpenedArchive());
+    OpenedArchive* o = self.get();
+    auto decompressor = io::Decompressor::open(whole);
+    if (auto* error = std::get_if<std::string>(&decompressor)) {
+      o->error_ = std::move(*error);
+      return self;
+    }
+    o->compressed_ = true;
+    o->decompressor_ = std::make_unique<io::Decompressor>(std::move(std::get<io::Decompressor>(decompressor)));
+    o->take(io::ArchiveReader::open_stream_raw({}, [o](std::string* error) { return o->pull(error); }));
+    return self;
+  }
+
+  OpenedArchive(const OpenedArchive&) = delete;
+  OpenedArchive& operator=(const OpenedArchive&) = delete;
+
+  // Null when the content could not be opened (`error()` says why).
+  [[nodiscard]] io::ArchiveReader* reader() { return reader_ ? &*reader_ : nullptr; }
+  [[nodiscard]] const std::string& error() const { return error_; }
+  // A compressed stream: decompressed here, or by a libarchive filter.
+  [[nodiscard]] bool compressed() const { return compressed_ || (reader_ && reader_->compressed()); }
+  // Decompressed bytes given to the reader (0: the decompressor recognised nothing).
+  [[nodiscard]] std::uint64_t delivered() const { return delivered_; }
+  // Why the decompressed stream ended before its end (truncated, corrupt); empty if it did not.
+  [[nodiscard]] const std::string& cut() const { return cut_; }
+  // Input bytes consumed so far (for the expansion ratio of a stream).
+  [[nodiscard]] std::uint64_t consumed() const {
+    if (decompressor_) return decompressor_->compressed_bytes_read();
+    return reader_ ? reader_->compressed_bytes_read() : 0;
+  }
+
+ private:
+  OpenedArchive() = default;
+
+  void take(std::variant<io::ArchiveReader, std::string> reader) {
+    if (auto* error = std::get_if<std::string>(&reader)) {
+      error_ = std::move(*error);
+    } else {
+      reader_.emplace(std::move(std::get<io::ArchiveReader>(reader)));
+    }
+  }
+
+  // The reader sees a cut as the end of its input: libarchive then still recognises a format
+  // from the few bytes that came (its bidders read ahead tens of KiB, and an error there would
+  // make it give up on them), reads every member before the cut and names the one cut short.
+  std::optional<std::string_view> pull(std::string* error) {
+    if (!cut_.empty()) return std::string_view();
+    std::optional<std::string_view> block;
+    if (ahead_) {
+      block = ahead_->pull(error);
+    } else {
+      buffer_.resize(kBlock);
+      const auto n = decompressor_->read(buffer_.data(), buffer_.size(), error);
+      if (n) block = std::string_view(buffer_.data(), *n);
+    }
+    if (!block) {
+      cut_ = error->empty() ? std::string("decompression failed") : *error;
+      return std::string_view();
+    }
+    delivered_ += block->size();
+    return block;
+  }
+
+  static constexpr std::size_t kBlock = std::size_t{256} << 10;
+  bool compressed_ = false;
+  std::uint64_t delivered_ = 0;
+  std::string error_;
+  std::string cut_;
+  std::string buffer_;
+  std::unique_ptr<io::Decompressor> decompressor_;
+  std::unique_ptr<DecompressAhead> ahead_;
+  std::optional<io::ArchiveReader> reader_;  // declared last: destroyed before what feeds it
+};
+
 // A member read whole, waiting to be scanned.
 struct WholeMember {
   ContentRecord* parent = nullptr;
@@ -216,15 +327,16 @@ class ArchiveScan {
         window_(service.context().rules().max_window() + engine::kFollowingContext + 1),
         segment_(std::max(options.segment_size, 4 * window_)) {}
 
+  // `whole`: the input in memory (empty for a stream: `open` reads it).
   void run(const std::vector<std::string>& chain, const ContentId& id, std::uint64_t input_size,
-           const std::function<std::variant<io::ArchiveReader, std::string>()>& open, std::string_view raw_bytes) {
+           const std::function<std::unique_ptr<OpenedArchive>()>& open, std::string_view whole) {
     input_size_ = input_size;
     top_name_ = join_chain(chain);
     std::exception_ptr failure;
     oneapi::tbb::this_task_arena::isolate([&] {
       // Tasks refer to this object: they are waited for even when decompression throws.
       try {
-        read_archive(chain, id, open, raw_bytes);
+        read_archive(chain, id, open, whole);
       } catch (...) {
         failure = std::current_exception();
       }
@@ -245,43 +357,102 @@ class ArchiveScan {
   }
 
  private:
+  // How reading an archive ended.
+  // kEmpty: the archive ended before its first member. Inside a compressed stream that is
+  // suspicious: a tar reader takes a zero block for the end of an archive, so "512 zero bytes,
+  // then anything" compressed would hide the anything.
+  enum class Walked { kComplete, kUnreadable /* not even one member */, kBroken, kEmpty };
+
   void read_archive(const std::vector<std::string>& chain, const ContentId& id,
-                    const std::function<std::variant<io::ArchiveReader, std::string>()>& open,
-                    std::string_view raw_bytes) {
+                    const std::function<std::unique_ptr<OpenedArchive>()>& open, std::string_view whole) {
     ContentRecord* record = new_record(id);
     std::vector<std::string> path = chain;
-    auto opened = open();
-    if (auto* error = std::get_if<std::string>(&opened)) {
-      issue(path, fmt::format("cannot be read as an archive ({}); scanned as plain bytes", *error), true);
-      if (!raw_bytes.empty()) scan_whole(record, "", join_chain(path), std::string(raw_bytes), id, true);
-      return;
-    }
-    io::ArchiveReader& reader = std::get<io::ArchiveReader>(opened);
-    top_ = &reader;
+    std::unique_ptr<OpenedArchive> opened = open();
+    if (opened->reader() == nullptr) return not_an_archive(path, opened->error(), record, whole, id);
+    top_ = opened.get();
     ++out_.archives;
-    const Walked walked = walk(reader, path, 1, record);
+    const Walked walked = walk(*opened->reader(), path, 1, record);
     top_ = nullptr;
-    if (walked == Walked::kEmpty) {
-      if (raw_bytes.empty()) {
-        if (reader.compressed()) {
-          issue(path,
+    settle(walked, *opened, path, 1, record, whole, id);
+  }
+
+  // What an archive that did not end cleanly leaves to do (the same at every depth).
+  // `whole`: its bytes when they are in memory (empty when streamed).
+  void settle(Walked walked, const OpenedArchive& opened, std::vector<std::string>& chain, std::size_t depth,
+              ContentRecord* record, std::string_view whole, const ContentId& id) {
+    switch (walked) {
+      case Walked::kComplete:
+        // The reader saw the cut as a clean end (a compressed file of plain bytes, a tar cut
+        // between members).
+        report_cut(chain, opened.cut(), opened.delivered(), walked_raw_);
+        return;
+      case Walked::kBroken:
+        report_cut(chain, opened.cut().empty() ? broken_reason_ : opened.cut(), opened.delivered(), walked_raw_);
+        return;
+      case Walked::kEmpty:
+        if (!opened.compressed()) return;
+        if (!whole.empty()) {
+          walk_decompressed(whole, chain, depth, record);
+        } else {
+          issue(chain,
                 "an archive with no member inside a compressed stream: the bytes after its end marker were not "
                 "scanned (scan it from a file to have them read)",
                 true);
+          report_cut(chain, opened.cut(), opened.delivered(), false);
         }
-      } else {
-        walk_decompressed(raw_bytes, path, 1, record);
-      }
+        return;
+      case Walked::kUnreadable:
+        if (opened.delivered() > 0) {
+          // Recognised and decompressed, but no member header could be read from what came out:
+          // the decompressed bytes are the content.
+          if (!whole.empty()) {
+            issue(chain,
+                  fmt::format("corrupt or truncated archive ({}) inside a compressed stream; its decompressed "
+                              "bytes were scanned as plain bytes",
+                              unreadable_reason_),
+                  true);
+            walk_decompressed(whole, chain, depth, record);
+          } else {
+            issue(chain,
+                  fmt::format("corrupt or truncated archive: {}",
+                              opened.cut().empty() ? unreadable_reason_ : opened.cut()),
+                  true);
+          }
+          return;
+        }
+        not_an_archive(chain, opened.cut().empty() ? unreadable_reason_ : opened.cut(), record, whole, id);
+        return;
     }
-    if (walked == Walked::kUnreadable) {
-      if (raw_bytes.empty()) {
-        issue(path, fmt::format("corrupt or truncated archive: {}", unreadable_reason_), true);
-      } else {
-        issue(path, fmt::format("cannot be read as an archive ({}); scanned as plain bytes", unreadable_reason_),
-              true);
-        scan_whole(record, "", join_chain(path), std::string(raw_bytes), id, true);
-      }
+  }
+
+  // An archive or compressed stream that ended early (`reason`; nothing when empty), after the
+  // members of the walk just done (`raw`: the one member of a compressed file) were read.
+  void report_cut(const std::vector<std::string>& chain, const std::string& reason, std::uint64_t decoded,
+                  bool raw) {
+    if (reason.empty() || aborted_ || stopped()) return;
+    if (raw) {
+      issue(chain,
+            fmt::format("compressed stream unreadable after {} decoded ({}); those were scanned",
+                        describe_size(decoded), reason),
+            true);
+      return;
     }
+    issue(chain,
+          fmt::format("truncated or corrupt archive after {} member{} (the last '{}'): {}; the members before were "
+                      "scanned, the rest was not",
+                      walked_members_, walked_members_ == 1 ? "" : "s", walked_last_, reason),
+          true);
+  }
+
+  // Nothing in the content was recognised: its own bytes are scanned, when they are at hand.
+  void not_an_archive(const std::vector<std::string>& chain, const std::string& reason, ContentRecord* record,
+                      std::string_view whole, const ContentId& id) {
+    if (whole.empty()) {
+      issue(chain, fmt::format("cannot be read as an archive ({}); not scanned", reason), true);
+      return;
+    }
+    issue(chain, fmt::format("cannot be read as an archive ({}); scanned as plain bytes", reason), true);
+    scan_whole(record, "", join_chain(chain), std::string(whole), id, true);
   }
 
   ContentRecord* new_record(const ContentId& id) {
@@ -329,7 +500,7 @@ class ArchiveScan {
     if (!block) return block;
     decompressed_ += block->size();
     // A file's size is known; a stream's input is what its reader consumed so far.
-    const std::uint64_t consumed = input_size_ > 0 ? input_size_ : top_ ? top_->compressed_bytes_read() : 0;
+    const std::uint64_t consumed = input_size_ > 0 ? input_size_ : top_ ? top_->consumed() : 0;
     const auto budget = std::max<std::uint64_t>(options_.limits.ratio_allowance,
                                                 static_cast<std::uint64_t>(options_.limits.max_ratio *
                                                                            static_cast<double>(consumed)));
@@ -359,32 +530,26 @@ class ArchiveScan {
     return true;
   }
 
-  // How reading an archive ended.
-  // kEmpty: the archive ended before its first member. Inside a compressed stream that is
-  // suspicious: a tar reader takes a zero block for the end of an archive, so "512 zero bytes,
-  // then anything" compressed would hide the anything.
-  enum class Walked { kComplete, kUnreadable /* not even one member */, kBroken, kEmpty };
-
   // The decompressed bytes of a compressed stream `bytes` whose archive had no member, walked
-  // as one member; false when `bytes` is not a compressed stream.
-  bool walk_decompressed(std::string_view bytes, std::vector<std::string>& chain, std::size_t depth,
+  // as one member (nothing for a stream only libarchive's filters recognise).
+  void walk_decompressed(std::string_view bytes, std::vector<std::string>& chain, std::size_t depth,
                          ContentRecord* record) {
-    if (io::sniff_container(bytes.substr(0, io::kSniffBytes)).kind != io::ContainerKind::kCompressed) return false;
-    auto raw = io::ArchiveReader::open_memory_raw(bytes);
-    if (auto* error = std::get_if<std::string>(&raw)) {
-      issue(chain, fmt::format("compressed stream unreadable: {}", *error), true);
-      return true;
+    if (io::sniff_container(bytes.substr(0, io::kSniffBytes)).kind != io::ContainerKind::kCompressed) return;
+    std::unique_ptr<OpenedArchive> raw = OpenedArchive::open_raw(bytes);
+    if (raw->reader() == nullptr) {
+      issue(chain, fmt::format("compressed stream unreadable: {}", raw->error()), true);
+      return;
     }
-    walk(std::get<io::ArchiveReader>(raw), chain, depth, record);
-    return true;
+    walk(*raw->reader(), chain, depth, record);
+    report_cut(chain, raw->cut(), raw->delivered(), true);
   }
-
 
   Walked walk(io::ArchiveReader& reader, std::vector<std::string>& chain, std::size_t depth, ContentRecord* record) {
     Walked walked = Walked::kComplete;
     std::map<std::string, std::string> image_files;       // metadata of a container image
     std::unordered_map<std::string, ContentId> member_ids;  // ids of members an image may name
     std::string last_member;
+    std::uint64_t members = 0;
     std::string error;
     for (;;) {
       if (aborted_ || stopped()) break;
@@ -399,15 +564,14 @@ class ArchiveScan {
           unreadable_reason_ = error;
           walked = Walked::kUnreadable;
         } else {
-          issue(chain, fmt::format("corrupt or truncated archive after member '{}': {}; the rest was not scanned",
-                                   last_member, error),
-                true);
+          broken_reason_ = error;
           walked = Walked::kBroken;
         }
         break;
       }
       std::string name = reader.raw() ? io::decompressed_name(chain.back()) : member.name;
       last_member = name;
+      ++members;
       chain.push_back(name);
       switch (member.type) {
         case io::ArchiveMember::Type::kFile:
@@ -434,6 +598,9 @@ class ArchiveScan {
       }
       chain.pop_back();
     }
+    walked_members_ = members;
+    walked_last_ = last_member;
+    walked_raw_ = reader.raw();
     if (!expansion_error_.empty() && depth == 1) issue(chain, expansion_error_, true);
     if (!image_files.empty()) collect_images(chain, image_files, member_ids);
     return walked;
@@ -494,7 +661,10 @@ class ArchiveScan {
     std::string error;
     bool ended = false;
     if (!fill(reader, head, io::kSniffBytes, &ended, &error)) {
-      return member_failed(chain, error, parent, name, digest_id);
+      if (head.empty()) return member_failed(chain, error, parent, name, digest_id);
+      // Cut short (a truncated archive): what was read is the member, scanned like any.
+      member_failed(chain, error, parent, name, std::nullopt);
+      ended = true;
     }
     io::ContainerFormat format = options_.limits.enabled ? io::sniff_container(head) : io::ContainerFormat{};
     if (format.kind == io::ContainerKind::kCompressed) {
@@ -543,7 +713,9 @@ class ArchiveScan {
     // Read it whole when it is small enough.
     std::string whole = std::move(head);
     if (!fill(reader, whole, kBufferNested + 1, &ended, &error)) {
-      return member_failed(chain, error, parent, name, digest_id);
+      // Cut short: what was read is opened like a whole (truncated) archive.
+      member_failed(chain, error, parent, name, std::nullopt);
+      ended = true;
     }
     ++out_.archives;
     if (ended) {
@@ -552,19 +724,10 @@ class ArchiveScan {
       if (!digest_id && options_.dedup && !service_.claim(id)) return add_duplicate(parent, name, id);
       ContentRecord* record = new_record(id);
       add_child(parent, name, id);
-      auto opened = io::ArchiveReader::open_memory(whole);
-      if (auto* failure = std::get_if<std::string>(&opened)) {
-        issue(chain, fmt::format("cannot be read as an archive ({}); scanned as plain bytes", *failure), true);
-        scan_whole(record, "", join_chain(chain), std::move(whole), id, true);
-        return;
-      }
-      const Walked walked = walk(std::get<io::ArchiveReader>(opened), chain, depth + 1, record);
-      if (walked == Walked::kEmpty) walk_decompressed(whole, chain, depth + 1, record);
-      if (walked == Walked::kUnreadable) {
-        issue(chain, fmt::format("cannot be read as an archive ({}); scanned as plain bytes", unreadable_reason_),
-              true);
-        scan_whole(record, "", join_chain(chain), std::move(whole), id, true);
-      }
+      std::unique_ptr<OpenedArchive> opened = OpenedArchive::open(whole, {}, false);
+      if (opened->reader() == nullptr) return not_an_archive(chain, opened->error(), record, whole, id);
+      const Walked walked = walk(*opened->reader(), chain, depth + 1, record);
+      settle(walked, *opened, chain, depth + 1, record, whole, id);
       return;
     }
     // Too big to hold: streamed straight from the enclosing archive.
@@ -572,23 +735,11 @@ class ArchiveScan {
     member_ids[key] = id;
     ContentRecord* record = new_record(id);
     add_child(parent, name, id);
-    auto opened = io::ArchiveReader::open_stream(whole, [this, &reader](std::string* failure) {
-      return pull(reader, failure);
-    });
-    if (auto* failure = std::get_if<std::string>(&opened)) {
-      issue(chain, fmt::format("cannot be read as an archive ({}); not scanned", *failure), true);
-      return;
-    }
-    const Walked walked = walk(std::get<io::ArchiveReader>(opened), chain, depth + 1, record);
-    if (walked == Walked::kEmpty && std::get<io::ArchiveReader>(opened).compressed()) {
-      issue(chain,
-            "an archive with no member inside a compressed stream: the bytes after its end marker were not "
-            "scanned",
-            true);
-    }
-    if (walked == Walked::kUnreadable) {
-      issue(chain, fmt::format("corrupt or truncated archive: {}", unreadable_reason_), true);
-    }
+    std::unique_ptr<OpenedArchive> opened = OpenedArchive::open(
+        whole, [this, &reader](std::string* failure) { return pull(reader, failure); }, false);
+    if (opened->reader() == nullptr) return not_an_archive(chain, opened->error(), record, {}, id);
+    const Walked walked = walk(*opened->reader(), chain, depth + 1, record);
+    settle(walked, *opened, chain, depth + 1, record, {}, id);
   }
 
   // Runs `work` on another core, or here when too many bytes already wait for one.
@@ -857,7 +1008,7 @@ class ArchiveScan {
   std::atomic<std::size_t> in_flight_{0};
   std::mutex mutex_;  // records_, record children, out_.issues and out_.images
   std::deque<ContentRecord> records_;
-  io::ArchiveReader* top_ = nullptr;
+  const OpenedArchive* top_ = nullptr;
   std::uint64_t input_size_ = 0;
   std::uint64_t decompressed_ = 0;
   bool aborted_ = false;
@@ -865,6 +1016,11 @@ class ArchiveScan {
   std::string top_name_;      // the input, for the time budget message
   std::string expansion_error_;
   std::string unreadable_reason_;  // of the last archive that had no readable member
+  // How the last walk ended (read by settle() right after it).
+  std::string broken_reason_;
+  std::uint64_t walked_members_ = 0;
+  std::string walked_last_;
+  bool walked_raw_ = false;
 };
 
 }  // namespace
@@ -886,29 +1042,17 @@ ContentId digest_content_id(std::string_view digest) {
 void scan_archive(ContentService& service, const ArchiveScanOptions& options, const std::vector<std::string>& chain,
                   const ContentId& id, std::string_view bytes, ArchiveOutcome& out) {
   ArchiveScan scan(service, options, out);
-  // A compressed input (a .tar.gz, a .tar.zst) is inflated on a thread of its own while this
-  // one parses the archive inside it; the reader then sees the decompressed stream.
-  std::optional<DecompressAhead> ahead;
-  if (options.decompress_ahead &&
-      io::sniff_container(bytes.substr(0, io::kSniffBytes)).kind == io::ContainerKind::kCompressed) {
-    auto decompressor = io::Decompressor::open(bytes);
-    if (auto* ready = std::get_if<io::Decompressor>(&decompressor)) ahead.emplace(std::move(*ready));
-  }
-  if (!ahead) {
-    scan.run(chain, id, bytes.size(), [&] { return io::ArchiveReader::open_memory(bytes); }, bytes);
-    return;
-  }
+  // A compressed input (a .tar.gz, a .tar.zst) may be inflated on a thread of its own while this
+  // one parses the archive inside it.
   scan.run(
-      chain, id, bytes.size(),
-      [&] { return io::ArchiveReader::open_stream({}, [&](std::string* error) { return ahead->pull(error); }); },
-      bytes);
+      chain, id, bytes.size(), [&] { return OpenedArchive::open(bytes, {}, options.decompress_ahead); }, bytes);
 }
 
 void scan_archive_stream(ContentService& service, const ArchiveScanOptions& options,
                          const std::vector<std::string>& chain, const ContentId& id, std::string_view head,
                          io::PullSource source, ArchiveOutcome& out) {
   ArchiveScan scan(service, options, out);
-  scan.run(chain, id, 0, [&] { return io::ArchiveReader::open_stream(head, std::move(source)); }, {});
+  scan.run(chain, id, 0, [&] { return OpenedArchive::open(head, std::move(source), false); }, {});
 }
 
 }  // namespace sluice::pipeline

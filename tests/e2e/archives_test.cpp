@@ -420,5 +420,165 @@ TEST(BadArchives, OversizedMemberIsCutAtTheLimit) {
   EXPECT_TRUE(paths_of_key(result, late).empty());
 }
 
+// ------------------------------------------------------------------------- truncated inputs
+
+// Random bytes: no compressor shrinks them, so the compressed archive is about as big as its
+// content and a cut at a byte offset keeps the members before it whole.
+std::string incompressible(KeyGen& gen, std::size_t size) {
+  std::string out(size, '\0');
+  for (char& c : out) c = static_cast<char>(gen.rng()() & 0xff);
+  return out;
+}
+
+// A first member holding a key, then about 1 MiB of incompressible members.
+std::vector<Member> key_then_filler(KeyGen& gen, const std::string& key) {
+  std::vector<Member> members{Member{"first/app.env", env_line(key) + gen.filler(2000)}};
+  for (int k = 0; k < 16; ++k) {
+    members.push_back(Member{"filler/" + std::to_string(k) + ".bin", incompressible(gen, 65536)});
+  }
+  return members;
+}
+
+struct TruncatedCase {
+  const char* label;
+  const char* format;
+  std::vector<std::string> filters;
+  const char* options;
+  const char* file_name;
+};
+
+class TruncatedArchive : public ::testing::TestWithParam<TruncatedCase> {};
+
+// Regression: a compressed archive cut short lost the members read before the cut (the
+// decompressor dropped its last partial block, and with it the first header: "cannot be read
+// as an archive (truncated gzip input); scanned as plain bytes").
+TEST_P(TruncatedArchive, MembersBeforeTheCutAreScannedAndTheCutIsReported) {
+  const TruncatedCase& c = GetParam();
+  BadArchive tree(std::hash<std::string>{}(c.label));
+  const std::string key = tree.gen.personal_key();
+  std::string archive = make_archive(c.format, c.filters, key_then_filler(tree.gen, key), c.options);
+  archive.resize(archive.size() * 6 / 10);
+  const std::string path = tree.dir.write(c.file_name, archive);
+  for (const char* threads : {"1", "2"}) {  // 2: decompressed on a thread of its own
+    const RunResult result = tree.scan({"-j", threads});
+    EXPECT_TRUE(exited_with(result, kIncomplete)) << describe(result);
+    EXPECT_TRUE(reports(result, key, path + "!first/app.env")) << describe(result, true);
+    EXPECT_TRUE(reports(result, tree.good_key, tree.good_path));
+    EXPECT_THAT(result.err, HasSubstr("sluice: error: " + path + ": truncated or corrupt archive after "))
+        << describe(result);
+    EXPECT_THAT(result.err, Not(HasSubstr("scanned as plain bytes"))) << describe(result);
+    EXPECT_TRUE(no_secret_on_stderr(result, {key, tree.good_key}));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Archives, TruncatedArchive,
+    ::testing::Values(TruncatedCase{"tar", "pax", {}, "", "cut.tar"},
+                      TruncatedCase{"targz", "pax", {"gzip"}, "", "cut.tar.gz"},
+                      TruncatedCase{"tarzst", "pax", {"zstd"}, "", "cut.tar.zst"},
+                      TruncatedCase{"tarxz", "pax", {"xz"}, "", "cut.tar.xz"},
+                      // bzip2 decodes whole blocks: 100 KB ones, so that the first is before the cut.
+                      TruncatedCase{"tarbz2", "pax", {"bzip2"}, "bzip2:compression-level=1", "cut.tar.bz2"},
+                      // The central directory is gone: the local headers are read in order.
+                      TruncatedCase{"zip", "zip", {}, "", "cut.zip"}),
+    [](const ::testing::TestParamInfo<TruncatedCase>& info) { return std::string(info.param.label); });
+
+// Regression: a plain tar cut inside its first member lost the member's first bytes.
+TEST(TruncatedArchives, TarCutInsideItsFirstMember) {
+  BadArchive tree(330);
+  const std::string key = tree.gen.personal_key();
+  std::string archive = make_archive("pax", {}, {Member{"app.env", env_line(key) + tree.gen.filler(20000)}});
+  archive.resize(5000);
+  const std::string path = tree.dir.write("short.tar", archive);
+  const RunResult result = tree.scan();
+  EXPECT_TRUE(exited_with(result, kIncomplete)) << describe(result);
+  EXPECT_TRUE(reports(result, key, path + "!app.env")) << describe(result, true);
+  EXPECT_THAT(result.err, HasSubstr("sluice: error: " + path + "!app.env: member could not be read completely"));
+  EXPECT_TRUE(no_secret_on_stderr(result, {key, tree.good_key}));
+}
+
+// Regression: a compressed file cut short lost every byte its decoder produced before the cut.
+TEST(TruncatedArchives, CompressedFileCutShortYieldsWhatItsDecoderProduced) {
+  BadArchive tree(331);
+  std::vector<std::pair<std::string, std::string>> cases;  // (path, key)
+  for (const auto& [filter, ext] : std::vector<std::pair<std::string, std::string>>{
+           {"gzip", ".gz"}, {"zstd", ".zst"}, {"xz", ".xz"}, {"bzip2", ".bz2"}}) {
+    const std::string key = tree.gen.personal_key();
+    // About 3 MB compressed, cut at 100 KB; the key is on the first line.
+    const std::string data = env_line(key) + incompressible(tree.gen, std::size_t{3} << 20);
+    std::string compressed = compress(filter, data, filter == "bzip2" ? "bzip2:compression-level=1" : "");
+    compressed.resize(100000 + (filter == "bzip2" ? 100000 : 0));
+    cases.emplace_back(tree.dir.write("logs/app.log" + ext, compressed), key);
+  }
+  for (const char* threads : {"1", "2"}) {
+    const RunResult result = tree.scan({"-j", threads});
+    EXPECT_TRUE(exited_with(result, kIncomplete)) << describe(result);
+    for (const auto& [path, key] : cases) {
+      EXPECT_TRUE(reports(result, key, path + "!app.log")) << path << "\n" << describe(result, true);
+      EXPECT_THAT(result.err, HasSubstr("sluice: error: " + path + ": compressed stream unreadable after "))
+          << describe(result);
+      EXPECT_TRUE(no_secret_on_stderr(result, {key}));
+    }
+  }
+}
+
+// Regression: when fewer bytes were decoded before the cut than libarchive reads ahead to
+// recognise a format (tens of KiB), the cut made it give up: "cannot be read as an archive;
+// scanned as plain bytes", and the decoded bytes were lost.
+TEST(TruncatedArchives, CutWithinTheFirstKilobytesOfDecodedBytes) {
+  BadArchive tree(334);
+  const std::string plain_key = tree.gen.personal_key();
+  const std::string tar_key = tree.gen.personal_key();
+  std::string gz = compress("gzip", env_line(plain_key) + tree.gen.filler(20000));
+  gz.resize(gz.size() / 2);
+  const std::string gz_path = tree.dir.write("small.env.gz", gz);
+  std::string tgz = make_archive("pax", {"xz"}, {Member{"app.env", env_line(tar_key) + tree.gen.filler(20000)}});
+  tgz.resize(tgz.size() / 2);
+  const std::string tgz_path = tree.dir.write("small.tar.xz", tgz);
+  for (const char* threads : {"1", "2"}) {
+    const RunResult result = tree.scan({"-j", threads});
+    EXPECT_TRUE(exited_with(result, kIncomplete)) << describe(result);
+    EXPECT_TRUE(reports(result, plain_key, gz_path + "!small.env")) << describe(result, true);
+    EXPECT_TRUE(reports(result, tar_key, tgz_path + "!app.env")) << describe(result, true);
+    EXPECT_THAT(result.err, HasSubstr("sluice: error: " + gz_path + ": compressed stream unreadable after "));
+    EXPECT_THAT(result.err, HasSubstr("sluice: error: " + tgz_path + ": truncated or corrupt archive after 1 member"));
+    EXPECT_THAT(result.err, Not(HasSubstr("scanned as plain bytes"))) << describe(result);
+  }
+}
+
+// Streamed from standard input, the same cut archive gives the same.
+TEST(TruncatedArchives, StandardInputCutShort) {
+  KeyGen gen(332);
+  const std::string key = gen.personal_key();
+  for (const char* filter : {"gzip", "zstd"}) {
+    RunOptions options;
+    options.input = make_archive("pax", {filter}, key_then_filler(gen, key));
+    options.input.resize(options.input.size() / 2);
+    const RunResult result = sluice({"scan", "-", "-f", "jsonl"}, options);
+    EXPECT_TRUE(exited_with(result, kIncomplete)) << describe(result);
+    EXPECT_EQ(paths_of_key(result, key), std::vector<std::string>{"-!first/app.env"}) << describe(result, true);
+    EXPECT_THAT(result.err, HasSubstr("sluice: error: -: truncated or corrupt archive after ")) << describe(result);
+  }
+}
+
+// A truncated tar.gz inside a good zip: the members read before its cut carry the whole chain.
+TEST(TruncatedArchives, NestedOneLevel) {
+  BadArchive tree(333);
+  const std::string key = tree.gen.personal_key();
+  std::string inner = make_archive("pax", {"gzip"}, key_then_filler(tree.gen, key));
+  inner.resize(inner.size() / 2);
+  const std::string zip = tree.dir.write("outer.zip", make_archive("zip", {}, {Member{"lib/cut.tar.gz", inner},
+                                                                              Member{"z.txt", "last\n"}}));
+  for (const char* threads : {"1", "2"}) {
+    const RunResult result = tree.scan({"-j", threads});
+    EXPECT_TRUE(exited_with(result, kIncomplete)) << describe(result);
+    EXPECT_TRUE(reports(result, key, zip + "!lib/cut.tar.gz!first/app.env")) << describe(result, true);
+    EXPECT_THAT(result.err,
+                HasSubstr("sluice: error: " + zip + "!lib/cut.tar.gz: truncated or corrupt archive after "))
+        << describe(result);
+    EXPECT_TRUE(reports(result, tree.good_key, tree.good_path));
+  }
+}
+
 }  // namespace
 }  // namespace sluice::e2e

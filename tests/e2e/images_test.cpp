@@ -189,5 +189,41 @@ TEST(Images, OciLayoutDirectoryAndTarball) {
   }
 }
 
+// Regression: a layer cut short (a docker save whose layer was truncated) lost the files read
+// before the cut; they are reported with their image and layer, and the cut is named.
+TEST(Images, TruncatedLayerYieldsTheFilesBeforeTheCut) {
+  TempDir dir;
+  KeyGen gen(42);
+  const std::string key = gen.personal_key();
+  std::vector<Member> files{Member{"etc/app.env", "POSTHOG_PERSONAL_API_KEY=" + key + "\n"}};
+  for (int k = 0; k < 8; ++k) {
+    std::string noise(65536, '\0');
+    for (char& c : noise) c = static_cast<char>(gen.rng()() & 0xff);
+    files.push_back(Member{"usr/lib/" + std::to_string(k) + ".so", noise});
+  }
+  for (const std::vector<std::string>& filters : {std::vector<std::string>{}, std::vector<std::string>{"gzip"}}) {
+    std::string cut = make_archive("pax", filters, files);
+    // Not on a member boundary: a tar cut there reads like one without its end marker.
+    cut.resize(cut.size() / 2 + 1000);
+    const Blob layer = blob(cut);
+    const Blob config = blob(Images::config({layer}, {"PATH=/usr/bin"}));
+    const json manifest = json::array(
+        {{{"Config", config.path()}, {"RepoTags", {"app:cut"}}, {"Layers", {layer.path()}}}});
+    const std::string tar = dir.write(filters.empty() ? "cut.tar" : "cut-gz.tar",
+                                      make_archive("pax", {}, {Member{layer.path(), layer.bytes},
+                                                               Member{config.path(), config.bytes},
+                                                               Member{"manifest.json", manifest.dump()}}));
+    const RunResult result = sluice({"scan", tar, "-f", "jsonl"});
+    EXPECT_TRUE(exited_with(result, kIncomplete)) << describe(result, true);
+    EXPECT_EQ(image_locations(result, key),
+              (std::vector<std::vector<std::string>>{
+                  {"app:cut", layer.digest, "", tar + "!" + layer.path() + "!etc/app.env"}}))
+        << describe(result, true);
+    EXPECT_THAT(result.err, ::testing::HasSubstr("sluice: error: " + tar + "!" + layer.path() +
+                                                 ": truncated or corrupt archive after "))
+        << describe(result);
+  }
+}
+
 }  // namespace
 }  // namespace sluice::e2e
