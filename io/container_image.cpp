@@ -26,7 +26,7 @@ std::optional<json> parse(const ImageFileReader& read, const std::string& path, 
   auto text = read(path);
   if (!text) return std::nullopt;
   json value = json::parse(*text, nullptr, false);
-  if (value.is_discarded() || !value.is_object() && !value.is_array()) {
+  if (value.is_discarded() || (!value.is_object() && !value.is_array())) {
     if (error->empty()) *error = path + ": not valid JSON";
     return std::nullopt;
   }

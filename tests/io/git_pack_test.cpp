@@ -96,9 +96,10 @@ TEST(GitPack, SizeLimitNonBlobsAndUnknownIdsAreRefused) {
   unknown.bytes[0] = 0x42;
   EXPECT_FALSE(packs->find(unknown).has_value());
   bool refused_big = false;
-  objects.for_each_blob([&](const GitOid& oid, std::uint64_t size) {
+  const auto listed = objects.for_each_blob([&](const GitOid& oid, std::uint64_t size) {
     if (size > 1000) refused_big |= reader.read_blob(*packs->find(oid), 1000).index() == 1;
   });
+  EXPECT_FALSE(listed.has_value()) << *listed;
   EXPECT_TRUE(refused_big);
   // The pack also holds commits and trees: positions of those are not blobs.
   {

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <gmock/gmock.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <map>
 
@@ -123,8 +124,9 @@ TEST(Walker, ReadAheadInParallelGivesTheSameWalkAsInline) {
   testing::TempTree tree;
   for (int a = 0; a < 12; ++a) {
     for (int b = 0; b < 12; ++b) {
-      tree.write("d" + std::to_string(a) + "/e" + std::to_string(b) + "/f.txt", "x");
-      tree.write("d" + std::to_string(a) + "/e" + std::to_string(b) + "/g/h.txt", "y");
+      const std::string folder = fmt::format("d{}/e{}", a, b);  // not "d" + std::string: GCC 12 -Wrestrict
+      tree.write(folder + "/f.txt", "x");
+      tree.write(folder + "/g/h.txt", "y");
     }
   }
   auto sequence = [&](std::size_t read_ahead) {
