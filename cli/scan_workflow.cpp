@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <limits>
 #include <set>
 
 #include "cli/config.hpp"
@@ -36,6 +37,11 @@ void add_workflow_options(CLI::App& scan, WorkflowFlags& flags) {
                   "redacted or not); repeatable")
       ->type_name("REPORT")
       ->allow_extra_args(false)
+      ->group(filter_group);
+  scan.add_option("--max-baseline-size", flags.max_baseline_size,
+                  "Bytes read from a --baseline report at most (a bigger one is an error)")
+      ->check(CLI::Range(std::uint64_t{1}, std::numeric_limits<std::uint64_t>::max()))
+      ->capture_default_str()
       ->group(filter_group);
   scan.add_option("--ignore-file", flags.ignore_file,
                   "Fingerprints and gitignore-style path patterns to ignore (default: .sluiceignore in the first "
@@ -91,7 +97,7 @@ std::shared_ptr<io::PathFilter> prepare_ignores(const WorkflowFlags& flags, cons
   if (!ignore_file.empty()) pipeline::load_ignore_file(ignore_file, suppressions, *filter);
   for (const std::string& pattern : flags.excludes) filter->add_exclude(pattern, "--exclude");
   for (const std::string& glob : flags.includes) filter->add_include(glob);
-  for (const std::string& baseline : flags.baselines) suppressions.add_report(baseline);
+  for (const std::string& baseline : flags.baselines) suppressions.add_report(baseline, flags.max_baseline_size);
   if (filter->empty()) return nullptr;
   return filter;
 }
