@@ -89,9 +89,11 @@ enum class Place : std::uint8_t {
 // sluice writes them and nothing else, so memory follows the fingerprints, not the document.
 class ReportHandler final : public nlohmann::json_sax<json> {
  public:
-  struct Item {
-    std::string fingerprint;  // empty when the element has none
-    std::string where;        // "findings[3]", "runs[0].results[7]"
+  // The fingerprints of a list's elements, back to back (32 bytes each, no allocation per
+  // element), and where the first element without a valid one is.
+  struct Collected {
+    std::string fingerprints;
+    std::string first_invalid;  // "findings[3]", "runs[0].results[7]"; empty when all are valid
   };
 
   void reset() {
@@ -104,8 +106,8 @@ class ReportHandler final : public nlohmann::json_sax<json> {
   bool has_findings = false;
   bool has_fingerprint = false;
   std::string top_fingerprint;
-  std::vector<Item> findings;  // per finding
-  std::vector<Item> results;   // per SARIF result: the partial fingerprint, else properties'
+  Collected findings;  // -f json
+  Collected results;   // SARIF: each result's partial fingerprint, else its properties'
   bool too_deep = false;
 
   bool null() override { return scalar(); }
@@ -115,18 +117,17 @@ class ReportHandler final : public nlohmann::json_sax<json> {
   bool number_float(number_float_t, const string_t&) override { return scalar(); }
   bool binary(binary_t&) override { return scalar(); }
   bool string(string_t& value) override {
-    element_begins();
+    element_begins(false);
     if (stack_.empty()) return true;
     const Frame& parent = stack_.back();
     if (parent.place == Place::kTop && parent.key == "fingerprint") {
       top_fingerprint = std::move(value);
     } else if (parent.place == Place::kFinding && parent.key == "fingerprint") {
-      findings.back().fingerprint = std::move(value);
+      current_ = std::move(value);
     } else if (parent.place == Place::kPartial && parent.key == kSarifFingerprintKey) {
-      results.back().fingerprint = std::move(value);
-    } else if (parent.place == Place::kProperties && parent.key == "fingerprint" &&
-               results.back().fingerprint.empty()) {
-      results.back().fingerprint = std::move(value);
+      current_ = std::move(value);
+    } else if (parent.place == Place::kProperties && parent.key == "fingerprint") {
+      current_property_ = std::move(value);
     }
     return true;
   }
@@ -157,24 +158,35 @@ class ReportHandler final : public nlohmann::json_sax<json> {
     std::size_t index = 0;   // this container's index in its parent array
   };
 
-  // A value begins in the current container: count it, and open a slot where a fingerprint
-  // is expected per element.
-  void element_begins() {
+  // A value begins in the current container: count it; an element of a list that holds one
+  // fingerprint per element starts a new one (and is no finding at all if not an object).
+  void element_begins(bool object) {
     if (stack_.empty()) return;
     Frame& parent = stack_.back();
     if (!parent.array) return;
     const std::size_t index = parent.count++;
-    if (parent.place == Place::kFindings) {
-      findings.push_back(Item{{}, fmt::format("findings[{}]", index)});
-    } else if (parent.place == Place::kResults) {
-      results.push_back(Item{{}, fmt::format("runs[{}].results[{}]", run_index_, index)});
+    if (parent.place == Place::kFindings || parent.place == Place::kResults) {
+      element_index_ = index;
+      current_.clear();
+      current_property_.clear();
+      if (!object) element_ends(parent.place == Place::kFindings ? findings : results);
     } else if (parent.place == Place::kRuns) {
       run_index_ = index;
     }
   }
 
+  void element_ends(Collected& list) {
+    const std::string& fingerprint = current_.empty() ? current_property_ : current_;
+    if (is_fingerprint(fingerprint)) {
+      list.fingerprints += fingerprint;
+    } else if (list.first_invalid.empty()) {
+      list.first_invalid = &list == &findings ? fmt::format("findings[{}]", element_index_)
+                                              : fmt::format("runs[{}].results[{}]", run_index_, element_index_);
+    }
+  }
+
   bool scalar() {
-    element_begins();
+    element_begins(false);
     return true;
   }
 
@@ -183,7 +195,7 @@ class ReportHandler final : public nlohmann::json_sax<json> {
       too_deep = true;
       return false;
     }
-    element_begins();
+    element_begins(!array);
     Frame frame;
     frame.array = array;
     if (stack_.empty()) {
@@ -221,12 +233,17 @@ class ReportHandler final : public nlohmann::json_sax<json> {
   }
 
   bool close() {
+    if (stack_.back().place == Place::kFinding) element_ends(findings);
+    if (stack_.back().place == Place::kResult) element_ends(results);
     stack_.pop_back();
     return true;
   }
 
   std::vector<Frame> stack_;
   std::size_t run_index_ = 0;
+  std::size_t element_index_ = 0;
+  std::string current_;           // the current element's fingerprint (SARIF: the partial one)
+  std::string current_property_;  // SARIF: properties.fingerprint of the current result
 };
 
 std::string not_a_report(const std::string& origin, std::size_t line) {
@@ -336,12 +353,12 @@ void Suppressions::add_report_stream(std::streambuf& buffer, const std::string& 
     const bool document = handler.has_runs || handler.has_findings;
     if (document) {
       if (record > 0) throw SuppressionError(not_a_report(origin, line));
-      if (handler.has_runs) {
-        // SARIF: each result's partial fingerprint (one result per location: repeats are fine).
-        for (const ReportHandler::Item& item : handler.results) take(item.fingerprint, item.where);
-      } else {
-        for (const ReportHandler::Item& item : handler.findings) take(item.fingerprint, item.where);
+      // SARIF: each result's partial fingerprint (one result per location: repeats are fine).
+      const ReportHandler::Collected& list = handler.has_runs ? handler.results : handler.findings;
+      if (!list.first_invalid.empty()) {
+        throw SuppressionError(fmt::format("{}: {}: not a sluice fingerprint", origin, list.first_invalid));
       }
+      for (std::size_t at = 0; at < list.fingerprints.size(); at += 32) add(list.fingerprints.substr(at, 32), origin);
       std::size_t after = line;
       if (skip_space(buffer, after)) throw SuppressionError(not_a_report(origin, after));
       return;
