@@ -17,6 +17,7 @@ struct RuleSources {
   bool no_builtin = false;         // --no-builtin-rules
   std::vector<std::string> enable;   // --enable: rule ids, families, vendors or tags
   std::vector<std::string> disable;  // --disable
+  engine::RuleLimits limits;         // --max-rules, --max-rule-file-size
 };
 
 void add_rule_source_options(CLI::App& command, RuleSources& sources);
