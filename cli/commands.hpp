@@ -21,6 +21,7 @@ struct RuleSources {
   // there (scanned content must not stop the scan), and global allowlists.
   std::vector<std::string> disable_if_known;
   std::vector<engine::Allowlist> allowlists;
+  engine::RuleLimits limits;         // --max-rules, --max-rule-file-size
 };
 
 void add_rule_source_options(CLI::App& command, RuleSources& sources);

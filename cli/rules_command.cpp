@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include <iostream>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "cli/messages.hpp"
@@ -127,6 +128,18 @@ void add_rule_source_options(CLI::App& command, RuleSources& sources) {
   command.add_option("--disable", sources.disable, "Turn rules off by rule id, family, vendor or tag; repeatable")
       ->allow_extra_args(false)
       ->group("Rules");
+  command
+      .add_option("--max-rules", sources.limits.max_rules,
+                  "Refuse to load more rules than this (built-in and --rules together): compile time grows with them")
+      ->check(CLI::Range(std::size_t{1}, std::numeric_limits<std::size_t>::max()))
+      ->capture_default_str()
+      ->group("Rules");
+  command
+      .add_option("--max-rule-file-size", sources.limits.max_file_bytes,
+                  "Refuse a --rules file larger than this many bytes")
+      ->check(CLI::Range(std::uint64_t{1}, std::numeric_limits<std::uint64_t>::max()))
+      ->capture_default_str()
+      ->group("Rules");
 }
 
 namespace {
@@ -177,7 +190,14 @@ engine::RuleSet select_rules(engine::RuleSet set, const RuleSources& sources) {
 engine::RuleSet load_rules(const RuleSources& sources) {
   engine::RuleSet set;
   if (!sources.no_builtin) set = engine::builtin_rules();
-  for (const std::string& file : sources.files) set.append(engine::load_rule_file(file));
+  for (const std::string& file : sources.files) {
+    set.append(engine::load_rule_file(file, sources.limits));
+    if (set.rules.size() > sources.limits.max_rules) {
+      throw engine::RuleError(fmt::format("{}: {} rules with this file, more than --max-rules {} (raise it to load "
+                                          "them)",
+                                          file, set.rules.size(), sources.limits.max_rules));
+    }
+  }
   set.global_allowlists.insert(set.global_allowlists.end(), sources.allowlists.begin(), sources.allowlists.end());
   std::set<std::string> seen;
   for (const engine::Rule& rule : set.rules) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <iterator>
+#include <limits>
 #include <set>
 
 #include "cli/messages.hpp"
@@ -40,6 +41,11 @@ void add_workflow_options(CLI::App& scan, WorkflowFlags& flags) {
                   "redacted or not); repeatable")
       ->type_name("REPORT")
       ->allow_extra_args(false)
+      ->group(filter_group);
+  scan.add_option("--max-baseline-size", flags.max_baseline_size,
+                  "Bytes read from a --baseline report at most (a bigger one is an error)")
+      ->check(CLI::Range(std::uint64_t{1}, std::numeric_limits<std::uint64_t>::max()))
+      ->capture_default_str()
       ->group(filter_group);
   scan.add_option("--ignore-file", flags.ignore_file,
                   "Fingerprints and gitignore-style path patterns to ignore (default: .sluiceignore in the first "
@@ -148,7 +154,7 @@ std::shared_ptr<io::PathFilter> prepare_ignores(const WorkflowFlags& flags, cons
           fmt::format("--include: a glob longer than {} bytes cannot be used", io::kMaxPatternLength));
     }
   }
-  for (const std::string& baseline : flags.baselines) suppressions.add_report(baseline);
+  for (const std::string& baseline : flags.baselines) suppressions.add_report(baseline, flags.max_baseline_size);
   if (filter->empty()) return nullptr;
   return filter;
 }

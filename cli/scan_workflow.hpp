@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include <memory>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,7 @@ namespace sluice::cli {
 struct WorkflowFlags {
   std::string config;                  // --config
   std::vector<std::string> baselines;  // --baseline
+  std::uint64_t max_baseline_size = pipeline::kDefaultMaxBaselineBytes;  // --max-baseline-size
   std::string ignore_file;             // --ignore-file
   std::vector<std::string> excludes;   // --exclude
   std::vector<std::string> includes;   // --include

@@ -13,11 +13,33 @@
 namespace sluice::engine {
 namespace {
 
+// RE2's error() quotes the offending part of the pattern, and a pattern can hold a literal
+// key: messages name the kind of error only.
+std::string_view describe_re2_error(RE2::ErrorCode code) {
+  switch (code) {
+    case RE2::ErrorBadEscape: return "bad escape sequence";
+    case RE2::ErrorBadCharClass: return "bad character class";
+    case RE2::ErrorBadCharRange: return "bad character class range";
+    case RE2::ErrorMissingBracket: return "missing closing ]";
+    case RE2::ErrorMissingParen: return "missing closing )";
+    case RE2::ErrorUnexpectedParen: return "unexpected closing )";
+    case RE2::ErrorTrailingBackslash: return "trailing \\ at the end";
+    case RE2::ErrorRepeatArgument: return "repetition operator with nothing to repeat";
+    case RE2::ErrorRepeatSize: return "bad repetition size";
+    case RE2::ErrorRepeatOp: return "bad repetition operator";
+    case RE2::ErrorBadPerlOp: return "bad perl operator";
+    case RE2::ErrorBadUTF8: return "invalid UTF-8";
+    case RE2::ErrorBadNamedCapture: return "bad named capture group";
+    case RE2::ErrorPatternTooLarge: return "pattern too large (compiles to more than RE2's memory budget)";
+    default: return "internal error";
+  }
+}
+
 std::unique_ptr<RE2> compile_re2(const std::string& pattern, const Rule& rule, std::string_view what) {
   auto re = std::make_unique<RE2>(pattern, rule_re2_options());
   if (!re->ok()) {
-    throw RuleError(fmt::format("{}: rule '{}': {} does not compile in RE2: {}", rule.origin, rule.id,
-                                what, re->error()));
+    throw RuleError(fmt::format("{}: rule '{}': {} does not compile in RE2: {}", rule.origin, rule.id, what,
+                                describe_re2_error(re->error_code())));
   }
   return re;
 }

@@ -1,9 +1,13 @@
 #include "engine/rule_loader.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-#include <fstream>
-#include <sstream>
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <toml++/toml.h>
 #include <unordered_set>
 
@@ -167,7 +171,7 @@ void RuleSet::append(RuleSet other) {
   extends_default = extends_default || other.extends_default;
 }
 
-RuleSet parse_rules(std::string_view toml_text, const std::string& origin) {
+RuleSet parse_rules(std::string_view toml_text, const std::string& origin, const RuleLimits& limits) {
   toml::table document;
   try {
     document = toml::parse(toml_text, origin);
@@ -183,6 +187,10 @@ RuleSet parse_rules(std::string_view toml_text, const std::string& origin) {
   if (const toml::node* rules = document.get("rules")) {
     const toml::array* array = rules->as_array();
     if (array == nullptr) fail(origin, "", "'rules' must be an array of tables ([[rules]])");
+    if (array->size() > limits.max_rules) {
+      fail(origin, "", fmt::format("{} rules, more than --max-rules {} (raise it to load them)", array->size(),
+                                   limits.max_rules));
+    }
     std::unordered_set<std::string> seen;
     for (const toml::node& element : *array) {
       const toml::table* table = element.as_table();
@@ -195,13 +203,46 @@ RuleSet parse_rules(std::string_view toml_text, const std::string& origin) {
   return set;
 }
 
-RuleSet load_rule_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw RuleError(fmt::format("{}: cannot open rule file", path));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw RuleError(fmt::format("{}: cannot read rule file", path));
-  return parse_rules(text.str(), path);
+RuleSet load_rule_file(const std::string& path, const RuleLimits& limits) {
+  // stat first: a directory or a device (/dev/zero) is refused before it is opened or read.
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) {
+    throw RuleError(fmt::format("{}: cannot open rule file: {}", path, std::strerror(errno)));
+  }
+  if (S_ISDIR(info.st_mode)) throw RuleError(fmt::format("{}: is a directory, not a rule file", path));
+  if (!S_ISREG(info.st_mode) && !S_ISFIFO(info.st_mode)) {
+    throw RuleError(fmt::format("{}: is not a regular file, not a rule file", path));
+  }
+  const auto too_large = [&] {
+    return RuleError(fmt::format("{}: larger than --max-rule-file-size {} bytes (raise it to load the file)", path,
+                                 limits.max_file_bytes));
+  };
+  if (S_ISREG(info.st_mode) && static_cast<std::uint64_t>(info.st_size) > limits.max_file_bytes) throw too_large();
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) throw RuleError(fmt::format("{}: cannot open rule file: {}", path, std::strerror(errno)));
+  std::string text;
+  int error_number = 0;
+  for (;;) {
+    // Read one byte past the cap, so a FIFO that goes on is known to be too large.
+    const std::size_t want = static_cast<std::size_t>(
+        std::min<std::uint64_t>(std::uint64_t{1} << 20, limits.max_file_bytes + 1 - text.size()));
+    const std::size_t filled = text.size();
+    text.resize(filled + want);
+    const ssize_t n = ::read(fd, text.data() + filled, want);
+    text.resize(filled + static_cast<std::size_t>(std::max<ssize_t>(n, 0)));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) error_number = errno;
+    if (n <= 0) break;
+    if (text.size() > limits.max_file_bytes) {
+      ::close(fd);
+      throw too_large();
+    }
+  }
+  ::close(fd);
+  if (error_number != 0) {
+    throw RuleError(fmt::format("{}: cannot read rule file: {}", path, std::strerror(error_number)));
+  }
+  return parse_rules(text, path, limits);
 }
 
 RuleSet builtin_rules() {

@@ -1,13 +1,17 @@
 #include "io/input_file.hpp"
 
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <poll.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstring>
+#include <string>
 
 namespace sluice::io {
 namespace {
@@ -34,6 +38,25 @@ std::optional<std::size_t> read_some(int fd, char* buffer, std::size_t capacity,
   }
 }
 
+// procfs and sysfs make a file's content when it is read: st_size is 0 (procfs) or a page
+// (sysfs) whatever the content, so only reading to the end says how long it is.
+bool size_is_unreliable(int fd) {
+  struct statfs fs {};
+  if (::fstatfs(fd, &fs) != 0) return false;
+  return fs.f_type == PROC_SUPER_MAGIC || fs.f_type == SYSFS_MAGIC;
+}
+
+// Waits until a FIFO opened with O_NONBLOCK has data or a writer that came and went (then
+// read() gives the data or the end), in slices that see `stop`. False when stopped.
+bool wait_for_writer(int fd, const std::atomic<bool>* stop) {
+  for (;;) {
+    if (stop != nullptr && stop->load(std::memory_order_relaxed)) return false;
+    pollfd waiting{fd, POLLIN, 0};
+    const int ready = ::poll(&waiting, 1, stop != nullptr ? 100 : -1);
+    if (ready > 0) return true;
+  }
+}
+
 }  // namespace
 
 FileDescriptor& FileDescriptor::operator=(FileDescriptor&& other) noexcept {
@@ -49,10 +72,13 @@ FileDescriptor::~FileDescriptor() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-char* ReadBuffer::reserve(std::size_t size) {
+char* ReadBuffer::reserve(std::size_t size, std::size_t keep) {
   if (size > capacity_) {
-    capacity_ = std::max(size, capacity_ * 2);
-    data_ = std::make_unique_for_overwrite<char[]>(capacity_);
+    const std::size_t capacity = std::max(size, capacity_ * 2);
+    auto data = std::make_unique_for_overwrite<char[]>(capacity);
+    if (keep > 0) std::memcpy(data.get(), data_.get(), std::min(keep, capacity_));
+    data_ = std::move(data);
+    capacity_ = capacity;
   }
   return data_.get();
 }
@@ -70,7 +96,38 @@ std::variant<FileView, Error> read_file(const std::string& path, std::size_t map
   const auto size = static_cast<std::size_t>(info.st_size);
 
   FileView view;
-  if (size >= map_threshold && size > 0) {
+  if (size == 0 || size_is_unreliable(fd.get())) {
+    // Read to the end whatever st_size says (one read() that returns 0 for a really empty
+    // file), within a cap: such a file may never end.
+    ReadBuffer own;
+    ReadBuffer& into = buffer != nullptr ? *buffer : own;
+    std::size_t filled = 0;
+    std::size_t capacity = kUnsizedReadStep;
+    char* data = into.reserve(capacity);
+    int error_number = 0;
+    for (;;) {
+      if (filled == capacity) {
+        if (capacity >= kMaxUnsizedRead) {
+          return Error{path, "its size is unknown (procfs, sysfs or size 0) and it goes on past " +
+                                 std::to_string(kMaxUnsizedRead >> 20) + " MiB: not scanned"};
+        }
+        capacity = std::min(capacity * 2, kMaxUnsizedRead);
+        data = into.reserve(capacity, filled);
+      }
+      auto n = read_some(fd.get(), data + filled, capacity - filled, &error_number);
+      if (!n) return Error{path, describe_errno(error_number)};
+      if (*n == 0) break;
+      filled += *n;
+    }
+    if (buffer == nullptr) {
+      view.owned_ = std::make_unique_for_overwrite<char[]>(std::max<std::size_t>(filled, 1));
+      std::memcpy(view.owned_.get(), data, filled);
+      data = view.owned_.get();
+    }
+    view.bytes_ = std::string_view(data, filled);
+    return view;
+  }
+  if (size >= map_threshold) {
     std::string map_error;
     if (auto mapped = MappedFile::map(fd.get(), size, &map_error)) {
       view.bytes_ = mapped->view();
@@ -106,8 +163,13 @@ std::variant<SequentialReader, Error> SequentialReader::open(const std::string& 
     reader.fd_ = STDIN_FILENO;
     return reader;
   }
-  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  // O_NONBLOCK: a blocking open of a FIFO waits for a writer in the kernel, where no stop
+  // request reaches it. Wait in poll() instead, then read blocking as usual.
+  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
   if (fd.get() < 0) return Error{path, describe_errno(errno)};
+  if (!wait_for_writer(fd.get(), stop)) return Error{path, describe_errno(EINTR)};
+  const int flags = ::fcntl(fd.get(), F_GETFL);
+  if (flags < 0 || ::fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK) != 0) return Error{path, describe_errno(errno)};
   reader.fd_ = fd.get();
   reader.owned_ = std::move(fd);
   return reader;

@@ -36,7 +36,8 @@ class FileDescriptor {
 // allocation once the buffer has grown to the largest small file.
 class ReadBuffer {
  public:
-  [[nodiscard]] char* reserve(std::size_t size);
+  // At least `size` bytes; the first `keep` bytes survive a reallocation.
+  [[nodiscard]] char* reserve(std::size_t size, std::size_t keep = 0);
 
  private:
   std::unique_ptr<char[]> data_;
@@ -60,8 +61,14 @@ class FileView {
   std::string_view bytes_;
 };
 
+// A file whose size cannot be trusted (st_size 0, or on procfs/sysfs) is read to its end, up
+// to this many bytes; past it the file is an error, not a partial view.
+inline constexpr std::size_t kMaxUnsizedRead = std::size_t{256} << 20;
+inline constexpr std::size_t kUnsizedReadStep = std::size_t{64} << 10;
+
 // Regular files at least `map_threshold` bytes long are mapped, smaller ones read (into
-// `buffer` when given, else into memory the view owns).
+// `buffer` when given, else into memory the view owns). A file that reports size 0 or lives on
+// procfs/sysfs (/proc/PID/environ) is read to its end instead of trusting st_size.
 [[nodiscard]] std::variant<FileView, Error> read_file(const std::string& path, std::size_t map_threshold,
                                                       ReadBuffer* buffer = nullptr);
 
@@ -69,7 +76,7 @@ class FileView {
 class SequentialReader {
  public:
   // "-" is standard input. When `stop` is given, a read waiting for input fails (EINTR)
-  // within 0.1 s of `stop` becoming true.
+  // within 0.1 s of `stop` becoming true; so does opening a FIFO that has no writer yet.
   [[nodiscard]] static std::variant<SequentialReader, Error> open(const std::string& path,
                                                                   const std::atomic<bool>* stop = nullptr);
   // Reads up to `capacity` bytes; 0 at end of input; nullopt on error (with `error` set).

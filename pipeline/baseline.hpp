@@ -5,6 +5,7 @@
 // and a redacted report works as well as a plain one (every format carries the fingerprint).
 
 #include <cstdint>
+#include <iosfwd>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -21,6 +22,9 @@ class SuppressionError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Bytes read from one baseline at most (`--max-baseline-size`): a FIFO that never ends must.
+inline constexpr std::uint64_t kDefaultMaxBaselineBytes = std::uint64_t{4} << 30;
+
 class Suppressions {
  public:
   struct Entry {
@@ -30,10 +34,14 @@ class Suppressions {
   };
 
   // Every fingerprint of a report written by `sluice scan -f json|jsonl|sarif` (any of them,
-  // redacted or not; the format is recognised from the content). Throws SuppressionError.
-  void add_report(const std::string& path);
+  // redacted or not; the format is recognised from the content). The report is read as a
+  // stream, keeping only fingerprints; a regular file or a FIFO/pipe, at most `max_bytes`.
+  // Throws SuppressionError (a directory, a device, too large, not a report).
+  void add_report(const std::string& path, std::uint64_t max_bytes = kDefaultMaxBaselineBytes);
   // Parses report text; `origin` names it in entries and messages. Throws SuppressionError.
   void add_report_text(std::string_view text, const std::string& origin);
+  void add_report_stream(std::streambuf& in, const std::string& origin);
+  // One entry per (fingerprint, origin): a repeat is not added again.
   void add(std::string fingerprint, std::string origin);
 
   // Removes the findings whose fingerprint is suppressed; returns how many were removed.

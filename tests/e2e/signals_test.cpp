@@ -7,6 +7,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -117,6 +118,21 @@ TEST_P(Signals, StopCleanlyWithWhatWasFound) {
   EXPECT_EQ(report["summary"]["complete"], false);
   EXPECT_THAT(result.err, ::testing::HasSubstr("SCAN INTERRUPTED"));
   EXPECT_THAT(result.err, ::testing::Not(::testing::HasSubstr(key)));
+}
+
+// A FIFO named on the command line that no process ever opens for writing: open(2) used to block
+// in the kernel, where SIGINT only set the stop flag, and the scan never ended.
+TEST(SignalsFifo, FifoWithNoWriterStopsOnSigint) {
+  TempDir dir;
+  const std::string fifo = dir.path("fifo");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const Stopped result = run_and_signal(dir, {"scan", fifo, "-f", "json"}, SIGINT, std::chrono::milliseconds(200));
+  EXPECT_EQ(result.exit_code, 128 + SIGINT) << result.err;
+  EXPECT_FALSE(result.killed);
+  const nlohmann::json report = nlohmann::json::parse(result.out, nullptr, false);
+  ASSERT_FALSE(report.is_discarded()) << "the report must be complete JSON:\n" << result.out;
+  EXPECT_EQ(report["summary"]["interrupted"], true);
+  EXPECT_THAT(result.err, ::testing::HasSubstr("SCAN INTERRUPTED"));
 }
 
 INSTANTIATE_TEST_SUITE_P(IntTermAndHup, Signals, ::testing::Values(SIGINT, SIGTERM, SIGHUP));

@@ -1,9 +1,16 @@
 #include "io/input_file.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <thread>
 
 #include "temp_tree.hpp"
 
@@ -62,6 +69,69 @@ TEST(InputFile, SequentialReaderReadsAPipe) {
   ASSERT_TRUE(n.has_value());
   EXPECT_EQ(std::string(buffer, *n), "abc");
   close(fds[0]);
+}
+
+// procfs reports st_size 0 for files that have content: trusting it scanned them as empty.
+TEST(InputFile, ProcfsFileIsReadToItsEndNotToItsReportedSize) {
+  struct stat info {};
+  ASSERT_EQ(stat("/proc/self/cmdline", &info), 0);
+  ASSERT_EQ(info.st_size, 0) << "the premise: procfs reports no size";
+  std::ifstream in("/proc/self/cmdline", std::ios::binary);
+  std::ostringstream expected;
+  expected << in.rdbuf();
+  ASSERT_FALSE(expected.str().empty());
+  ReadBuffer buffer;
+  for (ReadBuffer* into : {&buffer, static_cast<ReadBuffer*>(nullptr)}) {
+    auto result = read_file("/proc/self/cmdline", 0, into);
+    ASSERT_TRUE(std::holds_alternative<FileView>(result)) << std::get<Error>(result).reason;
+    EXPECT_EQ(std::get<FileView>(result).bytes(), expected.str());
+  }
+}
+
+TEST(InputFile, ReadBufferKeepsWhatItHoldsWhenItGrows) {
+  ReadBuffer buffer;
+  std::memcpy(buffer.reserve(4), "abcd", 4);
+  const char* grown = buffer.reserve(1 << 20, 4);
+  EXPECT_EQ(std::string(grown, 4), "abcd");
+}
+
+// A FIFO with no writer: a blocking open(2) waited in the kernel, out of reach of the stop flag.
+TEST(InputFile, OpeningAFifoWithNoWriterEndsWhenStopped) {
+  testing::TempTree tree;
+  const std::string fifo = tree.path("fifo");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  std::atomic<bool> stop{false};
+  std::thread stopper([&] { stop = true; });  // whenever it runs: before, during or after open
+  auto opened = SequentialReader::open(fifo, &stop);
+  stopper.join();
+  ASSERT_TRUE(std::holds_alternative<Error>(opened));
+  EXPECT_EQ(std::get<Error>(opened).reason, describe_errno(EINTR));
+}
+
+TEST(InputFile, FifoIsReadOnceItsWriterComes) {
+  testing::TempTree tree;
+  const std::string fifo = tree.path("fifo");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  std::thread writer([&] {
+    const int fd = open(fifo.c_str(), O_WRONLY);  // blocks until the reader opens
+    if (fd >= 0) {
+      (void)!write(fd, "abc", 3);
+      close(fd);
+    }
+  });
+  std::atomic<bool> stop{false};
+  auto opened = SequentialReader::open(fifo, &stop);
+  ASSERT_TRUE(std::holds_alternative<SequentialReader>(opened));
+  std::string got;
+  char buffer[16];
+  for (;;) {
+    auto n = std::get<SequentialReader>(opened).read(buffer, sizeof buffer, nullptr);
+    ASSERT_TRUE(n.has_value());
+    if (*n == 0) break;
+    got.append(buffer, *n);
+  }
+  writer.join();
+  EXPECT_EQ(got, "abc");
 }
 
 }  // namespace
