@@ -18,8 +18,7 @@ std::string error_text(int error) { return error != 0 ? std::strerror(error) : "
 
 }  // namespace
 
-std::variant<std::unique_ptr<ReportOutput>, std::string> ReportOutput::open(const std::string& path,
-                                                                            bool raw_secrets,
+std::variant<std::unique_ptr<ReportOutput>, std::string> ReportOutput::open(const std::string& path, bool raw_secrets,
                                                                             const std::vector<std::string>& inputs) {
   std::unique_ptr<ReportOutput> output(new ReportOutput());
   output->path_ = path;
@@ -44,7 +43,8 @@ std::variant<std::unique_ptr<ReportOutput>, std::string> ReportOutput::open(cons
     if (output->fd_ < 0) return fmt::format("cannot open output file {}: {}", path, error_text(errno));
   } else {
     std::error_code ignored;
-    const std::filesystem::path resolved = exists ? std::filesystem::canonical(path, ignored) : std::filesystem::path(path);
+    const std::filesystem::path resolved =
+        exists ? std::filesystem::canonical(path, ignored) : std::filesystem::path(path);
     output->final_ = (ignored || resolved.empty() ? std::filesystem::path(path) : resolved).string();
     const std::filesystem::path final_path(output->final_);
     const std::filesystem::path directory = final_path.has_parent_path() ? final_path.parent_path() : ".";

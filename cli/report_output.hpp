@@ -9,7 +9,6 @@
 #include <sys/types.h>
 
 #include <ext/stdio_filebuf.h>
-
 #include <memory>
 #include <ostream>
 #include <string>

@@ -56,8 +56,7 @@ std::vector<std::pair<std::size_t, std::size_t>> LiteralSet::find(std::string_vi
     const std::size_t length = std::min(kPiece, text.size() - begin);
     std::vector<std::pair<std::size_t, std::size_t>> piece;
     context.spans = &piece;
-    hs_scan(database_.get(), text.data() + begin, static_cast<unsigned>(length), 0, scratch_.get(), on_match,
-            &context);
+    hs_scan(database_.get(), text.data() + begin, static_cast<unsigned>(length), 0, scratch_.get(), on_match, &context);
     for (auto [from, to] : piece) spans.emplace_back(from + begin, to + begin);
     if (begin + length == text.size()) break;
     begin += length / 2;

@@ -37,7 +37,7 @@ class Redactor {
  private:
   std::shared_ptr<const engine::CompiledRules> rules_;
   engine::LiteralSet found_;
-  mutable std::mutex lock_;                            // guards context_
+  mutable std::mutex lock_;                             // guards context_
   mutable std::optional<engine::ScanContext> context_;  // none when the rules have no database
 };
 

@@ -32,7 +32,6 @@ struct ManyKeys {
   }
 };
 
-std::string quoted(const std::string& s) { return "'" + s + "'"; }
 
 std::size_t lines(const std::string& text) { return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')); }
 
@@ -40,8 +39,8 @@ std::size_t lines(const std::string& text) { return static_cast<std::size_t>(std
 // status (printed by bash after the pipeline) in `out`; `default_sigpipe` restores SIGPIPE's
 // default action for sluice (the test process ignores it, and children inherit that).
 RunResult scan_into_head(const ManyKeys& tree, const std::string& format, bool default_sigpipe) {
-  const std::string sluice_cmd = (default_sigpipe ? "env --default-signal=PIPE " : "") + quoted(kSluiceBinary) +
-                                 " scan " + quoted(tree.dir.root().string()) + " -f " + format;
+  const std::string sluice_cmd = (default_sigpipe ? "env --default-signal=PIPE " : "") + shell_quoted(kSluiceBinary) +
+                                 " scan " + shell_quoted(tree.dir.root().string()) + " -f " + format;
   return run({"bash", "-c", sluice_cmd + " | head -c 100 >/dev/null; echo \"${PIPESTATUS[0]}\""});
 }
 
@@ -86,7 +85,8 @@ TEST(OutputFaults, StandardOutputOnFullDeviceFails) {
   if (!std::filesystem::exists("/dev/full")) GTEST_SKIP() << "no /dev/full";
   ManyKeys tree(75, 1);
   for (const char* format : {"text", "json", "jsonl"}) {
-    const RunResult result = run({"bash", "-c", quoted(kSluiceBinary) + " scan " + quoted(tree.dir.root().string()) +
+    const RunResult result = run({"bash", "-c", shell_quoted(kSluiceBinary) + " scan " +
+                                                    shell_quoted(tree.dir.root().string()) +
                                                     " -f " + format + " >/dev/full"});
     EXPECT_TRUE(exited_with(result, kFatal)) << format;
     EXPECT_THAT(result.err, HasSubstr("sluice: error: writing the report to standard output failed"));
@@ -102,8 +102,8 @@ TEST(OutputFaults, ReportCutShortByAFileSizeLimitIsRemoved) {
   for (const char* format : {"text", "json", "jsonl"}) {
     const std::string out = out_dir.path(std::string("report.") + format);
     const RunResult result =
-        run({"bash", "-c", "trap '' XFSZ; ulimit -f 16; " + quoted(kSluiceBinary) + " scan " +
-                               quoted(tree.dir.root().string()) + " -f " + format + " -o " + quoted(out)});
+        run({"bash", "-c", "trap '' XFSZ; ulimit -f 16; " + shell_quoted(kSluiceBinary) + " scan " +
+                               shell_quoted(tree.dir.root().string()) + " -f " + format + " -o " + shell_quoted(out)});
     EXPECT_TRUE(exited_with(result, kFatal)) << format;
     EXPECT_THAT(result.err, HasSubstr("writing the report to " + out + " failed (File too large)"));
     EXPECT_THAT(result.err, HasSubstr("the incomplete report was removed"));

@@ -20,21 +20,9 @@
 namespace sluice::e2e {
 namespace {
 
+using nlohmann::json;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using nlohmann::json;
-
-std::string quoted(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out + "'";
-}
 
 // The names in `dir`, sorted: what a run left behind.
 std::vector<std::string> entries(const std::string& dir) {
@@ -51,8 +39,9 @@ TEST(ReportIntegrity, ClosedOrFullStderrNeitherCrashesNorLosesTheReport) {
   dir.write("tree/app.env", "POSTHOG_KEY=" + key + "\n");
   const std::string missing = dir.path("tree/does-not-exist");
   for (const std::string& redirect : {std::string("2>&-"), std::string("2>/dev/full")}) {
-    const RunResult result = run({"bash", "-c", quoted(kSluiceBinary) + " scan " + quoted(dir.path("tree")) + " " +
-                                                    quoted(missing) + " -f jsonl " + redirect});
+    const RunResult result = run({"bash", "-c",
+                                  shell_quoted(kSluiceBinary) + " scan " + shell_quoted(dir.path("tree")) + " " +
+                                      shell_quoted(missing) + " -f jsonl " + redirect});
     EXPECT_TRUE(exited_with(result, kIncomplete)) << redirect << " " << describe(result);
     const std::vector<Finding> findings = parse_jsonl(result.out);
     ASSERT_EQ(findings.size(), 1u) << redirect;
@@ -67,8 +56,9 @@ TEST(ReportIntegrity, ReportFileNeverGetsTheMessagesWhenStderrIsClosed) {
   dir.write("tree/app.env", "POSTHOG_KEY=" + gen.personal_key() + "\n");
   const std::string report = dir.path("r.json");
   const RunResult result =
-      run({"bash", "-c", quoted(kSluiceBinary) + " scan " + quoted(dir.path("tree")) + " " +
-                             quoted(dir.path("tree/missing")) + " -f json -o " + quoted(report) + " 2>&-"});
+      run({"bash", "-c",
+           shell_quoted(kSluiceBinary) + " scan " + shell_quoted(dir.path("tree")) + " " +
+               shell_quoted(dir.path("tree/missing")) + " -f json -o " + shell_quoted(report) + " 2>&-"});
   EXPECT_TRUE(exited_with(result, kIncomplete)) << describe(result);
   const json document = json::parse(read_file(report), nullptr, false);
   ASSERT_FALSE(document.is_discarded()) << "error lines landed in the report:\n" << read_file(report);
@@ -91,9 +81,10 @@ TEST(ReportIntegrity, FileSizeLimitGivesExitTwoAndNoPartialReportEvenWithoutIgno
     const std::string report = out_dir + "/report." + format;
     dir.write(std::string("out/report.") + format, "the previous report\n");
     // No `trap '' XFSZ`: sluice itself must turn the limit into a write error.
-    const RunResult result = run({"bash", "-c", "ulimit -f 16; " + quoted(kSluiceBinary) + " scan " +
-                                                    quoted(dir.path("tree")) + " -f " + format + " -o " +
-                                                    quoted(report)});
+    const RunResult result =
+        run({"bash", "-c",
+             "ulimit -f 16; " + shell_quoted(kSluiceBinary) + " scan " + shell_quoted(dir.path("tree")) + " -f " +
+                 format + " -o " + shell_quoted(report)});
     EXPECT_TRUE(exited_with(result, kFatal)) << format << " " << describe(result);
     EXPECT_THAT(result.err, HasSubstr("writing the report to " + report + " failed (File too large)"));
     EXPECT_EQ(read_file(report), "the previous report\n") << "the target is replaced only by a whole report";
@@ -124,11 +115,12 @@ TEST(ReportIntegrity, KilledScanLeavesThePreviousReportWhole) {
   // Standard input never ends (a FIFO the shell holds open): the scan is killed while it waits,
   // once its temporary report file exists.
   const std::string fifo = dir.path("input");
-  const RunResult result = run(
-      {"bash", "-c",
-       "mkfifo " + quoted(fifo) + "; exec 3<>" + quoted(fifo) + "; " + quoted(kSluiceBinary) + " scan - -f json -o " +
-           quoted(report) + " <" + quoted(fifo) + " & pid=$!; for i in $(seq 600); do ls -a " +
-           quoted(dir.path("out")) + " | grep -q sluice- && break; sleep 0.1; done; kill -9 $pid; wait $pid; echo $?"});
+  const RunResult result =
+      run({"bash", "-c",
+           "mkfifo " + shell_quoted(fifo) + "; exec 3<>" + shell_quoted(fifo) + "; " + shell_quoted(kSluiceBinary) +
+               " scan - -f json -o " + shell_quoted(report) + " <" + shell_quoted(fifo) +
+               " & pid=$!; for i in $(seq 600); do ls -a " + shell_quoted(dir.path("out")) +
+               " | grep -q sluice- && break; sleep 0.1; done; kill -9 $pid; wait $pid; echo $?"});
   EXPECT_EQ(result.out, "137\n") << describe(result);
   EXPECT_EQ(read_file(report), "{\"previous\": true}\n");
 }
@@ -140,10 +132,10 @@ TEST(ReportIntegrity, ReportsWithRawSecretsAreCreatedOwnerOnly) {
   const std::string raw = dir.path("raw.json");
   const std::string masked = dir.path("masked.json");
   EXPECT_TRUE(exited_with(sluice({"scan", dir.path("tree"), "-f", "json", "-o", raw}), kFindings));
-  EXPECT_TRUE(exited_with(
-      run({"bash", "-c", "umask 022; " + quoted(kSluiceBinary) + " scan " + quoted(dir.path("tree")) +
-                             " -f json --redact -o " + quoted(masked)}),
-      kFindings));
+  EXPECT_TRUE(exited_with(run({"bash", "-c",
+                               "umask 022; " + shell_quoted(kSluiceBinary) + " scan " + shell_quoted(dir.path("tree")) +
+                                   " -f json --redact -o " + shell_quoted(masked)}),
+                          kFindings));
   struct stat info {};
   ASSERT_EQ(::stat(raw.c_str(), &info), 0);
   EXPECT_EQ(info.st_mode & 0777, 0600u);
@@ -183,8 +175,17 @@ TEST_P(Redaction, SecretInCommitMessageFileNameAndMemberNameIsMaskedEverywhere) 
   const std::string key = gen.personal_key();
   const std::string repo = dir.mkdir("tree/repo");
   const auto git = [&](std::vector<std::string> args) {
-    std::vector<std::string> argv{"git", "-C", repo, "-c", "user.name=T", "-c", "user.email=t@example.invalid",
-                                  "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false"};
+    std::vector<std::string> argv{"git",
+                                  "-C",
+                                  repo,
+                                  "-c",
+                                  "user.name=T",
+                                  "-c",
+                                  "user.email=t@example.invalid",
+                                  "-c",
+                                  "init.defaultBranch=main",
+                                  "-c",
+                                  "commit.gpgsign=false"};
     argv.insert(argv.end(), args.begin(), args.end());
     ASSERT_TRUE(exited_with(run(argv), 0));
   };

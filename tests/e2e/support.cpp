@@ -195,6 +195,18 @@ RunResult run(const std::vector<std::string>& argv_in, const RunOptions& options
   return result;
 }
 
+std::string shell_quoted(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out + "'";
+}
+
 RunResult sluice(const std::vector<std::string>& args, const RunOptions& options) {
   std::vector<std::string> argv{kSluiceBinary};
   argv.insert(argv.end(), args.begin(), args.end());

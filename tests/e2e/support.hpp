@@ -48,6 +48,8 @@ struct RunResult {
 // Runs `argv` (argv[0] is looked up in PATH when it has no '/'), feeding `options.input` and
 // collecting both output streams. Never hangs: the child is killed after `options.timeout`.
 [[nodiscard]] RunResult run(const std::vector<std::string>& argv, const RunOptions& options = {});
+// `text` as one word for `bash -c`: single-quoted, embedded single quotes escaped.
+[[nodiscard]] std::string shell_quoted(const std::string& text);
 // Runs the sluice binary with `args`.
 [[nodiscard]] RunResult sluice(const std::vector<std::string>& args, const RunOptions& options = {});
 
