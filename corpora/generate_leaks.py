@@ -46,6 +46,14 @@ EXISTING_RULES = {
     "posthog_project_key", "cloudflare_user_api_token", "sentry_user_auth_token", "xai_api_key", "groq_api_key",
     "discord_webhook_url", "telegram_bot_token", "mailchimp_api_key", "newrelic_user_api_key", "algolia_admin_api_key",
     "heroku_api_key", "mapbox_secret_token",
+    # credential-file and context rules (issue 17)
+    "netrc_password", "curl_user_password", "command_line_password", "docker_config_auth", "terraform_state_secret",
+    "terraform_state_sensitive_output", "shadow_password_hash", "pgpass_password", "mysql_config_password",
+    "npmrc_auth_token", "npmrc_password", "npmrc_auth", "pypirc_password", "maven_settings_password",
+    "composer_auth_password", "rubygems_legacy_api_key", "filezilla_password", "sftp_config_password",
+    "winscp_password", "putty_session_password", "jenkins_credentials_secret", "wordpress_auth_salt",
+    "wordpress_db_password", "django_secret_key", "rails_secret_key_base", "kubeconfig_password",
+    "connection_uri_password", "private_key_pem_base64", "google_oauth_refresh_token",
 }
 
 B62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
@@ -417,7 +425,7 @@ def cf_git_credentials(c, r, i):
         pw = r.password()
         text = f"https://{r.user()}:{tok}@github.com\nhttps://{r.user()}:{pw}@git.{r.org()}.internal\n"
         secrets = [(tok, "credential-file/git-credentials", "github-token", "github_classic_pat"),
-                   (pw, "credential-file/git-credentials", "git-password", "git_credentials_password")]
+                   (pw, "credential-file/git-credentials", "git-password", "generic_url_credentials")]
     else:
         tok = VENDORS["gitlab-pat"][0](r)
         text = f"https://oauth2:{tok}@gitlab.{r.org()}.internal\n"
@@ -624,7 +632,7 @@ def cf_tfstate(c, r, i):
                  "id": kid, "user": "ci-deployer", "secret": sec, "status": "Active"}}]}]}
     text = json.dumps(doc, indent=2)
     c.add(f"{repo(r)}/infra/terraform.tfstate" if i % 2 == 0 else f"{repo(r)}/infra/terraform.tfstate.backup", text,
-          [(pw, shape, "database-password", "terraform_state_secret"),
+          [(pw, shape, "database-password", "terraform_state_sensitive_output"),
            (pw, shape, "database-password", "terraform_state_secret"),
            (kid, shape, "aws-access-key-id", "aws_access_key_id"),
            (sec, shape, "aws-secret-access-key", "aws_secret_access_key")])
