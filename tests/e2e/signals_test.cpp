@@ -139,7 +139,7 @@ INSTANTIATE_TEST_SUITE_P(IntTermAndHup, Signals, ::testing::Values(SIGINT, SIGTE
 
 // Every format says the scan was interrupted: SARIF's invocation fails with a notification,
 // JSON Lines ends with a summary record, text with its summary line.
-TEST(SignalsMarkEveryFormat, InterruptedReportsDoNotLookComplete) {
+TEST(InterruptedReports, DoNotLookCompleteInAnyFormat) {
   TempDir dir;
   KeyGen gen(702);
   dir.write("tree/app.env", "POSTHOG_KEY=" + gen.personal_key() + "\n");
