@@ -26,6 +26,9 @@ ScanContext::ScanContext(std::shared_ptr<const CompiledRules> rules) : rules_(st
   hs_stream_t* stream = nullptr;
   if (hs_open_stream(db, 0, &stream) != HS_SUCCESS) throw std::runtime_error("cannot open a Hyperscan stream");
   stream_.reset(stream);
+  stream = nullptr;
+  if (hs_open_stream(db, 0, &stream) != HS_SUCCESS) throw std::runtime_error("cannot open a Hyperscan stream");
+  rescan_stream_.reset(stream);
   tail_.reserve(rules_->max_window());
 }
 
@@ -62,6 +65,7 @@ bool StreamScanner::feed(std::string_view chunk) {
     const hs_error_t rc = hs_scan_stream(context_.stream_.get(), piece.data(), static_cast<unsigned>(piece.size()), 0,
                                          context_.scratch_.get(), on_hit, &context_.hits_);
     if (rc != HS_SUCCESS) return false;
+    if (fed_ > 0 && !context_.tail_.empty() && !rescan_boundary(piece)) return false;
     confirm_hits(piece, false);
     // Keep the bytes the next chunk's confirmations may need: a deferred hit's window and its
     // following context.
@@ -89,6 +93,42 @@ bool StreamScanner::finish() {
   if (rc != HS_SUCCESS) return false;
   confirm_hits({}, true);
   flush_settled(true);
+  return true;
+}
+
+bool StreamScanner::rescan_boundary(std::string_view piece) {
+  const std::string& tail = context_.tail_;
+  const std::size_t before = std::min(kBoundaryReach, tail.size());
+  const std::size_t after = std::min(kBoundaryReach, piece.size());
+  std::string& bytes = context_.rescan_bytes_;
+  bytes.assign(tail, tail.size() - before, before);
+  bytes.append(piece.substr(0, after));
+  std::vector<RawHit>& found = context_.rescan_hits_;
+  found.clear();
+  hs_stream_t* stream = context_.rescan_stream_.get();
+  // No end-of-data matches: the bytes go on after the window, and the stream reports what
+  // ends at the window's end when it sees the bytes that follow.
+  if (hs_reset_stream(stream, 0, nullptr, nullptr, nullptr) != HS_SUCCESS) return false;
+  if (hs_scan_stream(stream, bytes.data(), static_cast<unsigned>(bytes.size()), 0, context_.scratch_.get(), on_hit,
+                     &found) != HS_SUCCESS) {
+    return false;
+  }
+  // Window offsets to stream offsets; a hit that ends before the boundary lay wholly in the
+  // previous write, which the stream reported. A hit at a window start that is no real word
+  // boundary is a candidate only: RE2 confirms it with the byte before it.
+  std::vector<RawHit>& hits = context_.hits_;
+  const std::size_t reported = hits.size();
+  const std::uint64_t origin = fed_ - before;
+  for (const RawHit& hit : found) {
+    if (origin + hit.end > fed_) hits.push_back(RawHit{hit.rule, origin + hit.end});
+  }
+  if (hits.size() == reported) return true;
+  // Hits are confirmed in end order; a hit both scans saw is confirmed once.
+  const auto by_end = [](const RawHit& a, const RawHit& b) { return a.end != b.end ? a.end < b.end : a.rule < b.rule; };
+  std::sort(hits.begin(), hits.end(), by_end);
+  hits.erase(std::unique(hits.begin(), hits.end(),
+                         [](const RawHit& a, const RawHit& b) { return a.end == b.end && a.rule == b.rule; }),
+             hits.end());
   return true;
 }
 

@@ -25,6 +25,11 @@ using HsStream = std::unique_ptr<hs_stream_t, HsStreamDeleter>;
 // stream ended), so results never depend on where chunks or segments are cut.
 inline constexpr std::size_t kFollowingContext = 512;
 
+// Bytes on each side of a write boundary that are scanned again in a fresh stream (see
+// StreamScanner::rescan_boundary): a match up to this wide that straddles a boundary is found
+// even when the stream itself loses it.
+inline constexpr std::size_t kBoundaryReach = 4096;
+
 // A Hyperscan report: which rule, and the stream-relative end offset of the match.
 struct RawHit {
   std::uint32_t rule;
@@ -46,6 +51,9 @@ class ScanContext {
   std::shared_ptr<const CompiledRules> rules_;
   HsScratch scratch_;
   HsStream stream_;
+  HsStream rescan_stream_;  // scans the bytes around each write boundary
+  std::string rescan_bytes_;
+  std::vector<RawHit> rescan_hits_;
   std::vector<RawHit> hits_;
   std::vector<RawHit> deferred_;  // hits waiting for kFollowingContext bytes after them
   std::string tail_;
@@ -85,6 +93,11 @@ class StreamScanner {
   // Confirms the deferred and new hits whose following bytes are all in the tail and `chunk`
   // (every hit when `final`); defers the others.
   void confirm_hits(std::string_view chunk, bool final);
+  // vectorscan 5.4.9 in streaming mode loses some matches that a write boundary splits (a
+  // leading word alternation cut after its second byte, with 16+ bytes before it). Rescans
+  // kBoundaryReach bytes before and after the boundary at fed_ in a fresh stream and adds the
+  // hits that end after it and that the stream did not report. Returns false on an error.
+  [[nodiscard]] bool rescan_boundary(std::string_view piece);
   std::string_view following_for(std::uint64_t end, std::string_view chunk);
   void accept(Match match);
   void flush(std::uint32_t rule);

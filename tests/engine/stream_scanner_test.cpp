@@ -144,5 +144,40 @@ placeholder_filter = false
   EXPECT_THAT(secrets, ::testing::ElementsAre("1234", "5678"));
 }
 
+// Regression: vectorscan 5.4.9 in streaming mode loses a match of a pattern that starts with
+// a word alternation ((?i:facebook|fb)...) when a write boundary falls two bytes into the
+// match (and at least 16 bytes precede it), whatever the chunk size. The scanner rescans the bytes around every boundary in a
+// fresh stream, so every chunking finds the key exactly once. Checked at every split point of
+// two writes, and with small chunks.
+TEST(StreamScanner, LeadingAlternationAcrossEveryBoundaryIsFoundOnce) {
+  RuleSet set = parse_rules(R"([[rules]]
+id = "alternation"
+regex = '''(?i:facebook|\bfb)[A-Za-z0-9_.:\s-]{0,24}(?i:secret)[A-Za-z_]{0,8}["']?\s{0,5}(?:=>|:=|[=:])\s{0,5}["']?([0-9a-f]{32})\b'''
+placeholder_filter = false
+)",
+                            "t");
+  const auto rules = CompiledRules::compile(std::move(set));
+  const std::string key = "3f9a0c1d5e7b2a4c6d8e0f1a2b3c4d5e";
+  for (const std::string prefix : {"FACEBOOK_APP_SECRET=", "fb_app_secret: \"", "x = FaceBook.AppSecret = '"}) {
+    // The loss needs 16 bytes or more of the stream before the match.
+    const std::string text = "# settings for the staging site\n" + prefix + key + "\"\nline three\n";
+    for (std::size_t split = 1; split < text.size(); ++split) {
+      ScanContext context(rules);
+      std::vector<Match> out;
+      StreamScanner scanner(context, "t", out);
+      ASSERT_TRUE(scanner.feed(std::string_view(text).substr(0, split)));
+      ASSERT_TRUE(scanner.feed(std::string_view(text).substr(split)));
+      ASSERT_TRUE(scanner.finish());
+      ASSERT_EQ(std::count_if(out.begin(), out.end(), [&](const Match& m) { return m.rule == 0; }), 1)
+          << prefix << " split at " << split;
+    }
+    for (std::size_t chunk : {1u, 2u, 3u, 5u, 64u}) {
+      const std::vector<Match> found = scan_in_chunks(text, chunk, rules);
+      EXPECT_EQ(std::count_if(found.begin(), found.end(), [&](const Match& m) { return m.rule == 0; }), 1)
+          << prefix << " chunk " << chunk;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace sluice::engine
