@@ -44,6 +44,7 @@ struct ScanFlags {
   std::string format = "text";
   std::string output;
   bool redact = false;
+  std::string min_confidence = "medium";
   bool quiet = false;
   bool verbose = false;
   std::string git_history = "full";
@@ -199,6 +200,7 @@ int run(ScanFlags& flags, CLI::App& command) {
     flags.scan.roots.push_back(".");
   }
   flags.scan.git_history = flags.git_history == "full";
+  flags.scan.min_confidence = engine::parse_confidence(flags.min_confidence).value_or(engine::Confidence::kMedium);
   if (workflow.staged && flags.scan.roots.size() != 1) {
     say("sluice: --staged takes at most one path (a directory inside the repository)\n");
     return kFatal;
@@ -304,6 +306,13 @@ void register_scan(CLI::App& app, int& exit_code) {
       ->type_name("FILE")
       ->group(output_group);
   scan->add_flag("--redact", flags->redact, "Mask secrets in every output format")->group(output_group);
+  scan->add_option("--min-confidence", flags->min_confidence,
+                   "Report findings at or above this confidence: high (checksum or distinctive prefix), medium "
+                   "(context rules), low (also placeholders, failed checksums, low-entropy values)")
+      ->check(CLI::IsMember({"high", "medium", "low"}))
+      ->type_name("LEVEL")
+      ->capture_default_str()
+      ->group(output_group);
   scan->add_flag("-q,--quiet", flags->quiet, "Print only errors on standard error")->group(output_group);
   scan->add_flag("-v,--verbose", flags->verbose, "Also name every skipped input (symlinks, FIFOs, .git with --git-history none)")
       ->group(output_group);

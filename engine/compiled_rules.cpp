@@ -129,6 +129,7 @@ std::shared_ptr<const CompiledRules> CompiledRules::compile(RuleSet rules, const
     const Rule& rule = all[i];
     CompiledRule& compiled = out->compiled_[i];
     compiled.rule = &rule;
+    compiled.confidence = base_confidence(rule);
     if (!rule.path.empty()) compiled.path = compile_re2(rule.path, rule, "path");
     for (const Allowlist& list : rule.allowlists) compiled.allowlists.push_back(compile_allowlist(list, rule));
     if (rule.regex.empty()) return;

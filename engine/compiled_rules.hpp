@@ -34,6 +34,7 @@ struct CompiledRule {
   std::size_t window = 0;        // bytes of look-back confirmation needs
   bool prefilter = false;        // Hyperscan runs an approximation; RE2 decides
   bool unbounded = false;        // pattern width unbounded: window capped at kMaxConfirmWindow
+  Confidence confidence = Confidence::kHigh;  // of a match that passes every filter
   std::vector<CompiledAllowlist> allowlists;
 };
 

@@ -34,7 +34,8 @@ std::string line_around(const HitWindow& window, std::size_t offset) {
 
 }  // namespace
 
-std::optional<Match> confirm(const CompiledRules& rules, std::uint32_t rule_index, const HitWindow& window) {
+std::optional<Match> confirm(const CompiledRules& rules, std::uint32_t rule_index, const HitWindow& window,
+                             Confidence min_confidence) {
   const CompiledRule& compiled = rules.compiled(rule_index);
   const Rule& rule = *compiled.rule;
   const int groups = compiled.confirm->NumberOfCapturingGroups();
@@ -59,10 +60,18 @@ std::optional<Match> confirm(const CompiledRules& rules, std::uint32_t rule_inde
   const std::string_view secret_view(secret.data(), secret.size());
   const std::string_view match_view(spans[0].data(), spans[0].size());
   if (!has_keyword(rule, window.bytes)) return std::nullopt;
-  if (rule.entropy > 0 && shannon_entropy(secret_view) < rule.entropy) return std::nullopt;
-  if (rule.placeholder_filter && looks_like_placeholder(secret_view)) return std::nullopt;
-  if (rule.checksum == "github-crc32" && !github_checksum_ok(secret_view)) return std::nullopt;
   if (compiled.path && !RE2::PartialMatch(window.path, *compiled.path)) return std::nullopt;
+  Confidence confidence = compiled.confidence;
+  std::string_view reason;
+  if (rule.checksum == "github-crc32" && !github_checksum_ok(secret_view)) {
+    reason = "checksum";
+  } else if (rule.placeholder_filter && looks_like_placeholder(secret_view)) {
+    reason = "placeholder";
+  } else if (rule.entropy > 0 && shannon_entropy(secret_view) < rule.entropy) {
+    reason = "low-entropy";
+  }
+  if (!reason.empty()) confidence = Confidence::kLow;
+  if (confidence < min_confidence) return std::nullopt;
 
   const std::size_t secret_pos = static_cast<std::size_t>(secret.data() - window.bytes.data());
   {
@@ -81,6 +90,8 @@ std::optional<Match> confirm(const CompiledRules& rules, std::uint32_t rule_inde
   match.match_end = match.match_start + spans[0].size();
   match.secret_offset = window.start + secret_pos;
   match.secret.assign(secret_view);
+  match.confidence = confidence;
+  match.confidence_reason = reason;
   return match;
 }
 

@@ -16,6 +16,10 @@ struct Match {
   std::uint64_t match_end = 0;
   std::uint64_t secret_offset = 0;
   std::string secret;
+  Confidence confidence = Confidence::kHigh;
+  // Why the confidence is low: "checksum", "placeholder" or "low-entropy" (static strings);
+  // empty otherwise.
+  std::string_view confidence_reason{};
 };
 
 struct HitWindow {
@@ -26,8 +30,11 @@ struct HitWindow {
 };
 
 // Runs the rule's RE2 program anchored at the window's end, extracts the secret group and
-// applies keywords, entropy, placeholder, path and allowlist filters. Pure; thread-safe.
+// applies the keyword, path and allowlist filters (which drop a hit) and the checksum,
+// placeholder and entropy filters (which make it a low-confidence match). A match below
+// `min_confidence` is dropped. Pure; thread-safe.
 [[nodiscard]] std::optional<Match> confirm(const CompiledRules& rules, std::uint32_t rule_index,
-                                           const HitWindow& window);
+                                           const HitWindow& window,
+                                           Confidence min_confidence = Confidence::kMedium);
 
 }  // namespace sluice::engine

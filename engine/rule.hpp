@@ -15,6 +15,16 @@ enum class Severity : std::uint8_t { kInfo = 0, kLow, kMedium, kHigh, kCritical 
 [[nodiscard]] std::string_view to_string(Severity severity) noexcept;
 [[nodiscard]] std::optional<Severity> parse_severity(std::string_view text) noexcept;
 
+// How sure a finding is. High: a verified checksum, or a distinctive prefix with the exact
+// length and alphabet. Medium: a context rule (the value is recognised by the name or the
+// syntax around it) whose value passes its filters. Low: a match whose value fails a
+// filter (a failed checksum, a documented placeholder, too little entropy): still a match,
+// reported only at --min-confidence low.
+enum class Confidence : std::uint8_t { kLow = 0, kMedium, kHigh };
+
+[[nodiscard]] std::string_view to_string(Confidence confidence) noexcept;
+[[nodiscard]] std::optional<Confidence> parse_confidence(std::string_view text) noexcept;
+
 // gitleaks' [[rules.allowlists]]: a finding is dropped when the allowlist matches.
 struct Allowlist {
   enum class Target : std::uint8_t { kSecret, kMatch, kLine };
@@ -65,9 +75,18 @@ struct Rule {
   // A checksum the vendor builds into the token, verified before reporting: "github-crc32"
   // (the last 6 base62 characters are the CRC32 of the 30 before them). Empty: none.
   std::string checksum;
+  // The confidence of a match that passes every filter; unset: derived (base_confidence).
+  std::optional<Confidence> confidence;
 
   std::string origin;  // "builtin:posthog.toml" or the --rules path, for messages
 };
+
+// The confidence of the rule's matches that pass every filter: the card's `confidence` when
+// set; else high for a rule with a checksum, or whose regex has nothing but boundaries and
+// separators before the secret's capture group (a prefix rule: `\b(phx_...)`); medium for
+// the others (context rules: `datadog_api_key = (...)`, connection strings, credential
+// files) and for the fallback (generic) family.
+[[nodiscard]] Confidence base_confidence(const Rule& rule);
 
 // Card fields missing from a rule; empty when the card is complete.
 [[nodiscard]] std::vector<std::string> missing_card_fields(const Rule& rule);

@@ -124,6 +124,12 @@ Rule parse_rule(const toml::table& table, const std::string& origin) {
     if (!parsed) fail(origin, id, fmt::format("unknown severity '{}' (critical|high|medium|low|info)", severity));
     rule.severity = *parsed;
   }
+  const std::string confidence = get_string(table, "confidence", origin, id);
+  if (!confidence.empty()) {
+    auto parsed = parse_confidence(confidence);
+    if (!parsed) fail(origin, id, fmt::format("unknown confidence '{}' (high|medium|low)", confidence));
+    rule.confidence = *parsed;
+  }
   rule.security = get_strings(table, "security", origin, id);
   rule.mitigation = get_strings(table, "mitigation", origin, id);
   rule.references = get_strings(table, "references", origin, id);

@@ -176,7 +176,8 @@ void StreamScanner::confirm_hits(std::string_view chunk, bool final) {
     const std::string_view bytes = window_for(start, end, chunk);
     const std::string_view following = following_for(end, chunk);
     std::optional<Match> match =
-        confirm(rules, hit.rule, HitWindow{bytes, base_ + end - bytes.size(), path_, following});
+        confirm(rules, hit.rule, HitWindow{bytes, base_ + end - bytes.size(), path_, following},
+                context_.min_confidence_);
     if (match) accept(std::move(*match));
   }
 }

@@ -45,10 +45,14 @@ class ScanContext {
   ScanContext& operator=(ScanContext&&) noexcept = default;
 
   [[nodiscard]] const CompiledRules& rules() const noexcept { return *rules_; }
+  // Matches below this confidence are dropped (default: medium, the report's default).
+  void set_min_confidence(Confidence confidence) noexcept { min_confidence_ = confidence; }
+  [[nodiscard]] Confidence min_confidence() const noexcept { return min_confidence_; }
 
  private:
   friend class StreamScanner;
   std::shared_ptr<const CompiledRules> rules_;
+  Confidence min_confidence_ = Confidence::kMedium;
   HsScratch scratch_;
   HsStream stream_;
   HsStream rescan_stream_;  // scans the bytes around each write boundary

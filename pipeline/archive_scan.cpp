@@ -980,7 +980,8 @@ class ArchiveScan {
                                                        : 0;
         engine::Match& m = pending.match;
         placed.push_back(PlacedMatch{m.rule, std::move(m.secret), m.secret_offset, line,
-                                     m.secret_offset >= start ? m.secret_offset - start + 1 : 1});
+                                     m.secret_offset >= start ? m.secret_offset - start + 1 : 1, m.confidence,
+                                     m.confidence_reason});
       }
       newlines_before += lines.newlines;
       // For the next segment: the last newline before its buffer starts.

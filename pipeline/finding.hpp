@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/rule.hpp"
+
 namespace sluice::pipeline {
 
 // Where a secret sits in a container image.
@@ -52,6 +54,9 @@ struct Finding {
   std::string secret;
   std::string fingerprint;
   std::vector<Location> locations;  // sorted, unique
+  // An attribute of (rule, secret), not part of its identity: baselines and dedup ignore it.
+  engine::Confidence confidence = engine::Confidence::kHigh;
+  std::string_view confidence_reason{};  // "checksum", "placeholder", "low-entropy"; empty unless low
 };
 
 // Stable identifier of (rule id, secret): hex XXH3-128. Baselines can store it instead of

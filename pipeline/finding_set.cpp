@@ -64,6 +64,8 @@ void FindingSet::place(const std::vector<std::string>& chain, const PlacedMatch&
     Finding finding;
     finding.rule = match.rule;
     finding.secret = match.secret;
+    finding.confidence = match.confidence;
+    finding.confidence_reason = match.confidence_reason;
     finding.fingerprint = fingerprint(rule_id_of_(match.rule), match.secret);
     findings_.push_back(std::move(finding));
   }

@@ -41,6 +41,8 @@ struct PlacedMatch {
   std::uint64_t offset = 0;
   std::uint64_t line = 0;
   std::uint64_t column = 0;
+  engine::Confidence confidence = engine::Confidence::kHigh;
+  std::string_view confidence_reason{};  // static string (engine::Match)
 };
 
 // A member of an archive content that has findings, or may have (its content was scanned

@@ -93,6 +93,7 @@ class JsonSink final : public Sink {
         {"vendor", rule.vendor},
         {"family", rule.family},
         {"severity", engine::to_string(rule.severity)},
+        {"confidence", engine::to_string(finding.confidence)},
         {"secret", options_.redact ? redact(finding.secret) : finding.secret},
         {"redacted", options_.redact},
         {"fingerprint", finding.fingerprint},
@@ -101,7 +102,9 @@ class JsonSink final : public Sink {
         {"description", rule.description},
         {"mitigation", rule.mitigation},
     };
+    if (!finding.confidence_reason.empty()) item["confidence_reason"] = finding.confidence_reason;
     ++by_severity_[std::string(engine::to_string(rule.severity))];
+    ++by_confidence_[std::string(engine::to_string(finding.confidence))];
     if (lines_) {
       out_ << dump(item, -1) << '\n';
     } else {
@@ -134,6 +137,7 @@ class JsonSink final : public Sink {
     for (const auto& [severity, count] : by_severity_) total += count;
     summary["findings"] = total;
     summary["findings_by_severity"] = by_severity_;
+    summary["findings_by_confidence"] = by_confidence_;
     summary["suppressed"] = options_.suppressed;
     json issues = json::array();
     if (options_.issues != nullptr) {
@@ -150,6 +154,7 @@ class JsonSink final : public Sink {
   bool lines_;
   json findings_ = json::array();
   std::map<std::string, std::size_t> by_severity_;
+  std::map<std::string, std::size_t> by_confidence_;
 };
 
 }  // namespace

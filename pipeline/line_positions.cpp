@@ -25,7 +25,8 @@ std::vector<PlacedMatch> place_matches(std::string_view bytes, std::vector<engin
     const std::uint64_t target = std::clamp<std::uint64_t>(match.secret_offset, origin, origin + bytes.size());
     if (target > cursor.offset) cursor.advance(bytes.substr(cursor.offset - origin, target - cursor.offset));
     const std::uint64_t column = match.secret_offset >= cursor.line_start ? match.secret_offset - cursor.line_start + 1 : 1;
-    placed.push_back(PlacedMatch{match.rule, std::move(match.secret), match.secret_offset, cursor.line, column});
+    placed.push_back(PlacedMatch{match.rule, std::move(match.secret), match.secret_offset, cursor.line, column,
+                                 match.confidence, match.confidence_reason});
   }
   return placed;
 }
@@ -46,7 +47,7 @@ std::vector<PlacedMatch> place_matches(std::string_view bytes, std::vector<engin
     const auto* newline = static_cast<const char*>(memrchr(bytes.data(), '\n', offset));
     const std::uint64_t line_start = newline == nullptr ? 0 : static_cast<std::uint64_t>(newline - bytes.data()) + 1;
     placed.push_back(PlacedMatch{match.rule, std::move(match.secret), match.secret_offset, line,
-                                 match.secret_offset - line_start + 1});
+                                 match.secret_offset - line_start + 1, match.confidence, match.confidence_reason});
   }
   return placed;
 }

@@ -7,7 +7,11 @@
 namespace sluice::pipeline {
 
 Redactor::Redactor(std::shared_ptr<const engine::CompiledRules> rules) : rules_(std::move(rules)) {
-  if (rules_->database() != nullptr) context_.emplace(rules_);
+  if (rules_->database() != nullptr) {
+    context_.emplace(rules_);
+    // Mask what any rule matches, placeholders and low-entropy values included.
+    context_->set_min_confidence(engine::Confidence::kLow);
+  }
 }
 
 void Redactor::add_found(const std::vector<Finding>& findings) {

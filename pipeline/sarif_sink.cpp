@@ -207,11 +207,13 @@ class SarifSink final : public Sink {
     json properties = {{"secret", options_.redact ? redact(finding.secret) : finding.secret},
                        {"redacted", options_.redact},
                        {"fingerprint", finding.fingerprint},
+                       {"confidence", engine::to_string(finding.confidence)},
                        {"occurrences", finding.locations.size()},
                        {"path", at.path},
                        {"offset", at.offset},
                        {"line", at.line},
                        {"column", at.column}};
+    if (!finding.confidence_reason.empty()) properties["confidence_reason"] = finding.confidence_reason;
     if (nested) {
       location["logicalLocations"] = json::array(
           {{{"fullyQualifiedName", at.path}, {"name", at.chain.back()}, {"kind", "resource"}}});

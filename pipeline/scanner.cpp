@@ -113,7 +113,11 @@ class ScanGraph final : public ContentService {
       : rules_(std::move(rules)),
         options_(options),
         observer_(observer),
-        workers_([this] { return Worker{std::make_unique<engine::ScanContext>(rules_), {}}; }),
+        workers_([this] {
+          Worker worker{std::make_unique<engine::ScanContext>(rules_), {}};
+          worker.context->set_min_confidence(options_.min_confidence);
+          return worker;
+        }),
         findings_([this](std::uint32_t rule) { return rules_->rules()[rule].id; },
                   [this](std::uint32_t loser, std::uint32_t winner) { return rules_->yields(loser, winner); }) {}
 
@@ -526,8 +530,9 @@ void ScanGraph::locate_git_findings() {
 void ScanGraph::add_path_matches(InputResult& result) {
   for (std::size_t index : rules_->path_only_rules()) {
     const engine::CompiledRule& rule = rules_->compiled(index);
-    if (rule.path && RE2::PartialMatch(result.entry.path, *rule.path)) {
-      result.path_matches.push_back(PlacedMatch{static_cast<std::uint32_t>(index), std::string(), 0, 0, 0});
+    if (rule.confidence >= options_.min_confidence && rule.path && RE2::PartialMatch(result.entry.path, *rule.path)) {
+      result.path_matches.push_back(
+          PlacedMatch{static_cast<std::uint32_t>(index), std::string(), 0, 0, 0, rule.confidence, {}});
     }
   }
 }

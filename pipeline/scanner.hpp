@@ -41,6 +41,8 @@ struct ScanOptions {
   std::size_t max_in_flight = 0;                  // batches of inputs queued at once; 0: 2 per thread
   bool follow_symlinks = false;
   bool dedup_content = true;
+  // Matches below this confidence are not reported (engine::Confidence).
+  engine::Confidence min_confidence = engine::Confidence::kMedium;
   ArchiveLimits archives;
   bool git_history = true;  // git directories found by the walk: scan every blob of their history
   std::uint64_t max_blob_size = std::uint64_t{1} << 30;  // git blobs are read whole

@@ -22,6 +22,10 @@ class TextSink final : public Sink {
                                                      : printable(finding.secret, 120);
     block += fmt::format("  secret:       {}\n", secret);
     block += fmt::format("  fingerprint:  {}\n", finding.fingerprint);
+    block += finding.confidence_reason.empty()
+                 ? fmt::format("  confidence:   {}\n", engine::to_string(finding.confidence))
+                 : fmt::format("  confidence:   {} ({})\n", engine::to_string(finding.confidence),
+                               finding.confidence_reason);
     block += fmt::format("  occurrences:  {}\n", finding.locations.size());
     const std::size_t shown = std::min(finding.locations.size(), options_.max_locations_shown);
     for (std::size_t i = 0; i < shown; ++i) {
