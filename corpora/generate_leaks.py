@@ -54,6 +54,14 @@ EXISTING_RULES = {
     "winscp_password", "putty_session_password", "jenkins_credentials_secret", "wordpress_auth_salt",
     "wordpress_db_password", "django_secret_key", "rails_secret_key_base", "kubeconfig_password",
     "connection_uri_password", "private_key_pem_base64", "google_oauth_refresh_token",
+    # leak corpus misses and issue 16 shapes
+    "adafruit_io_key", "ansible_vault_password", "azure_app_configuration_connection_string",
+    "azure_signalr_connection_string", "contentful_delivery_token", "duffel_live_token", "fastly_api_token",
+    "github_legacy_token", "gitlab_deploy_token", "gitlab_feed_token", "gitlab_legacy_pat",
+    "gitlab_oauth_app_secret", "huggingface_org_api_token", "kubernetes_secret_data",
+    "launchdarkly_access_token", "mailjet_secret_key", "prefect_api_key", "pusher_app_secret",
+    "rails_master_key", "readme_api_key", "slack_legacy_token", "slack_refresh_token",
+    "slack_workflow_webhook_url", "tailscale_api_key",
 }
 
 B62 = string.digits + string.ascii_uppercase + string.ascii_lowercase

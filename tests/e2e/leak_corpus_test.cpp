@@ -28,8 +28,8 @@ const fs::path kExpectedFile = kSourceDir / "corpora" / "leaks.expected.jsonl";
 // secrets found at their location, and found with the expected rule (corpora/README.md has the
 // table per shape). A ratchet: detection work (issues 16 and 17) raises these as it lands, towards
 // the target of 950 (95%); they must never be lowered to make a change pass.
-constexpr std::size_t kLocatedFloorPermille = 937;
-constexpr std::size_t kRightRuleFloorPermille = 894;
+constexpr std::size_t kLocatedFloorPermille = 998;
+constexpr std::size_t kRightRuleFloorPermille = 993;
 
 const std::vector<Expected>& expected() {
   static const std::vector<Expected> entries = leaks::load_expected(kExpectedFile, kCorpus);
