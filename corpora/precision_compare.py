@@ -64,7 +64,7 @@ def context(root, path, line, secret, width=60):
         # its first 4 characters, so no secret can be printed whole.
         text = re.sub(r"[^\s\"'`=:,;()<>{}\[\]]{8,}", lambda m: m.group()[:4] + "*" * min(len(m.group()) - 4, 12), text)
         return "".join(c if c.isprintable() else " " for c in text.strip()[:width])
-    masked = text[:at] + shown + text[at + len(first):]
+    masked = text[:at] + shown + text[at + len(first):].replace(first, shown)
     start = max(0, at - (width - len(shown)) // 2)
     out = masked[start:start + width]
     return "".join(c if c.isprintable() else " " for c in out)
@@ -144,13 +144,13 @@ def main():
     stale = sum(1 for j in judged if id(j) not in used)
     if stale:
         print(f"judged lines no finding matched (fixed or moved): {stale}")
-    for path, line, rule, fp, secret in sorted(unjudged):
-        print(f"UNJUDGED {path}:{line} {rule} {fp} | {context(args.root, path, line, secret)}")
     if args.template and unjudged:
         with open(args.template, "w", encoding="utf-8") as out:
             for path, line, rule, fp, _ in sorted(unjudged):
                 out.write(json.dumps({"path": path, "rule_id": rule, "line": line, "secret_fp": fp,
                                       "verdict": "", "reason": ""}) + "\n")
+    for path, line, rule, fp, secret in sorted(unjudged):
+        print(f"UNJUDGED {path}:{line} {rule} {fp} | {context(args.root, path, line, secret)}")
     if unjudged:
         print(f"{len(unjudged)} UNJUDGED locations: judge them in {args.judged}")
         return 1
