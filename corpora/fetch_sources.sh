@@ -82,7 +82,7 @@ EOF
     local n
     for n in "$@"; do
       apt-cache "${apt_opts[@]}" showsrc --only-source "$n" 2>/dev/null |
-        awk '/^Version:/ {print $2}' | sort -urV | paste -sd ' ' | sed "/./s/^/$n /"
+        awk '/^Version:/ {print $2}' | sort -urV | awk -v n="$n" '{v = v " " $0} END {if (v != "") print n v}'
     done
   }
 
