@@ -5,6 +5,9 @@
 
 #include <iostream>
 #include <limits>
+#include <map>
+#include <set>
+#include <cctype>
 #include <nlohmann/json.hpp>
 
 #include "cli/messages.hpp"
@@ -14,30 +17,101 @@
 namespace sluice::cli {
 namespace {
 
-int list_rules(const RuleSources& sources, const std::string& format) {
-  const engine::RuleSet set = load_rules(sources);
+// What `rules list` shows: every rule, or those of a vendor, family and confidence class.
+struct ListFilter {
+  std::string format = "text";
+  std::string vendor;      // case-insensitive, exact
+  std::string family;      // case-insensitive, exact
+  std::string confidence;  // high|medium|low: the class of a match that passes every filter
+  bool stats = false;      // counts per family (and totals) instead of the rules
+};
+
+std::string lowered(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool listed(const engine::Rule& rule, const ListFilter& filter) {
+  if (!filter.vendor.empty() && lowered(rule.vendor) != lowered(filter.vendor)) return false;
+  if (!filter.family.empty() && lowered(rule.family) != lowered(filter.family)) return false;
+  if (!filter.confidence.empty() && engine::to_string(engine::base_confidence(rule)) != filter.confidence) return false;
+  return true;
+}
+
+void print_stats(const std::vector<const engine::Rule*>& rules, const std::string& format) {
+  struct Counts {
+    std::size_t rules = 0, high = 0, medium = 0, low = 0, off = 0;
+    std::set<std::string> vendors;
+  };
+  std::map<std::string, Counts> families;
+  Counts total;
+  for (const engine::Rule* rule : rules) {
+    for (Counts* c : {&families[rule->family.empty() ? std::string("(none)") : rule->family], &total}) {
+      ++c->rules;
+      const engine::Confidence confidence = engine::base_confidence(*rule);
+      ++(confidence == engine::Confidence::kHigh ? c->high : confidence == engine::Confidence::kMedium ? c->medium : c->low);
+      if (!rule->enabled) ++c->off;
+      c->vendors.insert(rule->vendor);
+    }
+  }
   if (format == "json") {
+    auto as_json = [](const Counts& c) {
+      return nlohmann::json{{"rules", c.rules}, {"vendors", c.vendors.size()}, {"high", c.high},
+                            {"medium", c.medium}, {"low", c.low}, {"off_by_default", c.off}};
+    };
+    nlohmann::json out = {{"total", as_json(total)}, {"families", nlohmann::json::object()}};
+    for (const auto& [family, counts] : families) out["families"][family] = as_json(counts);
+    std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+    return;
+  }
+  std::size_t width = 6;
+  for (const auto& [family, counts] : families) width = std::max(width, family.size());
+  fmt::print("{:<{}}  {:>5}  {:>7}  {:>5}  {:>6}  {:>4}  {:>3}\n", "FAMILY", width, "RULES", "VENDORS", "HIGH", "MEDIUM",
+             "LOW", "OFF");
+  for (const auto& [family, c] : families) {
+    fmt::print("{:<{}}  {:>5}  {:>7}  {:>5}  {:>6}  {:>4}  {:>3}\n", family, width, c.rules, c.vendors.size(), c.high,
+               c.medium, c.low, c.off);
+  }
+  fmt::print("{:<{}}  {:>5}  {:>7}  {:>5}  {:>6}  {:>4}  {:>3}\n", "total", width, total.rules, total.vendors.size(),
+             total.high, total.medium, total.low, total.off);
+}
+
+int list_rules(const RuleSources& sources, const ListFilter& filter) {
+  const engine::RuleSet set = load_rules(sources);
+  std::vector<const engine::Rule*> rules;
+  for (const engine::Rule& rule : set.rules) {
+    if (listed(rule, filter)) rules.push_back(&rule);
+  }
+  if (filter.stats) {
+    print_stats(rules, filter.format);
+    return kClean;
+  }
+  if (filter.format == "json") {
     nlohmann::json out = nlohmann::json::array();
-    for (const engine::Rule& rule : set.rules) {
-      out.push_back({{"id", rule.id},
-                     {"name", rule.name},
-                     {"vendor", rule.vendor},
-                     {"family", rule.family},
-                     {"severity", engine::to_string(rule.severity)},
-                     {"regex", rule.regex},
-                     {"enabled", rule.enabled},
-                     {"fallback", rule.fallback},
-                     {"origin", rule.origin}});
+    for (const engine::Rule* rule : rules) {
+      out.push_back({{"id", rule->id},
+                     {"name", rule->name},
+                     {"vendor", rule->vendor},
+                     {"family", rule->family},
+                     {"severity", engine::to_string(rule->severity)},
+                     {"confidence", engine::to_string(engine::base_confidence(*rule))},
+                     {"regex", rule->regex},
+                     {"enabled", rule->enabled},
+                     {"fallback", rule->fallback},
+                     {"origin", rule->origin}});
     }
     std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
     return kClean;
   }
   std::size_t width = 2;
-  for (const engine::Rule& rule : set.rules) width = std::max(width, rule.id.size());
-  fmt::print("{:<{}}  {:<8}  {:<14}  {:<20}  {}\n", "ID", width, "SEVERITY", "VENDOR", "FAMILY", "NAME");
-  for (const engine::Rule& rule : set.rules) {
-    fmt::print("{:<{}}  {:<8}  {:<14}  {:<20}  {}{}\n", rule.id, width, engine::to_string(rule.severity), rule.vendor,
-               rule.family, rule.name, rule.enabled ? "" : "  (off unless --enable)");
+  for (const engine::Rule* rule : rules) width = std::max(width, rule->id.size());
+  fmt::print("{:<{}}  {:<8}  {:<10}  {:<14}  {:<20}  {}\n", "ID", width, "SEVERITY", "CONFIDENCE", "VENDOR", "FAMILY",
+             "NAME");
+  for (const engine::Rule* rule : rules) {
+    fmt::print("{:<{}}  {:<8}  {:<10}  {:<14}  {:<20}  {}{}\n", rule->id, width, engine::to_string(rule->severity),
+               engine::to_string(engine::base_confidence(*rule)), rule->vendor, rule->family, rule->name,
+               rule->enabled ? "" : "  (off unless --enable)");
   }
   return kClean;
 }
@@ -59,8 +133,9 @@ int show_rule(const RuleSources& sources, const std::string& id) {
   for (const engine::Rule& rule : set.rules) {
     if (rule.id != id) continue;
     fmt::print("{} ({})\n", rule.name, rule.id);
-    fmt::print("  severity: {}\n  vendor:   {}\n  family:   {}\n  source:   {}\n", engine::to_string(rule.severity),
-               rule.vendor, rule.family, rule.origin);
+    fmt::print("  severity:   {}\n  confidence: {}\n  vendor:     {}\n  family:     {}\n  source:     {}\n",
+               engine::to_string(rule.severity), engine::to_string(engine::base_confidence(rule)), rule.vendor,
+               rule.family, rule.origin);
     if (!rule.description.empty()) fmt::print("\n{}\n", rule.description);
     print_list("Impact of a leak", rule.security, false);
     print_list("Mitigation", rule.mitigation, true);
@@ -214,12 +289,19 @@ void register_rules(CLI::App& app, int& exit_code) {
   rules->require_subcommand(1);
 
   auto list_sources = std::make_shared<RuleSources>();
-  auto list_format = std::make_shared<std::string>("text");
-  CLI::App* list = rules->add_subcommand("list", "List every rule: id, severity, vendor, family, name");
-  list->add_option("-f,--format", *list_format, "text or json (json adds the regex)")
+  auto list_filter = std::make_shared<ListFilter>();
+  CLI::App* list =
+      rules->add_subcommand("list", "List the rules (id, severity, confidence, vendor, family, name) or count them");
+  list->add_option("-f,--format", list_filter->format, "text or json (json adds the regex)")
       ->check(CLI::IsMember({"text", "json"}));
+  list->add_option("--vendor", list_filter->vendor, "Only this vendor's rules (case-insensitive)");
+  list->add_option("--family", list_filter->family, "Only this family's rules (case-insensitive), e.g. 'API Key'");
+  list->add_option("--confidence", list_filter->confidence,
+                   "Only rules whose matches are of this class when they pass every filter (high, medium, low)")
+      ->check(CLI::IsMember({"high", "medium", "low"}));
+  list->add_flag("--stats", list_filter->stats, "Counts per family: rules, vendors, confidence classes, off by default");
   add_rule_source_options(*list, *list_sources);
-  list->callback([=, &exit_code] { exit_code = list_rules(*list_sources, *list_format); });
+  list->callback([=, &exit_code] { exit_code = list_rules(*list_sources, *list_filter); });
 
   auto show_sources = std::make_shared<RuleSources>();
   auto show_id = std::make_shared<std::string>();

@@ -133,13 +133,6 @@ std::shared_ptr<const CompiledRules> CompiledRules::compile(RuleSet rules, const
     if (!rule.path.empty()) compiled.path = compile_re2(rule.path, rule, "path");
     for (const Allowlist& list : rule.allowlists) compiled.allowlists.push_back(compile_allowlist(list, rule));
     if (rule.regex.empty()) return;
-    compiled.confirm = compile_re2(fmt::format("(?:{})\\z", rule.regex), rule, "regex");
-    const int groups = compiled.confirm->NumberOfCapturingGroups();
-    if (rule.secret_group > groups) {
-      throw RuleError(fmt::format("{}: rule '{}': secretGroup {} but the regex has {} capture group(s)",
-                                  rule.origin, rule.id, rule.secret_group, groups));
-    }
-    compiled.secret_group = rule.secret_group > 0 ? rule.secret_group : (groups >= 1 ? -1 : 0);
 
     ExprProbe exact = probe_expression(rule.regex, 0);
     unsigned flag = 0;
@@ -177,7 +170,16 @@ std::shared_ptr<const CompiledRules> CompiledRules::compile(RuleSet rules, const
     static const Rule kGlobal{.id = "(global allowlist)", .origin = "config"};
     out->global_allowlists_.push_back(compile_allowlist(list, kGlobal));
   }
-  if (expressions.empty()) return out;
+  // The RE2 programs, unless a precompiled database vouches for the regexes (below).
+  auto build_all = [&out] {
+    oneapi::tbb::parallel_for(std::size_t{0}, out->compiled_.size(), [&](std::size_t i) {
+      if (!out->set_.rules[i].regex.empty()) (void)out->compiled_[i].confirm();
+    });
+  };
+  if (expressions.empty()) {
+    build_all();
+    return out;
+  }
 
   // The key covers everything hs_compile_multi sees, so a precompiled database with the same
   // key is the database this compilation would produce.
@@ -225,7 +227,28 @@ std::shared_ptr<const CompiledRules> CompiledRules::compile(RuleSet rules, const
     flags[static_cast<std::size_t>(bad)] |= HS_FLAG_PREFILTER;
     out->compiled_[ids[static_cast<std::size_t>(bad)]].prefilter = true;
   }
+  build_all();
   return out;
+}
+
+void CompiledRule::build() const {
+  lazy_->confirm = compile_re2(fmt::format("(?:{})\\z", rule->regex), *rule, "regex");
+  const int groups = lazy_->confirm->NumberOfCapturingGroups();
+  if (rule->secret_group > groups) {
+    throw RuleError(fmt::format("{}: rule '{}': secretGroup {} but the regex has {} capture group(s)", rule->origin,
+                                rule->id, rule->secret_group, groups));
+  }
+  lazy_->secret_group = rule->secret_group > 0 ? rule->secret_group : (groups >= 1 ? -1 : 0);
+}
+
+const RE2& CompiledRule::confirm() const {
+  std::call_once(lazy_->once, [this] { build(); });
+  return *lazy_->confirm;
+}
+
+int CompiledRule::secret_group() const {
+  (void)confirm();
+  return lazy_->secret_group;
 }
 
 }  // namespace sluice::engine

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,14 +29,30 @@ struct CompiledAllowlist {
 
 struct CompiledRule {
   const Rule* rule = nullptr;
-  std::unique_ptr<RE2> confirm;  // the rule regex anchored at the end of its window
   std::unique_ptr<RE2> path;     // optional path filter
-  int secret_group = 0;          // resolved RE2 group index (0 = whole match)
   std::size_t window = 0;        // bytes of look-back confirmation needs
   bool prefilter = false;        // Hyperscan runs an approximation; RE2 decides
   bool unbounded = false;        // pattern width unbounded: window capped at kMaxConfirmWindow
   Confidence confidence = Confidence::kHigh;  // of a match that passes every filter
   std::vector<CompiledAllowlist> allowlists;
+
+  // The rule regex anchored at the end of its window, and the secret's RE2 group (0: the whole
+  // match, -1: the first non-empty group). Built on first use (thread-safe) when the rules
+  // came with a matching precompiled database: the built-in catalog's regexes were compiled
+  // when it was built, and most rules never hit, so start-up skips them. Otherwise compile()
+  // builds them all, and a regex RE2 rejects is an error there. Only for rules with a regex.
+  [[nodiscard]] const RE2& confirm() const;
+  [[nodiscard]] int secret_group() const;
+
+ private:
+  friend class CompiledRules;
+  void build() const;  // throws RuleError
+  struct Lazy {
+    std::once_flag once;
+    std::unique_ptr<RE2> confirm;
+    int secret_group = 0;
+  };
+  std::unique_ptr<Lazy> lazy_ = std::make_unique<Lazy>();
 };
 
 // A serialized Hyperscan database made ahead of time (the built-in catalog is compiled at

@@ -38,16 +38,18 @@ std::optional<Match> confirm(const CompiledRules& rules, std::uint32_t rule_inde
                              Confidence min_confidence) {
   const CompiledRule& compiled = rules.compiled(rule_index);
   const Rule& rule = *compiled.rule;
-  const int groups = compiled.confirm->NumberOfCapturingGroups();
-  const int wanted = std::min(kMaxGroups, compiled.secret_group == -1 ? groups + 1 : compiled.secret_group + 1);
+  const RE2& program = compiled.confirm();
+  const int secret_group = compiled.secret_group();
+  const int groups = program.NumberOfCapturingGroups();
+  const int wanted = std::min(kMaxGroups, secret_group == -1 ? groups + 1 : secret_group + 1);
   std::array<re2::StringPiece, kMaxGroups> spans;
   const re2::StringPiece text(window.bytes.data(), window.bytes.size());
-  if (!compiled.confirm->Match(text, 0, text.size(), RE2::UNANCHORED, spans.data(), wanted)) return std::nullopt;
+  if (!program.Match(text, 0, text.size(), RE2::UNANCHORED, spans.data(), wanted)) return std::nullopt;
 
   re2::StringPiece secret = spans[0];
-  if (compiled.secret_group > 0) {
-    secret = spans[static_cast<std::size_t>(compiled.secret_group)];
-  } else if (compiled.secret_group == -1) {
+  if (secret_group > 0) {
+    secret = spans[static_cast<std::size_t>(secret_group)];
+  } else if (secret_group == -1) {
     for (int g = 1; g < wanted; ++g) {
       if (!spans[static_cast<std::size_t>(g)].empty()) {
         secret = spans[static_cast<std::size_t>(g)];

@@ -83,7 +83,7 @@ void check_one(const Rule& rule, const CheckOptions& options, std::vector<RulePr
     return;
   }
   const CompiledRule& c = compiled->compiled(0);
-  const int groups = c.confirm->NumberOfCapturingGroups();
+  const int groups = c.confirm().NumberOfCapturingGroups();
   if (rule.secret_group == 0 && groups != 1) {
     problem(fmt::format("regex has {} capture groups: set secretGroup or use exactly one group for the secret", groups));
   }

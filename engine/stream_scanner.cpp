@@ -98,7 +98,11 @@ bool StreamScanner::finish() {
 
 bool StreamScanner::rescan_boundary(std::string_view piece) {
   const std::string& tail = context_.tail_;
-  const std::size_t before = std::min(kBoundaryReach, tail.size());
+  // Small writes (tests, --chunk-size 1) would pay 4 KiB per byte: there the reach shrinks to
+  // 64 times the write, at least 512 bytes. A match that spans several small writes ends in
+  // the last of them and is covered by that boundary's rescan when it is no longer than this.
+  const std::size_t reach = std::min(kBoundaryReach, std::max<std::size_t>(piece.size() * 64, 512));
+  const std::size_t before = std::min(reach, tail.size());
   const std::size_t after = std::min(kBoundaryReach, piece.size());
   std::string& bytes = context_.rescan_bytes_;
   bytes.assign(tail, tail.size() - before, before);

@@ -27,7 +27,7 @@ inline constexpr std::size_t kFollowingContext = 512;
 
 // Bytes on each side of a write boundary that are scanned again in a fresh stream (see
 // StreamScanner::rescan_boundary): a match up to this wide that straddles a boundary is found
-// even when the stream itself loses it.
+// even when the stream itself loses it (up to 512 bytes wide when the writes are tiny).
 inline constexpr std::size_t kBoundaryReach = 4096;
 
 // A Hyperscan report: which rule, and the stream-relative end offset of the match.

@@ -134,11 +134,58 @@ TEST(Rules, ListTextNamesEveryRule) {
   for (const engine::Rule& rule : builtin().rules) EXPECT_THAT(result.out, HasSubstr(rule.id));
 }
 
+TEST(Rules, ListFiltersByVendorFamilyAndConfidence) {
+  const RunResult datadog = sluice({"rules", "list", "-f", "json", "--vendor", "datadog"});
+  ASSERT_TRUE(exited_with(datadog, 0)) << describe(datadog);
+  const nlohmann::json rules = nlohmann::json::parse(datadog.out);
+  std::size_t expected = 0;
+  for (const engine::Rule& rule : builtin().rules) expected += rule.vendor == "Datadog" ? 1 : 0;
+  ASSERT_GT(expected, 0u);
+  EXPECT_EQ(rules.size(), expected);
+  for (const nlohmann::json& rule : rules) {
+    EXPECT_EQ(rule["vendor"], "Datadog");
+    EXPECT_EQ(rule["confidence"], "medium") << rule["id"] << ": Datadog keys are found by their name";
+  }
+
+  const RunResult high = sluice({"rules", "list", "-f", "json", "--confidence", "high", "--family", "private key"});
+  ASSERT_TRUE(exited_with(high, 0)) << describe(high);
+  const nlohmann::json keys = nlohmann::json::parse(high.out);
+  EXPECT_FALSE(keys.empty());
+  for (const nlohmann::json& rule : keys) {
+    EXPECT_EQ(rule["family"], "Private Key");
+    EXPECT_EQ(rule["confidence"], "high");
+  }
+  EXPECT_TRUE(exited_with(sluice({"rules", "list", "--confidence", "certain"}), kFatal));
+}
+
+TEST(Rules, ListStatsCountsEveryRuleOncePerFamily) {
+  const RunResult result = sluice({"rules", "list", "--stats", "-f", "json"});
+  ASSERT_TRUE(exited_with(result, 0)) << describe(result);
+  const nlohmann::json stats = nlohmann::json::parse(result.out);
+  std::set<std::string> vendors;
+  for (const engine::Rule& rule : builtin().rules) vendors.insert(rule.vendor);
+  EXPECT_EQ(stats["total"]["rules"], builtin().rules.size());
+  EXPECT_EQ(stats["total"]["vendors"], vendors.size());
+  std::size_t sum = 0;
+  for (const auto& [family, counts] : stats["families"].items()) {
+    sum += counts["rules"].get<std::size_t>();
+    EXPECT_EQ(counts["rules"], counts["high"].get<std::size_t>() + counts["medium"].get<std::size_t>() +
+                                   counts["low"].get<std::size_t>())
+        << family;
+  }
+  EXPECT_EQ(sum, builtin().rules.size());
+  const RunResult text = sluice({"rules", "list", "--stats"});
+  ASSERT_TRUE(exited_with(text, 0));
+  EXPECT_THAT(text.out, HasSubstr("FAMILY"));
+  EXPECT_THAT(text.out, HasSubstr("total"));
+}
+
 TEST(Rules, ShowPrintsTheDetectorCard) {
   const RunResult result = sluice({"rules", "show", "posthog_personal_key"});
   ASSERT_TRUE(exited_with(result, 0));
   EXPECT_THAT(result.out, HasSubstr("posthog_personal_key"));
-  EXPECT_THAT(result.out, HasSubstr("severity: high"));
+  EXPECT_THAT(result.out, HasSubstr("severity:   high"));
+  EXPECT_THAT(result.out, HasSubstr("confidence: high"));
   EXPECT_THAT(result.out, HasSubstr("PostHog"));
   const engine::Rule* rule = nullptr;
   for (const engine::Rule& r : builtin().rules) {

@@ -23,7 +23,7 @@ TEST(CompiledRules, WindowComesFromThePatternWidth) {
   EXPECT_EQ(rules->compiled(0).window, 24u);
   EXPECT_FALSE(rules->compiled(0).unbounded);
   EXPECT_EQ(rules->max_window(), 25u);
-  EXPECT_EQ(rules->compiled(0).secret_group, -1);  // the single group
+  EXPECT_EQ(rules->compiled(0).secret_group(), -1);  // the single group
 }
 
 TEST(CompiledRules, UnboundedPatternsAreCapped) {
