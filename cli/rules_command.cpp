@@ -26,15 +26,15 @@ struct ListFilter {
   bool stats = false;      // counts per family (and totals) instead of the rules
 };
 
-std::string lowered(std::string_view text) {
+std::string lower(std::string_view text) {
   std::string out(text);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 
 bool listed(const engine::Rule& rule, const ListFilter& filter) {
-  if (!filter.vendor.empty() && lowered(rule.vendor) != lowered(filter.vendor)) return false;
-  if (!filter.family.empty() && lowered(rule.family) != lowered(filter.family)) return false;
+  if (!filter.vendor.empty() && lower(rule.vendor) != lower(filter.vendor)) return false;
+  if (!filter.family.empty() && lower(rule.family) != lower(filter.family)) return false;
   if (!filter.confidence.empty() && engine::to_string(engine::base_confidence(rule)) != filter.confidence) return false;
   return true;
 }
@@ -218,12 +218,6 @@ void add_rule_source_options(CLI::App& command, RuleSources& sources) {
 }
 
 namespace {
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool selected_by(const engine::Rule& rule, const std::string& selector) {
   const std::string wanted = lower(selector);
