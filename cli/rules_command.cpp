@@ -1,4 +1,4 @@
-// `sluice rules list|show|check`.
+// `sluice rules list|show|check` (`profile` is in profile_command.cpp).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -309,6 +309,8 @@ void register_rules(CLI::App& app, int& exit_code) {
       "check", "Check rules: patterns compile in Hyperscan and RE2, one secret group, examples match, negatives do not");
   check_command->add_option("files", *check_files, "Rule files to check (default: the built-in catalog)");
   check_command->callback([=, &exit_code] { exit_code = check(*check_files); });
+
+  register_rules_profile(*rules, exit_code);
 }
 
 }  // namespace sluice::cli

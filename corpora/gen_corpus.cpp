@@ -46,12 +46,12 @@ static const char* const WORDS[] = {
     "notify", "offset", "order", "owner", "page", "panel", "parser", "partition", "payload", "person",
     "pipeline", "plugin", "policy", "pool", "portal", "product", "profile", "project", "proxy", "query",
     "queue", "record", "redis", "region", "report", "request", "resolver", "result", "retry", "route",
-    "runner", "sample", "schema", "scope", "search", "session", "shard", "signal", "snapshot", "source",
+    "runner", "sampler", "schema", "scope", "search", "session", "shard", "signal", "snapshot", "source",
     "stage", "state", "storage", "stream", "survey", "sync", "table", "task", "team", "tenant", "trace",
     "trend", "upload", "user", "util", "value", "vendor", "view", "worker", "workspace", "zone"};
 static const char* const UTF8_WORDS[] = {"café", "naïve", "résumé", "Zürich", "→", "✓", "São Paulo", "日本語", "Ελληνικά", "🚀"};
-static const char* const TOPDIRS[] = {"services", "packages", "apps", "libs", "infra", "docs", "scripts", "config",
-                                      "data", "logs", "web", "tools", "vendor", "deploy", "tests"};
+static const char* const TOPDIRS[] = {"services", "packages", "apps", "libs", "infra", "site", "scripts", "config",
+                                      "data", "logs", "web", "tools", "vendor", "deploy", "qa"};
 static const char* const HOSTS[] = {"api.example.com", "us.i.posthog.com", "eu.i.posthog.com", "cdn.jsdelivr.net",
                                     "github.com", "internal.corp.local", "s3.amazonaws.com", "registry.npmjs.org",
                                     "hooks.slack.com", "localhost:8000"};

@@ -25,6 +25,7 @@
 #include "pipeline/finding_set.hpp"
 #include "pipeline/git_scan.hpp"
 #include "pipeline/line_positions.hpp"
+#include "pipeline/test_paths.hpp"
 
 namespace sluice::pipeline {
 namespace {
@@ -686,6 +687,9 @@ ScanReport ScanGraph::run() {
   report_.stats.interrupted = stopped();
   locate_git_findings();
   report_.findings = findings_.take();
+  if (options_.demote_test_and_docs) {
+    demote_test_and_docs_findings(report_.findings, options_.roots, options_.min_confidence);
+  }
   report_.stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return std::move(report_);
 }

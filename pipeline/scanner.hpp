@@ -43,6 +43,9 @@ struct ScanOptions {
   bool dedup_content = true;
   // Matches below this confidence are not reported (engine::Confidence).
   engine::Confidence min_confidence = engine::Confidence::kMedium;
+  // Findings seen only in test code, test data or documentation below the roots are lowered to
+  // low confidence (pipeline/test_paths.hpp).
+  bool demote_test_and_docs = true;
   ArchiveLimits archives;
   bool git_history = true;  // git directories found by the walk: scan every blob of their history
   std::uint64_t max_blob_size = std::uint64_t{1} << 30;  // git blobs are read whole

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "archive_writer.hpp"
 #include "support.hpp"
 
 namespace sluice::e2e {
@@ -128,6 +129,55 @@ TEST(Confidence, IsNotPartOfIdentityForBaselines) {
   const auto found = by_secret(wider.out);
   ASSERT_EQ(found.size(), 1u) << wider.out;
   EXPECT_EQ(found.count(t.placeholder), 1u);
+}
+
+}  // namespace
+}  // namespace sluice::e2e
+
+namespace sluice::e2e {
+namespace {
+
+// A key seen only in test code, test data or documentation below the scan root is a finding at
+// low confidence (reason "test-or-docs-path"), in plain files and in archive members; seen in the
+// application as well, it keeps its confidence; pointed at directly, a test folder is reported
+// (issue 17, item 5).
+TEST(Confidence, TestAndDocsPathsAreLowConfidenceBelowTheRootOnly) {
+  TempDir dir;
+  KeyGen gen(1717);
+  const std::string app = gen.personal_key();
+  const std::string fixture = gen.personal_key();
+  const std::string doc = gen.personal_key();
+  const std::string member = gen.personal_key();
+  const std::string shared = gen.personal_key();
+  // The root itself sits in a folder named "tests": that must not matter.
+  dir.write("tests/root/app/.env", "POSTHOG_KEY=" + app + "\nOTHER=" + shared + "\n");
+  dir.write("tests/root/app/tests/fixtures/.env", "POSTHOG_KEY=" + fixture + "\nOTHER=" + shared + "\n");
+  dir.write("tests/root/docs/setup.md", "export POSTHOG_KEY=" + doc + "\n");
+  dir.write("tests/root/app/client_test.go", "const key = \"" + doc + "\"\n");
+  dir.write("tests/root/app/bundle.tar.gz",
+            make_archive("pax", {"gzip"}, {Member{"pkg/testdata/config.env", "KEY=" + member + "\n"}}));
+  const std::string root = dir.path("tests/root");
+
+  const RunResult plain = sluice({"scan", root, "-f", "jsonl"});
+  ASSERT_TRUE(exited_with(plain, kFindings)) << describe(plain);
+  auto found = by_secret(plain.out);
+  ASSERT_EQ(found.size(), 2u) << plain.out;
+  EXPECT_EQ(found.at(app).first, "high");
+  EXPECT_EQ(found.at(shared).first, "high");  // also in the application
+
+  const RunResult low = sluice({"scan", root, "-f", "jsonl", "--min-confidence", "low"});
+  ASSERT_TRUE(exited_with(low, kFindings)) << describe(low);
+  found = by_secret(low.out);
+  ASSERT_EQ(found.size(), 5u) << low.out;
+  for (const std::string& secret : {fixture, doc, member}) {
+    EXPECT_EQ(found.at(secret), std::make_pair(std::string("low"), std::string("test-or-docs-path"))) << secret;
+  }
+
+  // Scanning the test folder itself: what is in it is what was asked for.
+  const RunResult direct = sluice({"scan", dir.path("tests/root/app/tests/fixtures"), "-f", "jsonl"});
+  ASSERT_TRUE(exited_with(direct, kFindings)) << describe(direct);
+  found = by_secret(direct.out);
+  EXPECT_EQ(found.at(fixture).first, "high");
 }
 
 }  // namespace

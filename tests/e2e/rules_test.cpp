@@ -244,3 +244,49 @@ enabled = false
 
 }  // namespace
 }  // namespace sluice::e2e
+
+namespace sluice::e2e {
+namespace {
+
+// `rules profile` times each rule alone on a corpus: a rule whose regex ends in an open repeat
+// reports a Hyperscan hit at every end position (many hits per match) and shows as such; one
+// with a closing boundary has one hit per match (issue 16).
+TEST(Rules, ProfileShowsHitsPerMatchOfEachRule) {
+  TempDir dir;
+  const std::string rules = dir.write(
+      "profile.toml",
+      "[[rules]]\nid = \"open_tail\"\nregex = '''\\b(zq_[a-z]{10,200})'''\nkeywords = [\"zq_\"]\n"
+      "[[rules]]\nid = \"closed_tail\"\nregex = '''\\b(zr_[a-z]{10,200})\\b'''\nkeywords = [\"zr_\"]\n"
+      "[[rules]]\nid = \"never_hits\"\nregex = '''\\b(zs_[0-9]{12})\\b'''\nkeywords = [\"zs_\"]\n");
+  const std::string tail(100, 'k');
+  dir.write("corpus/a.txt", "token zq_" + tail + " and zr_" + tail + "\n");
+  dir.write("corpus/sub/b.txt", "again zq_" + tail + " zr_" + tail + "\n");
+  const RunResult result = sluice({"rules", "profile", "--no-builtin-rules", "--rules", rules, "--corpus",
+                                   dir.path("corpus"), "-f", "json"});
+  ASSERT_TRUE(exited_with(result, 0)) << describe(result);
+  const nlohmann::json profile = nlohmann::json::parse(result.out);
+  EXPECT_EQ(profile["rules_profiled"], 3);
+  EXPECT_EQ(profile["buffers"], 2);
+  std::map<std::string, nlohmann::json> by_id;
+  for (const nlohmann::json& rule : profile["rules"]) by_id[rule["id"]] = rule;
+  ASSERT_EQ(by_id.size(), 3u) << result.out;
+  EXPECT_EQ(by_id["open_tail"]["matches"], 2);
+  EXPECT_GT(by_id["open_tail"]["hits"].get<int>(), 100);  // one per end position past 10 letters
+  EXPECT_EQ(by_id["closed_tail"]["matches"], 2);
+  EXPECT_EQ(by_id["closed_tail"]["hits"], 2);
+  EXPECT_EQ(by_id["never_hits"]["hits"], 0);
+  EXPECT_GE(profile["catalog"]["hits"].get<int>(), 4);
+
+  const RunResult text = sluice({"rules", "profile", "--no-builtin-rules", "--rules", rules, "--corpus",
+                                 dir.path("corpus"), "--top", "2"});
+  ASSERT_TRUE(exited_with(text, 0)) << describe(text);
+  EXPECT_THAT(text.out, HasSubstr("3 rules over"));
+  EXPECT_THAT(text.out, HasSubstr("hits/match"));
+
+  const RunResult missing = sluice({"rules", "profile", "--corpus", dir.path("nowhere")});
+  EXPECT_TRUE(exited_with(missing, 2)) << describe(missing);
+  EXPECT_THAT(missing.err, HasSubstr("no such file or directory"));
+}
+
+}  // namespace
+}  // namespace sluice::e2e
