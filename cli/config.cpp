@@ -107,17 +107,34 @@ void read_allowlists(const toml::table& document, ConfigFile& config) {
         fmt::format("{}: [allowlist]: not a valid allowlist (see the gitleaks schema); ignored", config.path));
     return;
   }
+  // Every table together holds at most kMaxDiscoveredPatterns entries, and each regex compiles
+  // within 1 MiB of RE2 program memory: a file in the tree must not cost minutes and gigabytes
+  // before the scan starts.
+  std::size_t entries = 0;
+  for (const engine::Allowlist& list : set.global_allowlists) {
+    entries += list.regexes.size() + list.paths.size() + list.stopwords.size();
+  }
+  if (entries > pipeline::kMaxDiscoveredPatterns) {
+    config.problems.push_back(fmt::format("{}: allowlists: more than {} entries in all; every allowlist is ignored",
+                                          config.path, pipeline::kMaxDiscoveredPatterns));
+    return;
+  }
+  RE2::Options small = engine::rule_re2_options();
+  small.set_max_mem(std::int64_t{1} << 20);
   for (std::size_t i = 0; i < set.global_allowlists.size(); ++i) {
     engine::Allowlist& list = set.global_allowlists[i];
     bool ok = true;
     for (const std::vector<std::string>* regexes : {&list.regexes, &list.paths}) {
-      for (const std::string& regex : *regexes) ok = ok && RE2(regex, engine::rule_re2_options()).ok();
+      for (const std::string& regex : *regexes) {
+        ok = ok && regex.size() <= io::kMaxPatternLength && RE2(regex, small).ok();
+      }
     }
     if (ok) {
       config.allowlists.push_back(std::move(list));
     } else {
       config.problems.push_back(fmt::format(
-          "{}: allowlist {}: a regex does not compile in RE2; that allowlist is ignored", config.path, i + 1));
+          "{}: allowlist {}: a regex does not compile in RE2 (or is too large); that allowlist is ignored",
+          config.path, i + 1));
     }
   }
 }
@@ -143,6 +160,16 @@ void apply_narrowing_key(CLI::Option& option, const std::string& key, const toml
     config.disable.insert(config.disable.end(), items.begin(), items.end());
     return;
   }
+  if (key == "exclude") {
+    // "!pattern" re-includes: from scanned content it could undo a default or --exclude.
+    const auto negations = std::erase_if(items, [](const std::string& item) { return item.starts_with('!'); });
+    if (negations > 0) {
+      config.problems.push_back(
+          fmt::format("{}: {} \"!\" pattern{} refused in a discovered config (it would widen the walk)", where,
+                      negations, negations == 1 ? "" : "s"));
+    }
+    if (items.empty()) return;
+  }
   // --include globs from a trusted source are kept whole: adding more would widen them.
   if (key == "include" && option.count() > 0) return;
   try {
@@ -155,17 +182,29 @@ void apply_narrowing_key(CLI::Option& option, const std::string& key, const toml
 
 }  // namespace
 
-std::optional<std::string> first_directory_root(const std::vector<std::string>& roots) {
+std::optional<std::string> discovery_root(const std::vector<std::string>& roots) {
   const std::vector<std::string> defaulted = roots.empty() ? std::vector<std::string>{"."} : roots;
-  for (const std::string& root : defaulted) {
-    std::error_code error;
-    if (root != "-" && std::filesystem::is_directory(root, error)) return root;
+  std::error_code error;
+  if (defaulted.size() == 1 && defaulted[0] != "-" && std::filesystem::is_directory(defaulted[0], error)) {
+    return defaulted[0];
   }
   return std::nullopt;
 }
 
+std::vector<std::string> discovered_elsewhere(const std::vector<std::string>& roots, std::string_view name) {
+  std::vector<std::string> found;
+  if (roots.size() < 2) return found;
+  for (const std::string& root : roots) {
+    std::error_code error;
+    if (root == "-" || !std::filesystem::is_directory(root, error)) continue;
+    const std::filesystem::path candidate = std::filesystem::path(root) / name;
+    if (std::filesystem::exists(std::filesystem::symlink_status(candidate, error))) found.push_back(candidate.string());
+  }
+  return found;
+}
+
 std::optional<std::string> discovered_config_path(const std::vector<std::string>& roots) {
-  const auto root = first_directory_root(roots);
+  const auto root = discovery_root(roots);
   if (!root) return std::nullopt;
   const std::filesystem::path candidate = std::filesystem::path(*root) / kConfigFileName;
   std::error_code error;

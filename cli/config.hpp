@@ -32,11 +32,18 @@ class ConfigError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// The first root that is a directory (roots "-" and files are passed over), or nullopt.
-[[nodiscard]] std::optional<std::string> first_directory_root(const std::vector<std::string>& roots);
+// Where .sluice.toml and .sluiceignore are discovered: the scan's one root when it is a
+// directory ("." when none is given). With several roots there is none: what a discovered
+// file narrows would apply to every root, so one scanned tree could hide another's secrets
+// (see discovered_elsewhere).
+[[nodiscard]] std::optional<std::string> discovery_root(const std::vector<std::string>& roots);
 
-// .sluice.toml in the first root that is a directory, when something is there (not
-// necessarily a regular file: read it with pipeline::read_discovered_file).
+// With several roots: each `name` file found in a root that is a directory, not applied.
+[[nodiscard]] std::vector<std::string> discovered_elsewhere(const std::vector<std::string>& roots,
+                                                            std::string_view name);
+
+// .sluice.toml in the discovery root, when something is there (not necessarily a regular
+// file: read it with pipeline::read_discovered_file).
 [[nodiscard]] std::optional<std::string> discovered_config_path(const std::vector<std::string>& roots);
 
 // The user's own config: $XDG_CONFIG_HOME/sluice/config.toml (when XDG_CONFIG_HOME is set and

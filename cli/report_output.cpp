@@ -8,13 +8,57 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <optional>
+#include <string_view>
 #include <iostream>
 
 namespace sluice::cli {
 namespace {
 
 std::string error_text(int error) { return error != 0 ? std::strerror(error) : "unknown error"; }
+
+// Whether the file at `path` is empty or ends like a report sluice wrote (text: a closing
+// "sluice: ... finding" line; JSON Lines: a closing summary record; JSON: the tool object;
+// SARIF: its schema): a report being replaced by the next one. Anything else inside a scanned
+// directory is content, and -o must not destroy it.
+bool replaceable_report(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  constexpr std::streamoff kPeek = 4096;
+  std::string head(kPeek, '\0');
+  in.read(head.data(), kPeek);
+  head.resize(static_cast<std::size_t>(in.gcount()));
+  if (head.empty()) return true;
+  in.clear();
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  std::string tail(static_cast<std::size_t>(std::min(size, kPeek)), '\0');
+  in.seekg(size - static_cast<std::streamoff>(tail.size()));
+  in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
+  if (head.find("sarif-2.1.0") != std::string::npos) return true;
+  if (tail.find("\"name\": \"sluice\"") != std::string::npos) return true;
+  while (!tail.empty() && (tail.back() == '\n' || tail.back() == '\r')) tail.pop_back();
+  const std::size_t line = tail.rfind('\n');
+  const std::string_view last = std::string_view(tail).substr(line == std::string::npos ? 0 : line + 1);
+  return last.starts_with("{\"summary\":") || (last.starts_with("sluice: ") && last.find(" finding") != std::string::npos);
+}
+
+// The scanned directory that holds `target` (canonical), if any.
+std::optional<std::string> scanned_directory_holding(const std::filesystem::path& target,
+                                                     const std::vector<std::string>& inputs) {
+  for (const std::string& input : inputs) {
+    std::error_code error;
+    if (input == "-" || !std::filesystem::is_directory(input, error)) continue;
+    const std::filesystem::path directory = std::filesystem::canonical(input, error);
+    if (error) continue;
+    const std::string prefix = directory.string() == "/" ? "/" : directory.string() + "/";
+    if (target.string().starts_with(prefix)) return input;
+  }
+  return std::nullopt;
+}
 
 }  // namespace
 
@@ -34,6 +78,17 @@ std::variant<std::unique_ptr<ReportOutput>, std::string> ReportOutput::open(cons
       if (input == "-" || ::stat(input.c_str(), &in) != 0) continue;
       if (in.st_dev == target.st_dev && in.st_ino == target.st_ino) {
         return fmt::format("-o {} is also an input of the scan ({}): the report would replace it", path, input);
+      }
+    }
+  }
+  if (exists && S_ISREG(target.st_mode)) {
+    std::error_code error;
+    const std::filesystem::path resolved = std::filesystem::canonical(path, error);
+    if (!error) {
+      if (auto directory = scanned_directory_holding(resolved, inputs); directory && !replaceable_report(path)) {
+        return fmt::format("-o {} is a file inside the scanned directory {} and not an earlier report: the report "
+                           "would replace it (write the report elsewhere, or remove the file first)",
+                           path, *directory);
       }
     }
   }

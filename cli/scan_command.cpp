@@ -72,13 +72,17 @@ std::vector<std::string> read_path_list(const std::string& file) {
   return out;
 }
 
-// Prints each input problem as one line, as it happens. Never prints file contents.
+// Prints each input problem as one line, as it happens (under --redact, when the scan is over:
+// a name may hold a secret the scan finds later, and every secret found is masked in the
+// lines). Never prints file contents.
 class StderrObserver final : public pipeline::ScanObserver {
  public:
-  StderrObserver(bool quiet, bool verbose, ProgressLine* progress = nullptr)
-      : quiet_(quiet), verbose_(verbose), progress_(progress) {}
+  StderrObserver(bool quiet, bool verbose, ProgressLine* progress = nullptr, bool defer = false)
+      : quiet_(quiet), verbose_(verbose), defer_(defer), progress_(progress) {}
   void on_issue(const pipeline::InputIssue& issue) override {
-    if (progress_ != nullptr) {
+    if (defer_) {
+      deferred_.push_back(issue);
+    } else if (progress_ != nullptr) {
       progress_->print_above([&] { print_issue(issue); });
     } else {
       print_issue(issue);
@@ -86,6 +90,11 @@ class StderrObserver final : public pipeline::ScanObserver {
   }
   void on_progress(const pipeline::ScanProgress& progress) override {
     if (progress_ != nullptr) progress_->update(progress);
+  }
+  // Prints the deferred lines.
+  void flush() {
+    for (const pipeline::InputIssue& issue : deferred_) print_issue(issue);
+    deferred_.clear();
   }
 
  private:
@@ -110,7 +119,9 @@ class StderrObserver final : public pipeline::ScanObserver {
   }
   bool quiet_;
   bool verbose_;
+  bool defer_;
   ProgressLine* progress_;
+  std::vector<pipeline::InputIssue> deferred_;
 };
 
 void print_summary(const pipeline::ScanReport& report, const engine::CompiledRules& rules) {
@@ -228,12 +239,16 @@ int run(ScanFlags& flags, CLI::App& command) {
   pipeline::ScanReport report;
   StopOnSignals signals;
   flags.scan.stop = &signals.stop();
+  // Under --redact, lines about inputs wait for the end of the scan (and the progress line,
+  // which names inputs, is off): a name may hold a secret that is found later.
+  StderrObserver observer(flags.quiet, flags.verbose, nullptr, flags.redact);
   {
     std::optional<ProgressLine> progress;
-    if (!workflow.no_progress && progress_wanted(flags.quiet)) progress.emplace();
-    StderrObserver observer(flags.quiet, flags.verbose, progress ? &*progress : nullptr);
+    if (!workflow.no_progress && !flags.redact && progress_wanted(flags.quiet)) progress.emplace();
+    StderrObserver live(flags.quiet, flags.verbose, progress ? &*progress : nullptr);
+    pipeline::ScanObserver* used = flags.redact ? &observer : &live;
     if (workflow.staged) {
-      auto staged = pipeline::run_staged_scan(rules, flags.scan, flags.scan.roots.front(), &observer);
+      auto staged = pipeline::run_staged_scan(rules, flags.scan, flags.scan.roots.front(), used);
       if (auto* error = std::get_if<std::string>(&staged)) {
         progress.reset();
         say("sluice: error: --staged: {}: {}\n", flags.scan.roots.front(), *error);
@@ -241,11 +256,12 @@ int run(ScanFlags& flags, CLI::App& command) {
       }
       report = std::move(std::get<pipeline::ScanReport>(staged));
     } else {
-      report = pipeline::run_scan(rules, flags.scan, &observer);
+      report = pipeline::run_scan(rules, flags.scan, used);
     }
   }
   pipeline::sort_for_report(report.findings, *rules);
   if (redactor) redactor->add_found(report.findings);  // suppressed ones too: they are secrets all the same
+  observer.flush();
   const std::size_t suppressed = suppressions.apply(report.findings);
   if (redactor) redactor->apply(report.findings, report.issues);
 

@@ -102,6 +102,13 @@ void apply_config_file(const WorkflowFlags& flags, const std::vector<std::string
     if (config.has_rules) rules.files.push_back(config.path);
     if (verbose) say("sluice: config {}{}\n", config.path, config.has_rules ? " (with rules)" : "");
   }
+  for (const std::string& unused : discovered_elsewhere(paths, kConfigFileName)) {
+    if (std::none_of(trusted.begin(), trusted.end(), [&](const std::string& path) { return same_file(path, unused); })) {
+      say("sluice: note: {}: not applied: several paths are scanned, and a config found in one may not narrow the "
+          "others (pass --config {} to apply it to all)\n",
+          pipeline::printable(unused), pipeline::printable(unused));
+    }
+  }
   const auto discovered = discovered_config_path(paths);
   if (!discovered) return;
   // `--config .sluice.toml` says the file is the user's own: it was applied in full above.
@@ -119,8 +126,10 @@ void apply_config_file(const WorkflowFlags& flags, const std::vector<std::string
   rules.disable_if_known.insert(rules.disable_if_known.end(), config.disable.begin(), config.disable.end());
   rules.allowlists.insert(rules.allowlists.end(), std::make_move_iterator(config.allowlists.begin()),
                           std::make_move_iterator(config.allowlists.end()));
-  if (verbose)
-    say("sluice: config {} (discovered: narrowing keys only)\n", pipeline::printable(*discovered));
+  // Always said: a file in the scanned tree changed what is reported.
+  say("sluice: note: {}: config found in the scanned tree, applied for its narrowing keys only (exclude, include, "
+      "disable, allowlists)\n",
+      pipeline::printable(*discovered));
 }
 
 std::shared_ptr<io::PathFilter> prepare_ignores(const WorkflowFlags& flags, const std::vector<std::string>& paths,
@@ -131,7 +140,7 @@ std::shared_ptr<io::PathFilter> prepare_ignores(const WorkflowFlags& flags, cons
   }
   if (!flags.ignore_file.empty()) {
     print_problems(pipeline::load_ignore_file(flags.ignore_file, suppressions, *filter));
-  } else if (const auto root = first_directory_root(paths)) {
+  } else if (const auto root = discovery_root(paths)) {
     // Found in the scanned tree: content, read defensively and capped (pipeline/ignore_file.hpp).
     const std::string candidate = (std::filesystem::path(*root) / pipeline::kIgnoreFileName).string();
     const pipeline::DiscoveredFile file = pipeline::read_discovered_file(candidate);
@@ -139,7 +148,18 @@ std::shared_ptr<io::PathFilter> prepare_ignores(const WorkflowFlags& flags, cons
       print_problems({fmt::format("{}: {}; the ignore file is ignored", candidate, file.error)});
     } else if (file.present) {
       print_problems(
-          pipeline::parse_ignore_file(file.text, candidate, suppressions, *filter, pipeline::kMaxDiscoveredPatterns));
+          pipeline::parse_ignore_file(file.text, candidate, suppressions, *filter, pipeline::kMaxDiscoveredPatterns,
+                                      /*from_content=*/true));
+      say("sluice: note: {}: ignore file found in the scanned tree, applied (its paths are not scanned, its "
+          "fingerprints not reported)\n",
+          pipeline::printable(candidate));
+    }
+  }
+  if (flags.ignore_file.empty()) {
+    for (const std::string& unused : discovered_elsewhere(paths, pipeline::kIgnoreFileName)) {
+      say("sluice: note: {}: not applied: several paths are scanned, and an ignore file found in one may not "
+          "narrow the others (pass --ignore-file {} to apply it to all)\n",
+          pipeline::printable(unused), pipeline::printable(unused));
     }
   }
   for (const std::string& pattern : flags.excludes) {

@@ -5,6 +5,7 @@
 #include <libdeflate.h>
 
 #include <algorithm>
+#include <set>
 #include <cstring>
 #include <new>
 
@@ -107,6 +108,25 @@ std::uint64_t GitPacks::Pack::offset_at(std::uint32_t k) const {
 std::uint64_t GitPacks::Pack::entry_end(std::uint64_t offset) const {
   auto next = std::upper_bound(sorted_offsets.begin(), sorted_offsets.end(), offset);
   return next == sorted_offsets.end() ? data.bytes().size() - kTrailer : *next;
+}
+
+std::vector<std::string> GitPacks::without_index(const std::string& objects_dir) {
+  const std::string dir = objects_dir + "/pack";
+  std::set<std::string> packs;
+  std::set<std::string> indexes;
+  if (DIR* listing = ::opendir(dir.c_str())) {
+    while (const dirent* entry = ::readdir(listing)) {
+      const std::string name = entry->d_name;
+      if (name.size() > 5 && name.ends_with(".pack")) packs.insert(name.substr(0, name.size() - 5));
+      if (name.size() > 4 && name.ends_with(".idx")) indexes.insert(name.substr(0, name.size() - 4));
+    }
+    ::closedir(listing);
+  }
+  std::vector<std::string> out;
+  for (const std::string& name : packs) {
+    if (indexes.count(name) == 0) out.push_back(dir + "/" + name + ".pack");
+  }
+  return out;
 }
 
 std::shared_ptr<const GitPacks> GitPacks::open(const std::string& objects_dir, std::vector<std::string>* skipped) {

@@ -39,6 +39,9 @@ class GitPacks {
  public:
   // Every objects/pack/*.idx (version 2) with its .pack. Packs that cannot be used are left
   // out and named in `skipped` (their objects are then read through libgit2).
+  // Pack files in objects_dir/pack that have no index beside them: git (and libgit2) cannot
+  // read their objects until `git index-pack` rebuilds it, so a scan does not see them.
+  [[nodiscard]] static std::vector<std::string> without_index(const std::string& objects_dir);
   [[nodiscard]] static std::shared_ptr<const GitPacks> open(const std::string& objects_dir,
                                                             std::vector<std::string>* skipped = nullptr);
 

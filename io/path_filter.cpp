@@ -169,13 +169,14 @@ bool glob_match(std::string_view pattern, std::string_view path) {
   return RE2::FullMatch(re2::StringPiece(path.data(), path.size()), *regex);
 }
 
-bool PathFilter::add_exclude(std::string_view line, std::string origin) {
+bool PathFilter::add_exclude(std::string_view line, std::string origin, bool from_content) {
   line = trim(line);
   if (line.empty() || line.front() == '#') return true;
   if (line.size() > kMaxPatternLength) return false;
   Pattern pattern;
   pattern.text = std::string(line);
   pattern.origin = std::move(origin);
+  pattern.from_content = from_content;
   if (line.front() == '!') {
     pattern.negated = true;
     line.remove_prefix(1);
@@ -192,6 +193,7 @@ bool PathFilter::add_exclude(std::string_view line, std::string origin) {
   pattern.glob = std::string(line);
   pattern.regex = compile_glob(pattern.glob, pattern.literal);
   if (pattern.regex == nullptr) return false;
+  any_from_content_ = any_from_content_ || from_content;
   excludes_.push_back(std::move(pattern));
   return true;
 }
@@ -221,14 +223,27 @@ bool PathFilter::matches(const Pattern& pattern, std::string_view relative, bool
   return RE2::FullMatch(re2::StringPiece(subject.data(), subject.size()), *pattern.regex);
 }
 
+PathFilter::Pattern* PathFilter::deciding(std::string_view relative, bool directory, bool skip_content) {
+  for (auto it = excludes_.rbegin(); it != excludes_.rend(); ++it) {
+    if (skip_content && it->from_content) continue;
+    if (matches(*it, relative, directory)) return &*it;
+  }
+  return nullptr;
+}
+
 bool PathFilter::excluded(std::string_view relative, bool directory) {
   // The last matching exclude pattern decides (gitignore); a re-included path goes on to
-  // the include check.
-  for (auto it = excludes_.rbegin(); it != excludes_.rend(); ++it) {
-    if (!matches(*it, relative, directory)) continue;
-    ++it->hits;
-    if (!it->negated) return true;
-    break;
+  // the include check. Patterns from scanned content may only narrow: what the others exclude
+  // stays excluded whatever a "!" line from content says.
+  if (any_from_content_) {
+    if (Pattern* trusted = deciding(relative, directory, true); trusted != nullptr && !trusted->negated) {
+      ++trusted->hits;
+      return true;
+    }
+  }
+  if (Pattern* decided = deciding(relative, directory, false); decided != nullptr) {
+    ++decided->hits;
+    if (!decided->negated) return true;
   }
   if (directory || includes_.empty()) return false;
   for (Pattern& include : includes_) {

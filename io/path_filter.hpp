@@ -34,6 +34,7 @@ class PathFilter {
     bool negated = false;        // "!pattern": re-include
     bool directory_only = false; // "pattern/": matches directories (and so everything in them)
     bool anchored = false;       // contains a '/' before its end: matched against the whole path
+    bool from_content = false;   // from a file found in the scanned tree: may only narrow
     std::uint64_t hits = 0;      // paths it decided
     std::shared_ptr<const RE2> regex;  // `glob` compiled
     std::string literal;               // its longest literal run: a path without it cannot match
@@ -43,7 +44,10 @@ class PathFilter {
   // '/' matches directories only, a '/' elsewhere anchors the pattern at the scan root;
   // otherwise it matches the name at any depth. Later lines win over earlier ones. False (and
   // nothing added) when the pattern is longer than kMaxPatternLength or RE2 cannot compile it.
-  bool add_exclude(std::string_view line, std::string origin);
+  // `from_content`: the line comes from a file in the scanned tree, which may only narrow the
+  // walk: its "!" lines re-include only what its own patterns excluded, never a path that the
+  // other patterns (defaults, --exclude, a trusted ignore file) exclude.
+  bool add_exclude(std::string_view line, std::string origin, bool from_content = false);
   // A file is scanned only if it matches one --include glob (when any is given). A glob
   // without '/' matches the file name at any depth. False as for add_exclude.
   bool add_include(std::string_view glob);
@@ -57,6 +61,9 @@ class PathFilter {
 
  private:
   static bool matches(const Pattern& pattern, std::string_view relative, bool directory);
+  // The last exclude pattern matching the path (skipping the ones from content when asked).
+  Pattern* deciding(std::string_view relative, bool directory, bool skip_content);
+  bool any_from_content_ = false;
   std::vector<Pattern> excludes_;
   std::vector<Pattern> includes_;
 };

@@ -229,16 +229,18 @@ std::optional<WalkEntry> Walker::enter_directory(const std::string& path) {
   }
   if (active_.count(listing->id) != 0) return make(WalkEntry::Kind::kError, path, "symbolic link loop");
   if (options_.find_repositories && looks_like_git_dir(listing->entries)) {
-    // Submodules keep their own git directories in modules/: walk that folder only.
-    for (const auto& [name, type] : listing->entries) {
-      if (name != "modules" || (type != DT_DIR && type != DT_UNKNOWN)) continue;
-      Directory git_dir;
-      git_dir.path = path;
-      git_dir.id = listing->id;
-      git_dir.entries.emplace_back(name, type);
-      active_.insert(git_dir.id);
-      stack_.push_back(std::move(git_dir));
+    // The history covers the object store; everything else in a git directory is walked as
+    // files: config (a remote URL with a token), logs and COMMIT_EDITMSG (commit messages),
+    // hooks, packed-refs, a file an attacker put beside HEAD, and modules/ (submodules' own
+    // git directories).
+    Directory git_dir;
+    git_dir.path = path;
+    git_dir.id = listing->id;
+    for (auto& entry : listing->entries) {
+      if (entry.first != "objects") git_dir.entries.push_back(std::move(entry));
     }
+    active_.insert(git_dir.id);
+    stack_.push_back(std::move(git_dir));
     return make(WalkEntry::Kind::kRepository, path);
   }
 

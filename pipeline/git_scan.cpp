@@ -55,6 +55,13 @@ class RepositoryScan {
 
     // Packed blobs in pack order (a delta's base is then usually decoded just before it, and
     // still in the reading thread's cache), then loose ones.
+    for (const std::string& pack : io::GitPacks::without_index(objects.objects_dir())) {
+      out_.issues.push_back(InputIssue{name_,
+                                       fmt::format("{}: a pack without its index (.idx): its objects were not scanned "
+                                                   "(`git index-pack` rebuilds the index)",
+                                                   pack),
+                                       true});
+    }
     std::shared_ptr<const io::GitPacks> packs = io::GitPacks::open(objects.objects_dir());
     for (BlobEntry& blob : blobs) blob.packed = packs->find(blob.oid);
     std::sort(blobs.begin(), blobs.end(), [](const BlobEntry& a, const BlobEntry& b) {

@@ -101,7 +101,7 @@ std::vector<std::string> load_ignore_file(const std::string& path, Suppressions&
 }
 
 std::vector<std::string> parse_ignore_file(std::string_view text, const std::string& origin, Suppressions& suppressions,
-                                           io::PathFilter& filter, std::size_t max_patterns) {
+                                           io::PathFilter& filter, std::size_t max_patterns, bool from_content) {
   std::vector<std::string> problems;
   std::size_t start = 0;
   std::size_t number = 0;
@@ -133,7 +133,7 @@ std::vector<std::string> parse_ignore_file(std::string_view text, const std::str
       continue;
     }
     if (patterns > max_patterns) continue;
-    if (!filter.add_exclude(line, where)) {
+    if (!filter.add_exclude(line, where, from_content)) {
       problems.push_back(
           fmt::format("{}: pattern longer than {} bytes (or too complex); ignored", where, io::kMaxPatternLength));
     }

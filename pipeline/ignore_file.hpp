@@ -37,8 +37,10 @@ struct DiscoveredFile {
 // Throws SuppressionError when the file cannot be read. Returns one message per entry that was
 // ignored ("FILE:LINE: reason"), for the caller to print.
 std::vector<std::string> load_ignore_file(const std::string& path, Suppressions& suppressions, io::PathFilter& filter);
-// `max_patterns`: path patterns past this many are ignored (one message says so).
+// `max_patterns`: path patterns past this many are ignored (one message says so);
+// `from_content`: the file was found in the scanned tree (io::PathFilter::add_exclude).
 std::vector<std::string> parse_ignore_file(std::string_view text, const std::string& origin, Suppressions& suppressions,
-                                           io::PathFilter& filter, std::size_t max_patterns = SIZE_MAX);
+                                           io::PathFilter& filter, std::size_t max_patterns = SIZE_MAX,
+                                           bool from_content = false);
 
 }  // namespace sluice::pipeline

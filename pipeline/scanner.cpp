@@ -90,15 +90,38 @@ bool scan_counting_lines(engine::ScanContext& context, std::string_view bytes, s
 }
 
 // The content id of a big input, hashed segment by segment on every core (the first touch of
-// a mapped file's pages is then spread across cores too).
-ContentId parallel_content_id(std::string_view bytes, std::size_t segment) {
+// a mapped file's pages is then spread across cores too); nullopt when the budget ran out
+// (hashing a huge file must end promptly on a signal or at the deadline too).
+std::optional<ContentId> parallel_content_id(std::string_view bytes, std::size_t segment, const Budget& budget) {
   const std::size_t count = (bytes.size() + segment - 1) / segment;
   std::vector<XXH128_hash_t> digests(count);
+  std::atomic<bool> cut{false};
   oneapi::tbb::parallel_for(std::size_t{0}, count, [&](std::size_t k) {
+    if (cut.load(std::memory_order_relaxed) || budget.exhausted()) {
+      cut.store(true, std::memory_order_relaxed);
+      return;
+    }
     const std::string_view part = bytes.substr(k * segment, segment);
     digests[k] = XXH3_128bits(part.data(), part.size());
   });
+  if (cut.load()) return std::nullopt;
   const XXH128_hash_t hash = XXH3_128bits(digests.data(), digests.size() * sizeof(XXH128_hash_t));
+  return ContentId{hash.high64, hash.low64};
+}
+
+// hash_content() in 64 MiB blocks, the budget checked between them; nullopt when it ran out.
+std::optional<ContentId> hash_within(std::string_view bytes, const Budget& budget) {
+  constexpr std::size_t kBlock = std::size_t{64} << 20;
+  if (bytes.size() <= kBlock) return hash_content(bytes);
+  std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state(XXH3_createState(), &XXH3_freeState);
+  if (!state) throw std::bad_alloc();
+  XXH3_128bits_reset(state.get());
+  for (std::size_t at = 0; at < bytes.size(); at += kBlock) {
+    if (budget.exhausted()) return std::nullopt;
+    const std::string_view block = bytes.substr(at, kBlock);
+    XXH3_128bits_update(state.get(), block.data(), block.size());
+  }
+  const XXH128_hash_t hash = XXH3_128bits_digest(state.get());
   return ContentId{hash.high64, hash.low64};
 }
 
@@ -129,7 +152,9 @@ class ScanGraph final : public ContentService {
   ContentId unique_id() override { return ContentId{~std::uint64_t{0}, next_unique_++}; }
 
  private:
-  ContentId content_id_of(const std::string& path, std::string_view bytes, bool split, std::size_t segment) const;
+  // nullopt: the budget ran out while hashing.
+  std::optional<ContentId> content_id_of(const std::string& path, std::string_view bytes, bool split,
+                                         std::size_t segment, const Budget& budget = {}) const;
   bool scan_archive_file(InputResult& result, std::string_view bytes, bool mapped);
   void read_image_layout(InputResult& result);
   ArchiveScanOptions archive_options(const Budget& budget) const;
@@ -201,12 +226,12 @@ InputResult ScanGraph::process(io::WalkEntry entry) {
   return result;
 }
 
-ContentId ScanGraph::content_id_of(const std::string& path, std::string_view bytes, bool split,
-                                  std::size_t segment) const {
+std::optional<ContentId> ScanGraph::content_id_of(const std::string& path, std::string_view bytes, bool split,
+                                                 std::size_t segment, const Budget& budget) const {
   // Image blobs are named by their digest: the name is the content id, and the same blob in
   // a layout directory and in an image tarball is one content.
   if (auto digest = io::blob_digest(path)) return digest_content_id(*digest);
-  return split ? parallel_content_id(bytes, segment) : hash_content(bytes);
+  return split ? parallel_content_id(bytes, segment, budget) : hash_within(bytes, budget);
 }
 
 ArchiveScanOptions ScanGraph::archive_options(const Budget& budget) const {
@@ -224,7 +249,13 @@ ArchiveScanOptions ScanGraph::archive_options(const Budget& budget) const {
 
 bool ScanGraph::scan_archive_file(InputResult& result, std::string_view bytes, bool mapped) {
   const std::string& path = result.entry.path;
-  const ContentId id = options_.dedup_content ? content_id_of(path, bytes, false, 0) : unique_id();
+  const std::optional<ContentId> hashed =
+      options_.dedup_content ? content_id_of(path, bytes, false, 0, result.budget) : unique_id();
+  if (!hashed) {
+    result.error = result.budget.reason();
+    return false;
+  }
+  const ContentId id = *hashed;
   result.content = id;
   if (options_.dedup_content && !claim(id)) {
     result.duplicate = true;
@@ -270,7 +301,7 @@ void ScanGraph::read_image_layout(InputResult& result) {
       if (!io::blob_digest(from.path)) {
         // A legacy layer file: identified by its bytes, like the walk will identify it.
         auto opened = io::read_file(blob_path, options_.map_threshold);
-        if (auto* view = std::get_if<io::FileView>(&opened)) id = content_id_of(blob_path, view->bytes(), false, 0);
+        if (auto* view = std::get_if<io::FileView>(&opened)) id = *content_id_of(blob_path, view->bytes(), false, 0);
       }
       return ImageRecord::Blob{from.digest, {blob_path}, id};
     };
@@ -309,7 +340,12 @@ void ScanGraph::scan_file(InputResult& result) {
   // worker's read buffer must not be shared with tasks this thread may run while it waits.
   const bool split = threads_ > 1 && view.mapped() && bytes.size() > segment + segment / 2;
   if (options_.dedup_content) {
-    const ContentId id = content_id_of(path, bytes, split, segment);
+    const std::optional<ContentId> hashed = content_id_of(path, bytes, split, segment, result.budget);
+    if (!hashed) {
+      result.error = result.budget.reason();
+      return;
+    }
+    const ContentId id = *hashed;
     result.content = id;
     if (!claimed_.insert(id).second) {
       result.duplicate = true;

@@ -51,6 +51,20 @@ std::string commit_all(const std::string& repo, const std::string& message, cons
   return git(repo, {"rev-parse", "HEAD"});
 }
 
+// Files of a git directory outside its object store: the walk scans them as files.
+int git_dir_files(const std::string& git_dir) {
+  int count = 0;
+  for (auto it = std::filesystem::recursive_directory_iterator(git_dir); it != std::filesystem::recursive_directory_iterator();
+       ++it) {
+    if (it->path().filename() == "objects") {
+      it.disable_recursion_pending();
+    } else if (it->is_regular_file()) {
+      ++count;
+    }
+  }
+  return count;
+}
+
 json report_of(const RunResult& result) {
   json document = json::parse(result.out, nullptr, false);
   if (document.is_discarded() || !document.contains("findings")) {
@@ -115,9 +129,11 @@ TEST(GitHistory, KeyAddedThenRemovedIsFoundWithTheIntroducingCommitAndPath) {
   EXPECT_EQ(at[0]["summary"], "add settings");
   EXPECT_EQ(report["summary"]["repositories"], 1);
   // README.md is in the working tree too: scanned once, as the file or as the blob,
-  // whichever comes first; the other is a duplicate.
-  EXPECT_EQ(report["summary"]["blobs"].get<int>() + report["summary"]["files"].get<int>(), 2);
-  EXPECT_EQ(report["summary"]["duplicates"], 1);
+  // whichever comes first; the other is a duplicate. The files of .git but its object store
+  // are scanned as files too (some of them identical: more duplicates).
+  const int inputs = report["summary"]["blobs"].get<int>() + report["summary"]["files"].get<int>();
+  EXPECT_EQ(inputs + report["summary"]["duplicates"].get<int>(), 3 + git_dir_files(repo + "/.git"));
+  EXPECT_GE(report["summary"]["duplicates"], 1);
   EXPECT_EQ(report["summary"]["complete"], true);
 
   // The text report reads repo@abc1234:path:line; JSON Lines carries the same fields.
@@ -253,13 +269,16 @@ TEST(GitHistory, SameBlobInTwoRepositoriesIsScannedOnceAndReportedForBoth) {
                                               upstream + "@" + first + ":deploy/env.sh"}))
       << describe(result, true);
   EXPECT_EQ(report["summary"]["repositories"], 2);
-  // env.sh is read once for both repositories, and scanned once with its working-tree copy.
-  EXPECT_EQ(report["summary"]["blobs"].get<int>() + report["summary"]["files"].get<int>(), 2);
+  // env.sh is read once for both repositories, and scanned once with its working-tree copy
+  // (the git directories' own files, but their object stores, are scanned as files besides).
+  const int inputs = report["summary"]["blobs"].get<int>() + report["summary"]["files"].get<int>();
+  EXPECT_EQ(inputs + report["summary"]["duplicates"].get<int>(),
+            3 + git_dir_files(upstream + "/.git") + git_dir_files(fork));
 
   // The working-tree copy of a committed file is not scanned a second time, and is reported.
   const std::vector<json> all = locations_of(report, key);
   EXPECT_EQ(all.size(), 3u);
-  EXPECT_EQ(report["summary"]["duplicates"], 1);
+  EXPECT_GE(report["summary"]["duplicates"], 1);
 
   // --repos-from: the same audit from a list (comments and blank lines ignored).
   const std::string list = dir.write("list.txt", "# repositories\n" + upstream + "\n\n" + fork + "\n");
@@ -441,6 +460,43 @@ TEST(GitHistoryBadInput, NotARepositoryAfterAllIsAnError) {
   const RunResult result = sluice({"scan", dir.root().string(), "-f", "json"});
   ASSERT_TRUE(exited_with(result, kIncomplete)) << describe(result, true);
   EXPECT_THAT(result.err, HasSubstr(dir.path("fake")));
+}
+
+// A pack whose index is missing cannot be read by git or libgit2: its objects are not
+// scanned, and the scan says so instead of reporting a complete scan.
+TEST(GitHistoryBadInput, PackWithoutItsIndexIsReported) {
+  BadRepo bad;
+  git(bad.repo, {"gc", "-q", "--prune=now"});
+  std::string index;
+  for (const auto& entry : std::filesystem::directory_iterator(bad.dir.path("repo/.git/objects/pack"))) {
+    if (entry.path().extension() == ".idx") index = entry.path().string();
+  }
+  ASSERT_FALSE(index.empty());
+  std::filesystem::rename(index, bad.dir.path("saved.idx.bak"));
+  const RunResult result = bad.scan();
+  ASSERT_TRUE(exited_with(result, kIncomplete)) << describe(result, true);
+  EXPECT_THAT(result.err, HasSubstr("a pack without its index (.idx): its objects were not scanned"));
+  const json report = report_of(result);
+  EXPECT_EQ(locations_of(report, bad.other).size(), 1u) << "the other inputs are still scanned";
+}
+
+// Everything in a git directory but the object store is scanned as files: a token in a remote
+// URL of .git/config, a commit message being written, a file put beside HEAD.
+TEST(GitHistory, FilesOfTheGitDirectoryAreScannedAsFiles) {
+  TempDir dir;
+  KeyGen gen(406);
+  const std::string repo = new_repo(dir, "repo");
+  dir.write("repo/readme.txt", "nothing here\n");
+  commit_all(repo, "first");
+  const std::string in_config = gen.personal_key();
+  const std::string beside_head = gen.personal_key();
+  git(repo, {"config", "remote.origin.url", "https://deploy:" + in_config + "@git.example.invalid/app.git"});
+  dir.write("repo/.git/notes.env", "KEY=" + beside_head + "\n");
+  const RunResult result = sluice({"scan", dir.path("repo"), "-f", "json"});
+  ASSERT_TRUE(exited_with(result, kFindings)) << describe(result, true);
+  const json report = report_of(result);
+  EXPECT_GE(locations_of(report, in_config).size(), 1u);
+  EXPECT_EQ(locations_of(report, beside_head).size(), 1u);
 }
 
 }  // namespace

@@ -109,6 +109,31 @@ TEST(ReportIntegrity, OutputThatIsAnInputIsRefused) {
   EXPECT_EQ(read_file(config), content);
 }
 
+// A file inside a scanned directory is content too: `scan . -o config.py` must not replace it;
+// an earlier report there (any format) or an empty file may be replaced.
+TEST(ReportIntegrity, OutputInsideAScannedDirectoryReplacesOnlyAnEarlierReport) {
+  TempDir dir;
+  KeyGen gen(1506);
+  const std::string content = "API_KEY = '" + gen.personal_key() + "'\n";
+  const std::string config = dir.write("tree/app/config.py", content);
+  RunResult result = sluice({"scan", dir.path("tree"), "-o", config});
+  EXPECT_TRUE(exited_with(result, kFatal)) << describe(result);
+  EXPECT_THAT(result.err, HasSubstr("is a file inside the scanned directory"));
+  EXPECT_EQ(read_file(config), content) << "the file was not touched";
+  for (const std::string format : {"text", "json", "jsonl", "sarif"}) {
+    const std::string report = dir.path("tree/report." + format);
+    ASSERT_TRUE(exited_with(sluice({"scan", dir.path("tree/app"), "-f", format, "-o", report}), kFindings));
+    // Run again over the whole tree: the earlier report is replaced.
+    result = sluice({"scan", dir.path("tree"), "-f", format, "-o", report});
+    EXPECT_TRUE(exited_with(result, kFindings)) << format << " " << describe(result);
+  }
+  dir.write("tree/empty.json", "");
+  EXPECT_TRUE(exited_with(sluice({"scan", dir.path("tree"), "-o", dir.path("tree/empty.json")}), kFindings));
+  // Outside every scanned directory, -o is the user's choice.
+  const std::string elsewhere = dir.write("notes.txt", "anything\n");
+  EXPECT_TRUE(exited_with(sluice({"scan", dir.path("tree/app"), "-o", elsewhere}), kFindings));
+}
+
 TEST(ReportIntegrity, KilledScanLeavesThePreviousReportWhole) {
   TempDir dir;
   const std::string report = dir.write("out/report.json", "{\"previous\": true}\n");
@@ -198,6 +223,9 @@ TEST_P(Redaction, SecretInCommitMessageFileNameAndMemberNameIsMaskedEverywhere) 
   dir.write("tree/notes-" + key + ".txt", "the key: " + key + "\n");
   dir.write("tree/bundle.zip", make_archive("zip", {}, {{"keys/" + key + ".env", "K=" + key + "\n"}}));
   std::filesystem::create_symlink(dir.path("nowhere"), dir.path("tree/link-" + key));
+  // Glued to a word, no rule matches the key in the name: only the secrets the scan found mask
+  // it, so the lines about inputs wait for the end of the scan.
+  std::filesystem::create_symlink(dir.path("nowhere"), dir.path("tree/link_" + key));
   const RunResult result = sluice({"scan", dir.path("tree"), "-L", "--redact", "-f", format});
   EXPECT_TRUE(exited_with(result, kIncomplete)) << describe(result);
   EXPECT_THAT(result.out, Not(HasSubstr(key))) << "the report holds the key:\n" << result.out;

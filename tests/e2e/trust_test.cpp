@@ -174,6 +174,87 @@ paths = ['''fixtures/c\.env$''']
   EXPECT_TRUE(exited_with(result, kClean)) << describe(result);
 }
 
+// A discovered file says so on stderr, whatever it narrows, so a scan narrowed by the tree
+// never passes for a full one in silence.
+TEST(Trust, ADiscoveredFileThatNarrowsIsNamedOnStderr) {
+  TempDir dir;
+  KeyGen gen(1510);
+  dir.write("repo/a.env", env_line(gen.personal_key()));
+  dir.write("repo/.sluiceignore", "**\n");
+  RunResult result = sluice_at_home(dir, {"scan", dir.path("repo")});
+  EXPECT_TRUE(exited_with(result, kClean)) << describe(result);
+  EXPECT_THAT(result.err, HasSubstr(".sluiceignore: ignore file found in the scanned tree, applied"));
+  dir.write("repo/.sluiceignore", "");
+  dir.write("repo/.sluice.toml", "[allowlist]\nregexes = ['''.*''']\n");
+  result = sluice_at_home(dir, {"scan", dir.path("repo")});
+  EXPECT_TRUE(exited_with(result, kClean)) << describe(result);
+  EXPECT_THAT(result.err, HasSubstr(".sluice.toml: config found in the scanned tree, applied"));
+}
+
+// With several paths scanned, a file discovered in one tree would narrow the others: it is not
+// applied (a note says so), and every tree is scanned in full.
+TEST(Trust, ADiscoveredFileNeverNarrowsAnotherScannedTree) {
+  TempDir dir;
+  KeyGen gen(1511);
+  const std::string untrusted_key = gen.personal_key();
+  const std::string trusted_key = gen.personal_key();
+  dir.write("untrusted/a.env", env_line(untrusted_key));
+  dir.write("trusted/prod.env", env_line(trusted_key));
+  dir.write("untrusted/.sluiceignore", "**\n");
+  dir.write("untrusted/.sluice.toml", "[scan]\ndisable = [\"posthog\", \"generic\"]\nexclude = [\"prod.env\"]\n");
+  const RunResult result =
+      sluice_at_home(dir, {"scan", dir.path("untrusted"), dir.path("trusted"), "-f", "jsonl"});
+  EXPECT_TRUE(exited_with(result, kFindings)) << describe(result);
+  EXPECT_TRUE(same_secrets(result, {untrusted_key, trusted_key}));
+  EXPECT_THAT(result.err, HasSubstr(".sluice.toml: not applied: several paths are scanned"));
+  EXPECT_THAT(result.err, HasSubstr(".sluiceignore: not applied: several paths are scanned"));
+  // Named on the command line, the user applies the config to all.
+  const RunResult trusted = sluice_at_home(dir, {"scan", dir.path("untrusted"), dir.path("trusted"), "-f", "jsonl",
+                                                 "--config", dir.path("untrusted/.sluice.toml")});
+  EXPECT_TRUE(exited_with(trusted, kClean)) << describe(trusted);
+}
+
+// Allowlist tables of a discovered config are capped together (1000 entries in all): the file
+// cannot cost minutes and gigabytes before the scan.
+TEST(Trust, DiscoveredAllowlistsAreCappedTogether) {
+  TempDir dir;
+  KeyGen gen(1512);
+  const std::string key = gen.personal_key();
+  dir.write("repo/a.env", env_line(key));
+  std::string config;
+  for (int table = 0; table < 3; ++table) {
+    config += "[[allowlists]]\nregexes = [";
+    for (int k = 0; k < 400; ++k) config += "'''nothing_" + std::to_string(table) + "_" + std::to_string(k) + "''', ";
+    config += "'''phx_''']\n";
+  }
+  dir.write("repo/.sluice.toml", config);
+  RunResult result = sluice_at_home(dir, {"scan", dir.path("repo"), "-f", "jsonl"});
+  EXPECT_TRUE(exited_with(result, kFindings)) << describe(result);
+  EXPECT_TRUE(same_secrets(result, {key}));
+  EXPECT_THAT(result.err, HasSubstr("allowlists: more than 1000 entries in all; every allowlist is ignored"));
+}
+
+// "!" lines of a discovered file re-include only what that file excluded: the default excludes
+// and the command line's --exclude stay in force (a scanned tree may only narrow the walk).
+TEST(Trust, DiscoveredNegationsCannotWidenTheWalk) {
+  TempDir dir;
+  KeyGen gen(1513);
+  const std::string kept = gen.personal_key();
+  dir.write("repo/a.env", env_line(kept));
+  dir.write("repo/node_modules/lib/test/fixture.env", env_line(gen.personal_key()));
+  dir.write("repo/private.env", env_line(gen.personal_key()));
+  dir.write("repo/.sluiceignore", "!**/node_modules/**\n!private.env\n");
+  RunResult result = sluice_at_home(dir, {"scan", dir.path("repo"), "-f", "jsonl", "--exclude", "private.env"});
+  EXPECT_TRUE(exited_with(result, kFindings)) << describe(result);
+  EXPECT_TRUE(same_secrets(result, {kept}));
+  dir.write("repo/.sluiceignore", "");
+  dir.write("repo/.sluice.toml", "[scan]\nexclude = [\"!private.env\", \"!**/node_modules/**\"]\n");
+  result = sluice_at_home(dir, {"scan", dir.path("repo"), "-f", "jsonl", "--exclude", "private.env"});
+  EXPECT_TRUE(exited_with(result, kFindings)) << describe(result);
+  EXPECT_TRUE(same_secrets(result, {kept}));
+  EXPECT_THAT(result.err, HasSubstr("[scan] exclude: 2 \"!\" patterns refused in a discovered config"));
+}
+
 TEST(Trust, UnreadableDiscoveredFilesAreIgnoredAndTheScanGoesOn) {
   TempDir dir;
   KeyGen gen(1505);

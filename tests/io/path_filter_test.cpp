@@ -145,3 +145,32 @@ TEST(PathFilter, TranslationAgreesWithTheBacktrackingMatcher) {
 
 }  // namespace
 }  // namespace sluice::io
+
+namespace sluice::io {
+namespace {
+
+// A file found in the scanned tree may only narrow the walk: its "!" lines re-include what its
+// own lines excluded, never what the defaults, --exclude or a trusted ignore file exclude.
+TEST(PathFilter, NegationsFromScannedContentOnlyUndoTheirOwnExcludes) {
+  PathFilter filter;
+  ASSERT_TRUE(filter.add_exclude("**/node_modules/**/test/", "default"));
+  ASSERT_TRUE(filter.add_exclude("secret.env", "--exclude"));
+  ASSERT_TRUE(filter.add_exclude("docs/*", ".sluiceignore:1", true));
+  ASSERT_TRUE(filter.add_exclude("!docs/keep.md", ".sluiceignore:2", true));
+  ASSERT_TRUE(filter.add_exclude("!**/node_modules/**", ".sluiceignore:3", true));
+  ASSERT_TRUE(filter.add_exclude("!secret.env", ".sluiceignore:4", true));
+  EXPECT_TRUE(filter.excluded("docs/other.md", false));
+  EXPECT_FALSE(filter.excluded("docs/keep.md", false));  // its own exclude, undone
+  EXPECT_TRUE(filter.excluded("node_modules/lib/test", true));
+  EXPECT_TRUE(filter.excluded("secret.env", false));
+  EXPECT_FALSE(filter.excluded("src/app.py", false));
+
+  // The same lines from a trusted source re-include as gitignore says.
+  PathFilter trusted;
+  ASSERT_TRUE(trusted.add_exclude("secret.env", "--exclude"));
+  ASSERT_TRUE(trusted.add_exclude("!secret.env", "--ignore-file:1"));
+  EXPECT_FALSE(trusted.excluded("secret.env", false));
+}
+
+}  // namespace
+}  // namespace sluice::io
