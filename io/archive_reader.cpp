@@ -61,6 +61,8 @@ struct ArchiveReader::State {
   bool data_done = false;
   std::string data_warning;
   std::string fatal_error;  // the first fatal error: every later call fails with it
+  bool in_memory = false;    // opened on a whole view: libarchive can seek
+  std::uint64_t member_bytes = 0;  // of the current member, read so far
 };
 
 ArchiveReader::ArchiveReader(std::unique_ptr<State> state) noexcept : state_(std::move(state)) {}
@@ -94,6 +96,7 @@ std::variant<ArchiveReader, std::string> ArchiveReader::open_memory(std::string_
   if (archive_read_open_memory(state->handle.get(), bytes.data(), bytes.size()) != ARCHIVE_OK) {
     return message(state->handle.get(), "unrecognised archive");
   }
+  state->in_memory = true;
   return ArchiveReader(std::move(state));
 }
 
@@ -170,6 +173,7 @@ ArchiveReader::Step ArchiveReader::next(ArchiveMember& member, std::string* erro
   }
   state_->data_done = false;
   state_->data_warning.clear();
+  state_->member_bytes = 0;
   archive_entry* entry = state_->entry;
   const char* name = archive_entry_pathname(entry);
   member.name = name != nullptr ? name : "";
@@ -230,9 +234,16 @@ std::optional<std::string_view> ArchiveReader::read(std::string* error) {
       return std::nullopt;
     }
     if (status == ARCHIVE_WARN && state_->data_warning.empty()) state_->data_warning = message(a, "damaged data");
-    if (size > 0) return std::string_view(static_cast<const char*>(buffer), size);
+    if (size > 0) {
+      state_->member_bytes += size;
+      return std::string_view(static_cast<const char*>(buffer), size);
+    }
   }
 }
+
+std::uint64_t ArchiveReader::member_bytes_read() const { return state_->member_bytes; }
+
+bool ArchiveReader::skips_members_cheaply() const { return state_->in_memory && !compressed(); }
 
 const std::string& ArchiveReader::data_warning() const { return state_->data_warning; }
 

@@ -61,6 +61,12 @@ class ArchiveReader {
   [[nodiscard]] bool raw() const;
   // True when a decompression filter is in use (a .tar.gz rather than a .tar).
   [[nodiscard]] bool compressed() const;
+  // Bytes of the current member's data read so far (0 after next()).
+  [[nodiscard]] std::uint64_t member_bytes_read() const;
+  // True when the rest of a member can be passed over without decoding it: an archive read
+  // from memory (libarchive seeks: a zip's central directory, a tar's headers) with no
+  // compression filter around it. A streamed .tar.gz must inflate a member to get past it.
+  [[nodiscard]] bool skips_members_cheaply() const;
   // Compressed bytes consumed so far, where libarchive knows it.
   [[nodiscard]] std::uint64_t compressed_bytes_read() const;
 

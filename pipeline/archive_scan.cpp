@@ -19,6 +19,7 @@
 #include <optional>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <variant>
 
 #include "io/archive_format.hpp"
@@ -28,6 +29,10 @@
 
 namespace sluice::pipeline {
 namespace {
+
+// Where a member over the expansion limit costs only itself, the whole input may decompress to
+// this many times the limit (a zip of bomb members stops after a few).
+constexpr std::uint64_t kCheapMemberCaps = 4;
 
 // Nested archives up to this size are read whole: they can be hashed (the same jar in many
 // wars is scanned once) and opened seekable (zip central directories).
@@ -496,23 +501,48 @@ class ArchiveScan {
       *error = "scan of this input stopped";
       return std::nullopt;
     }
+    // A member over the limit in an archive that can pass over the rest of it (a zip, a plain
+    // tar in memory) costs only itself: it ends here, and the next member is read.
+    const std::uint64_t budget = expansion_budget();
+    const bool over = reader.skips_members_cheaply() && reader.member_bytes_read() >= budget;
     auto block = reader.read(error);
     if (!block) return block;
+    if (over) {
+      if (!block->empty()) {
+        std::lock_guard lock(mutex_);
+        cut_members_.insert(&reader);
+      }
+      return std::string_view();
+    }
     decompressed_ += block->size();
-    // A file's size is known; a stream's input is what its reader consumed so far.
-    const std::uint64_t consumed = input_size_ > 0 ? input_size_ : top_ ? top_->consumed() : 0;
-    const auto budget = std::max<std::uint64_t>(options_.limits.ratio_allowance,
-                                                static_cast<std::uint64_t>(options_.limits.max_ratio *
-                                                                           static_cast<double>(consumed)));
-    if (decompressed_ > budget) {
+    const std::uint64_t consumed = consumed_input();
+    const std::uint64_t total = reader.skips_members_cheaply() ? budget * kCheapMemberCaps : budget;
+    if (decompressed_ > total) {
       aborted_ = true;
       *error = fmt::format("expansion limit: more than {} decompressed from {} of input (--max-ratio {}); "
                            "the rest of this input was not scanned",
-                           describe_size(budget), describe_size(consumed), options_.limits.max_ratio);
+                           describe_size(total), describe_size(consumed), options_.limits.max_ratio);
       expansion_error_ = *error;
       return std::nullopt;
     }
     return block;
+  }
+
+  // Whether pull() ended the current member of `reader` at the expansion limit (and forgets it).
+  bool was_cut(const io::ArchiveReader& reader) {
+    std::lock_guard lock(mutex_);
+    return cut_members_.erase(&reader) > 0;
+  }
+
+  // A file's size is known; a stream's input is what its reader consumed so far.
+  std::uint64_t consumed_input() const { return input_size_ > 0 ? input_size_ : top_ ? top_->consumed() : 0; }
+
+  // What one member may decompress to, and (times kCheapMemberCaps where members can be
+  // passed over cheaply) the whole input: --max-ratio times the input, at least the allowance.
+  std::uint64_t expansion_budget() const {
+    return std::max<std::uint64_t>(options_.limits.ratio_allowance,
+                                   static_cast<std::uint64_t>(options_.limits.max_ratio *
+                                                              static_cast<double>(consumed_input())));
   }
 
   // Appends member bytes to `buffer` until it holds `limit` bytes or the member ends
@@ -582,6 +612,14 @@ class ArchiveScan {
             issue(chain, "encrypted member, not scanned (no password is tried)", true);
           } else {
             scan_member(reader, member, chain, depth, record, image_files, member_ids);
+            if (was_cut(reader)) {
+              issue(chain,
+                    fmt::format("member over the expansion limit: its first {} were scanned, the rest was not "
+                                "(--max-ratio {} of {} of input, at least {})",
+                                describe_size(reader.member_bytes_read()), options_.limits.max_ratio,
+                                describe_size(consumed_input()), describe_size(options_.limits.ratio_allowance)),
+                    true);
+            }
             if (!reader.data_warning().empty()) {
               issue(chain, fmt::format("member is damaged ({}); its bytes were scanned as read", reader.data_warning()),
                     true);
@@ -1016,6 +1054,7 @@ class ArchiveScan {
   bool out_of_time_ = false;  // set once, by the producer thread
   std::string top_name_;      // the input, for the time budget message
   std::string expansion_error_;
+  std::unordered_set<const io::ArchiveReader*> cut_members_;  // guarded by mutex_
   std::string unreadable_reason_;  // of the last archive that had no readable member
   // How the last walk ended (read by settle() right after it).
   std::string broken_reason_;

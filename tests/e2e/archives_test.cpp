@@ -231,15 +231,34 @@ bool reports(const RunResult& result, const std::string& key, const std::string&
   return paths_of_key(result, key) == std::vector<std::string>{path};
 }
 
-TEST(BadArchives, ZipBombStopsAtTheExpansionLimit) {
+// A bomb member costs only itself where the rest of it can be passed over (a zip, read
+// through its central directory): it is cut at the expansion limit and named, and the members
+// after it are scanned (issue 18).
+TEST(BadArchives, ZipBombMemberCostsOnlyItself) {
   BadArchive tree(21);
+  const std::string after = tree.gen.personal_key();
   // 300 MiB of zeros deflate to about 300 KB: a ratio near 1000, past the default 100.
-  const std::string bomb =
-      tree.dir.write("bomb.zip", make_archive("zip", {}, {Member{"zeros.bin", std::string(std::size_t{300} << 20, '\0')}}));
+  const std::string bomb = tree.dir.write(
+      "bomb.zip", make_archive("zip", {}, {Member{"zeros.bin", std::string(std::size_t{300} << 20, '\0')},
+                                           Member{"ok.txt", env_line(after)}}));
   const RunResult result = tree.scan();
   EXPECT_TRUE(exited_with(result, kIncomplete)) << describe(result);
-  EXPECT_THAT(result.err, HasSubstr("sluice: error: " + bomb + ": expansion limit: more than 256.0 MiB decompressed"));
+  EXPECT_THAT(result.err, HasSubstr("sluice: error: " + bomb +
+                                    "!zeros.bin: member over the expansion limit: its first 256."));
+  EXPECT_THAT(result.err, Not(HasSubstr("the rest of this input was not scanned")));
+  EXPECT_TRUE(reports(result, after, bomb + "!ok.txt")) << describe(result, true);
   EXPECT_TRUE(reports(result, tree.good_key, tree.good_path)) << describe(result, true);
+
+  // Many bomb members: the whole input stops after a few of them, and says so.
+  std::vector<Member> bombs;
+  for (int k = 0; k < 5; ++k) bombs.push_back(Member{"zeros" + std::to_string(k) + ".bin", std::string(std::size_t{300} << 20, '\0')});
+  bombs.push_back(Member{"ok.txt", env_line(after)});
+  const std::string many = tree.dir.write("many.zip", make_archive("zip", {}, bombs));
+  std::filesystem::remove(bomb);
+  const RunResult stopped = tree.scan();
+  EXPECT_TRUE(exited_with(stopped, kIncomplete)) << describe(stopped);
+  EXPECT_THAT(stopped.err, HasSubstr("sluice: error: " + many + ": expansion limit: more than 1.0 GiB decompressed"));
+  EXPECT_TRUE(reports(stopped, tree.good_key, tree.good_path));
 }
 
 TEST(BadArchives, CompressedBombStopsAtTheExpansionLimitOnAnyThreadCount) {
