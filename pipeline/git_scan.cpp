@@ -46,7 +46,7 @@ class RepositoryScan {
     std::vector<BlobEntry> blobs;
     const auto error = objects.for_each_blob([&](const io::GitOid& oid, std::uint64_t size) {
       if (claim_blob(oid)) {
-        blobs.push_back(BlobEntry{oid, size});
+        blobs.push_back(BlobEntry{oid, size, std::nullopt});
       } else {
         ++out_.shared;
       }
