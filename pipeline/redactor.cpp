@@ -1,10 +1,17 @@
 #include "pipeline/redactor.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 #include <utility>
 
 namespace sluice::pipeline {
+namespace {
+
+// Suffixes of one text scanned again (a path has few separators; this bounds a hostile one).
+constexpr std::size_t kMaxSuffixScans = 256;
+
+}  // namespace
 
 Redactor::Redactor(std::shared_ptr<const engine::CompiledRules> rules) : rules_(std::move(rules)) {
   if (rules_->database() != nullptr) {
@@ -25,16 +32,26 @@ void Redactor::add_found(const std::vector<Finding>& findings) {
 std::string Redactor::mask(std::string_view text) const {
   std::vector<std::pair<std::size_t, std::size_t>> spans = found_.find(text);
   if (context_) {
-    std::vector<engine::Match> matches;
-    {
-      std::lock_guard<std::mutex> guard(lock_);
-      // A failed scan leaves the matches it made; the found secrets are masked regardless.
-      (void)engine::scan_buffer(*context_, text, {}, matches);
+    // The text, then its suffixes after each separator glued to a word character: in
+    // "notes_phx_…" or "m-AKIA…" a rule's leading \b fails, but the key is there all the same.
+    std::vector<std::size_t> starts{0};
+    for (std::size_t k = 1; k + 1 < text.size() && starts.size() < kMaxSuffixScans; ++k) {
+      const char c = text[k];
+      if ((c == '_' || c == '-' || c == '.' || c == '=' || c == '+') && std::isalnum(static_cast<unsigned char>(text[k + 1])) != 0) {
+        starts.push_back(k + 1);
+      }
     }
-    for (const engine::Match& match : matches) {
-      if (match.secret.empty()) continue;
-      const auto begin = static_cast<std::size_t>(match.secret_offset);
-      spans.emplace_back(begin, std::min(text.size(), begin + match.secret.size()));
+    std::vector<engine::Match> matches;
+    std::lock_guard<std::mutex> guard(lock_);
+    for (std::size_t start : starts) {
+      matches.clear();
+      // A failed scan leaves the matches it made; the found secrets are masked regardless.
+      (void)engine::scan_buffer(*context_, text.substr(start), {}, matches);
+      for (const engine::Match& match : matches) {
+        if (match.secret.empty()) continue;
+        const std::size_t begin = start + static_cast<std::size_t>(match.secret_offset);
+        spans.emplace_back(begin, std::min(text.size(), begin + match.secret.size()));
+      }
     }
   }
   if (spans.empty()) return std::string(text);

@@ -42,6 +42,21 @@ TEST(Redactor, MasksFoundSecretsEvenWhereNoRuleWouldMatchThem) {
   EXPECT_THAT(masked, HasSubstr("and more"));
 }
 
+// A key glued to a word by a separator ("notes_phx_…", "ref-AKIA…") defeats a rule's leading
+// \b: the suffixes after separators are matched too, so the key is masked though the scan did
+// not find it anywhere else.
+TEST(Redactor, MasksRuleMatchesGluedAfterASeparator) {
+  std::mt19937_64 rng(93);
+  const std::string key = testing::personal_key(rng, 1);
+  const Redactor redactor(builtin());
+  for (const std::string glue : {"_", "-", ".", "="}) {
+    const std::string masked = redactor.mask("refs/heads/m" + glue + key + " -> 0123abcd");
+    EXPECT_THAT(masked, Not(HasSubstr(key))) << glue;
+    EXPECT_THAT(masked, HasSubstr("refs/heads/m" + glue + "phx_")) << glue;
+  }
+  EXPECT_EQ(redactor.mask("a_b-c.d=e+f"), "a_b-c.d=e+f");
+}
+
 TEST(Redactor, AppliesToEveryFreeTextFieldOfLocationsAndIssues) {
   std::mt19937_64 rng(93);
   const std::string key = testing::personal_key(rng, 2);
