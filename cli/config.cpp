@@ -162,7 +162,10 @@ void apply_narrowing_key(CLI::Option& option, const std::string& key, const toml
   }
   if (key == "exclude") {
     // "!pattern" re-includes: from scanned content it could undo a default or --exclude.
-    const auto negations = std::erase_if(items, [](const std::string& item) { return item.starts_with('!'); });
+    const auto negations = std::erase_if(items, [](const std::string& item) {
+      const std::size_t first = item.find_first_not_of(" \t\r\n\v\f");
+      return first != std::string::npos && item[first] == '!';
+    });
     if (negations > 0) {
       config.problems.push_back(
           fmt::format("{}: {} \"!\" pattern{} refused in a discovered config (it would widen the walk)", where,

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <re2/re2.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,10 +21,12 @@ namespace {
 
 std::string error_text(int error) { return error != 0 ? std::strerror(error) : "unknown error"; }
 
-// Whether the file at `path` is empty or ends like a report sluice wrote (text: a closing
-// "sluice: ... finding" line; JSON Lines: a closing summary record; JSON: the tool object;
-// SARIF: its schema): a report being replaced by the next one. Anything else inside a scanned
-// directory is content, and -o must not destroy it.
+// Whether the file at `path` is empty or is a report as sluice writes it, recognised by the
+// exact layout of its beginning and end: text ends with the closing "sluice: N finding(s); scan
+// ..." line, JSON Lines with the summary record, JSON begins with the findings array and ends
+// with the tool object, SARIF begins with its schema and runs and ends with its version. A
+// report being replaced by the next one; anything else inside a scanned directory is content,
+// and -o must not destroy it.
 bool replaceable_report(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return false;
@@ -38,12 +41,19 @@ bool replaceable_report(const std::string& path) {
   std::string tail(static_cast<std::size_t>(std::min(size, kPeek)), '\0');
   in.seekg(size - static_cast<std::streamoff>(tail.size()));
   in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
-  if (head.find("sarif-2.1.0") != std::string::npos) return true;
-  if (tail.find("\"name\": \"sluice\"") != std::string::npos) return true;
-  while (!tail.empty() && (tail.back() == '\n' || tail.back() == '\r')) tail.pop_back();
+  if (head.starts_with("{\n  \"findings\": [") && tail.find("\n  \"tool\": {\n    \"name\": \"sluice\",") != std::string::npos) {
+    return true;
+  }
+  if (head.starts_with("{\n  \"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\",\n  \"runs\": [") &&
+      tail.ends_with("\n  \"version\": \"2.1.0\"\n}\n")) {
+    return true;
+  }
+  while (!tail.empty() && tail.back() == '\n') tail.pop_back();
   const std::size_t line = tail.rfind('\n');
-  const std::string_view last = std::string_view(tail).substr(line == std::string::npos ? 0 : line + 1);
-  return last.starts_with("{\"summary\":") || (last.starts_with("sluice: ") && last.find(" finding") != std::string::npos);
+  const std::string last = tail.substr(line == std::string::npos ? 0 : line + 1);
+  if (last.starts_with("{\"summary\":{\"archives\":") && last.ends_with("}}")) return true;
+  static const RE2 kTextEnd(R"(sluice: [0-9]+ findings?( \([^;]*\))?; (scan complete|SCAN INTERRUPTED|SCAN INCOMPLETE).*)");
+  return RE2::FullMatch(last, kTextEnd);
 }
 
 // The scanned directory that holds `target` (canonical), if any.
@@ -56,6 +66,30 @@ std::optional<std::string> scanned_directory_holding(const std::filesystem::path
     if (error) continue;
     const std::string prefix = directory.string() == "/" ? "/" : directory.string() + "/";
     if (target.string().starts_with(prefix)) return input;
+  }
+  return std::nullopt;
+}
+
+// A target inside a scanned directory that reaches elsewhere through a symbolic link in the tree
+// (the link itself, or a linked folder on its way): the tree would choose where the report goes.
+std::optional<std::string> redirected_out_of_place(const std::string& path, const std::vector<std::string>& inputs) {
+  std::error_code error;
+  const std::filesystem::path lexical = std::filesystem::absolute(path, error).lexically_normal();
+  if (error) return std::nullopt;
+  for (const std::string& input : inputs) {
+    if (input == "-" || !std::filesystem::is_directory(input, error)) continue;
+    const std::filesystem::path root = std::filesystem::absolute(input, error).lexically_normal();
+    const std::filesystem::path relative = lexical.lexically_relative(root);
+    if (error || relative.empty() || *relative.begin() == "..") continue;
+    const std::filesystem::path real_root = std::filesystem::canonical(input, error);
+    if (error) continue;
+    const std::filesystem::path real = std::filesystem::weakly_canonical(lexical, error);
+    if (error) continue;
+    if (real != (real_root / relative).lexically_normal()) {
+      return fmt::format("-o {} goes through a symbolic link inside the scanned directory {}: the scanned tree "
+                         "would choose where the report is written (write it elsewhere)",
+                         path, input);
+    }
   }
   return std::nullopt;
 }
@@ -81,6 +115,7 @@ std::variant<std::unique_ptr<ReportOutput>, std::string> ReportOutput::open(cons
       }
     }
   }
+  if (auto redirected = redirected_out_of_place(path, inputs)) return *redirected;
   if (exists && S_ISREG(target.st_mode)) {
     std::error_code error;
     const std::filesystem::path resolved = std::filesystem::canonical(path, error);
@@ -94,8 +129,11 @@ std::variant<std::unique_ptr<ReportOutput>, std::string> ReportOutput::open(cons
   }
   if (exists && !S_ISREG(target.st_mode)) {
     // A device, FIFO or terminal: written in place (nothing to rename over).
-    output->fd_ = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    // Non-blocking: a FIFO nobody reads would block open() (and signals) forever.
+    output->fd_ = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NONBLOCK);
+    if (output->fd_ < 0 && errno == ENXIO) return fmt::format("cannot open output file {}: a FIFO with no reader", path);
     if (output->fd_ < 0) return fmt::format("cannot open output file {}: {}", path, error_text(errno));
+    if (const int flags = ::fcntl(output->fd_, F_GETFL); flags >= 0) ::fcntl(output->fd_, F_SETFL, flags & ~O_NONBLOCK);
   } else {
     std::error_code ignored;
     const std::filesystem::path resolved =

@@ -167,15 +167,28 @@ bool reader_gone(int fd) {
 
 int run(ScanFlags& flags, CLI::App& command) {
   const WorkflowFlags& workflow = flags.workflow;
+  // Every root, --repos-from's included, before any config is discovered: a file found in one
+  // scanned tree must not narrow another (cli/config.hpp, discovery_root).
+  flags.scan.roots = flags.paths;
+  if (!flags.repos_from.empty()) {
+    try {
+      for (std::string& path : read_path_list(flags.repos_from)) flags.scan.roots.push_back(std::move(path));
+    } catch (const std::exception& error) {
+      say("sluice: error: {}\n", error.what());
+      return kFatal;
+    }
+  } else if (flags.scan.roots.empty()) {
+    flags.scan.roots.push_back(".");
+  }
   try {
-    apply_config_file(workflow, flags.paths, command, flags.rules, flags.verbose);
+    apply_config_file(workflow, flags.scan.roots, command, flags.rules, flags.verbose);
   } catch (const ConfigError& error) {
     say("sluice: config error: {}\n", error.what());
     return kFatal;
   }
   pipeline::Suppressions suppressions;
   try {
-    flags.scan.path_filter = prepare_ignores(workflow, flags.paths, suppressions);
+    flags.scan.path_filter = prepare_ignores(workflow, flags.scan.roots, suppressions);
   } catch (const pipeline::SuppressionError& error) {
     say("sluice: error: {}\n", error.what());
     return kFatal;
@@ -199,17 +212,7 @@ int run(ScanFlags& flags, CLI::App& command) {
                rules->prefilter_count(), rules->loaded_precompiled() ? "precompiled at build time, loaded" : "compiled",
                seconds);
   }
-  flags.scan.roots = flags.paths;
-  if (!flags.repos_from.empty()) {
-    try {
-      for (std::string& path : read_path_list(flags.repos_from)) flags.scan.roots.push_back(std::move(path));
-    } catch (const std::exception& error) {
-      say("sluice: error: {}\n", error.what());
-      return kFatal;
-    }
-  } else if (flags.scan.roots.empty()) {
-    flags.scan.roots.push_back(".");
-  }
+
   flags.scan.git_history = flags.git_history == "full";
   flags.scan.min_confidence = engine::parse_confidence(flags.min_confidence).value_or(engine::Confidence::kMedium);
   if (workflow.staged && flags.scan.roots.size() != 1) {
@@ -284,6 +287,11 @@ int run(ScanFlags& flags, CLI::App& command) {
     return kFatal;
   }
   if (!flags.quiet) print_summary(report, *rules);
+  if (!flags.quiet && report.stats.hidden_in_tests_or_docs > 0) {
+    say("sluice: {} more finding{} only in test code, test data or docs, not shown (--min-confidence low shows "
+        "them)\n",
+        report.stats.hidden_in_tests_or_docs, report.stats.hidden_in_tests_or_docs == 1 ? "" : "s");
+  }
   if (!flags.quiet && suppressed > 0) {
     say("sluice: {} finding{} suppressed by baseline or ignore file\n", suppressed,
                suppressed == 1 ? "" : "s");

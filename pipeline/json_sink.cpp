@@ -21,6 +21,7 @@ nlohmann::json summary_json(const ScanStats& stats) {
           {"errors", stats.errors},
           {"complete", stats.errors == 0 && !stats.interrupted},
           {"interrupted", stats.interrupted},
+          {"hidden_in_tests_or_docs", stats.hidden_in_tests_or_docs},
           {"seconds", stats.seconds}};
 }
 

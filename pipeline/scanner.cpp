@@ -724,7 +724,8 @@ ScanReport ScanGraph::run() {
   locate_git_findings();
   report_.findings = findings_.take();
   if (options_.demote_test_and_docs) {
-    demote_test_and_docs_findings(report_.findings, options_.roots, options_.min_confidence);
+    report_.stats.hidden_in_tests_or_docs =
+        demote_test_and_docs_findings(report_.findings, options_.roots, options_.min_confidence);
   }
   report_.stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return std::move(report_);

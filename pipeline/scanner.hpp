@@ -80,6 +80,9 @@ struct ScanStats {
   std::uint64_t errors = 0;
   double seconds = 0;
   bool interrupted = false;  // stopped by ScanOptions::stop before every input was scanned
+  // Findings seen only in test code, test data or docs, lowered to low confidence and so below
+  // ScanOptions::min_confidence: not reported, counted (pipeline/test_paths.hpp).
+  std::uint64_t hidden_in_tests_or_docs = 0;
 };
 
 struct ScanReport {

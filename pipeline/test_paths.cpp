@@ -131,8 +131,8 @@ bool in_tests_or_docs(const Location& location, const std::vector<std::string>& 
   return false;
 }
 
-void demote_test_and_docs_findings(std::vector<Finding>& findings, const std::vector<std::string>& roots,
-                                   engine::Confidence min_confidence) {
+std::size_t demote_test_and_docs_findings(std::vector<Finding>& findings, const std::vector<std::string>& roots,
+                                          engine::Confidence min_confidence) {
   for (Finding& finding : findings) {
     if (finding.confidence == engine::Confidence::kLow || finding.locations.empty()) continue;
     const bool everywhere = std::all_of(finding.locations.begin(), finding.locations.end(),
@@ -142,7 +142,11 @@ void demote_test_and_docs_findings(std::vector<Finding>& findings, const std::ve
       finding.confidence_reason = kReason;
     }
   }
+  const auto hidden = static_cast<std::size_t>(std::count_if(findings.begin(), findings.end(), [&](const Finding& f) {
+    return f.confidence < min_confidence && f.confidence_reason == kReason;
+  }));
   std::erase_if(findings, [&](const Finding& finding) { return finding.confidence < min_confidence; });
+  return hidden;
 }
 
 }  // namespace sluice::pipeline

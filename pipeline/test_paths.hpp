@@ -31,8 +31,9 @@ namespace sluice::pipeline {
 [[nodiscard]] bool in_tests_or_docs(const Location& location, const std::vector<std::string>& roots);
 
 // Lowers to low confidence (reason "test-or-docs-path") every finding whose locations are all
-// in tests or docs, then drops the findings below `min_confidence`.
-void demote_test_and_docs_findings(std::vector<Finding>& findings, const std::vector<std::string>& roots,
+// in tests or docs, then drops the findings below `min_confidence`. Returns how many lowered
+// findings were dropped.
+std::size_t demote_test_and_docs_findings(std::vector<Finding>& findings, const std::vector<std::string>& roots,
                                    engine::Confidence min_confidence);
 
 }  // namespace sluice::pipeline

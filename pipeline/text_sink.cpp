@@ -1,5 +1,9 @@
 // The default, human-readable report: one block per finding.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <string>
+#include <vector>
 
 #include "pipeline/sink.hpp"
 
@@ -59,7 +63,13 @@ class TextSink final : public Sink {
   // input was scanned.
   void finish(const ScanStats& stats) override {
     std::string line = fmt::format("sluice: {} finding{}", findings_, findings_ == 1 ? "" : "s");
-    if (options_.suppressed > 0) line += fmt::format(" ({} suppressed)", options_.suppressed);
+    std::vector<std::string> aside;
+    if (options_.suppressed > 0) aside.push_back(fmt::format("{} suppressed", options_.suppressed));
+    if (stats.hidden_in_tests_or_docs > 0) {
+      aside.push_back(fmt::format("{} more only in test or docs paths, shown with --min-confidence low",
+                                  stats.hidden_in_tests_or_docs));
+    }
+    if (!aside.empty()) line += fmt::format(" ({})", fmt::join(aside, "; "));
     if (stats.interrupted) {
       line += "; SCAN INTERRUPTED: not every input was scanned";
     } else if (stats.errors > 0) {

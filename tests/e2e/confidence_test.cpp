@@ -164,6 +164,9 @@ TEST(Confidence, TestAndDocsPathsAreLowConfidenceBelowTheRootOnly) {
   ASSERT_EQ(found.size(), 2u) << plain.out;
   EXPECT_EQ(found.at(app).first, "high");
   EXPECT_EQ(found.at(shared).first, "high");  // also in the application
+  // What is hidden is counted, in the report and on stderr.
+  EXPECT_EQ(jsonl_summary(plain.out)["hidden_in_tests_or_docs"], 3) << plain.out;
+  EXPECT_THAT(plain.err, HasSubstr("3 more findings only in test code, test data or docs, not shown"));
 
   const RunResult low = sluice({"scan", root, "-f", "jsonl", "--min-confidence", "low"});
   ASSERT_TRUE(exited_with(low, kFindings)) << describe(low);

@@ -129,6 +129,31 @@ TEST(ReportIntegrity, OutputInsideAScannedDirectoryReplacesOnlyAnEarlierReport) 
   }
   dir.write("tree/empty.json", "");
   EXPECT_TRUE(exited_with(sluice({"scan", dir.path("tree"), "-o", dir.path("tree/empty.json")}), kFindings));
+  // A file whose end only looks like a report is still content.
+  const std::string mimic = dir.write("tree/app/notes.py", "x = 1\n# sluice: 0 findings; scan complete\n");
+  EXPECT_TRUE(exited_with(sluice({"scan", dir.path("tree"), "-o", mimic}), kFatal)) << "a comment is not a report's end";
+  EXPECT_EQ(read_file(mimic), "x = 1\n# sluice: 0 findings; scan complete\n");
+  const std::string package = dir.write("tree/app/package.json", "{\n  \"name\": \"sluice\",\n  \"version\": \"1.0.0\"\n}\n");
+  result = sluice({"scan", dir.path("tree"), "-o", package});
+  EXPECT_TRUE(exited_with(result, kFatal)) << describe(result);
+  EXPECT_EQ(read_file(package), "{\n  \"name\": \"sluice\",\n  \"version\": \"1.0.0\"\n}\n");
+  // A link in the tree would choose where the report goes: a file outside, or a linked folder.
+  const std::string victim = dir.write("victim.txt", "victim\n");
+  std::filesystem::create_symlink(victim, dir.path("tree/report.link.json"));
+  std::filesystem::create_directory(dir.path("outside"));
+  std::filesystem::create_directory_symlink(dir.path("outside"), dir.path("tree/linked"));
+  for (const std::string target : {"tree/report.link.json", "tree/linked/new.json"}) {
+    result = sluice({"scan", dir.path("tree"), "-f", "json", "-o", dir.path(target)});
+    EXPECT_TRUE(exited_with(result, kFatal)) << target << " " << describe(result);
+    EXPECT_THAT(result.err, HasSubstr("goes through a symbolic link inside the scanned directory")) << target;
+  }
+  EXPECT_EQ(read_file(victim), "victim\n");
+  EXPECT_FALSE(std::filesystem::exists(dir.path("outside/new.json")));
+  // A FIFO nobody reads: refused at once, not a hang.
+  ASSERT_EQ(::mkfifo(dir.path("tree/fifo").c_str(), 0600), 0);
+  result = sluice({"scan", dir.path("tree/app"), "-o", dir.path("tree/fifo")});
+  EXPECT_TRUE(exited_with(result, kFatal)) << describe(result);
+  EXPECT_THAT(result.err, HasSubstr("a FIFO with no reader"));
   // Outside every scanned directory, -o is the user's choice.
   const std::string elsewhere = dir.write("notes.txt", "anything\n");
   EXPECT_TRUE(exited_with(sluice({"scan", dir.path("tree/app"), "-o", elsewhere}), kFindings));

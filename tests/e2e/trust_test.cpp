@@ -208,6 +208,11 @@ TEST(Trust, ADiscoveredFileNeverNarrowsAnotherScannedTree) {
   EXPECT_TRUE(same_secrets(result, {untrusted_key, trusted_key}));
   EXPECT_THAT(result.err, HasSubstr(".sluice.toml: not applied: several paths are scanned"));
   EXPECT_THAT(result.err, HasSubstr(".sluiceignore: not applied: several paths are scanned"));
+  // Repositories listed with --repos-from are scanned paths too.
+  const std::string list = dir.write("list.txt", dir.path("trusted") + "\n");
+  const RunResult listed = sluice_at_home(dir, {"scan", dir.path("untrusted"), "--repos-from", list, "-f", "jsonl"});
+  EXPECT_TRUE(exited_with(listed, kFindings)) << describe(listed);
+  EXPECT_TRUE(same_secrets(listed, {untrusted_key, trusted_key}));
   // Named on the command line, the user applies the config to all.
   const RunResult trusted = sluice_at_home(dir, {"scan", dir.path("untrusted"), dir.path("trusted"), "-f", "jsonl",
                                                  "--config", dir.path("untrusted/.sluice.toml")});
@@ -248,7 +253,7 @@ TEST(Trust, DiscoveredNegationsCannotWidenTheWalk) {
   EXPECT_TRUE(exited_with(result, kFindings)) << describe(result);
   EXPECT_TRUE(same_secrets(result, {kept}));
   dir.write("repo/.sluiceignore", "");
-  dir.write("repo/.sluice.toml", "[scan]\nexclude = [\"!private.env\", \"!**/node_modules/**\"]\n");
+  dir.write("repo/.sluice.toml", "[scan]\nexclude = [\" !private.env\", \"!**/node_modules/**\"]\n");
   result = sluice_at_home(dir, {"scan", dir.path("repo"), "-f", "jsonl", "--exclude", "private.env"});
   EXPECT_TRUE(exited_with(result, kFindings)) << describe(result);
   EXPECT_TRUE(same_secrets(result, {kept}));

@@ -90,14 +90,14 @@ TEST(TestPaths, DemotedOnlyWhenEveryLocationIsInTestsOrDocsThenFiltered) {
       finding(engine::Confidence::kMedium, {{"r/app/.env"}}),
   };
   std::vector<Finding> low = findings;
-  demote_test_and_docs_findings(low, roots, engine::Confidence::kLow);
+  EXPECT_EQ(demote_test_and_docs_findings(low, roots, engine::Confidence::kLow), 0u);
   ASSERT_EQ(low.size(), 3u);
   EXPECT_EQ(low[0].confidence, engine::Confidence::kLow);
   EXPECT_EQ(low[0].confidence_reason, "test-or-docs-path");
   EXPECT_EQ(low[1].confidence, engine::Confidence::kHigh);
   EXPECT_EQ(low[2].confidence, engine::Confidence::kMedium);
 
-  demote_test_and_docs_findings(findings, roots, engine::Confidence::kMedium);
+  EXPECT_EQ(demote_test_and_docs_findings(findings, roots, engine::Confidence::kMedium), 1u);  // counted
   ASSERT_EQ(findings.size(), 2u);
   EXPECT_EQ(findings[0].locations.size(), 2u);
   EXPECT_EQ(findings[0].confidence, engine::Confidence::kHigh);
