@@ -3,7 +3,10 @@
 #include <dirent.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <initializer_list>
+#include <string_view>
 #include <cstring>
 #include <memory>
 #include <oneapi/tbb/task_group.h>
@@ -60,7 +63,47 @@ bool looks_like_git_dir(const std::vector<std::pair<std::string, unsigned char>>
   return head && objects && refs;
 }
 
+bool all_hex(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+bool ends_with_any(std::string_view name, std::initializer_list<std::string_view> suffixes) {
+  return std::any_of(suffixes.begin(), suffixes.end(), [&](std::string_view s) { return name.ends_with(s); });
+}
+
 }  // namespace
+
+// The store kind of directory `name` inside a directory of kind `parent`.
+Walker::Store Walker::child_store(const Directory& parent, std::string_view name) {
+  if (parent.git_dir && name == "objects") return Store::kObjects;
+  if (parent.store == Store::kObjects) {
+    if (name.size() == 2 && all_hex(name)) return Store::kFanout;
+    if (name == "pack") return Store::kPack;
+    if (name == "info") return Store::kInfo;
+  }
+  if (parent.store == Store::kInfo && name == "commit-graphs") return Store::kGraphs;
+  return Store::kNone;
+}
+
+// Whether a file of a git object store is git's own (read through the history, not as a file).
+bool Walker::git_store_file(Store store, std::string_view name) {
+  switch (store) {
+    case Store::kFanout:  // a loose object: 38 (SHA-1) or 62 (SHA-256) hex digits, or being written
+      return ((name.size() == 38 || name.size() == 62) && all_hex(name)) || name.starts_with("tmp_obj_");
+    case Store::kPack:
+      return (name.starts_with("pack-") &&
+              ends_with_any(name, {".pack", ".idx", ".rev", ".keep", ".bitmap", ".mtimes", ".promisor"})) ||
+             name.starts_with("tmp_") || name.starts_with("multi-pack-index");
+    case Store::kInfo:
+      return name == "packs" || name == "alternates" || name == "http-alternates" || name == "commit-graph";
+    case Store::kGraphs:
+      return name == "commit-graph-chain" || (name.starts_with("graph-") && name.ends_with(".graph"));
+    case Store::kObjects:
+    case Store::kNone:
+      break;
+  }
+  return false;
+}
 
 struct Walker::Tasks {
   oneapi::tbb::task_group group;
@@ -138,8 +181,21 @@ std::optional<WalkEntry> Walker::next() {
     }
     auto [name, type] = std::move(top.entries[top.position++]);
     std::string path = join(top.path, name.c_str());
+    if (type == DT_UNKNOWN && (top.store != Store::kNone || top.git_dir)) {
+      struct stat info {};
+      if (::lstat(path.c_str(), &info) == 0) type = type_of(info.st_mode);
+    }
+    if (top.store != Store::kNone && type != DT_DIR && git_store_file(top.store, name)) continue;
     if (type == DT_DIR && !options_.find_repositories && name == ".git") {
       return make(WalkEntry::Kind::kSkipped, std::move(path), "git directory (object store not scanned as files)");
+    }
+    if (type == DT_DIR) {
+      // `top` may move when a directory is pushed: its store is read first.
+      if (const Store store = child_store(top, name); store != Store::kNone) {
+        if (options_.filter && filtered_out(path, true)) continue;
+        if (auto entry = enter_directory(path, store)) return entry;
+        continue;
+      }
     }
     if (auto entry = visit_child(path, type)) return entry;
   }
@@ -211,7 +267,7 @@ bool Walker::filtered_out(const std::string& path, bool directory) const {
   return options_.filter->excluded(std::string_view(path).substr(root_prefix_.size()), directory);
 }
 
-std::optional<WalkEntry> Walker::enter_directory(const std::string& path) {
+std::optional<WalkEntry> Walker::enter_directory(const std::string& path, Store store) {
   std::shared_ptr<Listing> listing;
   if (auto ahead = ahead_.find(path); ahead != ahead_.end()) {
     // A listing still being read is left to its task; reading it here never waits.
@@ -228,17 +284,16 @@ std::optional<WalkEntry> Walker::enter_directory(const std::string& path) {
     return make(WalkEntry::Kind::kError, path, describe_errno(listing->error));
   }
   if (active_.count(listing->id) != 0) return make(WalkEntry::Kind::kError, path, "symbolic link loop");
-  if (options_.find_repositories && looks_like_git_dir(listing->entries)) {
-    // The history covers the object store; everything else in a git directory is walked as
-    // files: config (a remote URL with a token), logs and COMMIT_EDITMSG (commit messages),
-    // hooks, packed-refs, a file an attacker put beside HEAD, and modules/ (submodules' own
-    // git directories).
+  if (store == Store::kNone && options_.find_repositories && looks_like_git_dir(listing->entries)) {
+    // The history covers the objects git wrote; everything else in a git directory is walked
+    // as files: config (a remote URL with a token), logs and COMMIT_EDITMSG (commit messages),
+    // hooks, packed-refs, a file put beside HEAD or among the objects, and modules/
+    // (submodules' own git directories).
     Directory git_dir;
     git_dir.path = path;
     git_dir.id = listing->id;
-    for (auto& entry : listing->entries) {
-      if (entry.first != "objects") git_dir.entries.push_back(std::move(entry));
-    }
+    git_dir.git_dir = true;
+    git_dir.entries = std::move(listing->entries);
     active_.insert(git_dir.id);
     stack_.push_back(std::move(git_dir));
     return make(WalkEntry::Kind::kRepository, path);
@@ -248,6 +303,7 @@ std::optional<WalkEntry> Walker::enter_directory(const std::string& path) {
   directory.path = path;
   directory.id = listing->id;
   directory.entries = std::move(listing->entries);
+  directory.store = store;
   active_.insert(directory.id);
   stack_.push_back(std::move(directory));
   if (options_.read_ahead > 0) read_ahead(stack_.back());

@@ -60,16 +60,24 @@ class Walker {
   void finish();
 
  private:
+  // Where a directory sits in a git object store: the files git wrote there (loose objects,
+  // packs and their indexes, info files) are read through the history and passed over; any
+  // other file there is scanned like every file.
+  enum class Store : unsigned char { kNone, kObjects, kFanout, kPack, kInfo, kGraphs };
   struct Directory {
     std::string path;
     std::vector<std::pair<std::string, unsigned char>> entries;  // name, d_type
     std::size_t position = 0;
     std::pair<dev_t, ino_t> id{};
+    bool git_dir = false;
+    Store store = Store::kNone;
   };
   std::optional<WalkEntry> visit_root(const std::string& root);
   std::optional<WalkEntry> visit_child(const std::string& path, unsigned char type);
-  std::optional<WalkEntry> enter_directory(const std::string& path);
+  std::optional<WalkEntry> enter_directory(const std::string& path, Store store = Store::kNone);
   [[nodiscard]] bool filtered_out(const std::string& path, bool directory) const;
+  [[nodiscard]] static Store child_store(const Directory& parent, std::string_view name);
+  [[nodiscard]] static bool git_store_file(Store store, std::string_view name);
   void read_ahead(const Directory& directory);
 
   // One directory's entries, read by a read-ahead task or inline, whichever gets there first.

@@ -48,7 +48,7 @@ TEST(Walker, GitDirectoriesAreRepositoriesOrSkipped) {
   testing::TempTree tree;
   tree.write("work/src.txt", "s");
   tree.write("work/.git/HEAD", "ref: refs/heads/main\n");
-  tree.write("work/.git/objects/ab/cdef", "z");
+  tree.write("work/.git/objects/ab/" + std::string(38, 'e'), "z");
   tree.write("work/.git/refs/heads/.keep", "");
   tree.write("bare.git/HEAD", "ref: refs/heads/main\n");
   tree.write("bare.git/objects/info/packs", "");
@@ -60,7 +60,7 @@ TEST(Walker, GitDirectoriesAreRepositoriesOrSkipped) {
   EXPECT_EQ(found.at("work/.git").kind, Kind::kRepository);
   // Its files but the object store are walked as files too (config, hooks, logs...).
   EXPECT_EQ(found.at("work/.git/HEAD").kind, Kind::kFile);
-  EXPECT_EQ(found.count("work/.git/objects/ab/cdef"), 0u);
+  EXPECT_EQ(found.count("work/.git/objects/ab/" + std::string(38, 'e')), 0u);
   EXPECT_EQ(found.at("bare.git").kind, Kind::kRepository);
   EXPECT_EQ(found.at("bare.git/HEAD").kind, Kind::kFile);
   EXPECT_EQ(found.count("bare.git/objects/info/packs"), 0u);
@@ -145,6 +145,39 @@ TEST(Walker, ReadAheadInParallelGivesTheSameWalkAsInline) {
   const std::vector<std::string> inline_walk = sequence(0);
   EXPECT_EQ(inline_walk.size(), 12u * 12u * 2u);
   for (std::size_t read_ahead : {1u, 8u, 64u, 1000u}) EXPECT_EQ(sequence(read_ahead), inline_walk) << read_ahead;
+}
+
+}  // namespace
+}  // namespace sluice::io
+
+namespace sluice::io {
+namespace {
+
+// In a git object store, the files git wrote (loose objects, packs, their indexes, info files)
+// are read through the history; any other file there is walked like every file.
+TEST(Walker, OnlyGitsOwnFilesOfAnObjectStoreArePassedOver) {
+  testing::TempTree tree;
+  tree.write("repo/.git/HEAD", "ref: refs/heads/main\n");
+  tree.write("repo/.git/refs/heads/.keep", "");
+  tree.write("repo/.git/objects/ab/" + std::string(38, 'c'), "z");
+  tree.write("repo/.git/objects/ab/notes.txt", "planted");
+  tree.write("repo/.git/objects/pack/pack-" + std::string(40, 'd') + ".pack", "p");
+  tree.write("repo/.git/objects/pack/pack-" + std::string(40, 'd') + ".idx", "i");
+  tree.write("repo/.git/objects/pack/readme.txt", "planted");
+  tree.write("repo/.git/objects/info/packs", "P pack-x.pack\n");
+  tree.write("repo/.git/objects/info/extra", "planted");
+  tree.write("repo/.git/objects/secret.env", "planted");
+  auto found = walk(tree.root().string());
+  EXPECT_EQ(found.at("repo/.git").kind, Kind::kRepository);
+  for (const char* planted : {"repo/.git/objects/ab/notes.txt", "repo/.git/objects/pack/readme.txt",
+                              "repo/.git/objects/info/extra", "repo/.git/objects/secret.env"}) {
+    ASSERT_EQ(found.count(planted), 1u) << planted;
+    EXPECT_EQ(found.at(planted).kind, Kind::kFile) << planted;
+  }
+  EXPECT_EQ(found.count("repo/.git/objects/ab/" + std::string(38, 'c')), 0u);
+  EXPECT_EQ(found.count("repo/.git/objects/pack/pack-" + std::string(40, 'd') + ".pack"), 0u);
+  EXPECT_EQ(found.count("repo/.git/objects/pack/pack-" + std::string(40, 'd') + ".idx"), 0u);
+  EXPECT_EQ(found.count("repo/.git/objects/info/packs"), 0u);
 }
 
 }  // namespace
