@@ -201,7 +201,13 @@ std::vector<std::string> discovered_elsewhere(const std::vector<std::string>& ro
     std::error_code error;
     if (root == "-" || !std::filesystem::is_directory(root, error)) continue;
     const std::filesystem::path candidate = std::filesystem::path(root) / name;
-    if (std::filesystem::exists(std::filesystem::symlink_status(candidate, error))) found.push_back(candidate.string());
+    if (!std::filesystem::exists(std::filesystem::symlink_status(candidate, error))) continue;
+    // The same directory named twice (`scan A A`, `scan A ./A`) is named once.
+    const bool named = std::any_of(found.begin(), found.end(), [&](const std::string& other) {
+      std::error_code same_error;
+      return std::filesystem::equivalent(other, candidate, same_error);
+    });
+    if (!named) found.push_back(candidate.string());
   }
   return found;
 }
