@@ -365,8 +365,8 @@ void register_scan(CLI::App& app, int& exit_code) {
       ->capture_default_str()
       ->group(archive_group);
   scan->add_option("--max-ratio", limits.max_ratio,
-                   "Stop decompressing an input past this many bytes per input byte (zip bombs); the first 256 MiB "
-                   "are always allowed")
+                   "Cut an archive member past this many bytes per input byte (zip bombs; at least 256 MiB); "
+                   "an input stops at 4 times that")
       ->check(CLI::Range(1.0, 1e9))
       ->capture_default_str()
       ->group(archive_group);

@@ -30,9 +30,12 @@
 namespace sluice::pipeline {
 namespace {
 
-// Where a member over the expansion limit costs only itself, the whole input may decompress to
-// this many times the limit (a zip of bomb members stops after a few).
-constexpr std::uint64_t kCheapMemberCaps = 4;
+// A member over the expansion limit costs only itself: the whole input may give this many
+// times the limit of member bytes to the scanner (a zip of bomb members stops after a few).
+constexpr std::uint64_t kScannedCaps = 4;
+// In a compressed stream (a .tar.gz), getting past the rest of a member over the limit means
+// decompressing it unscanned: at most this many times the limit per input.
+constexpr std::uint64_t kPassedOverCaps = 16;
 
 // Nested archives up to this size are read whole: they can be hashed (the same jar in many
 // wars is scanned once) and opened seekable (zip central directories).
@@ -488,6 +491,53 @@ class ArchiveScan {
   }
 
   std::optional<std::string_view> pull(io::ArchiveReader& reader, std::string* error) {
+    if (halted(error)) return std::nullopt;
+    // A member over the limit costs only itself: it ends here, and the next member is read. A
+    // zip (or a plain tar in memory) passes over the rest of it for free; a compressed stream
+    // decompresses it unscanned, within kPassedOverCaps; a compressed file has no next member.
+    const std::uint64_t budget = expansion_budget();
+    const std::uint64_t before = reader.member_bytes_read();
+    if (before >= budget) {
+      if (!marked_cut(reader)) {
+        auto block = reader.read(error);
+        if (!block || block->empty()) return block;  // it ends at the limit exactly
+        mark_cut(reader, before);
+        passed_over_ += block->size();
+      }
+      if (!reader.skips_members_cheaply() && !reader.raw() && !pass_over(reader, error)) return std::nullopt;
+      return std::string_view();
+    }
+    auto block = reader.read(error);
+    if (!block) return block;
+    if (before + block->size() > budget) {  // scanned up to the limit exactly
+      const std::size_t keep = static_cast<std::size_t>(budget - before);
+      mark_cut(reader, budget);
+      passed_over_ += block->size() - keep;
+      block = block->substr(0, keep);
+    }
+    decompressed_ += block->size();
+    if (decompressed_ > budget * kScannedCaps) {
+      return stop_input(fmt::format("more than {} decompressed from {} of input (--max-ratio {})",
+                                    describe_size(budget * kScannedCaps), describe_size(consumed_input()),
+                                    options_.limits.max_ratio),
+                        error);
+    }
+    return block;
+  }
+
+  void mark_cut(const io::ArchiveReader& reader, std::uint64_t scanned) {
+    ++members_cut_;
+    std::lock_guard lock(mutex_);
+    cut_members_[&reader] = scanned;
+  }
+
+  bool marked_cut(const io::ArchiveReader& reader) {
+    std::lock_guard lock(mutex_);
+    return cut_members_.contains(&reader);
+  }
+
+  // Whether reading must stop (interrupted, out of time, input stopped), with `error` set.
+  bool halted(std::string* error) {
     if (!out_of_time_ && std::chrono::steady_clock::now() > options_.deadline) {
       out_of_time_ = true;
       issue({top_name_}, "time budget for this input exhausted (--max-input-seconds); the rest was not scanned",
@@ -495,50 +545,59 @@ class ArchiveScan {
     }
     if (stopped()) {
       *error = "interrupted";
-      return std::nullopt;
+      return true;
     }
     if (aborted_) {
       *error = "scan of this input stopped";
-      return std::nullopt;
+      return true;
     }
-    // A member over the limit in an archive that can pass over the rest of it (a zip, a plain
-    // tar in memory) costs only itself: it ends here, and the next member is read.
-    const std::uint64_t budget = expansion_budget();
-    const bool over = reader.skips_members_cheaply() && reader.member_bytes_read() >= budget;
-    auto block = reader.read(error);
-    if (!block) return block;
-    if (over) {
-      if (!block->empty()) {
-        std::lock_guard lock(mutex_);
-        cut_members_.insert(&reader);
-      }
-      return std::string_view();
-    }
-    decompressed_ += block->size();
-    const std::uint64_t consumed = consumed_input();
-    const std::uint64_t total = reader.skips_members_cheaply() ? budget * kCheapMemberCaps : budget;
-    if (decompressed_ > total) {
-      aborted_ = true;
-      *error = fmt::format("expansion limit: more than {} decompressed from {} of input (--max-ratio {}); "
-                           "the rest of this input was not scanned",
-                           describe_size(total), describe_size(consumed), options_.limits.max_ratio);
-      expansion_error_ = *error;
-      return std::nullopt;
-    }
-    return block;
+    return false;
   }
 
-  // Whether pull() ended the current member of `reader` at the expansion limit (and forgets it).
-  bool was_cut(const io::ArchiveReader& reader) {
+  // Reads the rest of the current member of `reader` without scanning it. False when the
+  // input must stop (`error` set).
+  bool pass_over(io::ArchiveReader& reader, std::string* error) {
+    for (;;) {
+      if (passed_over_ > expansion_budget() * kPassedOverCaps) {
+        stop_input(fmt::format("more than {} of members over the limit decompressed unscanned to reach the "
+                               "next member, from {} of input (--max-ratio {}); {} member{} cut at the limit",
+                               describe_size(expansion_budget() * kPassedOverCaps), describe_size(consumed_input()),
+                               options_.limits.max_ratio, members_cut_, members_cut_ == 1 ? "" : "s"),
+                   error);
+        return false;
+      }
+      if (halted(error)) return false;
+      auto block = reader.read(error);
+      if (!block) return false;
+      if (block->empty()) return true;
+      passed_over_ += block->size();
+    }
+  }
+
+  // Stops the whole input at the expansion limit (`why`); the rest is named as not scanned.
+  std::optional<std::string_view> stop_input(const std::string& why, std::string* error) {
+    aborted_ = true;
+    *error = fmt::format("expansion limit: {}; the rest of this input was not scanned", why);
+    expansion_error_ = *error;
+    return std::nullopt;
+  }
+
+  // How many bytes of the current member of `reader` were scanned when pull() ended it at the
+  // expansion limit (and forgets it); nullopt if it did not.
+  std::optional<std::uint64_t> was_cut(const io::ArchiveReader& reader) {
     std::lock_guard lock(mutex_);
-    return cut_members_.erase(&reader) > 0;
+    auto it = cut_members_.find(&reader);
+    if (it == cut_members_.end()) return std::nullopt;
+    const std::uint64_t scanned = it->second;
+    cut_members_.erase(it);
+    return scanned;
   }
 
   // A file's size is known; a stream's input is what its reader consumed so far.
   std::uint64_t consumed_input() const { return input_size_ > 0 ? input_size_ : top_ ? top_->consumed() : 0; }
 
-  // What one member may decompress to, and (times kCheapMemberCaps where members can be
-  // passed over cheaply) the whole input: --max-ratio times the input, at least the allowance.
+  // What one member may decompress to (the whole input: kScannedCaps times that):
+  // --max-ratio times the input, at least the allowance.
   std::uint64_t expansion_budget() const {
     return std::max<std::uint64_t>(options_.limits.ratio_allowance,
                                    static_cast<std::uint64_t>(options_.limits.max_ratio *
@@ -612,11 +671,11 @@ class ArchiveScan {
             issue(chain, "encrypted member, not scanned (no password is tried)", true);
           } else {
             scan_member(reader, member, chain, depth, record, image_files, member_ids);
-            if (was_cut(reader)) {
+            if (const auto scanned = was_cut(reader)) {
               issue(chain,
                     fmt::format("member over the expansion limit: its first {} were scanned, the rest was not "
                                 "(--max-ratio {} of {} of input, at least {})",
-                                describe_size(reader.member_bytes_read()), options_.limits.max_ratio,
+                                describe_size(*scanned), options_.limits.max_ratio,
                                 describe_size(consumed_input()), describe_size(options_.limits.ratio_allowance)),
                     true);
             }
@@ -1049,12 +1108,14 @@ class ArchiveScan {
   std::deque<ContentRecord> records_;
   const OpenedArchive* top_ = nullptr;
   std::uint64_t input_size_ = 0;
-  std::uint64_t decompressed_ = 0;
+  std::uint64_t decompressed_ = 0;  // member bytes given to the scanner
+  std::uint64_t passed_over_ = 0;   // member bytes decompressed past the limit, unscanned
+  std::uint64_t members_cut_ = 0;
   bool aborted_ = false;
   bool out_of_time_ = false;  // set once, by the producer thread
   std::string top_name_;      // the input, for the time budget message
   std::string expansion_error_;
-  std::unordered_set<const io::ArchiveReader*> cut_members_;  // guarded by mutex_
+  std::unordered_map<const io::ArchiveReader*, std::uint64_t> cut_members_;  // guarded by mutex_
   std::string unreadable_reason_;  // of the last archive that had no readable member
   // How the last walk ended (read by settle() right after it).
   std::string broken_reason_;

@@ -8,7 +8,6 @@
 
 #include <map>
 
-#include "archive_writer.hpp"
 #include "support.hpp"
 
 namespace sluice::e2e {
@@ -223,6 +222,35 @@ TEST(Images, TruncatedLayerYieldsTheFilesBeforeTheCut) {
                                                  ": truncated or corrupt archive after "))
         << describe(result);
   }
+}
+
+// A bomb file in a layer costs only itself: it is cut at the expansion limit and named with its
+// layer, and the files after it in the layer are reported with their image (issue 18). The
+// layer is gzip'd (about 300 KB for 300 MiB of zeros), as in an OCI layout or a registry.
+TEST(Images, BombFileInALayerCostsOnlyItself) {
+  TempDir dir;
+  KeyGen gen(43);
+  const std::string key = gen.personal_key();
+  const Blob layer = blob(make_archive("pax", {"gzip"},
+                                       {Member{"var/zeros.img", std::string(std::size_t{300} << 20, '\0')},
+                                        Member{"etc/app.env", "POSTHOG_PERSONAL_API_KEY=" + key + "\n"}}));
+  const Blob config = blob(Images::config({layer}, {"PATH=/usr/bin"}));
+  const json manifest =
+      json::array({{{"Config", config.path()}, {"RepoTags", {"app:bomb"}}, {"Layers", {layer.path()}}}});
+  const std::string tar = dir.write("bomb-image.tar", make_archive("pax", {}, {Member{layer.path(), layer.bytes},
+                                                                             Member{config.path(), config.bytes},
+                                                                             Member{"manifest.json", manifest.dump()}}));
+  RunOptions options;
+  options.timeout = std::chrono::seconds(120);
+  const RunResult result = sluice({"scan", tar, "-f", "jsonl"}, options);
+  EXPECT_TRUE(exited_with(result, kIncomplete)) << describe(result, true);
+  EXPECT_EQ(image_locations(result, key),
+            (std::vector<std::vector<std::string>>{
+                {"app:bomb", layer.digest, "", tar + "!" + layer.path() + "!etc/app.env"}}))
+      << describe(result, true);
+  EXPECT_THAT(result.err, ::testing::HasSubstr("sluice: error: " + tar + "!" + layer.path() +
+                                               "!var/zeros.img: member over the expansion limit"))
+      << describe(result);
 }
 
 }  // namespace

@@ -14,7 +14,6 @@
 #include <string>
 #include <vector>
 
-#include "archive_writer.hpp"
 #include "support.hpp"
 
 namespace sluice::e2e {

@@ -439,4 +439,12 @@ void plant(std::string& buffer, std::size_t offset, const std::string& key, KeyG
   if (offset + key.size() < buffer.size()) buffer[offset + key.size()] = gen.delimiter();
 }
 
+std::string sha256_hex(const std::string& data) {
+  RunOptions options;
+  options.input = data;
+  const RunResult result = run({"sha256sum"}, options);
+  if (result.exit_code != 0 || result.out.size() < 64) throw std::runtime_error("sha256sum failed");
+  return result.out.substr(0, 64);
+}
+
 }  // namespace sluice::e2e

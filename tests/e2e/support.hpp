@@ -15,7 +15,15 @@
 #include <string_view>
 #include <vector>
 
+#include "../support/archive_writer.hpp"
+
 namespace sluice::e2e {
+
+// Archive fixtures, shared with the unit tests.
+using testing::compress;
+using testing::make_archive;
+using testing::make_rpm;
+using testing::Member;
 
 inline const std::string kSluiceBinary = SLUICE_BINARY;
 inline const std::string kCorpusBinary = SLUICE_CORPUS_BINARY;
@@ -166,5 +174,8 @@ class KeyGen {
 // Writes `key` at `offset` in `buffer` with a delimiter byte on both sides (offset - 1 and
 // offset + key.size() must be inside the buffer, or be its ends).
 void plant(std::string& buffer, std::size_t offset, const std::string& key, KeyGen& gen);
+
+// Hex SHA-256 of `data` (through sha256sum), for image blob names.
+[[nodiscard]] std::string sha256_hex(const std::string& data);
 
 }  // namespace sluice::e2e

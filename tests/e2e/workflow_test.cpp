@@ -12,7 +12,6 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "archive_writer.hpp"
 #include "support.hpp"
 
 namespace sluice::e2e {

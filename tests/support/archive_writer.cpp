@@ -7,9 +7,8 @@
 #include <memory>
 #include <stdexcept>
 
-#include "support.hpp"
 
-namespace sluice::e2e {
+namespace sluice::testing {
 namespace {
 
 struct WriterDeleter {
@@ -91,12 +90,4 @@ std::string make_rpm(const std::vector<Member>& members) {
   return rpm;
 }
 
-std::string sha256_hex(const std::string& data) {
-  RunOptions options;
-  options.input = data;
-  const RunResult result = run({"sha256sum"}, options);
-  if (result.exit_code != 0 || result.out.size() < 64) throw std::runtime_error("sha256sum failed");
-  return result.out.substr(0, 64);
-}
-
-}  // namespace sluice::e2e
+}  // namespace sluice::testing

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace sluice::e2e {
+namespace sluice::testing {
 
 struct Member {
   enum class Kind { kFile, kDirectory, kSymlink };
@@ -30,7 +30,4 @@ struct Member {
 // An rpm package (lead, empty signature and header sections) around a gzip'd cpio payload.
 [[nodiscard]] std::string make_rpm(const std::vector<Member>& members);
 
-// Hex SHA-256 of `data` (through sha256sum), for image blob names.
-[[nodiscard]] std::string sha256_hex(const std::string& data);
-
-}  // namespace sluice::e2e
+}  // namespace sluice::testing
