@@ -8,6 +8,7 @@
 
 #include "cli/messages.hpp"
 #include "cli/commands.hpp"
+#include "sluice/version.hpp"
 
 int main(int argc, char** argv) {
   // Before anything opens a file: a closed 0, 1 or 2 would be handed to it.
@@ -26,7 +27,7 @@ int main(int argc, char** argv) {
       "  sluice scan --staged                        what `git commit` would record (pre-commit)\n"
       "  docker save app:1 | sluice scan -           a container image from standard input\n"
       "  sluice rules show posthog_personal_key      a detector card");
-  app.set_version_flag("--version", "sluice 0.1.0");
+  app.set_version_flag("--version", "sluice " + std::string(sluice::kVersion));
   int exit_code = sluice::cli::kClean;
   sluice::cli::register_scan(app, exit_code);
   sluice::cli::register_rules(app, exit_code);

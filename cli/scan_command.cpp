@@ -136,7 +136,11 @@ void print_summary(const pipeline::ScanReport& report, const engine::CompiledRul
                               engine::to_string(static_cast<engine::Severity>(severity)));
   }
   if (!severities.empty()) severities += ")";
-  const double rate = stats.seconds > 0 ? static_cast<double>(stats.bytes) / stats.seconds : 0;
+  // A rate over less than half a second measures start-up, not scanning: it is left out.
+  const std::string rate =
+      stats.seconds >= 0.5
+          ? fmt::format(" ({}/s)", human_bytes(static_cast<double>(stats.bytes) / stats.seconds))
+          : std::string();
   std::string archives;
   if (stats.repositories > 0) {
     archives += fmt::format(" ({} git repositor{}, {} unique blob{})", stats.repositories,
@@ -148,9 +152,9 @@ void print_summary(const pipeline::ScanReport& report, const engine::CompiledRul
                            stats.images > 0 ? fmt::format(", {} image{}", stats.images, stats.images == 1 ? "" : "s")
                                             : std::string());
   }
-  say("sluice: scanned {} inputs{}, {} in {:.2f} s ({}/s); {} duplicate{} not rescanned; {} skipped; "
+  say("sluice: scanned {} inputs{}, {} in {:.2f} s{}; {} duplicate{} not rescanned; {} skipped; "
              "{} error{}; {} finding{}{}{}\n",
-             stats.files, archives, human_bytes(static_cast<double>(stats.bytes)), stats.seconds, human_bytes(rate),
+             stats.files, archives, human_bytes(static_cast<double>(stats.bytes)), stats.seconds, rate,
              stats.duplicates, stats.duplicates == 1 ? "" : "s", stats.skipped, stats.errors,
              stats.errors == 1 ? "" : "s", report.findings.size(), report.findings.size() == 1 ? "" : "s", severities,
              stats.interrupted ? " — SCAN INTERRUPTED (not every input was scanned)"

@@ -5,6 +5,7 @@
 #include "pipeline/json_summary.hpp"
 #include "pipeline/sarif_sink.hpp"
 #include "pipeline/sink.hpp"
+#include "sluice/version.hpp"
 
 namespace sluice::pipeline {
 
@@ -122,7 +123,7 @@ class JsonSink final : public Sink {
       out_ << dump(json{{"summary", std::move(summary)}}, -1) << '\n';
     } else {
       json document = {
-          {"tool", {{"name", "sluice"}, {"version", "0.1.0"}}},
+          {"tool", {{"name", "sluice"}, {"version", kVersion}}},
           {"findings", std::move(findings_)},
           {"summary", std::move(summary)},
       };

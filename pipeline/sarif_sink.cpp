@@ -2,6 +2,7 @@
 // one result per location, with the finding fingerprint as a partial fingerprint.
 #include "pipeline/sarif_sink.hpp"
 #include "pipeline/json_summary.hpp"
+#include "sluice/version.hpp"
 
 #include <fmt/format.h>
 
@@ -136,8 +137,8 @@ class SarifSink final : public Sink {
         {"tool",
          {{"driver",
            {{"name", "sluice"},
-            {"version", "0.1.0"},
-            {"semanticVersion", "0.1.0"},
+            {"version", kVersion},
+            {"semanticVersion", kVersion},
             {"rules", std::move(descriptors_)}}}}},
         {"invocations", json::array({std::move(invocation)})},
         {"results", std::move(results_)},

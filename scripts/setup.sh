@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what sluice needs from Debian 12 packages (only what is missing), then configures
-# and builds it in build/. Idempotent: a second run is an incremental build.
+# and builds it in build/ (every target, or $SLUICE_TARGETS). Idempotent: a second run is an
+# incremental build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,4 +35,7 @@ build_type=${SLUICE_BUILD_TYPE:-Release}
 if [[ ! -f build/build.ninja ]]; then
   cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE="$build_type" >/dev/null
 fi
-cmake --build build --parallel "$(nproc)"
+# SLUICE_TARGETS (e.g. "sluice sluice-corpus"): build only those (scripts/demo); default: everything.
+targets=()
+[[ -n ${SLUICE_TARGETS:-} ]] && targets=(--target ${SLUICE_TARGETS})
+cmake --build build --parallel "$(nproc)" "${targets[@]}"
