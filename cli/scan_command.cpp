@@ -1,5 +1,6 @@
 // `sluice scan`: options → pipeline::run_scan → sink; messages on stderr; exit codes.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <poll.h>
 #include <unistd.h>
 
@@ -141,17 +142,19 @@ void print_summary(const pipeline::ScanReport& report, const engine::CompiledRul
       stats.seconds >= 0.5
           ? fmt::format(" ({}/s)", human_bytes(static_cast<double>(stats.bytes) / stats.seconds))
           : std::string();
-  std::string archives;
+  std::vector<std::string> within;  // what the inputs held, in one parenthesis
   if (stats.repositories > 0) {
-    archives += fmt::format(" ({} git repositor{}, {} unique blob{})", stats.repositories,
-                            stats.repositories == 1 ? "y" : "ies", stats.blobs, stats.blobs == 1 ? "" : "s");
+    within.push_back(fmt::format("{} git repositor{}, {} unique blob{}", stats.repositories,
+                                 stats.repositories == 1 ? "y" : "ies", stats.blobs, stats.blobs == 1 ? "" : "s"));
   }
   if (stats.archives > 0) {
-    archives += fmt::format(" ({} archive{}, {} member{}{})", stats.archives, stats.archives == 1 ? "" : "s",
-                           stats.members, stats.members == 1 ? "" : "s",
-                           stats.images > 0 ? fmt::format(", {} image{}", stats.images, stats.images == 1 ? "" : "s")
-                                            : std::string());
+    within.push_back(fmt::format("{} archive{}, {} member{}{}", stats.archives, stats.archives == 1 ? "" : "s",
+                                 stats.members, stats.members == 1 ? "" : "s",
+                                 stats.images > 0
+                                     ? fmt::format(", {} image{}", stats.images, stats.images == 1 ? "" : "s")
+                                     : std::string()));
   }
+  const std::string archives = within.empty() ? std::string() : fmt::format(" ({})", fmt::join(within, "; "));
   say("sluice: scanned {} inputs{}, {} in {:.2f} s{}; {} duplicate{} not rescanned; {} skipped; "
              "{} error{}; {} finding{}{}{}\n",
              stats.files, archives, human_bytes(static_cast<double>(stats.bytes)), stats.seconds, rate,

@@ -18,6 +18,11 @@
 
 namespace sluice::engine {
 
+// Bytes after a hit that its confirmation sees (the rest of the secret's line, for inline
+// allow markers and line allowlists). A hit is confirmed only once they have been fed (or the
+// stream ended), so results never depend on where chunks or segments are cut.
+inline constexpr std::size_t kFollowingContext = 512;
+
 // Confirmation never looks further back than this from a hit, whatever the pattern.
 inline constexpr std::size_t kMaxConfirmWindow = 16 * 1024;
 
@@ -86,6 +91,9 @@ class CompiledRules {
   [[nodiscard]] const hs_database_t* database() const noexcept { return database_.get(); }
   // Largest look-back any rule needs, plus one byte of context for \b.
   [[nodiscard]] std::size_t max_window() const noexcept { return max_window_; }
+  // Bytes of earlier content that confirming a hit may need: what a chunk keeps of the one
+  // before it, and what parallel segments of one input share. The one place it is computed.
+  [[nodiscard]] std::size_t required_overlap() const noexcept { return max_window_ + kFollowingContext + 1; }
   // Rules that match on the path alone (gitleaks rules with `path` and no `regex`).
   [[nodiscard]] const std::vector<std::size_t>& path_only_rules() const noexcept { return path_only_; }
   [[nodiscard]] std::size_t prefilter_count() const noexcept;

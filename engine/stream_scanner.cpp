@@ -69,7 +69,7 @@ bool StreamScanner::feed(std::string_view chunk) {
     confirm_hits(piece, false);
     // Keep the bytes the next chunk's confirmations may need: a deferred hit's window and its
     // following context.
-    const std::size_t keep = context_.rules().max_window() + kFollowingContext + 1;
+    const std::size_t keep = context_.rules().required_overlap();
     if (piece.size() >= keep) {
       context_.tail_.assign(piece.substr(piece.size() - keep));
     } else {

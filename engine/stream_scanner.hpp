@@ -20,11 +20,6 @@ struct HsStreamDeleter {
 };
 using HsStream = std::unique_ptr<hs_stream_t, HsStreamDeleter>;
 
-// Bytes after a hit that its confirmation sees (the rest of the secret's line, for inline
-// allow markers and line allowlists). A hit is confirmed only once they have been fed (or the
-// stream ended), so results never depend on where chunks or segments are cut.
-inline constexpr std::size_t kFollowingContext = 512;
-
 // Bytes on each side of a write boundary that are scanned again in a fresh stream (see
 // StreamScanner::rescan_boundary): a match up to this wide that straddles a boundary is found
 // even when the stream itself loses it (up to 512 bytes wide when the writes are tiny).

@@ -332,7 +332,7 @@ class ArchiveScan {
         options_(options),
         out_(out),
         // A segment must also hold what confirmations see after a hit near its end.
-        window_(service.context().rules().max_window() + engine::kFollowingContext + 1),
+        window_(service.context().rules().required_overlap()),
         segment_(std::max(options.segment_size, 4 * window_)) {}
 
   // `whole`: the input in memory (empty for a stream: `open` reads it).

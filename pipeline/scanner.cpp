@@ -368,7 +368,7 @@ void ScanGraph::scan_file(InputResult& result) {
     lines.newlines.assign((bytes.size() + lines.stride - 1) / lines.stride, 0);
     std::vector<std::vector<engine::Match>> per_segment(count);
     std::vector<char> segment_ok(count, 1);
-    const std::size_t overlap = rules_->max_window() + engine::kFollowingContext + 1;
+    const std::size_t overlap = rules_->required_overlap();
     oneapi::tbb::parallel_for(std::size_t{0}, count, [&](std::size_t k) {
       if (result.budget.exhausted()) {
         segment_ok[k] = 0;
@@ -471,7 +471,7 @@ void ScanGraph::scan_stream(InputResult& result) {
   // boundary can be computed from contiguous bytes.
   // A match may be confirmed a chunk late (once the bytes after it arrived): its secret can
   // sit that far back.
-  const std::size_t keep = rules_->max_window() + engine::kFollowingContext + 1;
+  const std::size_t keep = rules_->required_overlap();
   std::string tail;
   LineCursor tail_cursor;  // position of tail[0]
   std::string chunk(std::max<std::size_t>(options_.chunk_size, 1), '\0');

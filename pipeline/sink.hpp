@@ -1,5 +1,24 @@
 #pragma once
-// Output sinks: begin / accept / finish, called from one thread.
+// Output sinks: the report in one format (text, JSON, JSONL; SARIF in sarif_sink.hpp).
+//
+// The contract, for every Sink:
+// - Calls: begin() once, then accept() once per finding, then finish() once with the final
+//   stats. Nothing else, and never again after finish(). The caller (cli/scan_command.cpp)
+//   makes them after the scan has ended, so a sink never sees a finding that a later input
+//   could still change (dedup, suppression, redaction are done by then).
+// - Thread: all from one thread, the one that made the sink; a sink holds no lock.
+// - Order: findings come in report order (sort_for_report); a sink keeps it.
+// - Ownership: the sink borrows the ostream, the rules and SinkOptions::issues, which outlive
+//   it; a Finding is only borrowed for the duration of accept() (a sink that needs it later
+//   copies what it needs). The sink owns nothing but its own buffers.
+// - Redaction: under SinkOptions::redact, secrets inside free text (paths, commit summaries,
+//   issue reasons) were already masked by pipeline::Redactor; the sink masks the secret field
+//   itself (redact() in finding.hpp) and says so ("redacted": true).
+// - Errors: a sink never throws for a failed write and never prints elsewhere; it writes
+//   through `out`, and the caller checks the stream (and errno) after finish(), then reports
+//   the failure and removes an incomplete report file (cli/report_output.*). A streaming
+//   format (text, JSONL) may have written part of the report before a failure; a document
+//   format (JSON, SARIF) writes in finish().
 
 #include <memory>
 #include <ostream>
