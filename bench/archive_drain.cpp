@@ -12,8 +12,8 @@
 // the default, 8, is sluice's --max-depth. One summary line on stderr; exit 1 when some input
 // could not be read.
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -90,8 +90,7 @@ class Drainer {
         }
         head.append(*block);
       }
-      if (depth < max_depth_ &&
-          sluice::io::sniff_container(head).kind != sluice::io::ContainerKind::kNone) {
+      if (depth < max_depth_ && sluice::io::sniff_container(head).kind != sluice::io::ContainerKind::kNone) {
         // As sluice does: nested archives up to 64 MiB are read whole and opened seekable
         // (7z and some zips need it), bigger ones are streamed.
         bool failed = false;

@@ -8,9 +8,30 @@
 namespace sluice::bench {
 
 std::string make_text(std::size_t bytes, unsigned seed) {
-  static const char* kWords[] = {"return", "const", "value", "config", "handler", "request", "user_id", "self",
-                                 "import", "from", "def", "class", "token", "if", "else", "for", "in", "None",
-                                 "http://localhost:8080/api", "0x7f3a", "\"application/json\"", "=>", "{", "}"};
+  static const char* kWords[] = {"return",
+                                 "const",
+                                 "value",
+                                 "config",
+                                 "handler",
+                                 "request",
+                                 "user_id",
+                                 "self",
+                                 "import",
+                                 "from",
+                                 "def",
+                                 "class",
+                                 "token",
+                                 "if",
+                                 "else",
+                                 "for",
+                                 "in",
+                                 "None",
+                                 "http://localhost:8080/api",
+                                 "0x7f3a",
+                                 "\"application/json\"",
+                                 "=>",
+                                 "{",
+                                 "}"};
   const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
   std::mt19937_64 rng(seed);
   std::string text;

@@ -3,11 +3,11 @@
 // binary, and ripgrep with the catalog's patterns — at 1 thread and at all threads.
 //
 //   sluice-bench [--corpus DIR | --mb N] [--runs R] [--big-file-mb M]
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <oneapi/tbb/enumerable_thread_specific.h>
 #include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/task_arena.h>
-#include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -147,7 +147,8 @@ void print_table(const std::string& title, double megabytes, const std::vector<s
   if (threads.size() > 1) {
     fmt::print("{:<34}", "scaling (all threads / 1 thread)");
     for (const Row& row : rows) {
-      if (row.mbps[0] > 0 && row.mbps.back() > 0) fmt::print("  {} x{:.2f}", row.name.substr(0, row.name.find(' ')), row.mbps.back() / row.mbps[0]);
+      if (row.mbps[0] > 0 && row.mbps.back() > 0)
+        fmt::print("  {} x{:.2f}", row.name.substr(0, row.name.find(' ')), row.mbps.back() / row.mbps[0]);
     }
     fmt::print("\n");
   }
@@ -237,19 +238,23 @@ int main(int argc, char** argv) {
                             run_quietly({SLUICE_BINARY, "scan", corpus_dir, "-j", std::to_string(t), "-f", "jsonl",
                                          "-o", "/dev/null", "-q"});
                           }));
-    ripgrep_posthog.mbps.push_back(rg_ok ? mb / median_seconds(runs, [&] {
-                                             run_quietly({"rg", "-c", "--no-ignore", "--hidden", "-j", std::to_string(t),
-                                                          "-f", posthog_patterns, corpus_dir});
-                                           })
+    ripgrep_posthog.mbps.push_back(rg_ok ? mb / median_seconds(runs,
+                                                               [&] {
+                                                                 run_quietly({"rg", "-c", "--no-ignore", "--hidden",
+                                                                              "-j", std::to_string(t), "-f",
+                                                                              posthog_patterns, corpus_dir});
+                                                               })
                                          : 0);
     // The whole catalog is two to three orders of magnitude slower in ripgrep: one run.
-    ripgrep.mbps.push_back(rg_ok ? mb / median_seconds(1, [&] {
-                                     run_quietly({"rg", "-c", "--no-ignore", "--hidden", "-j", std::to_string(t), "-f",
-                                                  patterns, corpus_dir});
-                                   })
+    ripgrep.mbps.push_back(rg_ok ? mb / median_seconds(1,
+                                                       [&] {
+                                                         run_quietly({"rg", "-c", "--no-ignore", "--hidden", "-j",
+                                                                      std::to_string(t), "-f", patterns, corpus_dir});
+                                                       })
                                  : 0);
   }
-  print_table("Scenario 1: generated corpus tree", mb, threads, {ceiling, in_process, binary, io_floor, ripgrep_posthog, ripgrep});
+  print_table("Scenario 1: generated corpus tree", mb, threads,
+              {ceiling, in_process, binary, io_floor, ripgrep_posthog, ripgrep});
   // The walk is serial (lazy, bounded memory): show how far it is from being the bottleneck.
   std::size_t walked = 0;
   const double walk_seconds = median_seconds(runs, [&] {
@@ -275,15 +280,18 @@ int main(int argc, char** argv) {
     in.read(data.data(), static_cast<std::streamsize>(data.size()));
     // Ceiling for one file on N threads: the same 64 MB pieces the pipeline uses.
     std::vector<std::string_view> pieces;
-    for (std::size_t at = 0; at < data.size(); at += 64u << 20) pieces.push_back(std::string_view(data).substr(at, 64u << 20));
+    for (std::size_t at = 0; at < data.size(); at += 64u << 20)
+      pieces.push_back(std::string_view(data).substr(at, 64u << 20));
     Row big_ceiling{"raw Hyperscan (ceiling)", {}};
     Row big_sluice{"sluice pipeline (in-process)", {}};
     for (std::size_t t : threads) {
-      big_ceiling.mbps.push_back(big_file_mb / median_seconds(runs, [&] { raw_hyperscan(rules->database(), pieces, t); }));
+      big_ceiling.mbps.push_back(big_file_mb /
+                                 median_seconds(runs, [&] { raw_hyperscan(rules->database(), pieces, t); }));
       sluice::pipeline::ScanOptions options;
       options.roots = {big};
       options.threads = t;
-      big_sluice.mbps.push_back(big_file_mb / median_seconds(runs, [&] { (void)sluice::pipeline::run_scan(rules, options); }));
+      big_sluice.mbps.push_back(big_file_mb /
+                                median_seconds(runs, [&] { (void)sluice::pipeline::run_scan(rules, options); }));
     }
     print_table("Scenario 2: one big file", big_file_mb, threads, {big_ceiling, big_sluice});
   }

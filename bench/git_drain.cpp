@@ -8,14 +8,14 @@
 //
 // Prints one line on stderr: blobs, bytes, seconds for the enumeration and for the reading.
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <optional>
-#include <chrono>
 #include <thread>
 #include <variant>
 #include <vector>
@@ -42,9 +42,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::vector<sluice::io::GitOid> blobs;
-  if (auto error = std::get<0>(opened).for_each_blob([&](const sluice::io::GitOid& oid, std::uint64_t) {
-        blobs.push_back(oid);
-      })) {
+  if (auto error = std::get<0>(opened).for_each_blob(
+          [&](const sluice::io::GitOid& oid, std::uint64_t) { blobs.push_back(oid); })) {
     fmt::print(stderr, "sluice-git-drain: {}: {}\n", repo, *error);
   }
   std::shared_ptr<const sluice::io::GitPacks> packs =
@@ -86,21 +85,21 @@ int main(int argc, char** argv) {
       // Contiguous runs of blobs per thread, like the scan's tasks (pack locality).
       constexpr std::size_t kRun = 64;
       for (std::size_t start = next.fetch_add(kRun); start < blobs.size(); start = next.fetch_add(kRun)) {
-       for (std::size_t i = start; i < std::min(blobs.size(), start + kRun); ++i) {
-        if (where[i]) {
-          auto packed = reader.read_blob(*where[i], std::uint64_t{1} << 40);
-          if (packed.index() == 0) {
-            bytes += std::get<0>(packed)->size;
-            continue;
+        for (std::size_t i = start; i < std::min(blobs.size(), start + kRun); ++i) {
+          if (where[i]) {
+            auto packed = reader.read_blob(*where[i], std::uint64_t{1} << 40);
+            if (packed.index() == 0) {
+              bytes += std::get<0>(packed)->size;
+              continue;
+            }
+          }
+          auto blob = objects.read_blob(blobs[i]);
+          if (blob.index() == 0) {
+            bytes += std::get<0>(blob).size();
+          } else {
+            ++errors;
           }
         }
-        auto blob = objects.read_blob(blobs[i]);
-        if (blob.index() == 0) {
-          bytes += std::get<0>(blob).size();
-        } else {
-          ++errors;
-        }
-       }
       }
     });
   }

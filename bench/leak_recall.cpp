@@ -12,10 +12,10 @@
 // and was scored (whatever the recall), 2 when it could not be (usage, unreadable files, sluice
 // failed or reported an incomplete scan).
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <cstdlib>
@@ -67,8 +67,8 @@ void print_table(const Score& score, bool by_family, bool markdown) {
   // Markdown rows for corpora/README.md; aligned columns otherwise.
   const char* format = markdown ? "| {:<{}} | {:>8} | {:>7} | {:>10} | {:>9} | {:>9} |\n"
                                 : "{:<{}}  {:>8}  {:>7}  {:>10}  {:>9}  {:>9}\n";
-  fmt::print(fmt::runtime(format), by_family ? "family" : "shape", width, "expected", "located", "right rule",
-             "recall", "rule rec.");
+  fmt::print(fmt::runtime(format), by_family ? "family" : "shape", width, "expected", "located", "right rule", "recall",
+             "rule rec.");
   if (markdown) fmt::print("|{:-<{}}|---------:|--------:|-----------:|----------:|----------:|\n", "", width + 2);
   auto row = [&](const std::string& name, const ShapeScore& s) {
     fmt::print(fmt::runtime(format), name, width, s.expected, s.located, s.right_rule, percent(s.located, s.expected),
@@ -88,11 +88,12 @@ nlohmann::json to_json(const Score& score) {
     for (const auto& r : list) out.push_back({{"path", r.path}, {"line", r.line}, {"rule_id", r.rule_id}});
     return out;
   };
-  return {{"shapes", shapes},
-          {"total", {{"expected", score.total.expected}, {"located", score.total.located},
-                     {"right_rule", score.total.right_rule}}},
-          {"near_miss_findings", findings(score.near_miss_findings)},
-          {"unexpected_findings", findings(score.unexpected_findings)}};
+  return {
+      {"shapes", shapes},
+      {"total",
+       {{"expected", score.total.expected}, {"located", score.total.located}, {"right_rule", score.total.right_rule}}},
+      {"near_miss_findings", findings(score.near_miss_findings)},
+      {"unexpected_findings", findings(score.unexpected_findings)}};
 }
 
 }  // namespace

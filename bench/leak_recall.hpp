@@ -55,9 +55,9 @@ struct ShapeScore {
 struct Score {
   std::map<std::string, ShapeScore> by_shape;
   ShapeScore total;
-  std::vector<const Expected*> missed;           // not located
-  std::vector<Reported> near_miss_findings;      // any finding in near-miss/
-  std::vector<Reported> unexpected_findings;     // elsewhere, overlapping no expected secret
+  std::vector<const Expected*> missed;        // not located
+  std::vector<Reported> near_miss_findings;   // any finding in near-miss/
+  std::vector<Reported> unexpected_findings;  // elsewhere, overlapping no expected secret
 };
 
 // 1-based line and byte column -> byte offset; nullopt when the file has no such position.
@@ -95,8 +95,8 @@ struct Score {
     if (text.empty()) continue;
     const std::string where = expected_file.string() + ":" + std::to_string(number);
     nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
-    if (!j.is_object() || !j.contains("path") || !j.contains("line") || !j.contains("secret") ||
-        !j.contains("shape") || !j.contains("rule_id")) {
+    if (!j.is_object() || !j.contains("path") || !j.contains("line") || !j.contains("secret") || !j.contains("shape") ||
+        !j.contains("rule_id")) {
       throw std::runtime_error(where + ": not an expected-finding object");
     }
     Expected e;

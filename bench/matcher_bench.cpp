@@ -71,7 +71,8 @@ void BM_ManySmallStreams(benchmark::State& state) {
   for (auto _ : state) {
     std::vector<sluice::engine::Match> out;
     for (std::size_t i = 0; i < count; ++i) {
-      benchmark::DoNotOptimize(sluice::engine::scan_buffer(context, std::string_view(data).substr(i * size, size), "b", out));
+      benchmark::DoNotOptimize(
+          sluice::engine::scan_buffer(context, std::string_view(data).substr(i * size, size), "b", out));
     }
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * count * size));

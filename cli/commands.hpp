@@ -13,15 +13,15 @@ namespace sluice::cli {
 enum ExitCode : int { kClean = 0, kFindings = 1, kFatal = 2, kIncomplete = 3 };
 
 struct RuleSources {
-  std::vector<std::string> files;  // --rules
-  bool no_builtin = false;         // --no-builtin-rules
+  std::vector<std::string> files;    // --rules
+  bool no_builtin = false;           // --no-builtin-rules
   std::vector<std::string> enable;   // --enable: rule ids, families, vendors or tags
   std::vector<std::string> disable;  // --disable
   // From a discovered .sluice.toml (cli/config.hpp): selectors that name no rule are ignored
   // there (scanned content must not stop the scan), and global allowlists.
   std::vector<std::string> disable_if_known;
   std::vector<engine::Allowlist> allowlists;
-  engine::RuleLimits limits;         // --max-rules, --max-rule-file-size
+  engine::RuleLimits limits;  // --max-rules, --max-rule-file-size
 };
 
 void add_rule_source_options(CLI::App& command, RuleSources& sources);

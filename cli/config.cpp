@@ -132,9 +132,9 @@ void read_allowlists(const toml::table& document, ConfigFile& config) {
     if (ok) {
       config.allowlists.push_back(std::move(list));
     } else {
-      config.problems.push_back(fmt::format(
-          "{}: allowlist {}: a regex does not compile in RE2 (or is too large); that allowlist is ignored",
-          config.path, i + 1));
+      config.problems.push_back(
+          fmt::format("{}: allowlist {}: a regex does not compile in RE2 (or is too large); that allowlist is ignored",
+                      config.path, i + 1));
     }
   }
 }

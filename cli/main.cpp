@@ -6,8 +6,8 @@
 #include <cstdio>
 #include <exception>
 
-#include "cli/messages.hpp"
 #include "cli/commands.hpp"
+#include "cli/messages.hpp"
 #include "sluice/version.hpp"
 
 int main(int argc, char** argv) {

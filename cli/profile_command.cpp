@@ -142,23 +142,22 @@ int profile(const RuleSources& sources, const ProfileFlags& flags) {
                        {"confirm_seconds", rule->confirm_seconds},
                        {"share", (rule->match_seconds + rule->confirm_seconds) / sum}});
     }
-    nlohmann::json out{{"rules_profiled", order.size()},
-                       {"bytes", result.bytes},
-                       {"buffers", corpus.buffers.size()},
-                       {"passes", flags.passes},
-                       {"catalog", {{"hits", result.hits},
-                                    {"hyperscan_seconds", result.match_seconds},
-                                    {"total_seconds", result.total_seconds}}},
-                       {"sum_of_rules", {{"hyperscan_seconds", sum_match}, {"confirm_seconds", sum_confirm}}},
-                       {"rules", rules}};
+    nlohmann::json out{
+        {"rules_profiled", order.size()},
+        {"bytes", result.bytes},
+        {"buffers", corpus.buffers.size()},
+        {"passes", flags.passes},
+        {"catalog",
+         {{"hits", result.hits}, {"hyperscan_seconds", result.match_seconds}, {"total_seconds", result.total_seconds}}},
+        {"sum_of_rules", {{"hyperscan_seconds", sum_match}, {"confirm_seconds", sum_confirm}}},
+        {"rules", rules}};
     std::cout << out.dump(2) << '\n';
     return read_error ? kIncomplete : kClean;
   }
-  std::cout << fmt::format("{} rules over {} ({}), fastest of {} pass{}\n", order.size(),
-                           human_bytes(static_cast<double>(result.bytes)),
-                           flags.corpus.empty() ? std::string("the rules' card examples")
-                                                : fmt::format("{} files", corpus.files),
-                           flags.passes, flags.passes == 1 ? "" : "es");
+  std::cout << fmt::format(
+      "{} rules over {} ({}), fastest of {} pass{}\n", order.size(), human_bytes(static_cast<double>(result.bytes)),
+      flags.corpus.empty() ? std::string("the rules' card examples") : fmt::format("{} files", corpus.files),
+      flags.passes, flags.passes == 1 ? "" : "es");
   std::cout << fmt::format("catalog together: Hyperscan {} s ({} hits), with confirmation {} s\n",
                            seconds(result.match_seconds), result.hits, seconds(result.total_seconds));
   std::cout << fmt::format("each rule alone, summed: Hyperscan {} s, confirmation {} s\n\n", seconds(sum_match),
@@ -169,8 +168,7 @@ int profile(const RuleSources& sources, const ProfileFlags& flags) {
     const engine::RuleProfile& rule = *order[k];
     std::cout << fmt::format("{:<44} {:>9} {:>8} {:>9.1f} {:>10} {:>10} {:>5.1f}%\n", set.rules[rule.rule].id,
                              rule.hits, rule.matches, per_match(rule), seconds(rule.match_seconds),
-                             seconds(rule.confirm_seconds),
-                             100.0 * (rule.match_seconds + rule.confirm_seconds) / sum);
+                             seconds(rule.confirm_seconds), 100.0 * (rule.match_seconds + rule.confirm_seconds) / sum);
   }
   return read_error ? kIncomplete : kClean;
 }
@@ -182,8 +180,9 @@ void register_rules_profile(CLI::App& rules, int& exit_code) {
   auto flags = std::make_shared<ProfileFlags>();
   CLI::App* command = rules.add_subcommand(
       "profile", "Time each rule alone on a corpus (Hyperscan, then confirmation): which patterns cost the most");
-  command->add_option("--corpus", flags->corpus,
-                      "File or directory to profile on, read into memory (default: the rules' card examples)")
+  command
+      ->add_option("--corpus", flags->corpus,
+                   "File or directory to profile on, read into memory (default: the rules' card examples)")
       ->take_all();
   command->add_option("--max-bytes", flags->max_bytes, "Read at most this many bytes of the corpus")
       ->capture_default_str();

@@ -15,7 +15,6 @@ std::size_t terminal_width() {
   return 80;
 }
 
-
 // A path as it may be shown on a terminal: no control bytes; the end kept when too long.
 std::string shown_path(const std::string& path, std::size_t room) {
   std::string out;
@@ -75,8 +74,9 @@ void ProgressLine::run() {
 void ProgressLine::draw_locked() {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   const double rate = seconds > 0 ? static_cast<double>(bytes_) / seconds : 0;
-  std::string line = fmt::format("sluice: {} inputs, {}, {}/s, {} match{}", inputs_, human_bytes(static_cast<double>(bytes_)),
-                                 human_bytes(rate), matches_, matches_ == 1 ? "" : "es");
+  std::string line =
+      fmt::format("sluice: {} inputs, {}, {}/s, {} match{}", inputs_, human_bytes(static_cast<double>(bytes_)),
+                  human_bytes(rate), matches_, matches_ == 1 ? "" : "es");
   const std::size_t width = terminal_width() - 1;
   if (!current_.empty() && line.size() + 3 < width) line += " · " + shown_path(current_, width - line.size() - 3);
   if (line.size() > width) line.resize(width);

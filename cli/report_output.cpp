@@ -6,15 +6,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <optional>
 #include <string_view>
-#include <iostream>
 
 namespace sluice::cli {
 namespace {
@@ -41,7 +41,8 @@ bool replaceable_report(const std::string& path) {
   std::string tail(static_cast<std::size_t>(std::min(size, kPeek)), '\0');
   in.seekg(size - static_cast<std::streamoff>(tail.size()));
   in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
-  if (head.starts_with("{\n  \"findings\": [") && tail.find("\n  \"tool\": {\n    \"name\": \"sluice\",") != std::string::npos) {
+  if (head.starts_with("{\n  \"findings\": [") &&
+      tail.find("\n  \"tool\": {\n    \"name\": \"sluice\",") != std::string::npos) {
     return true;
   }
   if (head.starts_with("{\n  \"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\",\n  \"runs\": [") &&
@@ -52,7 +53,8 @@ bool replaceable_report(const std::string& path) {
   const std::size_t line = tail.rfind('\n');
   const std::string last = tail.substr(line == std::string::npos ? 0 : line + 1);
   if (last.starts_with("{\"summary\":{\"archives\":") && last.ends_with("}}")) return true;
-  static const RE2 kTextEnd(R"(sluice: [0-9]+ findings?( \([^;]*\))?; (scan complete|SCAN INTERRUPTED|SCAN INCOMPLETE).*)");
+  static const RE2 kTextEnd(
+      R"(sluice: [0-9]+ findings?( \([^;]*\))?; (scan complete|SCAN INTERRUPTED|SCAN INCOMPLETE).*)");
   return RE2::FullMatch(last, kTextEnd);
 }
 
@@ -86,9 +88,10 @@ std::optional<std::string> redirected_out_of_place(const std::string& path, cons
     const std::filesystem::path real = std::filesystem::weakly_canonical(lexical, error);
     if (error) continue;
     if (real != (real_root / relative).lexically_normal()) {
-      return fmt::format("-o {} goes through a symbolic link inside the scanned directory {}: the scanned tree "
-                         "would choose where the report is written (write it elsewhere)",
-                         path, input);
+      return fmt::format(
+          "-o {} goes through a symbolic link inside the scanned directory {}: the scanned tree "
+          "would choose where the report is written (write it elsewhere)",
+          path, input);
     }
   }
   return std::nullopt;
@@ -121,9 +124,10 @@ std::variant<std::unique_ptr<ReportOutput>, std::string> ReportOutput::open(cons
     const std::filesystem::path resolved = std::filesystem::canonical(path, error);
     if (!error) {
       if (auto directory = scanned_directory_holding(resolved, inputs); directory && !replaceable_report(path)) {
-        return fmt::format("-o {} is a file inside the scanned directory {} and not an earlier report: the report "
-                           "would replace it (write the report elsewhere, or remove the file first)",
-                           path, *directory);
+        return fmt::format(
+            "-o {} is a file inside the scanned directory {} and not an earlier report: the report "
+            "would replace it (write the report elsewhere, or remove the file first)",
+            path, *directory);
       }
     }
   }
@@ -131,7 +135,8 @@ std::variant<std::unique_ptr<ReportOutput>, std::string> ReportOutput::open(cons
     // A device, FIFO or terminal: written in place (nothing to rename over).
     // Non-blocking: a FIFO nobody reads would block open() (and signals) forever.
     output->fd_ = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NONBLOCK);
-    if (output->fd_ < 0 && errno == ENXIO) return fmt::format("cannot open output file {}: a FIFO with no reader", path);
+    if (output->fd_ < 0 && errno == ENXIO)
+      return fmt::format("cannot open output file {}: a FIFO with no reader", path);
     if (output->fd_ < 0) return fmt::format("cannot open output file {}: {}", path, error_text(errno));
     if (const int flags = ::fcntl(output->fd_, F_GETFL); flags >= 0) ::fcntl(output->fd_, F_SETFL, flags & ~O_NONBLOCK);
   } else {

@@ -3,15 +3,15 @@
 
 #include <algorithm>
 
+#include <cctype>
 #include <iostream>
 #include <limits>
 #include <map>
-#include <set>
-#include <cctype>
 #include <nlohmann/json.hpp>
+#include <set>
 
-#include "cli/messages.hpp"
 #include "cli/commands.hpp"
+#include "cli/messages.hpp"
 #include "engine/rule_checker.hpp"
 
 namespace sluice::cli {
@@ -50,15 +50,17 @@ void print_stats(const std::vector<const engine::Rule*>& rules, const std::strin
     for (Counts* c : {&families[rule->family.empty() ? std::string("(none)") : rule->family], &total}) {
       ++c->rules;
       const engine::Confidence confidence = engine::base_confidence(*rule);
-      ++(confidence == engine::Confidence::kHigh ? c->high : confidence == engine::Confidence::kMedium ? c->medium : c->low);
+      ++(confidence == engine::Confidence::kHigh     ? c->high
+         : confidence == engine::Confidence::kMedium ? c->medium
+                                                     : c->low);
       if (!rule->enabled) ++c->off;
       c->vendors.insert(rule->vendor);
     }
   }
   if (format == "json") {
     auto as_json = [](const Counts& c) {
-      return nlohmann::json{{"rules", c.rules}, {"vendors", c.vendors.size()}, {"high", c.high},
-                            {"medium", c.medium}, {"low", c.low}, {"off_by_default", c.off}};
+      return nlohmann::json{{"rules", c.rules}, {"vendors", c.vendors.size()}, {"high", c.high}, {"medium", c.medium},
+                            {"low", c.low},     {"off_by_default", c.off}};
     };
     nlohmann::json out = {{"total", as_json(total)}, {"families", nlohmann::json::object()}};
     for (const auto& [family, counts] : families) out["families"][family] = as_json(counts);
@@ -67,8 +69,8 @@ void print_stats(const std::vector<const engine::Rule*>& rules, const std::strin
   }
   std::size_t width = 6;
   for (const auto& [family, counts] : families) width = std::max(width, family.size());
-  fmt::print("{:<{}}  {:>5}  {:>7}  {:>5}  {:>6}  {:>4}  {:>3}\n", "FAMILY", width, "RULES", "VENDORS", "HIGH", "MEDIUM",
-             "LOW", "OFF");
+  fmt::print("{:<{}}  {:>5}  {:>7}  {:>5}  {:>6}  {:>4}  {:>3}\n", "FAMILY", width, "RULES", "VENDORS", "HIGH",
+             "MEDIUM", "LOW", "OFF");
   for (const auto& [family, c] : families) {
     fmt::print("{:<{}}  {:>5}  {:>7}  {:>5}  {:>6}  {:>4}  {:>3}\n", family, width, c.rules, c.vendors.size(), c.high,
                c.medium, c.low, c.off);
@@ -176,8 +178,8 @@ int check(const std::vector<std::string>& files) {
     }
   }
   if (!problems.empty()) {
-    say("sluice: {} problem{} in {} rule{}\n", problems.size(), problems.size() == 1 ? "" : "s",
-               set.rules.size(), set.rules.size() == 1 ? "" : "s");
+    say("sluice: {} problem{} in {} rule{}\n", problems.size(), problems.size() == 1 ? "" : "s", set.rules.size(),
+        set.rules.size() == 1 ? "" : "s");
     return kFindings;
   }
   fmt::print("ok: {} rule{} checked (patterns compile in Hyperscan and RE2, examples match, negatives do not)\n",
@@ -196,8 +198,8 @@ void add_rule_source_options(CLI::App& command, RuleSources& sources) {
   command.add_flag("--no-builtin-rules", sources.no_builtin, "Use only the rules given with --rules")->group("Rules");
   command
       .add_option("--enable", sources.enable,
-                   "Turn on rules that are off by default (the generic family), by rule id, family, vendor or tag; "
-                   "repeatable")
+                  "Turn on rules that are off by default (the generic family), by rule id, family, vendor or tag; "
+                  "repeatable")
       ->allow_extra_args(false)
       ->group("Rules");
   command.add_option("--disable", sources.disable, "Turn rules off by rule id, family, vendor or tag; repeatable")
@@ -236,8 +238,8 @@ engine::RuleSet select_rules(engine::RuleSet set, const RuleSources& sources) {
       const bool known = std::any_of(set.rules.begin(), set.rules.end(),
                                      [&](const engine::Rule& rule) { return selected_by(rule, selector); });
       if (!known) {
-        throw engine::RuleError(fmt::format("'{}' names no rule id, family, vendor or tag (see `sluice rules list`)",
-                                            selector));
+        throw engine::RuleError(
+            fmt::format("'{}' names no rule id, family, vendor or tag (see `sluice rules list`)", selector));
       }
     }
   }
@@ -262,16 +264,18 @@ engine::RuleSet load_rules(const RuleSources& sources) {
   for (const std::string& file : sources.files) {
     set.append(engine::load_rule_file(file, sources.limits));
     if (set.rules.size() > sources.limits.max_rules) {
-      throw engine::RuleError(fmt::format("{}: {} rules with this file, more than --max-rules {} (raise it to load "
-                                          "them)",
-                                          file, set.rules.size(), sources.limits.max_rules));
+      throw engine::RuleError(
+          fmt::format("{}: {} rules with this file, more than --max-rules {} (raise it to load "
+                      "them)",
+                      file, set.rules.size(), sources.limits.max_rules));
     }
   }
   set.global_allowlists.insert(set.global_allowlists.end(), sources.allowlists.begin(), sources.allowlists.end());
   std::set<std::string> seen;
   for (const engine::Rule& rule : set.rules) {
     if (!seen.insert(rule.id).second) {
-      throw engine::RuleError(fmt::format("{}: rule '{}': id already defined by another rule file", rule.origin, rule.id));
+      throw engine::RuleError(
+          fmt::format("{}: rule '{}': id already defined by another rule file", rule.origin, rule.id));
     }
   }
   if (set.rules.empty()) throw engine::RuleError("no rules to scan with");
@@ -293,7 +297,8 @@ void register_rules(CLI::App& app, int& exit_code) {
   list->add_option("--confidence", list_filter->confidence,
                    "Only rules whose matches are of this class when they pass every filter (high, medium, low)")
       ->check(CLI::IsMember({"high", "medium", "low"}));
-  list->add_flag("--stats", list_filter->stats, "Counts per family: rules, vendors, confidence classes, off by default");
+  list->add_flag("--stats", list_filter->stats,
+                 "Counts per family: rules, vendors, confidence classes, off by default");
   add_rule_source_options(*list, *list_sources);
   list->callback([=, &exit_code] { exit_code = list_rules(*list_sources, *list_filter); });
 
@@ -306,7 +311,8 @@ void register_rules(CLI::App& app, int& exit_code) {
 
   auto check_files = std::make_shared<std::vector<std::string>>();
   CLI::App* check_command = rules->add_subcommand(
-      "check", "Check rules: patterns compile in Hyperscan and RE2, one secret group, examples match, negatives do not");
+      "check",
+      "Check rules: patterns compile in Hyperscan and RE2, one secret group, examples match, negatives do not");
   check_command->add_option("files", *check_files, "Rule files to check (default: the built-in catalog)");
   check_command->callback([=, &exit_code] { exit_code = check(*check_files); });
 

@@ -10,16 +10,16 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <optional>
-#include <variant>
 #include <iostream>
-#include <stdexcept>
 #include <limits>
 #include <map>
+#include <optional>
+#include <stdexcept>
+#include <variant>
 
-#include "cli/messages.hpp"
 #include "cli/commands.hpp"
 #include "cli/config.hpp"
+#include "cli/messages.hpp"
 #include "cli/progress.hpp"
 #include "cli/report_output.hpp"
 #include "cli/scan_workflow.hpp"
@@ -107,8 +107,7 @@ class StderrObserver final : public pipeline::ScanObserver {
     } else if (issue.incomplete) {
       say("sluice: error: {}: {}\n", pipeline::printable(issue.path), pipeline::printable(issue.reason));
     } else if (verbose_ || (!quiet_ && !routine(issue.reason))) {
-      say("sluice: skipped: {}: {}\n", pipeline::printable(issue.path),
-                 pipeline::printable(issue.reason));
+      say("sluice: skipped: {}: {}\n", pipeline::printable(issue.path), pipeline::printable(issue.reason));
     }
   }
 
@@ -138,31 +137,29 @@ void print_summary(const pipeline::ScanReport& report, const engine::CompiledRul
   }
   if (!severities.empty()) severities += ")";
   // A rate over less than half a second measures start-up, not scanning: it is left out.
-  const std::string rate =
-      stats.seconds >= 0.5
-          ? fmt::format(" ({}/s)", human_bytes(static_cast<double>(stats.bytes) / stats.seconds))
-          : std::string();
+  const std::string rate = stats.seconds >= 0.5
+                               ? fmt::format(" ({}/s)", human_bytes(static_cast<double>(stats.bytes) / stats.seconds))
+                               : std::string();
   std::vector<std::string> within;  // what the inputs held, in one parenthesis
   if (stats.repositories > 0) {
     within.push_back(fmt::format("{} git repositor{}, {} unique blob{}", stats.repositories,
                                  stats.repositories == 1 ? "y" : "ies", stats.blobs, stats.blobs == 1 ? "" : "s"));
   }
   if (stats.archives > 0) {
-    within.push_back(fmt::format("{} archive{}, {} member{}{}", stats.archives, stats.archives == 1 ? "" : "s",
-                                 stats.members, stats.members == 1 ? "" : "s",
-                                 stats.images > 0
-                                     ? fmt::format(", {} image{}", stats.images, stats.images == 1 ? "" : "s")
-                                     : std::string()));
+    within.push_back(fmt::format(
+        "{} archive{}, {} member{}{}", stats.archives, stats.archives == 1 ? "" : "s", stats.members,
+        stats.members == 1 ? "" : "s",
+        stats.images > 0 ? fmt::format(", {} image{}", stats.images, stats.images == 1 ? "" : "s") : std::string()));
   }
   const std::string archives = within.empty() ? std::string() : fmt::format(" ({})", fmt::join(within, "; "));
   say("sluice: scanned {} inputs{}, {} in {:.2f} s{}; {} duplicate{} not rescanned; {} skipped; "
-             "{} error{}; {} finding{}{}{}\n",
-             stats.files, archives, human_bytes(static_cast<double>(stats.bytes)), stats.seconds, rate,
-             stats.duplicates, stats.duplicates == 1 ? "" : "s", stats.skipped, stats.errors,
-             stats.errors == 1 ? "" : "s", report.findings.size(), report.findings.size() == 1 ? "" : "s", severities,
-             stats.interrupted ? " — SCAN INTERRUPTED (not every input was scanned)"
-             : report.incomplete() ? " — SCAN INCOMPLETE"
-                                   : "");
+      "{} error{}; {} finding{}{}{}\n",
+      stats.files, archives, human_bytes(static_cast<double>(stats.bytes)), stats.seconds, rate, stats.duplicates,
+      stats.duplicates == 1 ? "" : "s", stats.skipped, stats.errors, stats.errors == 1 ? "" : "s",
+      report.findings.size(), report.findings.size() == 1 ? "" : "s", severities,
+      stats.interrupted     ? " — SCAN INTERRUPTED (not every input was scanned)"
+      : report.incomplete() ? " — SCAN INCOMPLETE"
+                            : "");
 }
 
 // True when `fd` is a pipe whose reading end is closed (`sluice scan | head` after head
@@ -216,8 +213,8 @@ int run(ScanFlags& flags, CLI::App& command) {
   if (flags.verbose) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - compile_started).count();
     say("sluice: {} rules ({} as Hyperscan prefilters); database {} in {:.3f} s\n", rules->size(),
-               rules->prefilter_count(), rules->loaded_precompiled() ? "precompiled at build time, loaded" : "compiled",
-               seconds);
+        rules->prefilter_count(), rules->loaded_precompiled() ? "precompiled at build time, loaded" : "compiled",
+        seconds);
   }
 
   flags.scan.git_history = flags.git_history == "full";
@@ -300,8 +297,7 @@ int run(ScanFlags& flags, CLI::App& command) {
         report.stats.hidden_in_tests_or_docs, report.stats.hidden_in_tests_or_docs == 1 ? "" : "s");
   }
   if (!flags.quiet && suppressed > 0) {
-    say("sluice: {} finding{} suppressed by baseline or ignore file\n", suppressed,
-               suppressed == 1 ? "" : "s");
+    say("sluice: {} finding{} suppressed by baseline or ignore file\n", suppressed, suppressed == 1 ? "" : "s");
   }
   if (workflow.report_unused_ignores) report_unused_ignores(suppressions, flags.scan.path_filter.get());
   if (signals.signal() != 0) return 128 + signals.signal();
@@ -345,7 +341,8 @@ void register_scan(CLI::App& app, int& exit_code) {
       ->capture_default_str()
       ->group(output_group);
   scan->add_flag("-q,--quiet", flags->quiet, "Print only errors on standard error")->group(output_group);
-  scan->add_flag("-v,--verbose", flags->verbose, "Also name every skipped input (symlinks, FIFOs, .git with --git-history none)")
+  scan->add_flag("-v,--verbose", flags->verbose,
+                 "Also name every skipped input (symlinks, FIFOs, .git with --git-history none)")
       ->group(output_group);
   add_workflow_options(*scan, flags->workflow);
 
@@ -424,7 +421,8 @@ void register_scan(CLI::App& app, int& exit_code) {
   scan->add_option("--mmap-threshold", flags->scan.map_threshold, "Files at least this large are memory-mapped")
       ->capture_default_str()
       ->group(perf_group);
-  scan->add_option("--max-in-flight", flags->scan.max_in_flight, "Batches of up to 32 inputs queued between the walk and the merge (0: 2 per thread)")
+  scan->add_option("--max-in-flight", flags->scan.max_in_flight,
+                   "Batches of up to 32 inputs queued between the walk and the merge (0: 2 per thread)")
       ->capture_default_str()
       ->group(perf_group);
   scan->callback([flags, scan, &exit_code] { exit_code = run(*flags, *scan); });

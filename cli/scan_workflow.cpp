@@ -8,8 +8,8 @@
 #include <limits>
 #include <set>
 
-#include "cli/messages.hpp"
 #include "cli/config.hpp"
+#include "cli/messages.hpp"
 #include "pipeline/finding.hpp"
 #include "pipeline/ignore_file.hpp"
 
@@ -103,7 +103,8 @@ void apply_config_file(const WorkflowFlags& flags, const std::vector<std::string
     if (verbose) say("sluice: config {}{}\n", config.path, config.has_rules ? " (with rules)" : "");
   }
   for (const std::string& unused : discovered_elsewhere(paths, kConfigFileName)) {
-    if (std::none_of(trusted.begin(), trusted.end(), [&](const std::string& path) { return same_file(path, unused); })) {
+    if (std::none_of(trusted.begin(), trusted.end(),
+                     [&](const std::string& path) { return same_file(path, unused); })) {
       say("sluice: note: {}: not applied: several paths are scanned, and a config found in one may not narrow the "
           "others (pass --config {} to apply it to all)\n",
           pipeline::printable(unused), pipeline::printable(unused));
@@ -147,9 +148,9 @@ std::shared_ptr<io::PathFilter> prepare_ignores(const WorkflowFlags& flags, cons
     if (!file.error.empty()) {
       print_problems({fmt::format("{}: {}; the ignore file is ignored", candidate, file.error)});
     } else if (file.present) {
-      print_problems(
-          pipeline::parse_ignore_file(file.text, candidate, suppressions, *filter, pipeline::kMaxDiscoveredPatterns,
-                                      /*from_content=*/true));
+      print_problems(pipeline::parse_ignore_file(file.text, candidate, suppressions, *filter,
+                                                 pipeline::kMaxDiscoveredPatterns,
+                                                 /*from_content=*/true));
       say("sluice: note: {}: ignore file found in the scanned tree, applied (its paths are not scanned, its "
           "fingerprints not reported)\n",
           pipeline::printable(candidate));

@@ -6,8 +6,8 @@
 
 #include <CLI/CLI.hpp>
 
-#include <memory>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -20,12 +20,12 @@
 namespace sluice::cli {
 
 struct WorkflowFlags {
-  std::string config;                  // --config
-  std::vector<std::string> baselines;  // --baseline
+  std::string config;                                                    // --config
+  std::vector<std::string> baselines;                                    // --baseline
   std::uint64_t max_baseline_size = pipeline::kDefaultMaxBaselineBytes;  // --max-baseline-size
-  std::string ignore_file;             // --ignore-file
-  std::vector<std::string> excludes;   // --exclude
-  std::vector<std::string> includes;   // --include
+  std::string ignore_file;                                               // --ignore-file
+  std::vector<std::string> excludes;                                     // --exclude
+  std::vector<std::string> includes;                                     // --include
   bool no_default_excludes = false;
   bool report_unused_ignores = false;
   std::string fail_on = "info";

@@ -4,11 +4,11 @@
 
 #include <oneapi/tbb/parallel_for.h>
 
+#include <xxhash.h>
 #include <algorithm>
-#include <unordered_map>
 #include <climits>
 #include <cstdlib>
-#include <xxhash.h>
+#include <unordered_map>
 
 namespace sluice::engine {
 namespace {
@@ -17,21 +17,36 @@ namespace {
 // key: messages name the kind of error only.
 std::string_view describe_re2_error(RE2::ErrorCode code) {
   switch (code) {
-    case RE2::ErrorBadEscape: return "bad escape sequence";
-    case RE2::ErrorBadCharClass: return "bad character class";
-    case RE2::ErrorBadCharRange: return "bad character class range";
-    case RE2::ErrorMissingBracket: return "missing closing ]";
-    case RE2::ErrorMissingParen: return "missing closing )";
-    case RE2::ErrorUnexpectedParen: return "unexpected closing )";
-    case RE2::ErrorTrailingBackslash: return "trailing \\ at the end";
-    case RE2::ErrorRepeatArgument: return "repetition operator with nothing to repeat";
-    case RE2::ErrorRepeatSize: return "bad repetition size";
-    case RE2::ErrorRepeatOp: return "bad repetition operator";
-    case RE2::ErrorBadPerlOp: return "bad perl operator";
-    case RE2::ErrorBadUTF8: return "invalid UTF-8";
-    case RE2::ErrorBadNamedCapture: return "bad named capture group";
-    case RE2::ErrorPatternTooLarge: return "pattern too large (compiles to more than RE2's memory budget)";
-    default: return "internal error";
+    case RE2::ErrorBadEscape:
+      return "bad escape sequence";
+    case RE2::ErrorBadCharClass:
+      return "bad character class";
+    case RE2::ErrorBadCharRange:
+      return "bad character class range";
+    case RE2::ErrorMissingBracket:
+      return "missing closing ]";
+    case RE2::ErrorMissingParen:
+      return "missing closing )";
+    case RE2::ErrorUnexpectedParen:
+      return "unexpected closing )";
+    case RE2::ErrorTrailingBackslash:
+      return "trailing \\ at the end";
+    case RE2::ErrorRepeatArgument:
+      return "repetition operator with nothing to repeat";
+    case RE2::ErrorRepeatSize:
+      return "bad repetition size";
+    case RE2::ErrorRepeatOp:
+      return "bad repetition operator";
+    case RE2::ErrorBadPerlOp:
+      return "bad perl operator";
+    case RE2::ErrorBadUTF8:
+      return "invalid UTF-8";
+    case RE2::ErrorBadNamedCapture:
+      return "bad named capture group";
+    case RE2::ErrorPatternTooLarge:
+      return "pattern too large (compiles to more than RE2's memory budget)";
+    default:
+      return "internal error";
   }
 }
 
@@ -142,8 +157,8 @@ std::shared_ptr<const CompiledRules> CompiledRules::compile(RuleSet rules, const
     } else if (!exact.ok) {
       ExprProbe approx = probe_expression(rule.regex, HS_FLAG_PREFILTER);
       if (!approx.ok) {
-        throw RuleError(fmt::format("{}: rule '{}': regex does not compile in Hyperscan: {}", rule.origin,
-                                    rule.id, exact.error));
+        throw RuleError(
+            fmt::format("{}: rule '{}': regex does not compile in Hyperscan: {}", rule.origin, rule.id, exact.error));
       }
       flag = HS_FLAG_PREFILTER;
       compiled.prefilter = true;
@@ -220,8 +235,8 @@ std::shared_ptr<const CompiledRules> CompiledRules::compile(RuleSet rules, const
     const int bad = error ? error->expression : -1;
     const std::string message = error ? error->message : "unknown error";
     if (bad < 0 || (flags[static_cast<std::size_t>(bad)] & HS_FLAG_PREFILTER) != 0) {
-      const std::string who =
-          bad < 0 ? std::string("the rule database") : fmt::format("rule '{}'", all[ids[static_cast<std::size_t>(bad)]].id);
+      const std::string who = bad < 0 ? std::string("the rule database")
+                                      : fmt::format("rule '{}'", all[ids[static_cast<std::size_t>(bad)]].id);
       throw RuleError(fmt::format("Hyperscan cannot compile {}: {}", who, message));
     }
     flags[static_cast<std::size_t>(bad)] |= HS_FLAG_PREFILTER;

@@ -34,10 +34,10 @@ struct CompiledAllowlist {
 
 struct CompiledRule {
   const Rule* rule = nullptr;
-  std::unique_ptr<RE2> path;     // optional path filter
-  std::size_t window = 0;        // bytes of look-back confirmation needs
-  bool prefilter = false;        // Hyperscan runs an approximation; RE2 decides
-  bool unbounded = false;        // pattern width unbounded: window capped at kMaxConfirmWindow
+  std::unique_ptr<RE2> path;                  // optional path filter
+  std::size_t window = 0;                     // bytes of look-back confirmation needs
+  bool prefilter = false;                     // Hyperscan runs an approximation; RE2 decides
+  bool unbounded = false;                     // pattern width unbounded: window capped at kMaxConfirmWindow
   Confidence confidence = Confidence::kHigh;  // of a match that passes every filter
   std::vector<CompiledAllowlist> allowlists;
 
@@ -84,9 +84,7 @@ class CompiledRules {
   [[nodiscard]] const std::vector<Rule>& rules() const noexcept { return set_.rules; }
   [[nodiscard]] const CompiledRule& compiled(std::size_t index) const noexcept { return compiled_[index]; }
   [[nodiscard]] std::size_t size() const noexcept { return compiled_.size(); }
-  [[nodiscard]] const std::vector<CompiledAllowlist>& global_allowlists() const noexcept {
-    return global_allowlists_;
-  }
+  [[nodiscard]] const std::vector<CompiledAllowlist>& global_allowlists() const noexcept { return global_allowlists_; }
   // nullptr when no rule has a regex (path-only rule sets).
   [[nodiscard]] const hs_database_t* database() const noexcept { return database_.get(); }
   // Largest look-back any rule needs, plus one byte of context for \b.

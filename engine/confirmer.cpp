@@ -14,9 +14,8 @@ constexpr int kMaxGroups = 65;
 bool has_keyword(const Rule& rule, std::string_view bytes) {
   if (rule.keywords.empty()) return true;
   return std::any_of(rule.keywords.begin(), rule.keywords.end(), [&](const std::string& keyword) {
-    auto it = std::search(bytes.begin(), bytes.end(), keyword.begin(), keyword.end(), [](char a, char b) {
-      return std::tolower(static_cast<unsigned char>(a)) == b;
-    });
+    auto it = std::search(bytes.begin(), bytes.end(), keyword.begin(), keyword.end(),
+                          [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
     return it != bytes.end();
   });
 }

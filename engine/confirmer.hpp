@@ -23,10 +23,10 @@ struct Match {
 };
 
 struct HitWindow {
-  std::string_view bytes;         // input bytes ending exactly at the hit's end offset
-  std::uint64_t start = 0;        // absolute offset of bytes[0]
-  std::string_view path;          // input path, for path filters and allowlists
-  std::string_view following;     // bytes after the hit that are at hand (for line allowlists)
+  std::string_view bytes;      // input bytes ending exactly at the hit's end offset
+  std::uint64_t start = 0;     // absolute offset of bytes[0]
+  std::string_view path;       // input path, for path filters and allowlists
+  std::string_view following;  // bytes after the hit that are at hand (for line allowlists)
 };
 
 // Runs the rule's RE2 program anchored at the window's end, extracts the secret group and
@@ -34,7 +34,6 @@ struct HitWindow {
 // placeholder and entropy filters (which make it a low-confidence match). A match below
 // `min_confidence` is dropped. Pure; thread-safe.
 [[nodiscard]] std::optional<Match> confirm(const CompiledRules& rules, std::uint32_t rule_index,
-                                           const HitWindow& window,
-                                           Confidence min_confidence = Confidence::kMedium);
+                                           const HitWindow& window, Confidence min_confidence = Confidence::kMedium);
 
 }  // namespace sluice::engine

@@ -46,8 +46,8 @@ double shannon_entropy(std::string_view text) noexcept {
 bool looks_like_placeholder(std::string_view secret) noexcept {
   // Case-insensitive markers long enough that a random token contains them with negligible
   // probability (a 7-letter word in 45 random base62 characters: ~1e-10).
-  static constexpr std::array<std::string_view, 9> kMarkers = {
-      "example", "xxxx", "placeholder", "changeme", "your_", "your-", "0123456", "abcdefg", "redacted"};
+  static constexpr std::array<std::string_view, 9> kMarkers = {"example", "xxxx",    "placeholder", "changeme", "your_",
+                                                               "your-",   "0123456", "abcdefg",     "redacted"};
   for (std::string_view marker : kMarkers) {
     if (contains_ignore_case(secret, marker)) return true;
   }
@@ -72,14 +72,13 @@ bool allowlisted(const CompiledAllowlist& list, const AllowlistSubject& subject)
     ++present;
     if (matched) ++hit;
   };
-  vote(!list.regexes.empty(), std::any_of(list.regexes.begin(), list.regexes.end(), [&](const auto& re) {
-         return RE2::PartialMatch(target, *re);
-       }));
-  vote(!source.stopwords.empty(), std::any_of(source.stopwords.begin(), source.stopwords.end(),
-                                              [&](const std::string& w) { return contains_ignore_case(subject.secret, w); }));
-  vote(!list.paths.empty(), std::any_of(list.paths.begin(), list.paths.end(), [&](const auto& re) {
-         return RE2::PartialMatch(subject.path, *re);
-       }));
+  vote(!list.regexes.empty(), std::any_of(list.regexes.begin(), list.regexes.end(),
+                                          [&](const auto& re) { return RE2::PartialMatch(target, *re); }));
+  vote(!source.stopwords.empty(),
+       std::any_of(source.stopwords.begin(), source.stopwords.end(),
+                   [&](const std::string& w) { return contains_ignore_case(subject.secret, w); }));
+  vote(!list.paths.empty(), std::any_of(list.paths.begin(), list.paths.end(),
+                                        [&](const auto& re) { return RE2::PartialMatch(subject.path, *re); }));
   if (present == 0) return false;
   return source.condition == Allowlist::Condition::kAnd ? hit == present : hit > 0;
 }

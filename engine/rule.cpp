@@ -5,8 +5,7 @@
 
 namespace sluice::engine {
 namespace {
-constexpr std::array<std::string_view, 5> kSeverityNames = {"info", "low", "medium", "high",
-                                                           "critical"};
+constexpr std::array<std::string_view, 5> kSeverityNames = {"info", "low", "medium", "high", "critical"};
 constexpr std::array<std::string_view, 3> kConfidenceNames = {"low", "medium", "high"};
 
 // Whether the regex reaches its first capture group through nothing but zero-width
@@ -24,7 +23,9 @@ bool secret_group_comes_first(std::string_view regex) {
       continue;
     }
     switch (c) {
-      case '[': in_class = true; break;
+      case '[':
+        in_class = true;
+        break;
       case '\\': {
         // \b, \s, \W and the like name no context; an escaped letter or digit (\x41, \n) does.
         const char next = i + 1 < regex.size() ? regex[i + 1] : '\0';
@@ -55,9 +56,7 @@ bool secret_group_comes_first(std::string_view regex) {
 }
 }  // namespace
 
-std::string_view to_string(Severity severity) noexcept {
-  return kSeverityNames[static_cast<std::size_t>(severity)];
-}
+std::string_view to_string(Severity severity) noexcept { return kSeverityNames[static_cast<std::size_t>(severity)]; }
 
 std::optional<Severity> parse_severity(std::string_view text) noexcept {
   for (std::size_t i = 0; i < kSeverityNames.size(); ++i) {

@@ -27,7 +27,8 @@ bool starts_with_unbounded_class(std::string_view regex) {
       regex.remove_prefix(2);
     } else if (regex.substr(0, 3) == "(?:") {
       regex.remove_prefix(3);
-    } else if (regex.substr(0, 2) == "(?" && regex.size() > 2 && regex.find_first_of(":)", 2) != std::string_view::npos &&
+    } else if (regex.substr(0, 2) == "(?" && regex.size() > 2 &&
+               regex.find_first_of(":)", 2) != std::string_view::npos &&
                regex.find_first_not_of("imsU-", 2) == regex.find_first_of(":)", 2)) {
       regex.remove_prefix(regex.find_first_of(":)", 2) + 1);
     } else if (!regex.empty() && regex.front() == '(' && regex.substr(0, 2) != "(?") {
@@ -45,7 +46,8 @@ bool starts_with_unbounded_class(std::string_view regex) {
     ++atom;
   } else if (regex.substr(0, 1) == ".") {
     atom = 1;
-  } else if (regex.size() >= 2 && regex.front() == '\\' && std::string_view("wWdDsS").find(regex[1]) != std::string_view::npos) {
+  } else if (regex.size() >= 2 && regex.front() == '\\' &&
+             std::string_view("wWdDsS").find(regex[1]) != std::string_view::npos) {
     atom = 2;
   } else {
     return false;
@@ -63,11 +65,13 @@ bool starts_with_unbounded_class(std::string_view regex) {
 void check_one(const Rule& rule, const CheckOptions& options, std::vector<RuleProblem>& problems) {
   auto problem = [&](std::string message) { problems.push_back({rule.origin, rule.id, std::move(message)}); };
   if (starts_with_unbounded_class(rule.regex)) {
-    problem("regex starts with an unbounded repeat of a character class: start with a literal, an anchor or a "
-            "bounded repeat");
+    problem(
+        "regex starts with an unbounded repeat of a character class: start with a literal, an anchor or a "
+        "bounded repeat");
   }
   if (options.require_complete_cards) {
-    for (const std::string& field : missing_card_fields(rule)) problem(fmt::format("card field '{}' is missing", field));
+    for (const std::string& field : missing_card_fields(rule))
+      problem(fmt::format("card field '{}' is missing", field));
     if (rule.examples.size() < 2) problem("needs at least two examples");
     if (rule.negative_examples.size() < 2) problem("needs at least two negative examples");
   }
@@ -85,7 +89,8 @@ void check_one(const Rule& rule, const CheckOptions& options, std::vector<RulePr
   const CompiledRule& c = compiled->compiled(0);
   const int groups = c.confirm().NumberOfCapturingGroups();
   if (rule.secret_group == 0 && groups != 1) {
-    problem(fmt::format("regex has {} capture groups: set secretGroup or use exactly one group for the secret", groups));
+    problem(
+        fmt::format("regex has {} capture groups: set secretGroup or use exactly one group for the secret", groups));
   }
   ScanContext context(compiled);
   for (std::size_t i = 0; i < rule.examples.size(); ++i) {
@@ -134,10 +139,11 @@ void check_overlaps(const RuleSet& rules, std::vector<RuleProblem>& problems) {
       for (const Match& m : found) {
         const bool overlaps = m.secret_offset < at + example.secret.size() && at < m.secret_offset + m.secret.size();
         if (m.rule == r || !overlaps || all->yields(m.rule, static_cast<std::uint32_t>(r))) continue;
-        problems.push_back({rule.origin, rule.id,
-                            fmt::format("example {} is also reported by rule '{}': mark the more specific one "
-                                        "(`fallback = true` on a generic rule, or `overrides = [...]` on the specific rule)",
-                                        i + 1, rules.rules[m.rule].id)});
+        problems.push_back(
+            {rule.origin, rule.id,
+             fmt::format("example {} is also reported by rule '{}': mark the more specific one "
+                         "(`fallback = true` on a generic rule, or `overrides = [...]` on the specific rule)",
+                         i + 1, rules.rules[m.rule].id)});
       }
     }
   }

@@ -5,10 +5,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <toml++/toml.h>
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <toml++/toml.h>
 #include <unordered_set>
 
 #include "engine/builtin_rules.hpp"
@@ -29,8 +29,8 @@ std::string get_string(const toml::table& table, std::string_view key, const std
   fail(origin, rule_id, fmt::format("'{}' must be a string", key));
 }
 
-std::vector<std::string> get_strings(const toml::table& table, std::string_view key,
-                                     const std::string& origin, std::string_view rule_id) {
+std::vector<std::string> get_strings(const toml::table& table, std::string_view key, const std::string& origin,
+                                     std::string_view rule_id) {
   std::vector<std::string> out;
   const toml::node* node = table.get(key);
   if (node == nullptr) return out;
@@ -44,8 +44,7 @@ std::vector<std::string> get_strings(const toml::table& table, std::string_view 
   return out;
 }
 
-Allowlist parse_allowlist(const toml::table& table, const std::string& origin,
-                          std::string_view rule_id) {
+Allowlist parse_allowlist(const toml::table& table, const std::string& origin, std::string_view rule_id) {
   Allowlist list;
   list.description = get_string(table, "description", origin, rule_id);
   list.regexes = get_strings(table, "regexes", origin, rule_id);
@@ -69,9 +68,8 @@ Allowlist parse_allowlist(const toml::table& table, const std::string& origin,
 }
 
 // Both gitleaks spellings: [allowlist] (one table) and [[allowlists]] (array of tables).
-std::vector<Allowlist> parse_allowlists(const toml::table& table, std::string_view single,
-                                        std::string_view multiple, const std::string& origin,
-                                        std::string_view rule_id) {
+std::vector<Allowlist> parse_allowlists(const toml::table& table, std::string_view single, std::string_view multiple,
+                                        const std::string& origin, std::string_view rule_id) {
   std::vector<Allowlist> out;
   if (const toml::table* one = table[single].as_table()) {
     out.push_back(parse_allowlist(*one, origin, rule_id));
@@ -160,8 +158,7 @@ Rule parse_rule(const toml::table& table, const std::string& origin) {
     for (const toml::node& element : *array) {
       const toml::table* example = element.as_table();
       if (example == nullptr) fail(origin, id, "'examples' must be an array of {text, secret} tables");
-      rule.examples.push_back({get_string(*example, "text", origin, id),
-                               get_string(*example, "secret", origin, id)});
+      rule.examples.push_back({get_string(*example, "text", origin, id), get_string(*example, "secret", origin, id)});
     }
   }
   if (rule.name.empty()) rule.name = rule.id;
@@ -194,8 +191,8 @@ RuleSet parse_rules(std::string_view toml_text, const std::string& origin, const
     const toml::array* array = rules->as_array();
     if (array == nullptr) fail(origin, "", "'rules' must be an array of tables ([[rules]])");
     if (array->size() > limits.max_rules) {
-      fail(origin, "", fmt::format("{} rules, more than --max-rules {} (raise it to load them)", array->size(),
-                                   limits.max_rules));
+      fail(origin, "",
+           fmt::format("{} rules, more than --max-rules {} (raise it to load them)", array->size(), limits.max_rules));
     }
     std::unordered_set<std::string> seen;
     for (const toml::node& element : *array) {

@@ -31,13 +31,12 @@ struct RuleSet {
 struct RuleLimits {
   static constexpr std::size_t kDefaultMaxRules = 10'000;  // the built-in catalog has ~300
   static constexpr std::uint64_t kDefaultMaxFileBytes = std::uint64_t{32} << 20;
-  std::size_t max_rules = kDefaultMaxRules;              // in one file, and in all files together
+  std::size_t max_rules = kDefaultMaxRules;             // in one file, and in all files together
   std::uint64_t max_file_bytes = kDefaultMaxFileBytes;  // of one rule file
 };
 
 // Parses one TOML document. `origin` names it in messages. Throws RuleError.
-[[nodiscard]] RuleSet parse_rules(std::string_view toml_text, const std::string& origin,
-                                  const RuleLimits& limits = {});
+[[nodiscard]] RuleSet parse_rules(std::string_view toml_text, const std::string& origin, const RuleLimits& limits = {});
 // Reads a rule file (a regular file or a FIFO; at most `limits.max_file_bytes`). Throws RuleError.
 [[nodiscard]] RuleSet load_rule_file(const std::string& path, const RuleLimits& limits = {});
 [[nodiscard]] RuleSet builtin_rules();

@@ -18,12 +18,12 @@
 namespace sluice::engine {
 
 struct RuleProfile {
-  std::size_t rule = 0;          // index in the profiled RuleSet
-  std::uint64_t hits = 0;        // Hyperscan reports
-  std::uint64_t matches = 0;     // confirmed matches, any confidence
-  double match_seconds = 0;      // Hyperscan alone
-  double confirm_seconds = 0;    // the whole engine path minus Hyperscan alone (not below 0)
-  bool skipped = false;          // a rule on paths only: nothing to run
+  std::size_t rule = 0;        // index in the profiled RuleSet
+  std::uint64_t hits = 0;      // Hyperscan reports
+  std::uint64_t matches = 0;   // confirmed matches, any confidence
+  double match_seconds = 0;    // Hyperscan alone
+  double confirm_seconds = 0;  // the whole engine path minus Hyperscan alone (not below 0)
+  bool skipped = false;        // a rule on paths only: nothing to run
 };
 
 struct CatalogProfile {

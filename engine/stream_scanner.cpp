@@ -32,8 +32,8 @@ ScanContext::ScanContext(std::shared_ptr<const CompiledRules> rules) : rules_(st
   tail_.reserve(rules_->max_window());
 }
 
-StreamScanner::StreamScanner(ScanContext& context, std::string_view path, std::vector<Match>& out,
-                             std::uint64_t base, OwnedRange owned)
+StreamScanner::StreamScanner(ScanContext& context, std::string_view path, std::vector<Match>& out, std::uint64_t base,
+                             OwnedRange owned)
     : context_(context), path_(path), out_(out), base_(base), owned_(owned) {
   context_.tail_.clear();
   context_.deferred_.clear();
@@ -88,8 +88,7 @@ bool StreamScanner::finish() {
   if (!context_.stream_) return true;
   // Reset (not close) keeps the stream allocated for the next input; with scratch given it
   // still reports end-of-data matches, exactly like hs_close_stream.
-  const hs_error_t rc =
-      hs_reset_stream(context_.stream_.get(), 0, context_.scratch_.get(), on_hit, &context_.hits_);
+  const hs_error_t rc = hs_reset_stream(context_.stream_.get(), 0, context_.scratch_.get(), on_hit, &context_.hits_);
   if (rc != HS_SUCCESS) return false;
   confirm_hits({}, true);
   flush_settled(true);
@@ -179,9 +178,8 @@ void StreamScanner::confirm_hits(std::string_view chunk, bool final) {
     const std::uint64_t start = end > reach ? end - reach : 0;
     const std::string_view bytes = window_for(start, end, chunk);
     const std::string_view following = following_for(end, chunk);
-    std::optional<Match> match =
-        confirm(rules, hit.rule, HitWindow{bytes, base_ + end - bytes.size(), path_, following},
-                context_.min_confidence_);
+    std::optional<Match> match = confirm(
+        rules, hit.rule, HitWindow{bytes, base_ + end - bytes.size(), path_, following}, context_.min_confidence_);
     if (match) accept(std::move(*match));
   }
 }

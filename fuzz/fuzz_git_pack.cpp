@@ -49,8 +49,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::vector<std::uint32_t> offsets(n);
   for (std::size_t k = 0; k < n; ++k) {
     const std::uint8_t* p = data + 1 + 4 * k;
-    offsets[k] = std::uint32_t{p[0]} | (std::uint32_t{p[1]} << 8) | (std::uint32_t{p[2]} << 16) |
-                 (std::uint32_t{p[3]} << 24);
+    offsets[k] =
+        std::uint32_t{p[0]} | (std::uint32_t{p[1]} << 8) | (std::uint32_t{p[2]} << 16) | (std::uint32_t{p[3]} << 24);
   }
   std::string pack(reinterpret_cast<const char*>(data + 1 + 4 * n), size - 1 - 4 * n);
   pack.replace(0, 4, "PACK");

@@ -183,7 +183,8 @@ int main(int argc, char** argv) try {
   const engine::RuleSet catalog = engine::builtin_rules();
   std::string secret_line = "token = \"not-a-secret\"\n";
   int n = 0;
-  const std::string chunkings[] = {std::string("\x00\x00", 2), std::string("\x01\x07\x0d", 3), std::string("\x02\x01\x40\x11", 4)};
+  const std::string chunkings[] = {std::string("\x00\x00", 2), std::string("\x01\x07\x0d", 3),
+                                   std::string("\x02\x01\x40\x11", 4)};
   for (const engine::Rule& rule : catalog.rules) {
     std::vector<std::string> texts;
     for (const auto& example : rule.examples) texts.push_back(example.text);
@@ -223,8 +224,9 @@ int main(int argc, char** argv) try {
       {"log.lzma", compress("lzma", secret_line)},
       {"log.zst", compress("zstd", secret_line)},
       {"log.lz4", compress("lz4", secret_line)},
-      {"nested.tar.gz", make_archive("pax", {"gzip"}, {{"lib/app.zip", zip}, {"lib/inner.tgz", tgz},
-                                                       {"log.gz", compress("gzip", secret_line)}})},
+      {"nested.tar.gz",
+       make_archive("pax", {"gzip"},
+                    {{"lib/app.zip", zip}, {"lib/inner.tgz", tgz}, {"log.gz", compress("gzip", secret_line)}})},
       {"deep.zip", make_archive("zip", {}, {{"a.tar", make_archive("pax", {}, {{"b.zip", zip}})}})},
       {"docker-save.tar", image_tar(docker_image(secret_line))},
       {"oci.tar", image_tar(oci_image(secret_line))},

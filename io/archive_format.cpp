@@ -48,7 +48,11 @@ ContainerFormat sniff_container(std::string_view head) noexcept {
       has(head, 4, "\x31\x41\x59\x26\x53\x59")) {
     return {K::kCompressed, "bzip2"};
   }
-  if (has(head, 0, std::string_view("\xfd" "7zXZ\0", 6))) return {K::kCompressed, "xz"};
+  if (has(head, 0,
+          std::string_view("\xfd"
+                           "7zXZ\0",
+                           6)))
+    return {K::kCompressed, "xz"};
   if (has(head, 0, "\x28\xb5\x2f\xfd")) return {K::kCompressed, "zstd"};
   if (has(head, 0, "\x04\x22\x4d\x18")) return {K::kCompressed, "lz4"};
   if (has(head, 0, "\x1f\x9d")) return {K::kCompressed, "compress"};

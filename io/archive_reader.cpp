@@ -22,11 +22,10 @@ using Enable = int (*)(archive*);
 // those are found once and never enabled.
 const std::vector<Enable>& builtin_filters() {
   static const std::vector<Enable> filters = [] {
-    const std::array<Enable, 9> candidates{archive_read_support_filter_gzip, archive_read_support_filter_bzip2,
-                                           archive_read_support_filter_xz,   archive_read_support_filter_lzma,
-                                           archive_read_support_filter_lzip, archive_read_support_filter_zstd,
-                                           archive_read_support_filter_lz4,  archive_read_support_filter_compress,
-                                           archive_read_support_filter_rpm};
+    const std::array<Enable, 9> candidates{
+        archive_read_support_filter_gzip, archive_read_support_filter_bzip2,    archive_read_support_filter_xz,
+        archive_read_support_filter_lzma, archive_read_support_filter_lzip,     archive_read_support_filter_zstd,
+        archive_read_support_filter_lz4,  archive_read_support_filter_compress, archive_read_support_filter_rpm};
     std::vector<Enable> usable;
     for (Enable enable : candidates) {
       ArchiveHandle probe(archive_read_new());
@@ -60,8 +59,8 @@ struct ArchiveReader::State {
   std::string source_error;
   bool data_done = false;
   std::string data_warning;
-  std::string fatal_error;  // the first fatal error: every later call fails with it
-  bool in_memory = false;    // opened on a whole view: libarchive can seek
+  std::string fatal_error;         // the first fatal error: every later call fails with it
+  bool in_memory = false;          // opened on a whole view: libarchive can seek
   std::uint64_t member_bytes = 0;  // of the current member, read so far
 };
 
@@ -177,9 +176,9 @@ ArchiveReader::Step ArchiveReader::next(ArchiveMember& member, std::string* erro
   archive_entry* entry = state_->entry;
   const char* name = archive_entry_pathname(entry);
   member.name = name != nullptr ? name : "";
-  member.size = archive_entry_size_is_set(entry) ? std::optional<std::uint64_t>(
-                                                       static_cast<std::uint64_t>(archive_entry_size(entry)))
-                                                 : std::nullopt;
+  member.size = archive_entry_size_is_set(entry)
+                    ? std::optional<std::uint64_t>(static_cast<std::uint64_t>(archive_entry_size(entry)))
+                    : std::nullopt;
   member.encrypted = archive_entry_is_data_encrypted(entry) != 0;
   member.link_target.clear();
   if (const char* hardlink = archive_entry_hardlink(entry); hardlink != nullptr) {

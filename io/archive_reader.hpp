@@ -42,7 +42,7 @@ class ArchiveReader {
   [[nodiscard]] static std::variant<ArchiveReader, std::string> open_stream(std::string_view head, PullSource source);
   // Only the compression filters, streamed.
   [[nodiscard]] static std::variant<ArchiveReader, std::string> open_stream_raw(std::string_view head,
-                                                                              PullSource source);
+                                                                                PullSource source);
 
   ArchiveReader(ArchiveReader&&) noexcept;
   ArchiveReader& operator=(ArchiveReader&&) noexcept;

@@ -54,8 +54,8 @@ void read_docker(const json& manifest, const ImageFileReader& read, std::vector<
     if (config.empty() || !item.contains("Layers") || !item["Layers"].is_array()) continue;
     ImageManifest image;
     image.config = ImageBlob{config, blob_digest(config).value_or(config)};
-    if (auto tags = item.find("RepoTags"); tags != item.end() && tags->is_array() && !tags->empty() &&
-                                           tags->front().is_string()) {
+    if (auto tags = item.find("RepoTags");
+        tags != item.end() && tags->is_array() && !tags->empty() && tags->front().is_string()) {
       image.name = tags->front().get<std::string>();
     }
     // Legacy layer files ("<id>/layer.tar") are named after the config's diff_ids.
@@ -168,9 +168,7 @@ std::string_view normalize_layer_path(std::string_view path) noexcept {
   return path;
 }
 
-bool is_whiteout(std::string_view path) noexcept {
-  return basename_of(path).substr(0, kWhiteout.size()) == kWhiteout;
-}
+bool is_whiteout(std::string_view path) noexcept { return basename_of(path).substr(0, kWhiteout.size()) == kWhiteout; }
 
 bool whiteout_hides(const std::vector<std::string>& whiteouts, std::string_view path) noexcept {
   path = normalize_layer_path(path);
@@ -186,8 +184,8 @@ bool whiteout_hides(const std::vector<std::string>& whiteouts, std::string_view 
     if (base == kOpaque) return true;
     const std::string_view hidden = base.substr(kWhiteout.size());
     // NAME itself, or anything under a directory NAME.
-    if (below == hidden || (below.size() > hidden.size() && below.substr(0, hidden.size()) == hidden &&
-                            below[hidden.size()] == '/')) {
+    if (below == hidden ||
+        (below.size() > hidden.size() && below.substr(0, hidden.size()) == hidden && below[hidden.size()] == '/')) {
       return true;
     }
   }

@@ -28,7 +28,10 @@ struct LzmaStream {
 }  // namespace
 
 std::optional<std::uint64_t> decompression_memory(std::string_view head) {
-  const bool xz = head.size() >= 6 && head.substr(0, 6) == std::string_view("\xfd" "7zXZ\0", 6);
+  const bool xz = head.size() >= 6 && head.substr(0, 6) == std::string_view(
+                                                               "\xfd"
+                                                               "7zXZ\0",
+                                                               6);
   const bool lzip = head.size() >= 4 && head.substr(0, 4) == "LZIP";
   if (!xz && !lzip) return std::nullopt;
   // A limit no decoder fits in: the decoder stops at the first header that sets its memory
@@ -237,11 +240,11 @@ struct Decompressor::State {
   std::string_view whole;
   std::string_view head;
   PullSource source;
-  int given = 0;             // 0: nothing given yet; 1: whole or head given
-  std::string_view avail;    // input not consumed yet
+  int given = 0;           // 0: nothing given yet; 1: whole or head given
+  std::string_view avail;  // input not consumed yet
   bool input_ended = false;
-  std::string input_error;   // the source failed: the reason of the cut
-  std::uint64_t taken = 0;   // input bytes given to the decoder's buffer
+  std::string input_error;  // the source failed: the reason of the cut
+  std::uint64_t taken = 0;  // input bytes given to the decoder's buffer
   std::uint64_t produced = 0;
   std::unique_ptr<Codec> codec;
   // Formats without a decoder here (lz4, compress): libarchive's filters, read as one raw member.

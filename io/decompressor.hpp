@@ -30,8 +30,7 @@ class Decompressor {
   [[nodiscard]] static std::variant<Decompressor, std::string> open(std::string_view compressed);
   // A streamed input: `head` (its first bytes, enough to recognise the format) was already
   // taken from `source`; both must outlive the decompressor.
-  [[nodiscard]] static std::variant<Decompressor, std::string> open_stream(std::string_view head,
-                                                                           PullSource source);
+  [[nodiscard]] static std::variant<Decompressor, std::string> open_stream(std::string_view head, PullSource source);
 
   Decompressor(Decompressor&&) noexcept;
   Decompressor& operator=(Decompressor&&) noexcept;

@@ -98,8 +98,8 @@ std::string iso_date(const git_time& when) {
   gmtime_r(&local, &parts);
   const int offset = when.offset < 0 ? -when.offset : when.offset;
   return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{}{:02}:{:02}", parts.tm_year + 1900, parts.tm_mon + 1,
-                     parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec, when.offset < 0 ? '-' : '+',
-                     offset / 60, offset % 60);
+                     parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec, when.offset < 0 ? '-' : '+', offset / 60,
+                     offset % 60);
 }
 
 std::string directory_of(const char* path) {
@@ -189,8 +189,8 @@ std::variant<std::string, std::string> GitObjects::read_blob(const GitOid& oid) 
   std::memcpy(id.id, oid.bytes, sizeof oid.bytes);
   git_odb_object* raw = nullptr;
   if (git_odb_read(&raw, state_->odb.get(), &id) != 0) {
-    return std::variant<std::string, std::string>(std::in_place_index<1>,
-                                                  fmt::format("blob {} unreadable: {}", oid.hex(), last_error("missing")));
+    return std::variant<std::string, std::string>(
+        std::in_place_index<1>, fmt::format("blob {} unreadable: {}", oid.hex(), last_error("missing")));
   }
   std::unique_ptr<git_odb_object, OdbObjectDeleter> object(raw);
   const auto* data = static_cast<const char*>(git_odb_object_data(raw));
@@ -208,9 +208,10 @@ std::vector<GitNotice> GitObjects::notices() const {
   std::vector<GitNotice> out;
   git_repository* repository = state_->repository.get();
   if (git_repository_is_shallow(repository) == 1) {
-    out.push_back({"shallow clone: commits before the shallow boundary are not in this repository and were not "
-                   "scanned",
-                   true});
+    out.push_back(
+        {"shallow clone: commits before the shallow boundary are not in this repository and were not "
+         "scanned",
+         true});
   }
   std::ifstream alternates(state_->common_dir + "objects/info/alternates");
   std::size_t stores = 0;

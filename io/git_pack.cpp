@@ -5,9 +5,9 @@
 #include <libdeflate.h>
 
 #include <algorithm>
-#include <set>
 #include <cstring>
 #include <new>
+#include <set>
 
 namespace sluice::io {
 namespace {
@@ -136,7 +136,8 @@ std::shared_ptr<const GitPacks> GitPacks::open(const std::string& objects_dir, s
   if (DIR* listing = ::opendir(dir.c_str())) {
     while (const dirent* entry = ::readdir(listing)) {
       const std::string name = entry->d_name;
-      if (name.size() > 4 && name.compare(name.size() - 4, 4, ".idx") == 0) names.push_back(name.substr(0, name.size() - 4));
+      if (name.size() > 4 && name.compare(name.size() - 4, 4, ".idx") == 0)
+        names.push_back(name.substr(0, name.size() - 4));
     }
     ::closedir(listing);
   }
@@ -232,7 +233,7 @@ struct GitPackReader::Entry {
   std::uint64_t size = 0;  // inflated size of the entry's data (the delta itself for deltas)
   std::uint64_t data_begin = 0;
   std::uint64_t data_end = 0;
-  PackPosition base;       // for deltas
+  PackPosition base;  // for deltas
 };
 
 GitPackReader::GitPackReader(std::shared_ptr<const GitPacks> packs, std::size_t cache_bytes)
@@ -315,9 +316,8 @@ bool GitPackReader::inflate(const GitPacks::Pack& pack, std::uint64_t from, std:
                             char* into) const {
   std::size_t used_in = 0;
   std::size_t produced = 0;
-  const libdeflate_result result =
-      libdeflate_zlib_decompress_ex(decompressor_, pack.data.bytes().data() + from, end - from, into, size,
-                                    &used_in, &produced);
+  const libdeflate_result result = libdeflate_zlib_decompress_ex(decompressor_, pack.data.bytes().data() + from,
+                                                                 end - from, into, size, &used_in, &produced);
   return result == LIBDEFLATE_SUCCESS && produced == size;
 }
 
@@ -341,7 +341,7 @@ void GitPackReader::remember(const PackPosition& at, Object object) {
 }
 
 std::variant<GitPackReader::Object, std::string> GitPackReader::read_blob(const PackPosition& at,
-                                                                         std::uint64_t max_size) {
+                                                                          std::uint64_t max_size) {
   using Result = std::variant<Object, std::string>;
   auto failed = [](std::string why) { return Result(std::in_place_index<1>, std::move(why)); };
   // Follow the chain of bases down to a whole object (or one still in the cache), then

@@ -155,8 +155,7 @@ std::variant<FileView, Error> read_file(const std::string& path, std::size_t map
   return view;
 }
 
-std::variant<SequentialReader, Error> SequentialReader::open(const std::string& path,
-                                                             const std::atomic<bool>* stop) {
+std::variant<SequentialReader, Error> SequentialReader::open(const std::string& path, const std::atomic<bool>* stop) {
   SequentialReader reader;
   reader.stop_ = stop;
   if (path == "-") {

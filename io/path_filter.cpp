@@ -259,13 +259,13 @@ const std::vector<std::string>& default_excludes() {
   static const std::vector<std::string> kList = {
       // Lock files: integrity hashes and resolved URLs, never hand-written secrets.
       "package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "bun.lockb", "Cargo.lock",
-      "poetry.lock", "Pipfile.lock", "composer.lock", "Gemfile.lock", "go.sum", "gradle.lockfile",
-      "packages.lock.json", "mix.lock", "pubspec.lock", "flake.lock",
+      "poetry.lock", "Pipfile.lock", "composer.lock", "Gemfile.lock", "go.sum", "gradle.lockfile", "packages.lock.json",
+      "mix.lock", "pubspec.lock", "flake.lock",
       // Not minified bundles or source maps: a key built into a client bundle ships to every
       // browser, one of the commonest real leaks.
       // Test fixtures of vendored dependencies (their own fake keys).
-      "**/node_modules/**/test/", "**/node_modules/**/tests/", "**/node_modules/**/__tests__/", "**/node_modules/**/fixtures/",
-      "**/node_modules/**/*.test.js", "**/node_modules/**/*.spec.js",
+      "**/node_modules/**/test/", "**/node_modules/**/tests/", "**/node_modules/**/__tests__/",
+      "**/node_modules/**/fixtures/", "**/node_modules/**/*.test.js", "**/node_modules/**/*.spec.js",
       "**/vendor/**/testdata/", "**/vendor/**/test/"};
   return kList;
 }

@@ -28,14 +28,14 @@ inline constexpr std::size_t kMaxPatternLength = 4096;
 class PathFilter {
  public:
   struct Pattern {
-    std::string text;    // as written, for messages
-    std::string origin;  // "--exclude", ".sluiceignore:3", "default"
-    std::string glob;    // normalised: anchored patterns lose their leading '/'
-    bool negated = false;        // "!pattern": re-include
-    bool directory_only = false; // "pattern/": matches directories (and so everything in them)
-    bool anchored = false;       // contains a '/' before its end: matched against the whole path
-    bool from_content = false;   // from a file found in the scanned tree: may only narrow
-    std::uint64_t hits = 0;      // paths it decided
+    std::string text;                  // as written, for messages
+    std::string origin;                // "--exclude", ".sluiceignore:3", "default"
+    std::string glob;                  // normalised: anchored patterns lose their leading '/'
+    bool negated = false;              // "!pattern": re-include
+    bool directory_only = false;       // "pattern/": matches directories (and so everything in them)
+    bool anchored = false;             // contains a '/' before its end: matched against the whole path
+    bool from_content = false;         // from a file found in the scanned tree: may only narrow
+    std::uint64_t hits = 0;            // paths it decided
     std::shared_ptr<const RE2> regex;  // `glob` compiled
     std::string literal;               // its longest literal run: a path without it cannot match
   };

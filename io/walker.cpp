@@ -3,13 +3,13 @@
 #include <dirent.h>
 #include <sys/stat.h>
 
+#include <oneapi/tbb/task_group.h>
 #include <algorithm>
 #include <cerrno>
-#include <initializer_list>
-#include <string_view>
 #include <cstring>
+#include <initializer_list>
 #include <memory>
-#include <oneapi/tbb/task_group.h>
+#include <string_view>
 
 #include "io/error.hpp"
 

@@ -23,10 +23,10 @@ namespace sluice::io {
 
 struct WalkEntry {
   enum class Kind : std::uint8_t {
-    kFile,     // a regular file
-    kStream,   // read sequentially: "-" (standard input) or a FIFO named as a root
-    kSkipped,  // deliberately not scanned (FIFO/socket/device in a tree, symlink not followed)
-    kError,    // could not be enumerated (unreadable directory, broken symlink, loop...)
+    kFile,        // a regular file
+    kStream,      // read sequentially: "-" (standard input) or a FIFO named as a root
+    kSkipped,     // deliberately not scanned (FIFO/socket/device in a tree, symlink not followed)
+    kError,       // could not be enumerated (unreadable directory, broken symlink, loop...)
     kRepository,  // a git directory (a worktree's .git or a bare repository); not descended into
   };
   Kind kind = Kind::kFile;
@@ -95,7 +95,7 @@ class Walker {
   std::string root_prefix_;  // the current root with a trailing '/', for the filter's relative paths
   WalkOptions options_;
   std::vector<Directory> stack_;
-  std::set<std::pair<dev_t, ino_t>> active_;  // directories on the current path (loop detection)
+  std::set<std::pair<dev_t, ino_t>> active_;                         // directories on the current path (loop detection)
   std::unordered_map<std::string, std::shared_ptr<Listing>> ahead_;  // read-ahead, by path
   struct Tasks;
   std::unique_ptr<Tasks> tasks_;

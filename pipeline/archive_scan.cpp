@@ -8,8 +8,8 @@
 #include <atomic>
 #include <bit>
 #include <charconv>
-#include <cstring>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <exception>
 #include <functional>
@@ -59,8 +59,8 @@ class BufferPool {
       std::size_t best = free_.size();
       for (std::size_t k = 0; k < free_.size(); ++k) {
         const std::size_t have = free_[k].capacity();
-        if (best == free_.size() || (have >= capacity && (free_[best].capacity() < capacity ||
-                                                          have < free_[best].capacity())) ||
+        if (best == free_.size() ||
+            (have >= capacity && (free_[best].capacity() < capacity || have < free_[best].capacity())) ||
             (have < capacity && free_[best].capacity() < have)) {
           best = k;
         }
@@ -93,15 +93,15 @@ class BufferPool {
 // Line numbers of matches in one segment of a member, relative to what the segments before
 // it contain (resolved when the whole member is scanned).
 struct SegmentLines {
-  std::uint64_t from = 0;   // first byte in the segment's buffer
-  std::uint64_t begin = 0;  // owned range [begin, end)
-  std::uint64_t newlines = 0;                      // in [begin, end)
-  std::optional<std::uint64_t> last_newline;       // in [begin, end)
-  std::optional<std::uint64_t> last_before_next;   // in [begin, next segment's from)
+  std::uint64_t from = 0;                         // first byte in the segment's buffer
+  std::uint64_t begin = 0;                        // owned range [begin, end)
+  std::uint64_t newlines = 0;                     // in [begin, end)
+  std::optional<std::uint64_t> last_newline;      // in [begin, end)
+  std::optional<std::uint64_t> last_before_next;  // in [begin, next segment's from)
   struct Pending {
     engine::Match match;
-    std::int64_t line_delta = 0;                // newlines in [begin, offset), negative before begin
-    std::optional<std::uint64_t> line_start;    // known when a newline precedes in the buffer
+    std::int64_t line_delta = 0;              // newlines in [begin, offset), negative before begin
+    std::optional<std::uint64_t> line_start;  // known when a newline precedes in the buffer
   };
   std::vector<Pending> matches;
   bool ok = true;
@@ -218,8 +218,8 @@ class OpenedArchive {
     OpenedArchive* o = self.get();
     const bool streamed = static_cast<bool>(source);
     if (io::sniff_container(start.substr(0, io::kSniffBytes)).kind != io::ContainerKind::kCompressed) {
-      auto reader = streamed ? io::ArchiveReader::open_stream(start, std::move(source))
-                             : io::ArchiveReader::open_memory(start);
+      auto reader =
+          streamed ? io::ArchiveReader::open_stream(start, std::move(source)) : io::ArchiveReader::open_memory(start);
       o->take(std::move(reader));
       return self;
     }
@@ -435,8 +435,7 @@ class ArchiveScan {
 
   // An archive or compressed stream that ended early (`reason`; nothing when empty), after the
   // members of the walk just done (`raw`: the one member of a compressed file) were read.
-  void report_cut(const std::vector<std::string>& chain, const std::string& reason, std::uint64_t decoded,
-                  bool raw) {
+  void report_cut(const std::vector<std::string>& chain, const std::string& reason, std::uint64_t decoded, bool raw) {
     if (reason.empty() || aborted_ || stopped()) return;
     if (raw) {
       issue(chain,
@@ -517,10 +516,10 @@ class ArchiveScan {
     }
     decompressed_ += block->size();
     if (decompressed_ > budget * kScannedCaps) {
-      return stop_input(fmt::format("more than {} decompressed from {} of input (--max-ratio {})",
-                                    describe_size(budget * kScannedCaps), describe_size(consumed_input()),
-                                    options_.limits.max_ratio),
-                        error);
+      return stop_input(
+          fmt::format("more than {} decompressed from {} of input (--max-ratio {})",
+                      describe_size(budget * kScannedCaps), describe_size(consumed_input()), options_.limits.max_ratio),
+          error);
     }
     return block;
   }
@@ -540,8 +539,7 @@ class ArchiveScan {
   bool halted(std::string* error) {
     if (!out_of_time_ && std::chrono::steady_clock::now() > options_.deadline) {
       out_of_time_ = true;
-      issue({top_name_}, "time budget for this input exhausted (--max-input-seconds); the rest was not scanned",
-            true);
+      issue({top_name_}, "time budget for this input exhausted (--max-input-seconds); the rest was not scanned", true);
     }
     if (stopped()) {
       *error = "interrupted";
@@ -599,9 +597,9 @@ class ArchiveScan {
   // What one member may decompress to (the whole input: kScannedCaps times that):
   // --max-ratio times the input, at least the allowance.
   std::uint64_t expansion_budget() const {
-    return std::max<std::uint64_t>(options_.limits.ratio_allowance,
-                                   static_cast<std::uint64_t>(options_.limits.max_ratio *
-                                                              static_cast<double>(consumed_input())));
+    return std::max<std::uint64_t>(
+        options_.limits.ratio_allowance,
+        static_cast<std::uint64_t>(options_.limits.max_ratio * static_cast<double>(consumed_input())));
   }
 
   // Appends member bytes to `buffer` until it holds `limit` bytes or the member ends
@@ -635,7 +633,7 @@ class ArchiveScan {
 
   Walked walk(io::ArchiveReader& reader, std::vector<std::string>& chain, std::size_t depth, ContentRecord* record) {
     Walked walked = Walked::kComplete;
-    std::map<std::string, std::string> image_files;       // metadata of a container image
+    std::map<std::string, std::string> image_files;         // metadata of a container image
     std::unordered_map<std::string, ContentId> member_ids;  // ids of members an image may name
     std::string last_member;
     std::uint64_t members = 0;
@@ -675,8 +673,8 @@ class ArchiveScan {
               issue(chain,
                     fmt::format("member over the expansion limit: its first {} were scanned, the rest was not "
                                 "(--max-ratio {} of {} of input, at least {})",
-                                describe_size(*scanned), options_.limits.max_ratio,
-                                describe_size(consumed_input()), describe_size(options_.limits.ratio_allowance)),
+                                describe_size(*scanned), options_.limits.max_ratio, describe_size(consumed_input()),
+                                describe_size(options_.limits.ratio_allowance)),
                     true);
             }
             if (!reader.data_warning().empty()) {
@@ -719,8 +717,8 @@ class ArchiveScan {
       auto blob = [&](const io::ImageBlob& from) -> std::optional<ImageRecord::Blob> {
         auto id = member_ids.find(std::string(io::normalize_layer_path(from.path)));
         if (id == member_ids.end()) {
-          issue(chain, fmt::format("image {}: blob {} is listed but missing from the archive", manifest.name,
-                                   from.path),
+          issue(chain,
+                fmt::format("image {}: blob {} is listed but missing from the archive", manifest.name, from.path),
                 true);
           return std::nullopt;
         }
@@ -774,8 +772,9 @@ class ArchiveScan {
       if (depth < options_.limits.max_depth) {
         return open_nested(reader, chain, depth, parent, std::move(head), ended, digest_id, member_ids);
       }
-      issue(chain, fmt::format("{} nested deeper than --max-depth {}: scanned as raw bytes", format.name,
-                               options_.limits.max_depth),
+      issue(chain,
+            fmt::format("{} nested deeper than --max-depth {}: scanned as raw bytes", format.name,
+                        options_.limits.max_depth),
             true);
     }
     // A leaf: plain bytes.
@@ -801,9 +800,9 @@ class ArchiveScan {
     if (id) add_child(parent, name, *id);
   }
 
-  void open_nested(io::ArchiveReader& reader, std::vector<std::string>& chain,
-                   std::size_t depth, ContentRecord* parent, std::string head, bool ended,
-                   const std::optional<ContentId>& digest_id, std::unordered_map<std::string, ContentId>& member_ids) {
+  void open_nested(io::ArchiveReader& reader, std::vector<std::string>& chain, std::size_t depth, ContentRecord* parent,
+                   std::string head, bool ended, const std::optional<ContentId>& digest_id,
+                   std::unordered_map<std::string, ContentId>& member_ids) {
     const std::string name = chain.back();
     const std::string key(io::normalize_layer_path(name));
     std::string error;
@@ -995,9 +994,9 @@ class ArchiveScan {
   }
 
   void member_capped(const std::vector<std::string>& chain) {
-    issue(chain, fmt::format("member larger than --max-member-size ({}): only its first {} were scanned",
-                             describe_size(options_.limits.max_member_size),
-                             describe_size(options_.limits.max_member_size)),
+    issue(chain,
+          fmt::format("member larger than --max-member-size ({}): only its first {} were scanned",
+                      describe_size(options_.limits.max_member_size), describe_size(options_.limits.max_member_size)),
           true);
   }
 
@@ -1016,8 +1015,7 @@ class ArchiveScan {
         [this, big, lines, buffer = std::move(buffer), from, begin, end]() mutable {
           try {
             std::vector<engine::Match> matches;
-            engine::StreamScanner scanner(service_.context(), big->path, matches, from,
-                                          engine::OwnedRange{begin, end});
+            engine::StreamScanner scanner(service_.context(), big->path, matches, from, engine::OwnedRange{begin, end});
             lines->ok = scanner.feed(buffer) && scanner.finish();
             measure_lines(buffer, from, begin, end, std::move(matches), *lines);
             pool_.give(std::move(buffer));
@@ -1047,8 +1045,8 @@ class ArchiveScan {
     }
     const auto before_begin = static_cast<std::int64_t>(std::count(data, data + owned_begin, '\n'));
     for (engine::Match& match : matches) {
-      const std::size_t at = static_cast<std::size_t>(
-          std::clamp<std::uint64_t>(match.secret_offset, from, from + buffer.size()) - from);
+      const std::size_t at =
+          static_cast<std::size_t>(std::clamp<std::uint64_t>(match.secret_offset, from, from + buffer.size()) - from);
       SegmentLines::Pending pending;
       pending.line_delta = static_cast<std::int64_t>(std::count(data, data + at, '\n')) - before_begin;
       if (const void* last = memrchr(data, '\n', at); last != nullptr) {
@@ -1063,15 +1061,15 @@ class ArchiveScan {
   void release(const std::shared_ptr<BigMember>& big) {
     if (--big->outstanding != 0) return;
     std::vector<PlacedMatch> placed;
-    std::uint64_t newlines_before = 0;                   // in [0, begin of segment k)
-    std::optional<std::uint64_t> last_before_begin;      // last newline in [0, begin)
-    std::optional<std::uint64_t> last_before_from;       // last newline in [0, from)
+    std::uint64_t newlines_before = 0;               // in [0, begin of segment k)
+    std::optional<std::uint64_t> last_before_begin;  // last newline in [0, begin)
+    std::optional<std::uint64_t> last_before_from;   // last newline in [0, from)
     bool ok = true;
     for (SegmentLines& lines : big->segments) {
       ok = ok && lines.ok;
       for (SegmentLines::Pending& pending : lines.matches) {
-        const std::uint64_t line = static_cast<std::uint64_t>(static_cast<std::int64_t>(1 + newlines_before) +
-                                                              pending.line_delta);
+        const std::uint64_t line =
+            static_cast<std::uint64_t>(static_cast<std::int64_t>(1 + newlines_before) + pending.line_delta);
         const std::uint64_t start = pending.line_start ? *pending.line_start
                                     : last_before_from ? *last_before_from + 1
                                                        : 0;

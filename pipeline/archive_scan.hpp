@@ -35,10 +35,10 @@ class ContentService {
 struct ArchiveScanOptions {
   ArchiveLimits limits;
   bool dedup = true;
-  std::size_t segment_size = std::size_t{4} << 20;       // member bytes per scan task
-  std::size_t max_in_flight = std::size_t{64} << 20;     // member bytes queued for other cores
-  bool decompress_ahead = false;  // inflate compressed inputs on a thread of their own
-  const std::atomic<bool>* stop = nullptr;  // set: stop reading members (the scan was interrupted)
+  std::size_t segment_size = std::size_t{4} << 20;    // member bytes per scan task
+  std::size_t max_in_flight = std::size_t{64} << 20;  // member bytes queued for other cores
+  bool decompress_ahead = false;                      // inflate compressed inputs on a thread of their own
+  const std::atomic<bool>* stop = nullptr;            // set: stop reading members (the scan was interrupted)
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();  // time budget
 };
 
@@ -46,7 +46,7 @@ struct ArchiveOutcome {
   std::vector<ContentRecord> contents;  // with something to report
   std::vector<ImageRecord> images;
   std::vector<InputIssue> issues;
-  std::uint64_t bytes = 0;       // member bytes scanned
+  std::uint64_t bytes = 0;  // member bytes scanned
   std::uint64_t members = 0;
   std::uint64_t archives = 0;
   std::uint64_t duplicates = 0;  // members not scanned again

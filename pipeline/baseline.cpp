@@ -74,15 +74,15 @@ class ViewStreamBuf final : public std::streambuf {
 // Where a value sits in a sluice report; only the places that hold fingerprints are told apart.
 enum class Place : std::uint8_t {
   kOther,
-  kTop,          // the top-level object (a document, or one JSON Lines record)
-  kFindings,     // top.findings (-f json)
-  kFinding,      // top.findings[i]
-  kRuns,         // top.runs (SARIF)
-  kRun,          // top.runs[r]
-  kResults,      // top.runs[r].results
-  kResult,       // top.runs[r].results[i]
-  kPartial,      // ...results[i].partialFingerprints
-  kProperties,   // ...results[i].properties
+  kTop,         // the top-level object (a document, or one JSON Lines record)
+  kFindings,    // top.findings (-f json)
+  kFinding,     // top.findings[i]
+  kRuns,        // top.runs (SARIF)
+  kRun,         // top.runs[r]
+  kResults,     // top.runs[r].results
+  kResult,      // top.runs[r].results[i]
+  kPartial,     // ...results[i].partialFingerprints
+  kProperties,  // ...results[i].properties
 };
 
 // One top-level JSON value, read as SAX events: keeps the fingerprints it finds in the places
@@ -96,9 +96,7 @@ class ReportHandler final : public nlohmann::json_sax<json> {
     std::string first_invalid;  // "findings[3]", "runs[0].results[7]"; empty when all are valid
   };
 
-  void reset() {
-    *this = ReportHandler();
-  }
+  void reset() { *this = ReportHandler(); }
 
   // What the value was, once parsed.
   bool top_is_object = false;
@@ -157,9 +155,9 @@ class ReportHandler final : public nlohmann::json_sax<json> {
   struct Frame {
     Place place = Place::kOther;
     bool array = false;
-    std::string key;         // objects: the current key
-    std::size_t count = 0;   // arrays: elements begun so far
-    std::size_t index = 0;   // this container's index in its parent array
+    std::string key;        // objects: the current key
+    std::size_t count = 0;  // arrays: elements begun so far
+    std::size_t index = 0;  // this container's index in its parent array
   };
 
   // A value begins in the current container: count it; an element of a list that holds one
@@ -251,8 +249,7 @@ class ReportHandler final : public nlohmann::json_sax<json> {
 };
 
 std::string not_a_report(const std::string& origin, std::size_t line) {
-  return fmt::format("{}:{}: not a sluice report (expected the output of -f json, -f jsonl or -f sarif)", origin,
-                     line);
+  return fmt::format("{}:{}: not a sluice report (expected the output of -f json, -f jsonl or -f sarif)", origin, line);
 }
 
 // Skips whitespace, counting lines; false at the end of input.
@@ -276,9 +273,8 @@ const char* kind_of(mode_t mode) {
 }  // namespace
 
 bool is_fingerprint(std::string_view text) noexcept {
-  return text.size() == 32 && std::all_of(text.begin(), text.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
+  return text.size() == 32 &&
+         std::all_of(text.begin(), text.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 void Suppressions::add(std::string fingerprint, std::string origin) {
@@ -313,8 +309,8 @@ void Suppressions::add_report(const std::string& path, std::uint64_t max_bytes) 
   FileStreamBuf buffer(fd, max_bytes);
   auto check_input = [&] {
     if (buffer.over_limit()) {
-      throw SuppressionError(fmt::format(
-          "{}: larger than {} bytes (--max-baseline-size): not read as a baseline", path, max_bytes));
+      throw SuppressionError(
+          fmt::format("{}: larger than {} bytes (--max-baseline-size): not read as a baseline", path, max_bytes));
     }
     if (buffer.error() != 0) {
       throw SuppressionError(fmt::format("{}: cannot read baseline: {}", path, std::strerror(buffer.error())));
@@ -350,8 +346,8 @@ void Suppressions::add_report_stream(std::streambuf& buffer, const std::string& 
     handler.reset();
     const bool parsed = json::sax_parse(in, &handler, json::input_format_t::json, /*strict=*/false);
     if (handler.too_deep) {
-      throw SuppressionError(fmt::format("{}:{}: nested deeper than {} levels: not a sluice report", origin, line,
-                                         kMaxDepth));
+      throw SuppressionError(
+          fmt::format("{}:{}: nested deeper than {} levels: not a sluice report", origin, line, kMaxDepth));
     }
     if (!parsed || !handler.top_is_object) throw SuppressionError(not_a_report(origin, line));
     const bool document = handler.has_runs || handler.has_findings;

@@ -43,7 +43,7 @@ struct Location {
   std::uint64_t line = 0;          // 1-based
   std::uint64_t column = 0;        // 1-based, in bytes
   std::optional<ImageRef> image;
-  std::optional<GitRef> git;       // then chain[0] (and path) starts with the path in the commit
+  std::optional<GitRef> git;  // then chain[0] (and path) starts with the path in the commit
 
   friend bool operator==(const Location&, const Location&) = default;
   friend auto operator<=>(const Location&, const Location&) = default;

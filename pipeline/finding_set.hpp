@@ -112,7 +112,7 @@ class FindingSet {
   std::function<std::string(std::uint32_t)> rule_id_of_;
   std::function<bool(std::uint32_t, std::uint32_t)> yields_;
   std::vector<Finding> findings_;
-  std::unordered_map<std::string, std::size_t> index_;  // rule index + '\0' + secret
+  std::unordered_map<std::string, std::size_t> index_;                    // rule index + '\0' + secret
   std::unordered_map<ContentId, ContentRecord, ContentIdHash> contents_;  // those with anything to report
   std::unordered_set<ContentId, ContentIdHash> completed_;                // every content scanned
   std::vector<Root> roots_;                                               // of contents in contents_

@@ -232,8 +232,13 @@ std::vector<GitLocated> locate_blobs(const std::vector<std::string>& paths,
       for (io::GitIntroduction& intro : std::get<io::GitObjects>(opened).introductions(wanted, &errors)) {
         GitLocated item;
         item.content = targets.at(intro.blob);
-        item.git = GitRef{name,         std::move(intro.commit), std::move(intro.author), std::move(intro.date),
-                          std::move(intro.summary), intro.blob.hex(),     intro.staged};
+        item.git = GitRef{name,
+                          std::move(intro.commit),
+                          std::move(intro.author),
+                          std::move(intro.date),
+                          std::move(intro.summary),
+                          intro.blob.hex(),
+                          intro.staged};
         item.chain.push_back(intro.path.empty() ? item.git.blob : std::move(intro.path));
         located[k].push_back(std::move(item));
       }
@@ -241,7 +246,8 @@ std::vector<GitLocated> locate_blobs(const std::vector<std::string>& paths,
         problems[k].push_back(InputIssue{name, fmt::format("history walk: {}", error), true});
       }
     } catch (const std::exception& failure) {
-      problems[k].push_back(InputIssue{name, fmt::format("provenance of findings not found: {}", failure.what()), true});
+      problems[k].push_back(
+          InputIssue{name, fmt::format("provenance of findings not found: {}", failure.what()), true});
     }
   });
   std::vector<GitLocated> out;

@@ -18,7 +18,7 @@
 namespace sluice::pipeline {
 
 struct GitScanOptions {
-  ArchiveScanOptions archives;                       // a committed archive is scanned as one
+  ArchiveScanOptions archives;  // a committed archive is scanned as one
   bool archives_enabled = true;
   bool dedup = true;
   std::uint64_t max_blob_size = std::uint64_t{1} << 30;  // blobs are read whole: bigger ones are reported
@@ -64,7 +64,7 @@ struct GitLocated {
 // For every repository of `paths`, where each of `targets` (blob -> content) it holds entered
 // its history. Repositories are searched in parallel; problems become issues.
 [[nodiscard]] std::vector<GitLocated> locate_blobs(
-    const std::vector<std::string>& paths,
-    const std::unordered_map<io::GitOid, ContentId, io::GitOidHash>& targets, std::vector<InputIssue>& issues);
+    const std::vector<std::string>& paths, const std::unordered_map<io::GitOid, ContentId, io::GitOidHash>& targets,
+    std::vector<InputIssue>& issues);
 
 }  // namespace sluice::pipeline

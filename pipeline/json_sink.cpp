@@ -41,8 +41,8 @@ nlohmann::json image_json(const ImageRef& image) {
 nlohmann::json git_json(const GitRef& git) {
   using nlohmann::json;
   auto or_null = [](const std::string& text) { return text.empty() ? json(nullptr) : json(text); };
-  json out = {{"repository", git.repository}, {"commit", or_null(git.commit)}, {"author", or_null(git.author)},
-              {"date", or_null(git.date)},   {"summary", or_null(git.summary)}, {"blob", git.blob}};
+  json out = {{"repository", git.repository}, {"commit", or_null(git.commit)},   {"author", or_null(git.author)},
+              {"date", or_null(git.date)},    {"summary", or_null(git.summary)}, {"blob", git.blob}};
   if (git.staged) out["staged"] = true;
   return out;
 }

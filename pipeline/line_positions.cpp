@@ -24,7 +24,8 @@ std::vector<PlacedMatch> place_matches(std::string_view bytes, std::vector<engin
   for (engine::Match& match : matches) {
     const std::uint64_t target = std::clamp<std::uint64_t>(match.secret_offset, origin, origin + bytes.size());
     if (target > cursor.offset) cursor.advance(bytes.substr(cursor.offset - origin, target - cursor.offset));
-    const std::uint64_t column = match.secret_offset >= cursor.line_start ? match.secret_offset - cursor.line_start + 1 : 1;
+    const std::uint64_t column =
+        match.secret_offset >= cursor.line_start ? match.secret_offset - cursor.line_start + 1 : 1;
     placed.push_back(PlacedMatch{match.rule, std::move(match.secret), match.secret_offset, cursor.line, column,
                                  match.confidence, match.confidence_reason});
   }
@@ -43,7 +44,8 @@ std::vector<PlacedMatch> place_matches(std::string_view bytes, std::vector<engin
     const std::size_t block = std::min<std::size_t>(offset / counts.stride, counts.newlines.size() - 1);
     const std::uint64_t block_start = block * counts.stride;
     const std::string_view head = bytes.substr(block_start, offset - block_start);
-    const std::uint64_t line = 1 + before[block] + static_cast<std::uint64_t>(std::count(head.begin(), head.end(), '\n'));
+    const std::uint64_t line =
+        1 + before[block] + static_cast<std::uint64_t>(std::count(head.begin(), head.end(), '\n'));
     const auto* newline = static_cast<const char*>(memrchr(bytes.data(), '\n', offset));
     const std::uint64_t line_start = newline == nullptr ? 0 : static_cast<std::uint64_t>(newline - bytes.data()) + 1;
     placed.push_back(PlacedMatch{match.rule, std::move(match.secret), match.secret_offset, line,

@@ -24,8 +24,8 @@ struct LineCursor {
 // in cache from the scan, so that placing a match near the end of a big input does not read
 // the whole input again.
 struct BlockLineCounts {
-  std::size_t stride = 0;                // block size; 0: no counts
-  std::vector<std::uint64_t> newlines;   // newlines in [k * stride, (k + 1) * stride)
+  std::size_t stride = 0;               // block size; 0: no counts
+  std::vector<std::uint64_t> newlines;  // newlines in [k * stride, (k + 1) * stride)
 };
 
 // Like place_matches below, using the block counts of a whole input (offset 0 = bytes[0]).

@@ -37,7 +37,8 @@ std::string Redactor::mask(std::string_view text) const {
     std::vector<std::size_t> starts{0};
     for (std::size_t k = 1; k + 1 < text.size() && starts.size() < kMaxSuffixScans; ++k) {
       const char c = text[k];
-      if ((c == '_' || c == '-' || c == '.' || c == '=' || c == '+') && std::isalnum(static_cast<unsigned char>(text[k + 1])) != 0) {
+      if ((c == '_' || c == '-' || c == '.' || c == '=' || c == '+') &&
+          std::isalnum(static_cast<unsigned char>(text[k + 1])) != 0) {
         starts.push_back(k + 1);
       }
     }

@@ -105,8 +105,7 @@ class SarifSink final : public Sink {
     for (std::size_t i = 0; i < sarif_.roots.size(); ++i) {
       const std::string& root = sarif_.roots[i];
       if (root == "-" || !std::filesystem::is_directory(root, error)) continue;
-      bases_.push_back(Base{root, fmt::format("ROOT{}", i),
-                            directory_uri(std::filesystem::absolute(root, error))});
+      bases_.push_back(Base{root, fmt::format("ROOT{}", i), directory_uri(std::filesystem::absolute(root, error))});
     }
   }
 
@@ -122,8 +121,8 @@ class SarifSink final : public Sink {
     if (sarif_.issues != nullptr) {
       for (const InputIssue& issue : *sarif_.issues) {
         if (!issue.incomplete) continue;
-        notifications.push_back({{"level", "error"},
-                                 {"message", {{"text", sentence(fmt::format("{}: {}", issue.path, issue.reason))}}}});
+        notifications.push_back(
+            {{"level", "error"}, {"message", {{"text", sentence(fmt::format("{}: {}", issue.path, issue.reason))}}}});
       }
     }
     if (stats.interrupted) {
@@ -143,9 +142,7 @@ class SarifSink final : public Sink {
         {"invocations", json::array({std::move(invocation)})},
         {"results", std::move(results_)},
         {"columnKind", "unicodeCodePoints"},
-        {"properties",
-         {{"redacted", options_.redact},
-          {"summary", summary_json(stats)}}},
+        {"properties", {{"redacted", options_.redact}, {"summary", summary_json(stats)}}},
     };
     if (!bases_.empty()) {
       json ids = json::object();
@@ -216,8 +213,8 @@ class SarifSink final : public Sink {
                        {"column", at.column}};
     if (!finding.confidence_reason.empty()) properties["confidence_reason"] = finding.confidence_reason;
     if (nested) {
-      location["logicalLocations"] = json::array(
-          {{{"fullyQualifiedName", at.path}, {"name", at.chain.back()}, {"kind", "resource"}}});
+      location["logicalLocations"] =
+          json::array({{{"fullyQualifiedName", at.path}, {"name", at.chain.back()}, {"kind", "resource"}}});
       properties["archive_chain"] = at.chain;
     }
     if (at.image) properties["image"] = image_json(*at.image);
@@ -237,8 +234,8 @@ class SarifSink final : public Sink {
         {"message",
          {{"text", finding.secret.empty()
                        ? fmt::format("{}: the path of {} matches.", rule.name.empty() ? rule.id : rule.name, where)
-                       : fmt::format("{} found in {} (fingerprint {}).", rule.name.empty() ? rule.id : rule.name,
-                                     where, finding.fingerprint)}}},
+                       : fmt::format("{} found in {} (fingerprint {}).", rule.name.empty() ? rule.id : rule.name, where,
+                                     finding.fingerprint)}}},
         {"locations", json::array({std::move(location)})},
         {"partialFingerprints", {{kSarifFingerprintKey, finding.fingerprint}}},
         {"properties", std::move(properties)},
@@ -286,8 +283,8 @@ std::string uri_encode_path(std::string_view path) {
   return out;
 }
 
-std::unique_ptr<Sink> make_sarif_sink(std::ostream& out, const engine::CompiledRules& rules,
-                                      const SinkOptions& options, SarifOptions sarif) {
+std::unique_ptr<Sink> make_sarif_sink(std::ostream& out, const engine::CompiledRules& rules, const SinkOptions& options,
+                                      SarifOptions sarif) {
   return std::make_unique<SarifSink>(out, rules, options, std::move(sarif));
 }
 

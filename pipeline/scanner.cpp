@@ -1,24 +1,24 @@
 #include "pipeline/scanner.hpp"
 
 #include <fmt/format.h>
+#include <oneapi/tbb/concurrent_unordered_set.h>
 #include <oneapi/tbb/enumerable_thread_specific.h>
 #include <oneapi/tbb/flow_graph.h>
 #include <oneapi/tbb/global_control.h>
-#include <oneapi/tbb/concurrent_unordered_set.h>
 #include <oneapi/tbb/parallel_for.h>
 #include <xxhash.h>
 
 #include <algorithm>
-#include <cstring>
 #include <atomic>
+#include <cstring>
 #include <optional>
 #include <thread>
 #include <variant>
 
 #include "engine/stream_scanner.hpp"
 #include "io/archive_format.hpp"
-#include "io/decompressor.hpp"
 #include "io/container_image.hpp"
+#include "io/decompressor.hpp"
 #include "io/input_file.hpp"
 #include "io/walker.hpp"
 #include "pipeline/archive_scan.hpp"
@@ -31,7 +31,6 @@ namespace sluice::pipeline {
 namespace {
 
 namespace flow = oneapi::tbb::flow;
-
 
 // When the scan of one input must end early: a stop request (signal) or its time budget.
 struct Budget {
@@ -55,7 +54,7 @@ struct InputResult {
   std::uint64_t bytes = 0;
   std::vector<PlacedMatch> matches;
   std::vector<PlacedMatch> path_matches;  // rules that match on the path alone
-  std::optional<std::string> error;  // the input was not (completely) scanned
+  std::optional<std::string> error;       // the input was not (completely) scanned
   std::optional<ArchiveOutcome> archive;  // the input was an archive or compressed stream
   std::vector<ImageRecord> images;        // an image layout's index, read from disk
   std::optional<GitOutcome> git;          // the input was a git repository
@@ -75,9 +74,9 @@ constexpr std::size_t kLineBlock = std::size_t{1} << 20;
 // Feeds bytes[from, to) to one stream whose owned range is (begin, end], counting the newlines
 // of each block of [begin, end) right after Hyperscan has read it. `begin` is a multiple of
 // the stride. Stops early (false) when the budget is exhausted.
-bool scan_counting_lines(engine::ScanContext& context, std::string_view bytes, std::string_view path,
-                         std::size_t from, std::size_t begin, std::size_t end, std::size_t to,
-                         BlockLineCounts& counts, std::vector<engine::Match>& out, const Budget& budget) {
+bool scan_counting_lines(engine::ScanContext& context, std::string_view bytes, std::string_view path, std::size_t from,
+                         std::size_t begin, std::size_t end, std::size_t to, BlockLineCounts& counts,
+                         std::vector<engine::Match>& out, const Budget& budget) {
   engine::StreamScanner scanner(context, path, out, from, engine::OwnedRange{begin, end});
   bool ok = scanner.feed(bytes.substr(from, begin - from));
   for (std::size_t at = begin; ok && at < end; at += counts.stride) {
@@ -199,9 +198,9 @@ InputResult ScanGraph::process(io::WalkEntry entry) {
   }
   result.budget.stop = options_.stop;
   if (options_.max_input_seconds > 0) {
-    result.budget.deadline = std::chrono::steady_clock::now() +
-                             std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                 std::chrono::duration<double>(options_.max_input_seconds));
+    result.budget.deadline =
+        std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                               std::chrono::duration<double>(options_.max_input_seconds));
   }
   try {
     switch (result.entry.kind) {
@@ -227,7 +226,7 @@ InputResult ScanGraph::process(io::WalkEntry entry) {
 }
 
 std::optional<ContentId> ScanGraph::content_id_of(const std::string& path, std::string_view bytes, bool split,
-                                                 std::size_t segment, const Budget& budget) const {
+                                                  std::size_t segment, const Budget& budget) const {
   // Image blobs are named by their digest: the name is the content id, and the same blob in
   // a layout directory and in an image tarball is one content.
   if (auto digest = io::blob_digest(path)) return digest_content_id(*digest);
@@ -379,7 +378,9 @@ void ScanGraph::scan_file(InputResult& result) {
       const std::size_t from = begin > overlap ? begin - overlap : 0;
       const std::size_t to = std::min(bytes.size(), end + overlap);
       segment_ok[k] = scan_counting_lines(*workers_.local().context, bytes, path, from, begin, end, to, lines,
-                                          per_segment[k], result.budget) ? 1 : 0;
+                                          per_segment[k], result.budget)
+                          ? 1
+                          : 0;
     });
     for (std::size_t k = 0; k < count; ++k) {
       ok = ok && segment_ok[k] != 0;
@@ -388,8 +389,8 @@ void ScanGraph::scan_file(InputResult& result) {
   } else if (bytes.size() > kLineBlock) {
     lines.stride = kLineBlock;
     lines.newlines.assign((bytes.size() + kLineBlock - 1) / kLineBlock, 0);
-    ok = scan_counting_lines(*workers_.local().context, bytes, path, 0, 0, bytes.size(), bytes.size(), lines,
-                             matches, result.budget);
+    ok = scan_counting_lines(*workers_.local().context, bytes, path, 0, 0, bytes.size(), bytes.size(), lines, matches,
+                             result.budget);
   } else {
     ok = engine::scan_buffer(*workers_.local().context, bytes, path, matches);
   }
@@ -426,8 +427,8 @@ void ScanGraph::scan_stream(InputResult& result) {
     head_size += *n;
   }
   head.resize(head_size);
-  bool as_archive = options_.archives.enabled && !head_failed &&
-                    io::sniff_container(head).kind != io::ContainerKind::kNone;
+  bool as_archive =
+      options_.archives.enabled && !head_failed && io::sniff_container(head).kind != io::ContainerKind::kNone;
   if (as_archive) {
     if (auto refused = over_decompression_memory(head, options_.archives)) {
       result.error = *refused;
@@ -480,7 +481,8 @@ void ScanGraph::scan_stream(InputResult& result) {
     if (matches.empty()) return;
     joined.assign(tail);
     joined.append(current);
-    for (PlacedMatch& m : place_matches(joined, std::move(matches), tail_cursor)) result.matches.push_back(std::move(m));
+    for (PlacedMatch& m : place_matches(joined, std::move(matches), tail_cursor))
+      result.matches.push_back(std::move(m));
     matches.clear();
   };
   for (;;) {
@@ -539,12 +541,13 @@ void ScanGraph::scan_git(InputResult& result) {
   options.max_blob_size = options_.max_blob_size;
   options.stop = options_.stop;
   // git's own default delta base cache per thread, within 1 GiB for all threads together.
-  options.pack_cache_bytes = std::clamp<std::size_t>((std::size_t{1} << 30) / threads_, std::size_t{16} << 20,
-                                                     std::size_t{96} << 20);
+  options.pack_cache_bytes =
+      std::clamp<std::size_t>((std::size_t{1} << 30) / threads_, std::size_t{16} << 20, std::size_t{96} << 20);
   result.git.emplace();
-  scan_repository(*this, options, result.entry.path,
-                  [this](const io::GitOid& oid) { return !options_.dedup_content || claimed_blobs_.insert(oid).second; },
-                  *result.git);
+  scan_repository(
+      *this, options, result.entry.path,
+      [this](const io::GitOid& oid) { return !options_.dedup_content || claimed_blobs_.insert(oid).second; },
+      *result.git);
 }
 
 void ScanGraph::locate_git_findings() {
@@ -736,9 +739,10 @@ ScanReport ScanGraph::run() {
 std::optional<std::string> over_decompression_memory(std::string_view head, const ArchiveLimits& limits) {
   const auto need = io::decompression_memory(head);
   if (!need || *need <= limits.max_decompression_memory) return std::nullopt;
-  return fmt::format("its decoder would need {} MiB (a dictionary declared in its header), over "
-                     "--max-decompression-memory {} MiB: scanned as raw bytes",
-                     (*need + (1u << 20) - 1) >> 20, limits.max_decompression_memory >> 20);
+  return fmt::format(
+      "its decoder would need {} MiB (a dictionary declared in its header), over "
+      "--max-decompression-memory {} MiB: scanned as raw bytes",
+      (*need + (1u << 20) - 1) >> 20, limits.max_decompression_memory >> 20);
 }
 
 ScanReport run_scan(std::shared_ptr<const engine::CompiledRules> rules, const ScanOptions& options,

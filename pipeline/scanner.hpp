@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <string_view>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,11 +19,11 @@ namespace sluice::pipeline {
 
 // Limits on what archives may cost; each is a `sluice scan` flag.
 struct ArchiveLimits {
-  bool enabled = true;                                       // false: archives are scanned as raw bytes
-  std::size_t max_depth = 8;                                 // archives inside archives
-  std::uint64_t max_member_size = std::uint64_t{8} << 30;    // bytes scanned per member
-  double max_ratio = 100;                                    // decompressed bytes per input byte
-  std::uint64_t ratio_allowance = std::uint64_t{256} << 20;  // decompressed bytes always allowed per input
+  bool enabled = true;                                                // false: archives are scanned as raw bytes
+  std::size_t max_depth = 8;                                          // archives inside archives
+  std::uint64_t max_member_size = std::uint64_t{8} << 30;             // bytes scanned per member
+  double max_ratio = 100;                                             // decompressed bytes per input byte
+  std::uint64_t ratio_allowance = std::uint64_t{256} << 20;           // decompressed bytes always allowed per input
   std::uint64_t max_decompression_memory = std::uint64_t{256} << 20;  // an xz/lzip dictionary bigger: not opened
 };
 
@@ -33,12 +32,12 @@ struct ArchiveLimits {
 [[nodiscard]] std::optional<std::string> over_decompression_memory(std::string_view head, const ArchiveLimits& limits);
 
 struct ScanOptions {
-  std::vector<std::string> roots;                 // "-" is standard input
-  std::size_t threads = 0;                        // 0: every core
-  std::size_t chunk_size = std::size_t{1} << 20;  // read size for sequential inputs
+  std::vector<std::string> roots;                    // "-" is standard input
+  std::size_t threads = 0;                           // 0: every core
+  std::size_t chunk_size = std::size_t{1} << 20;     // read size for sequential inputs
   std::size_t map_threshold = std::size_t{1} << 20;  // files this large are memory-mapped
   std::size_t segment_size = std::size_t{16} << 20;  // mapped files over 1.5x this are split across cores
-  std::size_t max_in_flight = 0;                  // batches of inputs queued at once; 0: 2 per thread
+  std::size_t max_in_flight = 0;                     // batches of inputs queued at once; 0: 2 per thread
   bool follow_symlinks = false;
   bool dedup_content = true;
   // Matches below this confidence are not reported (engine::Confidence).
@@ -68,14 +67,14 @@ struct InputIssue {
 };
 
 struct ScanStats {
-  std::uint64_t files = 0;       // inputs scanned (files and streams)
-  std::uint64_t bytes = 0;       // bytes scanned (decompressed bytes for archive members)
-  std::uint64_t archives = 0;    // archives and compressed streams opened (nested ones too)
-  std::uint64_t members = 0;     // archive members scanned
-  std::uint64_t images = 0;      // container images found
+  std::uint64_t files = 0;         // inputs scanned (files and streams)
+  std::uint64_t bytes = 0;         // bytes scanned (decompressed bytes for archive members)
+  std::uint64_t archives = 0;      // archives and compressed streams opened (nested ones too)
+  std::uint64_t members = 0;       // archive members scanned
+  std::uint64_t images = 0;        // container images found
   std::uint64_t repositories = 0;  // git repositories whose history was scanned
   std::uint64_t blobs = 0;         // git blobs scanned (once per run, whatever the number of repositories)
-  std::uint64_t duplicates = 0;  // inputs not rescanned because identical content was scanned
+  std::uint64_t duplicates = 0;    // inputs not rescanned because identical content was scanned
   std::uint64_t skipped = 0;
   std::uint64_t errors = 0;
   double seconds = 0;
@@ -94,7 +93,7 @@ struct ScanReport {
 
 // Where a running scan is, after each top-level input is merged.
 struct ScanProgress {
-  std::uint64_t inputs = 0;   // top-level inputs and archive members scanned so far
+  std::uint64_t inputs = 0;  // top-level inputs and archive members scanned so far
   std::uint64_t bytes = 0;
   std::uint64_t matches = 0;  // confirmed matches so far (before dedup and suppression)
   std::string_view current;   // the top-level input just finished

@@ -49,8 +49,8 @@ class Sink {
   virtual void finish(const ScanStats& /*stats*/) {}
 };
 
-[[nodiscard]] std::unique_ptr<Sink> make_sink(OutputFormat format, std::ostream& out, const engine::CompiledRules& rules,
-                                              const SinkOptions& options);
+[[nodiscard]] std::unique_ptr<Sink> make_sink(OutputFormat format, std::ostream& out,
+                                              const engine::CompiledRules& rules, const SinkOptions& options);
 [[nodiscard]] std::unique_ptr<Sink> make_text_sink(std::ostream& out, const engine::CompiledRules& rules,
                                                    const SinkOptions& options);
 [[nodiscard]] std::unique_ptr<Sink> make_json_sink(std::ostream& out, const engine::CompiledRules& rules,

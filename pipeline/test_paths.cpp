@@ -10,20 +10,20 @@ constexpr std::string_view kReason = "test-or-docs-path";
 
 // Directory names that mark tests, test data or documentation, lower case.
 constexpr std::array<std::string_view, 32> kDirectories{
-    "t",        "test",        "tests",     "testing",   "testdata", "test-data",     "test_data", "testfiles",
-    "testcases", "unittest",   "unittests", "__tests__", "spec",     "specs",         "fixture",   "fixtures",
-    "__fixtures__", "mock",    "mocks",     "__mocks__", "doc",      "docs",          "documentation", "example",
-    "examples", "sample",      "samples",   "demo",      "demos",    "regress",       "regression", "expected"};
+    "t",         "test",          "tests",        "testing",   "testdata",  "test-data", "test_data",
+    "testfiles", "testcases",     "unittest",     "unittests", "__tests__", "spec",      "specs",
+    "fixture",   "fixtures",      "__fixtures__", "mock",      "mocks",     "__mocks__", "doc",
+    "docs",      "documentation", "example",      "examples",  "sample",    "samples",   "demo",
+    "demos",     "regress",       "regression",   "expected"};
 
 // "test" followed by one of these is a test helper directory: testutils, testcerts...
-constexpr std::array<std::string_view, 8> kTestCompounds{"util", "utils", "certs", "keys",
+constexpr std::array<std::string_view, 8> kTestCompounds{"util",    "utils",  "certs",   "keys",
                                                          "vectors", "helper", "helpers", "support"};
 
 std::string lower(std::string_view text) {
   std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
-    return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c); });
   return out;
 }
 
@@ -122,7 +122,7 @@ bool in_tests_or_docs(const Location& location, const std::vector<std::string>& 
   const auto file = [](std::string_view part) { return is_test_file(part); };
   const bool one_part = location.chain.size() == 1;
   std::optional<std::string_view> first = location.git ? std::optional<std::string_view>(location.chain.front())
-                                                        : below_root(location.chain.front(), roots);
+                                                       : below_root(location.chain.front(), roots);
   if (!first) return false;
   if (any_part(*first, one_part, directory, file)) return true;
   for (std::size_t k = 1; k < location.chain.size(); ++k) {

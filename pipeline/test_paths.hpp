@@ -34,6 +34,6 @@ namespace sluice::pipeline {
 // in tests or docs, then drops the findings below `min_confidence`. Returns how many lowered
 // findings were dropped.
 std::size_t demote_test_and_docs_findings(std::vector<Finding>& findings, const std::vector<std::string>& roots,
-                                   engine::Confidence min_confidence);
+                                          engine::Confidence min_confidence);
 
 }  // namespace sluice::pipeline

@@ -22,8 +22,8 @@ class TextSink final : public Sink {
     std::string block = fmt::format("[{}] {} ({})\n", severity, rule.name, rule.id);
     if (!rule.vendor.empty()) block += fmt::format("  vendor:       {} · {}\n", rule.vendor, rule.family);
     const std::string secret = finding.secret.empty() ? std::string("(the file path matched)")
-                               : options_.redact     ? redact(finding.secret)
-                                                     : printable(finding.secret, 120);
+                               : options_.redact      ? redact(finding.secret)
+                                                      : printable(finding.secret, 120);
     block += fmt::format("  secret:       {}\n", secret);
     block += fmt::format("  fingerprint:  {}\n", finding.fingerprint);
     block += finding.confidence_reason.empty()
@@ -39,15 +39,16 @@ class TextSink final : public Sink {
         continue;
       }
       const std::string where = shown_path(at);
-      block += at.line == 0 ? fmt::format("    - {}\n", where) : fmt::format("    - {}:{}:{}\n", where, at.line, at.column);
+      block +=
+          at.line == 0 ? fmt::format("    - {}\n", where) : fmt::format("    - {}:{}:{}\n", where, at.line, at.column);
       if (at.image) {
         const ImageRef& image = *at.image;
-        block += fmt::format("      image {} {}{}\n", printable(image.image, 512),
-                             image.layer.empty() ? std::string("config") : "layer " + printable(image.layer, 128),
-                             image.deleted_in_layer.empty()
-                                 ? std::string()
-                                 : ", deleted in layer " + printable(image.deleted_in_layer, 128) +
-                                       " (still in the image)");
+        block +=
+            fmt::format("      image {} {}{}\n", printable(image.image, 512),
+                        image.layer.empty() ? std::string("config") : "layer " + printable(image.layer, 128),
+                        image.deleted_in_layer.empty()
+                            ? std::string()
+                            : ", deleted in layer " + printable(image.deleted_in_layer, 128) + " (still in the image)");
       }
     }
     if (shown < finding.locations.size()) {

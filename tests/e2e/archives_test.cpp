@@ -59,9 +59,8 @@ INSTANTIATE_TEST_SUITE_P(
                       FormatCase{"tarbz2", "gnutar", {"bzip2"}, "b.tar.bz2"},
                       FormatCase{"tarxz", "ustar", {"xz"}, "c.tar.xz"},
                       FormatCase{"tarzst", "pax", {"zstd"}, "layer"},  // no extension at all
-                      FormatCase{"tarlz4", "pax", {"lz4"}, "d.tar.lz4"},
-                      FormatCase{"zip", "zip", {}, "e.zip"}, FormatCase{"jar", "zip", {}, "app.jar"},
-                      FormatCase{"whl", "zip", {}, "pkg-1.0-py3-none-any.whl"},
+                      FormatCase{"tarlz4", "pax", {"lz4"}, "d.tar.lz4"}, FormatCase{"zip", "zip", {}, "e.zip"},
+                      FormatCase{"jar", "zip", {}, "app.jar"}, FormatCase{"whl", "zip", {}, "pkg-1.0-py3-none-any.whl"},
                       FormatCase{"zip_named_txt", "zip", {}, "notes.txt"}, FormatCase{"sevenzip", "7zip", {}, "f.7z"},
                       FormatCase{"cpio", "newc", {}, "g.cpio"}, FormatCase{"cpiogz", "odc", {"gzip"}, "h.cpio.gz"},
                       FormatCase{"iso", "iso9660", {}, "i.iso"}),
@@ -73,9 +72,11 @@ TEST(Archives, ArMemberAndDebPackage) {
   const std::string key = gen.personal_key();
   // A .deb is an ar archive holding a compressed data tarball.
   const std::string data_tar = make_archive("gnutar", {"xz"}, {Member{"./etc/app/app.env", env_line(key)}});
-  const std::string deb = make_archive("arsvr4", {}, {Member{"debian-binary", "2.0\n"},
-                                                      Member{"control.tar.xz", make_archive("gnutar", {"xz"}, {Member{"./control", "Package: x\n"}})},
-                                                      Member{"data.tar.xz", data_tar}});
+  const std::string deb =
+      make_archive("arsvr4", {},
+                   {Member{"debian-binary", "2.0\n"},
+                    Member{"control.tar.xz", make_archive("gnutar", {"xz"}, {Member{"./control", "Package: x\n"}})},
+                    Member{"data.tar.xz", data_tar}});
   const std::string path = dir.write("pool/app_1.0_amd64.deb", deb);
   const RunResult result = sluice({"scan", path, "-f", "jsonl"});
   EXPECT_TRUE(exited_with(result, kFindings)) << describe(result, true);
@@ -100,10 +101,11 @@ TEST(Archives, CompressedFilesAreScannedUnderTheirDecompressedName) {
   for (const char* filter : {"gzip", "bzip2", "xz", "zstd", "lz4"}) {
     const std::string key = gen.personal_key();
     const std::string name = std::string("logs/app.") + filter;
-    const std::string ext = std::string(filter) == "gzip" ? ".gz" : std::string(filter) == "bzip2" ? ".bz2"
-                            : std::string(filter) == "zstd"                                         ? ".zst"
-                            : std::string(filter) == "xz"                                           ? ".xz"
-                                                                                                     : ".lz4";
+    const std::string ext = std::string(filter) == "gzip"    ? ".gz"
+                            : std::string(filter) == "bzip2" ? ".bz2"
+                            : std::string(filter) == "zstd"  ? ".zst"
+                            : std::string(filter) == "xz"    ? ".xz"
+                                                             : ".lz4";
     const std::string path = dir.write(name + ".log" + ext, compress(filter, gen.filler(4000) + env_line(key)));
     keys.push_back(key);
     expected.push_back(path + "!app." + filter + ".log");
@@ -237,20 +239,22 @@ TEST(BadArchives, ZipBombMemberCostsOnlyItself) {
   BadArchive tree(21);
   const std::string after = tree.gen.personal_key();
   // 300 MiB of zeros deflate to about 300 KB: a ratio near 1000, past the default 100.
-  const std::string bomb = tree.dir.write(
-      "bomb.zip", make_archive("zip", {}, {Member{"zeros.bin", std::string(std::size_t{300} << 20, '\0')},
-                                           Member{"ok.txt", env_line(after)}}));
+  const std::string bomb =
+      tree.dir.write("bomb.zip", make_archive("zip", {},
+                                              {Member{"zeros.bin", std::string(std::size_t{300} << 20, '\0')},
+                                               Member{"ok.txt", env_line(after)}}));
   const RunResult result = tree.scan();
   EXPECT_TRUE(exited_with(result, kIncomplete)) << describe(result);
-  EXPECT_THAT(result.err, HasSubstr("sluice: error: " + bomb +
-                                    "!zeros.bin: member over the expansion limit: its first 256."));
+  EXPECT_THAT(result.err,
+              HasSubstr("sluice: error: " + bomb + "!zeros.bin: member over the expansion limit: its first 256."));
   EXPECT_THAT(result.err, Not(HasSubstr("the rest of this input was not scanned")));
   EXPECT_TRUE(reports(result, after, bomb + "!ok.txt")) << describe(result, true);
   EXPECT_TRUE(reports(result, tree.good_key, tree.good_path)) << describe(result, true);
 
   // Many bomb members: the whole input stops after a few of them, and says so.
   std::vector<Member> bombs;
-  for (int k = 0; k < 5; ++k) bombs.push_back(Member{"zeros" + std::to_string(k) + ".bin", std::string(std::size_t{300} << 20, '\0')});
+  for (int k = 0; k < 5; ++k)
+    bombs.push_back(Member{"zeros" + std::to_string(k) + ".bin", std::string(std::size_t{300} << 20, '\0')});
   bombs.push_back(Member{"ok.txt", env_line(after)});
   const std::string many = tree.dir.write("many.zip", make_archive("zip", {}, bombs));
   std::filesystem::remove(bomb);
@@ -280,7 +284,8 @@ TEST(BadArchives, StreamedBombMemberCostsOnlyItself) {
     EXPECT_TRUE(exited_with(result, kIncomplete)) << describe(result);
     for (const std::string& bomb : {tgz, tzst, nested + "!lib/bomb.tgz"}) {
       EXPECT_THAT(result.err, HasSubstr("sluice: error: " + bomb + "!zeros.bin: member over the expansion limit"))
-          << threads << " threads\n" << describe(result);
+          << threads << " threads\n"
+          << describe(result);
       EXPECT_THAT(paths_of_key(result, after), ::testing::Contains(bomb + "!ok.txt")) << describe(result, true);
     }
     EXPECT_THAT(result.err, Not(HasSubstr("the rest of this input was not scanned"))) << describe(result);
@@ -302,8 +307,8 @@ TEST(BadArchives, ZipBombFromStandardInput) {
   KeyGen gen(30);
   const std::string after = gen.personal_key();
   RunOptions options;
-  options.input = make_archive("zip", {}, {Member{"zeros.bin", std::string(std::size_t{300} << 20, '\0')},
-                                           Member{"ok.txt", env_line(after)}});
+  options.input = make_archive(
+      "zip", {}, {Member{"zeros.bin", std::string(std::size_t{300} << 20, '\0')}, Member{"ok.txt", env_line(after)}});
   options.timeout = std::chrono::seconds(120);
   const RunResult result = sluice({"scan", "-", "-f", "jsonl"}, options);
   EXPECT_TRUE(exited_with(result, kIncomplete)) << describe(result);
@@ -337,10 +342,10 @@ TEST(BadArchives, RecursiveBombIsDefusedByDedupAndStoppedWithout) {
 TEST(BadArchives, TruncatedTarGzReportsWhatWasReadAndWhereItBroke) {
   BadArchive tree(23);
   const std::string key = tree.gen.personal_key();
-  std::string archive = make_archive("pax", {"gzip"},
-                                     {Member{"first/app.env", env_line(key)},
-                                      Member{"second/big.bin", tree.gen.filler(std::size_t{2} << 20)},
-                                      Member{"third/other.txt", "x"}});
+  std::string archive =
+      make_archive("pax", {"gzip"},
+                   {Member{"first/app.env", env_line(key)},
+                    Member{"second/big.bin", tree.gen.filler(std::size_t{2} << 20)}, Member{"third/other.txt", "x"}});
   archive.resize(archive.size() * 6 / 10);
   const std::string path = tree.dir.write("cut.tar.gz", archive);
   const RunResult result = tree.scan();
@@ -370,7 +375,8 @@ TEST(BadArchives, CorruptZipMemberIsNamedAndTheOthersAreScanned) {
 TEST(BadArchives, GarbageAfterZipMagicIsScannedAsPlainBytes) {
   BadArchive tree(25);
   const std::string key = tree.gen.personal_key();
-  const std::string path = tree.dir.write("fake.zip", std::string("PK\x03\x04", 4) + tree.gen.filler(100) + env_line(key));
+  const std::string path =
+      tree.dir.write("fake.zip", std::string("PK\x03\x04", 4) + tree.gen.filler(100) + env_line(key));
   const RunResult result = tree.scan();
   EXPECT_TRUE(exited_with(result, kIncomplete)) << describe(result);
   EXPECT_THAT(result.err, HasSubstr("sluice: error: " + path + ": cannot be read as an archive"));
@@ -422,8 +428,7 @@ TEST(BadArchives, XzDictionaryOverTheMemoryCapIsNotDecompressed) {
     EXPECT_TRUE(parse_json_findings(result.out).empty());
   }
   // Raised, the same files are opened and the key found in both.
-  const RunResult raised =
-      sluice({"scan", dir.path("in"), "-f", "json", "--max-decompression-memory", "1000000000"});
+  const RunResult raised = sluice({"scan", dir.path("in"), "-f", "json", "--max-decompression-memory", "1000000000"});
   ASSERT_TRUE(exited_with(raised, kFindings)) << describe(raised, true);
   EXPECT_EQ(parse_json_findings(raised.out).at(0).occurrences, 2u);
   // An ordinary xz (8 MiB dictionary at -6) is opened under the default cap.
@@ -437,8 +442,8 @@ TEST(BadArchives, EncryptedMemberIsReportedAsNotScanned) {
   BadArchive tree(26);
   const std::string hidden = tree.gen.personal_key();
   const std::string path = tree.dir.write(
-      "locked.zip", make_archive("zip", {}, {Member{"vault/app.env", env_line(hidden)}}, "zip:encryption=zipcrypt",
-                                 "correct horse"));
+      "locked.zip",
+      make_archive("zip", {}, {Member{"vault/app.env", env_line(hidden)}}, "zip:encryption=zipcrypt", "correct horse"));
   const RunResult result = tree.scan();
   EXPECT_TRUE(exited_with(result, kIncomplete)) << describe(result);
   EXPECT_THAT(result.err, HasSubstr("sluice: error: " + path + "!vault/app.env: encrypted member, not scanned"));
@@ -452,8 +457,9 @@ TEST(BadArchives, SymlinkMemberPointingOutsideIsNotFollowed) {
   TempDir elsewhere;
   const std::string outside = elsewhere.write("secret.env", env_line(outside_key));
   const std::string path = tree.dir.write(
-      "links.tar", make_archive("pax", {}, {Member{"etc/link.env", "", Member::Kind::kSymlink, outside},
-                                            Member{"etc/up.env", "", Member::Kind::kSymlink, "../../../../" + outside}}));
+      "links.tar", make_archive("pax", {},
+                                {Member{"etc/link.env", "", Member::Kind::kSymlink, outside},
+                                 Member{"etc/up.env", "", Member::Kind::kSymlink, "../../../../" + outside}}));
   const RunResult result = tree.scan({"-v"});
   EXPECT_TRUE(exited_with(result, kFindings)) << "a symlink member is skipped by design\n" << describe(result);
   EXPECT_THAT(result.err, HasSubstr("sluice: skipped: " + path + "!etc/link.env: symbolic link member not followed"));
@@ -623,14 +629,13 @@ TEST(TruncatedArchives, NestedOneLevel) {
   const std::string key = tree.gen.personal_key();
   std::string inner = make_archive("pax", {"gzip"}, key_then_filler(tree.gen, key));
   inner.resize(inner.size() / 2);
-  const std::string zip = tree.dir.write("outer.zip", make_archive("zip", {}, {Member{"lib/cut.tar.gz", inner},
-                                                                              Member{"z.txt", "last\n"}}));
+  const std::string zip = tree.dir.write(
+      "outer.zip", make_archive("zip", {}, {Member{"lib/cut.tar.gz", inner}, Member{"z.txt", "last\n"}}));
   for (const char* threads : {"1", "2"}) {
     const RunResult result = tree.scan({"-j", threads});
     EXPECT_TRUE(exited_with(result, kIncomplete)) << describe(result);
     EXPECT_TRUE(reports(result, key, zip + "!lib/cut.tar.gz!first/app.env")) << describe(result, true);
-    EXPECT_THAT(result.err,
-                HasSubstr("sluice: error: " + zip + "!lib/cut.tar.gz: truncated or corrupt archive after "))
+    EXPECT_THAT(result.err, HasSubstr("sluice: error: " + zip + "!lib/cut.tar.gz: truncated or corrupt archive after "))
         << describe(result);
     EXPECT_TRUE(reports(result, tree.good_key, tree.good_path));
   }

@@ -22,7 +22,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-
 RunOptions guarded() {
   RunOptions options;
   options.timeout = std::chrono::seconds(60);
@@ -146,7 +145,8 @@ TEST(BadInput, SymlinkToAFileIsFollowedOnlyWithL) {
   const std::vector<Finding> findings = of_rule(parse_jsonl(followed.out), "posthog_personal_key");
   const std::vector<Hit> hits = flatten(findings);
   EXPECT_TRUE(std::find(hits.begin(), hits.end(), Hit{link, "posthog_personal_key", other_key, 4, 1, 5}) != hits.end())
-      << "with -L the linked file is scanned and reported at the link's path\n" << describe(followed, true);
+      << "with -L the linked file is scanned and reported at the link's path\n"
+      << describe(followed, true);
   EXPECT_TRUE(no_secret_on_stderr(followed, {tree.key, other_key}));
 }
 

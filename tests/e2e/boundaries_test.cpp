@@ -136,25 +136,24 @@ TEST_P(ChunkBoundaries, KeyEndingTheInputAtAChunkBoundary) {
     const RunResult result = scan_stdin(input, param, dir);
     ASSERT_TRUE(exited_with(result, 1));
     const Position position = position_of(input, input.size() - last.size());
-    std::vector<Hit> expected = {Hit{"-", "posthog_personal_key", first, 0, 1, 1},
-                                 Hit{"-", "posthog_personal_key", last, input.size() - last.size(), position.line,
-                                     position.column}};
+    std::vector<Hit> expected = {
+        Hit{"-", "posthog_personal_key", first, 0, 1, 1},
+        Hit{"-", "posthog_personal_key", last, input.size() - last.size(), position.line, position.column}};
     std::sort(expected.begin(), expected.end());
     EXPECT_EQ(hits_of(result), expected) << "input of " << length << " bytes, --chunk-size " << param.chunk;
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Stdin, ChunkBoundaries,
-                         ::testing::Values(ChunkCase{1, RuleChoice::kPostHogOnly}, ChunkCase{7, RuleChoice::kPostHogOnly},
-                                           ChunkCase{53, RuleChoice::kPostHogOnly},
-                                           ChunkCase{64, RuleChoice::kPostHogOnly},
-                                           ChunkCase{100, RuleChoice::kPostHogOnly},
-                                           ChunkCase{4096, RuleChoice::kPostHogOnly},
-                                           ChunkCase{64, RuleChoice::kBuiltin}, ChunkCase{100, RuleChoice::kBuiltin},
-                                           ChunkCase{4096, RuleChoice::kBuiltin}),
-                         [](const ::testing::TestParamInfo<ChunkCase>& info) {
-                           return "Chunk" + std::to_string(info.param.chunk) + rule_name(info.param.rules);
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Stdin, ChunkBoundaries,
+    ::testing::Values(ChunkCase{1, RuleChoice::kPostHogOnly}, ChunkCase{7, RuleChoice::kPostHogOnly},
+                      ChunkCase{53, RuleChoice::kPostHogOnly}, ChunkCase{64, RuleChoice::kPostHogOnly},
+                      ChunkCase{100, RuleChoice::kPostHogOnly}, ChunkCase{4096, RuleChoice::kPostHogOnly},
+                      ChunkCase{64, RuleChoice::kBuiltin}, ChunkCase{100, RuleChoice::kBuiltin},
+                      ChunkCase{4096, RuleChoice::kBuiltin}),
+    [](const ::testing::TestParamInfo<ChunkCase>& info) {
+      return "Chunk" + std::to_string(info.param.chunk) + rule_name(info.param.rules);
+    });
 
 // --------------------------------------------------------------------- file segment boundaries
 
@@ -197,16 +196,15 @@ TEST_P(SegmentBoundaries, KeyAtEveryOffsetAroundASegmentBoundaryIsFoundOnce) {
   EXPECT_EQ(hits_of(serial), expected) << "-j 1 (one stream over the whole file)";
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    File, SegmentBoundaries,
-    ::testing::Values(SegmentCase{4096, RuleChoice::kPostHogOnly, kMapAll},
-                      SegmentCase{5000, RuleChoice::kPostHogOnly, kMapNone},
-                      SegmentCase{4096, RuleChoice::kBuiltin, kMapAll},
-                      SegmentCase{65536, RuleChoice::kBuiltin, kMapNone}),
-    [](const ::testing::TestParamInfo<SegmentCase>& info) {
-      return "Segment" + std::to_string(info.param.segment_flag) + rule_name(info.param.rules) +
-             (std::string(info.param.mmap_threshold) == kMapAll ? "Mapped" : "Read");
-    });
+INSTANTIATE_TEST_SUITE_P(File, SegmentBoundaries,
+                         ::testing::Values(SegmentCase{4096, RuleChoice::kPostHogOnly, kMapAll},
+                                           SegmentCase{5000, RuleChoice::kPostHogOnly, kMapNone},
+                                           SegmentCase{4096, RuleChoice::kBuiltin, kMapAll},
+                                           SegmentCase{65536, RuleChoice::kBuiltin, kMapNone}),
+                         [](const ::testing::TestParamInfo<SegmentCase>& info) {
+                           return "Segment" + std::to_string(info.param.segment_flag) + rule_name(info.param.rules) +
+                                  (std::string(info.param.mmap_threshold) == kMapAll ? "Mapped" : "Read");
+                         });
 
 // A large file full of every built-in rule's examples (some straddling segment boundaries):
 // the segment-parallel report equals the serial one exactly.
@@ -284,7 +282,8 @@ TEST(SegmentParallel, EqualsSerialOnEveryBuiltinExample) {
 // "awssecret": V is a secret after "aws_secret_access_key=", and W after "awssecret=".
 TEST(SegmentParallel, OverlappingMatchesAcrossABoundaryEqualSerial) {
   bool has_rule = false;
-  for (const engine::Rule& rule : engine::builtin_rules().rules) has_rule = has_rule || rule.id == "aws_secret_access_key";
+  for (const engine::Rule& rule : engine::builtin_rules().rules)
+    has_rule = has_rule || rule.id == "aws_secret_access_key";
   if (!has_rule) GTEST_SKIP() << "no aws_secret_access_key rule in this build";
   const std::size_t segment = std::max<std::size_t>(65536, 4 * max_window(RuleChoice::kBuiltin));
   TempDir dir;
@@ -353,11 +352,12 @@ TEST(StreamVersusFile, EveryBuiltinExampleGivesTheSameFindings) {
 TEST(MmapThreshold, MappedAndReadFilesGiveTheSameFindings) {
   TempDir dir;
   KeyGen gen(77);
-  for (std::size_t size : {std::size_t{0}, std::size_t{10}, std::size_t{5000}, std::size_t{150'000},
-                           std::size_t{2'500'000}}) {
+  for (std::size_t size :
+       {std::size_t{0}, std::size_t{10}, std::size_t{5000}, std::size_t{150'000}, std::size_t{2'500'000}}) {
     std::string bytes = gen.filler(size);
     if (size >= 200) {
-      for (std::size_t i = 0; i < 3; ++i) plant(bytes, 1 + i * (size / 3) + gen.below(size / 3 - 60), gen.personal_key(), gen);
+      for (std::size_t i = 0; i < 3; ++i)
+        plant(bytes, 1 + i * (size / 3) + gen.below(size / 3 - 60), gen.personal_key(), gen);
     }
     dir.write("files/f" + std::to_string(size) + ".txt", bytes);
   }

@@ -2,8 +2,8 @@
 // destinations and --redact, through the real sluice binary.
 
 #include <gmock/gmock.h>
-#include <algorithm>
 #include <gtest/gtest.h>
+#include <algorithm>
 
 #include "support.hpp"
 
@@ -12,7 +12,6 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
-
 
 // A small tree with one key in `app/.env` at a known place.
 struct KeyTree {
@@ -87,7 +86,8 @@ TEST(CliExitCodes, TextAndJsonReportsAgreeWithJsonl) {
   const RunResult text = sluice({"scan", tree.dir.root().string()});
   ASSERT_TRUE(exited_with(text, kFindings));
   EXPECT_THAT(text.out, HasSubstr(tree.key)) << "the text report shows the secret unless --redact";
-  EXPECT_THAT(text.out, HasSubstr(tree.env_path + ":3:" + std::to_string(std::string("POSTHOG_PERSONAL_API_KEY=").size() + 1)));
+  EXPECT_THAT(text.out,
+              HasSubstr(tree.env_path + ":3:" + std::to_string(std::string("POSTHOG_PERSONAL_API_KEY=").size() + 1)));
 
   const RunResult json = sluice({"scan", tree.dir.root().string(), "-f", "json"});
   ASSERT_TRUE(exited_with(json, kFindings));
@@ -131,8 +131,8 @@ TEST(CliExitCodes, InvalidRulesFileExitsTwoNamingTheFile) {
   EXPECT_THAT(syntax.err, HasSubstr(broken)) << "the message must name the bad rule file";
   EXPECT_EQ(syntax.out, "") << "no report when the rules cannot be loaded";
 
-  const std::string bad_regex = tree.dir.write(
-      "rules/bad_regex.toml", "[[rules]]\nid = \"bad_regex\"\nregex = '''(unclosed[a-z'''\n");
+  const std::string bad_regex =
+      tree.dir.write("rules/bad_regex.toml", "[[rules]]\nid = \"bad_regex\"\nregex = '''(unclosed[a-z'''\n");
   const RunResult regex = sluice({"scan", tree.dir.root().string(), "--rules", bad_regex});
   EXPECT_TRUE(exited_with(regex, kFatal));
   EXPECT_THAT(regex.err, HasSubstr(bad_regex));
@@ -145,7 +145,8 @@ TEST(CliExitCodes, InvalidRulesFileExitsTwoNamingTheFile) {
 
   const RunResult none = sluice({"scan", tree.dir.root().string(), "--no-builtin-rules"});
   EXPECT_TRUE(exited_with(none, kFatal)) << "no rules at all is a usage error";
-  for (const RunResult* result : {&syntax, &regex, &absent, &none}) EXPECT_TRUE(no_secret_on_stderr(*result, {tree.key}));
+  for (const RunResult* result : {&syntax, &regex, &absent, &none})
+    EXPECT_TRUE(no_secret_on_stderr(*result, {tree.key}));
 }
 
 TEST(CliExitCodes, UnwritableOutputExitsTwo) {
@@ -186,7 +187,8 @@ TEST(CliExitCodes, NoPathScansTheCurrentDirectory) {
   ASSERT_EQ(findings.size(), 1u) << describe(result, true);
   ASSERT_EQ(findings[0].locations.size(), 1u);
   const std::string& path = findings[0].locations[0].path;
-  EXPECT_TRUE(path == "app/.env" || path == "./app/.env") << "paths are relative to the current directory, got " << path;
+  EXPECT_TRUE(path == "app/.env" || path == "./app/.env")
+      << "paths are relative to the current directory, got " << path;
   EXPECT_EQ(findings[0].locations[0].offset, tree.key_offset());
 }
 

@@ -113,8 +113,7 @@ TEST(Confidence, IsNotPartOfIdentityForBaselines) {
   // A baseline written with everything (low included) silences the default run entirely: the
   // same fingerprints, whatever the confidence.
   const std::string baseline = t.dir.path("baseline.json");
-  const RunResult first =
-      sluice({"scan", t.dir.path("tree"), "-f", "json", "-o", baseline, "--min-confidence", "low"});
+  const RunResult first = sluice({"scan", t.dir.path("tree"), "-f", "json", "-o", baseline, "--min-confidence", "low"});
   ASSERT_TRUE(exited_with(first, kFindings)) << describe(first);
   const RunResult again = sluice({"scan", t.dir.path("tree"), "-f", "jsonl", "--baseline", baseline});
   EXPECT_TRUE(exited_with(again, kClean)) << describe(again, true);

@@ -61,7 +61,7 @@ struct Corpus {
   std::string root;
   RunResult generated;
   std::set<Key> truth;
-  std::set<std::string> truth_rules;  // every rule id the truth file names
+  std::set<std::string> truth_rules;                                     // every rule id the truth file names
   std::map<std::pair<std::string, std::string>, std::uint64_t> offsets;  // (path, secret) -> offset
 };
 
@@ -190,11 +190,13 @@ TEST_F(GeneratedCorpus, StreamedFilesReportTheSamePositions) {
     ASSERT_TRUE(exited_with(result, 1)) << path;
     std::set<Key> expected;
     for (const Key& key : corpus.truth) {
-      if (std::get<0>(key) == path) expected.insert(Key{"-", std::get<1>(key), std::get<2>(key), std::get<3>(key), std::get<4>(key)});
+      if (std::get<0>(key) == path)
+        expected.insert(Key{"-", std::get<1>(key), std::get<2>(key), std::get<3>(key), std::get<4>(key)});
     }
     std::set<Key> actual;
     for (const Hit& hit : flatten(parse_jsonl(result.out))) {
-      if (corpus.truth_rules.count(hit.rule_id)) actual.insert(Key{hit.path, hit.rule_id, hit.secret, hit.line, hit.column});
+      if (corpus.truth_rules.count(hit.rule_id))
+        actual.insert(Key{hit.path, hit.rule_id, hit.secret, hit.line, hit.column});
     }
     EXPECT_TRUE(same_set(expected, actual)) << path << " through standard input, --chunk-size 100";
   }
@@ -229,10 +231,12 @@ TEST(DemoCorpus, ScanReportsExactlyTheExpectedFindings) {
   std::ostringstream missing;
   std::ostringstream extra;
   for (const auto& item : expected) {
-    if (!actual.count(item)) missing << "  " << std::get<0>(item) << " " << std::get<1>(item) << " " << std::get<2>(item) << "\n";
+    if (!actual.count(item))
+      missing << "  " << std::get<0>(item) << " " << std::get<1>(item) << " " << std::get<2>(item) << "\n";
   }
   for (const auto& item : actual) {
-    if (!expected.count(item)) extra << "  " << std::get<0>(item) << " " << std::get<1>(item) << " " << std::get<2>(item) << "\n";
+    if (!expected.count(item))
+      extra << "  " << std::get<0>(item) << " " << std::get<1>(item) << " " << std::get<2>(item) << "\n";
   }
   EXPECT_EQ(missing.str(), "") << "expected findings not reported";
   EXPECT_EQ(extra.str(), "") << "reported findings that demo.expected.jsonl does not list (decoys?)";

@@ -33,7 +33,8 @@ TEST(Dedup, SameKeyInThreeFilesIsOneFindingWithThreeOccurrences) {
   const std::string key = gen.personal_key();
   std::vector<Hit> expected;
   for (int i = 0; i < 3; ++i) {
-    const std::string text = gen.filler(100 + 500 * static_cast<std::size_t>(i)) + "\nkey = \"" + key + "\"\n" + gen.filler(50);
+    const std::string text =
+        gen.filler(100 + 500 * static_cast<std::size_t>(i)) + "\nkey = \"" + key + "\"\n" + gen.filler(50);
     const std::string path = dir.write("dir" + std::to_string(i) + "/config_" + std::to_string(i) + ".py", text);
     const std::uint64_t offset = text.find(key);
     const Position position = position_of(text, offset);
@@ -99,7 +100,8 @@ TEST(Dedup, IdenticalFilesAreReportedAtEveryPath) {
     const nlohmann::json summary = summary_of(result);
     EXPECT_EQ(summary.value("duplicates", -1), kCopies - 1) << summary.dump();
     EXPECT_EQ(summary.value("files", -1), 1) << "identical content is scanned once: " << summary.dump();
-    EXPECT_EQ(summary.value("bytes", std::uint64_t{0}), text.size()) << "bytes scanned count one copy: " << summary.dump();
+    EXPECT_EQ(summary.value("bytes", std::uint64_t{0}), text.size())
+        << "bytes scanned count one copy: " << summary.dump();
   }
 }
 
@@ -110,8 +112,8 @@ TEST(Dedup, NoDedupGivesTheSameFindings) {
   const std::string copy_text = "K=" + shared + "\n" + gen.filler(500);
   for (int i = 0; i < 5; ++i) dir.write("same/" + std::to_string(i) + ".env", copy_text);
   for (int i = 0; i < 5; ++i) {
-    dir.write("other/" + std::to_string(i) + ".env", gen.filler(200 * static_cast<std::size_t>(i + 1)) + " " + shared +
-                                                         " " + gen.personal_key() + "\n");
+    dir.write("other/" + std::to_string(i) + ".env",
+              gen.filler(200 * static_cast<std::size_t>(i + 1)) + " " + shared + " " + gen.personal_key() + "\n");
   }
   dir.write("empty_a.txt", "");
   dir.write("empty_b.txt", "");
@@ -120,7 +122,8 @@ TEST(Dedup, NoDedupGivesTheSameFindings) {
     const RunResult no_dedup = sluice({"scan", dir.root().string(), "-f", "json", "--no-dedup", "-j", threads});
     ASSERT_TRUE(exited_with(dedup, 1));
     ASSERT_TRUE(exited_with(no_dedup, 1));
-    EXPECT_EQ(findings_of(dedup), findings_of(no_dedup)) << "--no-dedup must not change the findings (-j " << threads << ")";
+    EXPECT_EQ(findings_of(dedup), findings_of(no_dedup))
+        << "--no-dedup must not change the findings (-j " << threads << ")";
     EXPECT_EQ(summary_of(no_dedup).value("duplicates", -1), 0) << summary_of(no_dedup).dump();
     EXPECT_EQ(summary_of(no_dedup).value("files", -1), 12) << summary_of(no_dedup).dump();
     EXPECT_EQ(summary_of(dedup).value("duplicates", -1), 5) << summary_of(dedup).dump();

@@ -16,14 +16,26 @@
 namespace sluice::e2e {
 namespace {
 
-using ::testing::HasSubstr;
 using nlohmann::json;
+using ::testing::HasSubstr;
 
 // Runs git in `dir` with a fixed identity and date; returns its standard output (trimmed).
 std::string git(const std::string& dir, std::vector<std::string> args, const std::string& date = "") {
-  std::vector<std::string> argv{"git", "-C", dir, "-c", "user.name=Test Author", "-c",
-                                "user.email=author@example.invalid", "-c", "init.defaultBranch=main", "-c",
-                                "commit.gpgsign=false", "-c", "gc.auto=0", "-c", "protocol.file.allow=always"};
+  std::vector<std::string> argv{"git",
+                                "-C",
+                                dir,
+                                "-c",
+                                "user.name=Test Author",
+                                "-c",
+                                "user.email=author@example.invalid",
+                                "-c",
+                                "init.defaultBranch=main",
+                                "-c",
+                                "commit.gpgsign=false",
+                                "-c",
+                                "gc.auto=0",
+                                "-c",
+                                "protocol.file.allow=always"};
   argv.insert(argv.end(), args.begin(), args.end());
   std::vector<std::string> env_argv{"env"};
   if (!date.empty()) {
@@ -54,8 +66,8 @@ std::string commit_all(const std::string& repo, const std::string& message, cons
 // Files of a git directory outside its object store: the walk scans them as files.
 int git_dir_files(const std::string& git_dir) {
   int count = 0;
-  for (auto it = std::filesystem::recursive_directory_iterator(git_dir); it != std::filesystem::recursive_directory_iterator();
-       ++it) {
+  for (auto it = std::filesystem::recursive_directory_iterator(git_dir);
+       it != std::filesystem::recursive_directory_iterator(); ++it) {
     if (it->path().filename() == "objects") {
       it.disable_recursion_pending();
     } else if (it->is_regular_file()) {

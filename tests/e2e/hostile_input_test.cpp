@@ -82,14 +82,15 @@ TEST(HostileInput, PathologicalRunsForTheMatcherFinishAndTheKeyAfterThemIsFound)
   std::string base64;
   while (base64.size() < (std::size_t{8} << 20)) base64 += "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo+/w==";
   const std::map<std::string, std::string> inputs{
-      {"a.txt", std::string(std::size_t{10} << 20, 'a')},                    // 10 MB of one byte
-      {"line.txt", std::string(std::size_t{100} << 20, 'x')},               // one 100 MB line
-      {"phx.txt", "phx_" + base62},                                        // a prefix, then the body alphabet for megabytes
+      {"a.txt", std::string(std::size_t{10} << 20, 'a')},      // 10 MB of one byte
+      {"line.txt", std::string(std::size_t{100} << 20, 'x')},  // one 100 MB line
+      {"phx.txt", "phx_" + base62},                            // a prefix, then the body alphabet for megabytes
       {"akia.txt", "AKIA" + std::string(std::size_t{4} << 20, 'Z')},
       {"ghp.txt", "ghp_" + base62},
       {"slack.txt", "xoxb-" + base62},
       {"pem.txt", "-----BEGIN RSA PRIVATE KEY-----\n" + base64},  // never closed
-      {"many-prefixes.txt", [] {
+      {"many-prefixes.txt",
+       [] {
          std::string s;
          while (s.size() < (std::size_t{8} << 20)) s += "phx_ AKIA ghp_ sk-ant- glpat- xoxb- ";
          return s;
@@ -115,8 +116,8 @@ TEST(HostileInput, TimeBudgetPerInputIsReportedAndTheScanGoesOn) {
   dir.write("fast/key.env", "KEY=" + key + "\n");
   // A budget far below what 64 MB take: the big file is cut short; the small file is an
   // input with a budget of its own, scanned whole.
-  const RunResult result = sluice({"scan", dir.path("slow"), dir.path("fast"), "--max-input-seconds", "0.001", "-f",
-                                   "json", "-j", "1"});
+  const RunResult result =
+      sluice({"scan", dir.path("slow"), dir.path("fast"), "--max-input-seconds", "0.001", "-f", "json", "-j", "1"});
   ASSERT_TRUE(exited_with(result, kIncomplete)) << describe(result, true);
   EXPECT_THAT(result.err, HasSubstr(big + ": time budget for this input exhausted (--max-input-seconds)"));
   EXPECT_EQ(parse_json_findings(result.out).size(), 1u);
@@ -211,10 +212,11 @@ TEST(HostileInput, ScanWritesNothingButItsReport) {
   ASSERT_TRUE(exited_with(init, 0));
   dir.write("tree/repo/config.env", "KEY=" + gen.personal_key() + "\n");
   ASSERT_TRUE(exited_with(run({"git", "-C", repo, "add", "-A"}), 0));
-  ASSERT_TRUE(exited_with(run({"git", "-C", repo, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit",
-                               "-q", "-m", "c"}),
-                          0));
-  ASSERT_TRUE(exited_with(run({"tar", "-czf", dir.path("tree/bundle.tar.gz"), "-C", dir.path("tree"), "plain.env"}), 0));
+  ASSERT_TRUE(exited_with(
+      run({"git", "-C", repo, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-q", "-m", "c"}),
+      0));
+  ASSERT_TRUE(
+      exited_with(run({"tar", "-czf", dir.path("tree/bundle.tar.gz"), "-C", dir.path("tree"), "plain.env"}), 0));
   auto listing = [&](const std::string& root) {
     std::map<std::string, std::pair<std::uintmax_t, std::int64_t>> out;
     for (const auto& entry : fs::recursive_directory_iterator(root)) {

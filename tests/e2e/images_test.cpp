@@ -42,7 +42,8 @@ struct Images {
                               Member{"etc/old.env", "POSTHOG_PERSONAL_API_KEY=" + deleted_key + "\n"},
                               Member{"usr/share/doc/readme", gen.filler(5000)}}));
     top1 = blob(make_archive("pax", layer_filters, {Member{"srv/index.html", gen.filler(300)}}));
-    top2 = blob(make_archive("pax", layer_filters, {Member{"etc/.wh.old.env", ""}, Member{"srv/app.py", gen.filler(200)}}));
+    top2 = blob(
+        make_archive("pax", layer_filters, {Member{"etc/.wh.old.env", ""}, Member{"srv/app.py", gen.filler(200)}}));
     config1 = blob(config({base, top1}, {"PATH=/usr/bin", "POSTHOG_PERSONAL_API_KEY=" + env_key}));
     config2 = blob(config({base, top2}, {"PATH=/usr/bin"}));
   }
@@ -84,8 +85,9 @@ struct Images {
     const json manifest = {{"schemaVersion", 2},
                            {"mediaType", "application/vnd.oci.image.manifest.v1+json"},
                            {"config", {{"digest", config1.digest}, {"size", config1.bytes.size()}}},
-                           {"layers", {{{"digest", base.digest}, {"size", base.bytes.size()}},
-                                       {{"digest", top1.digest}, {"size", top1.bytes.size()}}}}};
+                           {"layers",
+                            {{{"digest", base.digest}, {"size", base.bytes.size()}},
+                             {{"digest", top1.digest}, {"size", top1.bytes.size()}}}}};
     const Blob manifest_blob = blob(manifest.dump());
     const json index = {{"schemaVersion", 2},
                         {"manifests",
@@ -178,8 +180,8 @@ TEST(Images, OciLayoutDirectoryAndTarball) {
     EXPECT_TRUE(exited_with(result, kFindings)) << describe(result, true);
     const std::string sep = input == layout ? "/" : "!";
     EXPECT_EQ(image_locations(result, images.layer_key),
-              (std::vector<std::vector<std::string>>{
-                  {"registry.example/app:1", images.base.digest, "", input + sep + images.base.path() + "!etc/app.env"}}))
+              (std::vector<std::vector<std::string>>{{"registry.example/app:1", images.base.digest, "",
+                                                      input + sep + images.base.path() + "!etc/app.env"}}))
         << input;
     EXPECT_EQ(image_locations(result, images.env_key),
               (std::vector<std::vector<std::string>>(
@@ -206,12 +208,13 @@ TEST(Images, TruncatedLayerYieldsTheFilesBeforeTheCut) {
     cut.resize(cut.size() / 2 + 1000);
     const Blob layer = blob(cut);
     const Blob config = blob(Images::config({layer}, {"PATH=/usr/bin"}));
-    const json manifest = json::array(
-        {{{"Config", config.path()}, {"RepoTags", {"app:cut"}}, {"Layers", {layer.path()}}}});
-    const std::string tar = dir.write(filters.empty() ? "cut.tar" : "cut-gz.tar",
-                                      make_archive("pax", {}, {Member{layer.path(), layer.bytes},
-                                                               Member{config.path(), config.bytes},
-                                                               Member{"manifest.json", manifest.dump()}}));
+    const json manifest =
+        json::array({{{"Config", config.path()}, {"RepoTags", {"app:cut"}}, {"Layers", {layer.path()}}}});
+    const std::string tar =
+        dir.write(filters.empty() ? "cut.tar" : "cut-gz.tar",
+                  make_archive("pax", {},
+                               {Member{layer.path(), layer.bytes}, Member{config.path(), config.bytes},
+                                Member{"manifest.json", manifest.dump()}}));
     const RunResult result = sluice({"scan", tar, "-f", "jsonl"});
     EXPECT_TRUE(exited_with(result, kIncomplete)) << describe(result, true);
     EXPECT_EQ(image_locations(result, key),
@@ -237,9 +240,10 @@ TEST(Images, BombFileInALayerCostsOnlyItself) {
   const Blob config = blob(Images::config({layer}, {"PATH=/usr/bin"}));
   const json manifest =
       json::array({{{"Config", config.path()}, {"RepoTags", {"app:bomb"}}, {"Layers", {layer.path()}}}});
-  const std::string tar = dir.write("bomb-image.tar", make_archive("pax", {}, {Member{layer.path(), layer.bytes},
-                                                                             Member{config.path(), config.bytes},
-                                                                             Member{"manifest.json", manifest.dump()}}));
+  const std::string tar =
+      dir.write("bomb-image.tar", make_archive("pax", {},
+                                               {Member{layer.path(), layer.bytes}, Member{config.path(), config.bytes},
+                                                Member{"manifest.json", manifest.dump()}}));
   RunOptions options;
   options.timeout = std::chrono::seconds(120);
   const RunResult result = sluice({"scan", tar, "-f", "jsonl"}, options);

@@ -89,8 +89,8 @@ TEST(LeakCorpus, RuleExistsMarksExactlyTheRulesSluiceHas) {
   for (const engine::Rule& rule : engine::builtin_rules().rules) ids.insert(rule.id);
   for (const Expected& e : expected()) {
     EXPECT_EQ(e.rule_exists, ids.count(e.rule_id) == 1)
-        << e.path << ":" << e.line << " rule " << e.rule_id << (e.rule_exists ? " is not a sluice rule"
-                                                                              : " exists: drop \"rule_exists\": false");
+        << e.path << ":" << e.line << " rule " << e.rule_id
+        << (e.rule_exists ? " is not a sluice rule" : " exists: drop \"rule_exists\": false");
   }
 }
 

@@ -32,8 +32,9 @@ struct ManyKeys {
   }
 };
 
-
-std::size_t lines(const std::string& text) { return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')); }
+std::size_t lines(const std::string& text) {
+  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+}
 
 // Runs `sluice scan ROOT FORMAT | head -c 100` under bash and returns sluice's own exit
 // status (printed by bash after the pipeline) in `out`; `default_sigpipe` restores SIGPIPE's
@@ -74,7 +75,8 @@ TEST(OutputFaults, FullDeviceGivesOneLineAndExitTwoInEveryFormat) {
     for (const std::string& root : {small.dir.root().string(), big.dir.root().string(), clean.root().string()}) {
       const RunResult result = sluice({"scan", root, "-f", format, "-o", "/dev/full"});
       EXPECT_TRUE(exited_with(result, kFatal)) << format << " " << root;
-      EXPECT_THAT(result.err, HasSubstr("sluice: error: writing the report to /dev/full failed (No space left on device)"));
+      EXPECT_THAT(result.err,
+                  HasSubstr("sluice: error: writing the report to /dev/full failed (No space left on device)"));
       EXPECT_EQ(lines(result.err), 1u) << "one line, and no summary that looks like success:\n" << result.err;
       EXPECT_TRUE(no_secret_on_stderr(result, big.keys));
     }
@@ -85,9 +87,9 @@ TEST(OutputFaults, StandardOutputOnFullDeviceFails) {
   if (!std::filesystem::exists("/dev/full")) GTEST_SKIP() << "no /dev/full";
   ManyKeys tree(75, 1);
   for (const char* format : {"text", "json", "jsonl"}) {
-    const RunResult result = run({"bash", "-c", shell_quoted(kSluiceBinary) + " scan " +
-                                                    shell_quoted(tree.dir.root().string()) +
-                                                    " -f " + format + " >/dev/full"});
+    const RunResult result = run({"bash", "-c",
+                                  shell_quoted(kSluiceBinary) + " scan " + shell_quoted(tree.dir.root().string()) +
+                                      " -f " + format + " >/dev/full"});
     EXPECT_TRUE(exited_with(result, kFatal)) << format;
     EXPECT_THAT(result.err, HasSubstr("sluice: error: writing the report to standard output failed"));
     EXPECT_EQ(lines(result.err), 1u) << result.err;
@@ -102,8 +104,9 @@ TEST(OutputFaults, ReportCutShortByAFileSizeLimitIsRemoved) {
   for (const char* format : {"text", "json", "jsonl"}) {
     const std::string out = out_dir.path(std::string("report.") + format);
     const RunResult result =
-        run({"bash", "-c", "trap '' XFSZ; ulimit -f 16; " + shell_quoted(kSluiceBinary) + " scan " +
-                               shell_quoted(tree.dir.root().string()) + " -f " + format + " -o " + shell_quoted(out)});
+        run({"bash", "-c",
+             "trap '' XFSZ; ulimit -f 16; " + shell_quoted(kSluiceBinary) + " scan " +
+                 shell_quoted(tree.dir.root().string()) + " -f " + format + " -o " + shell_quoted(out)});
     EXPECT_TRUE(exited_with(result, kFatal)) << format;
     EXPECT_THAT(result.err, HasSubstr("writing the report to " + out + " failed (File too large)"));
     EXPECT_THAT(result.err, HasSubstr("the incomplete report was removed"));

@@ -130,9 +130,11 @@ TEST(ReportIntegrity, OutputInsideAScannedDirectoryReplacesOnlyAnEarlierReport) 
   EXPECT_TRUE(exited_with(sluice({"scan", dir.path("tree"), "-o", dir.path("tree/empty.json")}), kFindings));
   // A file whose end only looks like a report is still content.
   const std::string mimic = dir.write("tree/app/notes.py", "x = 1\n# sluice: 0 findings; scan complete\n");
-  EXPECT_TRUE(exited_with(sluice({"scan", dir.path("tree"), "-o", mimic}), kFatal)) << "a comment is not a report's end";
+  EXPECT_TRUE(exited_with(sluice({"scan", dir.path("tree"), "-o", mimic}), kFatal))
+      << "a comment is not a report's end";
   EXPECT_EQ(read_file(mimic), "x = 1\n# sluice: 0 findings; scan complete\n");
-  const std::string package = dir.write("tree/app/package.json", "{\n  \"name\": \"sluice\",\n  \"version\": \"1.0.0\"\n}\n");
+  const std::string package =
+      dir.write("tree/app/package.json", "{\n  \"name\": \"sluice\",\n  \"version\": \"1.0.0\"\n}\n");
   result = sluice({"scan", dir.path("tree"), "-o", package});
   EXPECT_TRUE(exited_with(result, kFatal)) << describe(result);
   EXPECT_EQ(read_file(package), "{\n  \"name\": \"sluice\",\n  \"version\": \"1.0.0\"\n}\n");

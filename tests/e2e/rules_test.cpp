@@ -74,8 +74,8 @@ TEST(Rules, EveryExampleIsFoundAndNoNegativeIsThroughTheBinary) {
       ASSERT_NE(it, reported.end()) << "rule " << e.rule->id << " (" << e.rule->origin
                                     << "): example not reported by the binary: " << e.path << "\n"
                                     << read_file(e.path);
-      EXPECT_TRUE(it->second.count(e.secret)) << "rule " << e.rule->id << ": example " << e.path
-                                              << " reported with another secret than " << e.secret;
+      EXPECT_TRUE(it->second.count(e.secret))
+          << "rule " << e.rule->id << ": example " << e.path << " reported with another secret than " << e.secret;
     } else {
       EXPECT_EQ(it, reported.end()) << "rule " << e.rule->id << " (" << e.rule->origin
                                     << "): negative example reported by the binary: " << e.path << "\n"
@@ -221,7 +221,8 @@ regex = '''secret\s*=\s*"([A-Za-z0-9]{20,40})"'''
 fallback = true
 enabled = false
 )TOML");
-  const std::string input = dir.write("in/app.env", "TOKEN=acme_q1w2e3r4t5y6u7i8\nsecret = \"Zx8Cv7Bn6Mq5Wl4Er3Ty2Ui\"\n");
+  const std::string input =
+      dir.write("in/app.env", "TOKEN=acme_q1w2e3r4t5y6u7i8\nsecret = \"Zx8Cv7Bn6Mq5Wl4Er3Ty2Ui\"\n");
   auto ids = [&](const std::vector<std::string>& extra) {
     std::vector<std::string> args{"scan", input, "-f", "jsonl", "--no-builtin-rules", "--rules", rules};
     args.insert(args.end(), extra.begin(), extra.end());
@@ -235,7 +236,8 @@ enabled = false
   EXPECT_EQ(ids({"--enable", "Generic", "--disable", "acme"}), (std::set<std::string>{"catchall_secret"}));
   EXPECT_EQ(ids({"--disable", "api key", "--enable", "catchall_secret"}), (std::set<std::string>{"catchall_secret"}));
   // Each flag takes one value: a path after it is still a path to scan.
-  const RunResult after = sluice({"scan", "--no-builtin-rules", "--rules", rules, "--enable", "generic", input, "-f", "jsonl"});
+  const RunResult after =
+      sluice({"scan", "--no-builtin-rules", "--rules", rules, "--enable", "generic", input, "-f", "jsonl"});
   EXPECT_EQ(parse_jsonl(after.out).size(), 2u) << describe(after, true);
   const RunResult unknown = sluice({"scan", input, "--no-builtin-rules", "--rules", rules, "--enable", "nope"});
   EXPECT_TRUE(exited_with(unknown, kFatal));
@@ -253,16 +255,16 @@ namespace {
 // with a closing boundary has one hit per match (issue 16).
 TEST(Rules, ProfileShowsHitsPerMatchOfEachRule) {
   TempDir dir;
-  const std::string rules = dir.write(
-      "profile.toml",
-      "[[rules]]\nid = \"open_tail\"\nregex = '''\\b(zq_[a-z]{10,200})'''\nkeywords = [\"zq_\"]\n"
-      "[[rules]]\nid = \"closed_tail\"\nregex = '''\\b(zr_[a-z]{10,200})\\b'''\nkeywords = [\"zr_\"]\n"
-      "[[rules]]\nid = \"never_hits\"\nregex = '''\\b(zs_[0-9]{12})\\b'''\nkeywords = [\"zs_\"]\n");
+  const std::string rules =
+      dir.write("profile.toml",
+                "[[rules]]\nid = \"open_tail\"\nregex = '''\\b(zq_[a-z]{10,200})'''\nkeywords = [\"zq_\"]\n"
+                "[[rules]]\nid = \"closed_tail\"\nregex = '''\\b(zr_[a-z]{10,200})\\b'''\nkeywords = [\"zr_\"]\n"
+                "[[rules]]\nid = \"never_hits\"\nregex = '''\\b(zs_[0-9]{12})\\b'''\nkeywords = [\"zs_\"]\n");
   const std::string tail(100, 'k');
   dir.write("corpus/a.txt", "token zq_" + tail + " and zr_" + tail + "\n");
   dir.write("corpus/sub/b.txt", "again zq_" + tail + " zr_" + tail + "\n");
-  const RunResult result = sluice({"rules", "profile", "--no-builtin-rules", "--rules", rules, "--corpus",
-                                   dir.path("corpus"), "-f", "json"});
+  const RunResult result = sluice(
+      {"rules", "profile", "--no-builtin-rules", "--rules", rules, "--corpus", dir.path("corpus"), "-f", "json"});
   ASSERT_TRUE(exited_with(result, 0)) << describe(result);
   const nlohmann::json profile = nlohmann::json::parse(result.out);
   EXPECT_EQ(profile["rules_profiled"], 3);
@@ -277,8 +279,8 @@ TEST(Rules, ProfileShowsHitsPerMatchOfEachRule) {
   EXPECT_EQ(by_id["never_hits"]["hits"], 0);
   EXPECT_GE(profile["catalog"]["hits"].get<int>(), 4);
 
-  const RunResult text = sluice({"rules", "profile", "--no-builtin-rules", "--rules", rules, "--corpus",
-                                 dir.path("corpus"), "--top", "2"});
+  const RunResult text = sluice(
+      {"rules", "profile", "--no-builtin-rules", "--rules", rules, "--corpus", dir.path("corpus"), "--top", "2"});
   ASSERT_TRUE(exited_with(text, 0)) << describe(text);
   EXPECT_THAT(text.out, HasSubstr("3 rules over"));
   EXPECT_THAT(text.out, HasSubstr("hits/match"));

@@ -21,8 +21,8 @@ namespace sluice::e2e {
 namespace {
 
 struct Stopped {
-  int exit_code = -1;    // -1: did not exit by itself within the watchdog; 128 + N if killed by N
-  bool killed = false;   // ended by a signal's default action rather than exiting
+  int exit_code = -1;   // -1: did not exit by itself within the watchdog; 128 + N if killed by N
+  bool killed = false;  // ended by a signal's default action rather than exiting
   std::string out;
   std::string err;
 };

@@ -72,8 +72,8 @@ std::string binary_nobody_can_run(const std::string& binary) {
   static const std::string copy = [] {
     const fs::path dir = fs::temp_directory_path() / ("sluice-e2e-bin-" + std::to_string(::getpid()));
     fs::create_directories(dir);
-    fs::permissions(dir, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                             fs::perms::others_read | fs::perms::others_exec);
+    fs::permissions(dir, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec | fs::perms::others_read |
+                             fs::perms::others_exec);
     const fs::path target = dir / "sluice";
     fs::copy_file(kSluiceBinary, target, fs::copy_options::overwrite_existing);
     fs::permissions(target, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
@@ -151,7 +151,8 @@ RunResult run(const std::vector<std::string>& argv_in, const RunOptions& options
     if (out.read >= 0) fds.push_back({out.read, POLLIN, 0});
     if (err.read >= 0) fds.push_back({err.read, POLLIN, 0});
     if (in.write >= 0) fds.push_back({in.write, POLLOUT, 0});
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0 && !result.timed_out) {
       result.timed_out = true;
       ::kill(pid, SIGKILL);
@@ -232,8 +233,9 @@ std::string describe(const RunResult& result, bool with_stdout) {
 ::testing::AssertionResult no_secret_on_stderr(const RunResult& result, const std::vector<std::string>& secrets) {
   for (const std::string& secret : secrets) {
     if (!secret.empty() && result.err.find(secret) != std::string::npos) {
-      return ::testing::AssertionFailure() << "a secret (" << secret.substr(0, 8)
-                                           << "...) was printed on standard error\n" << describe(result);
+      return ::testing::AssertionFailure()
+             << "a secret (" << secret.substr(0, 8) << "...) was printed on standard error\n"
+             << describe(result);
     }
   }
   return ::testing::AssertionSuccess();
@@ -416,7 +418,7 @@ std::string KeyGen::personal_key(int era) {
 std::string KeyGen::personal_key() { return personal_key(static_cast<int>(below(3))); }
 
 std::string KeyGen::filler(std::size_t size) {
-  static constexpr std::string_view kWords[] = {"lorem", "ipsum", "dolor", "sit",  "amet",   "config",
+  static constexpr std::string_view kWords[] = {"lorem", "ipsum", "dolor",  "sit",  "amet",   "config",
                                                 "value", "river", "sluice", "gate", "stream", "data"};
   std::string text;
   text.reserve(size + 16);

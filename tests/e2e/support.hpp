@@ -38,10 +38,10 @@ inline constexpr int kIncomplete = 3;
 // ---------------------------------------------------------------------------------- processes
 
 struct RunOptions {
-  std::string input;                         // written to the child's standard input, then closed
-  std::string cwd;                           // working directory of the child; empty: ours
-  bool as_nobody = false;                    // run as uid/gid 65534 (through setpriv when we are root)
-  std::chrono::seconds timeout{60};          // watchdog: a child still running then is killed
+  std::string input;                 // written to the child's standard input, then closed
+  std::string cwd;                   // working directory of the child; empty: ours
+  bool as_nobody = false;            // run as uid/gid 65534 (through setpriv when we are root)
+  std::chrono::seconds timeout{60};  // watchdog: a child still running then is killed
 };
 
 struct RunResult {

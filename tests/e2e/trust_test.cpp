@@ -202,8 +202,7 @@ TEST(Trust, ADiscoveredFileNeverNarrowsAnotherScannedTree) {
   dir.write("trusted/prod.env", env_line(trusted_key));
   dir.write("untrusted/.sluiceignore", "**\n");
   dir.write("untrusted/.sluice.toml", "[scan]\ndisable = [\"posthog\", \"generic\"]\nexclude = [\"prod.env\"]\n");
-  const RunResult result =
-      sluice_at_home(dir, {"scan", dir.path("untrusted"), dir.path("trusted"), "-f", "jsonl"});
+  const RunResult result = sluice_at_home(dir, {"scan", dir.path("untrusted"), dir.path("trusted"), "-f", "jsonl"});
   EXPECT_TRUE(exited_with(result, kFindings)) << describe(result);
   EXPECT_TRUE(same_secrets(result, {untrusted_key, trusted_key}));
   EXPECT_THAT(result.err, HasSubstr(".sluice.toml: not applied: several paths are scanned"));

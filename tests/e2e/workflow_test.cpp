@@ -44,10 +44,10 @@ std::string validator() {
     RunOptions options;
     options.timeout = std::chrono::seconds(600);
     const std::string build = SLUICE_BUILD_DIR;
-    const RunResult result = run({"env", "SLUICE_SARIF_TOOL_DIR=" + build + "/sarif-tool", "flock",
-                                  build + "/sarif-tool.lock", "bash",
-                                  (kSourceDir / "scripts/sarif-validator.sh").string()},
-                                 options);
+    const RunResult result =
+        run({"env", "SLUICE_SARIF_TOOL_DIR=" + build + "/sarif-tool", "flock", build + "/sarif-tool.lock", "bash",
+             (kSourceDir / "scripts/sarif-validator.sh").string()},
+            options);
     if (result.exit_code != 0) return std::string();
     std::string out = result.out;
     while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
@@ -137,8 +137,8 @@ TEST(Sarif, GitHistoryFindingsCarryRepositoryCommitAndPath) {
   const std::string key = gen.personal_key();
   const std::string repo = dir.mkdir("tree/service");
   auto git = [&](std::vector<std::string> args) {
-    std::vector<std::string> argv{"git", "-C", repo, "-c", "user.name=Dev", "-c", "user.email=dev@example.invalid",
-                                  "-c", "commit.gpgsign=false"};
+    std::vector<std::string> argv{
+        "git", "-C", repo, "-c", "user.name=Dev", "-c", "user.email=dev@example.invalid", "-c", "commit.gpgsign=false"};
     argv.insert(argv.end(), args.begin(), args.end());
     const RunResult result = run(argv);
     EXPECT_TRUE(exited_with(result, 0)) << describe(result, true);
@@ -263,8 +263,7 @@ TEST(JsonSummary, CountsBySeveritySuppressedAndIssues) {
   ASSERT_TRUE(exited_with(sluice({"scan", dir.path("repo"), "-f", "jsonl", "-o", dir.path("base.jsonl")}), kFindings));
   dir.write("repo/b.env", env_line(gen.personal_key()));
   ASSERT_EQ(::symlink("/nonexistent/target", dir.path("repo/broken").c_str()), 0);
-  const RunResult result =
-      sluice({"scan", dir.path("repo"), "-L", "-f", "json", "--baseline", dir.path("base.jsonl")});
+  const RunResult result = sluice({"scan", dir.path("repo"), "-L", "-f", "json", "--baseline", dir.path("base.jsonl")});
   ASSERT_TRUE(exited_with(result, kIncomplete)) << describe(result);
   const nlohmann::json summary = nlohmann::json::parse(result.out)["summary"];
   EXPECT_EQ(summary["findings"], 1);
@@ -492,20 +491,28 @@ TEST(Progress, ShownOnATerminal) {
   TempDir dir;
   const std::string fifo = dir.path("slow");
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
-  const std::string command = "(sleep 1; echo done) > '" + fifo + "' & '" + kSluiceBinary + "' scan '" + fifo +
-                              "'; wait";
+  const std::string command =
+      "(sleep 1; echo done) > '" + fifo + "' & '" + kSluiceBinary + "' scan '" + fifo + "'; wait";
   const RunResult result = run({"script", "-qec", command, "/dev/null"});
   ASSERT_EQ(result.exit_code, 0) << describe(result);
   EXPECT_THAT(result.out, HasSubstr("\r\033[Ksluice: 0 inputs")) << describe(result, true);
-  const RunResult quiet = run({"script", "-qec", "'" + kSluiceBinary + "' scan -q '" + dir.path("") + "'", "/dev/null"});
+  const RunResult quiet =
+      run({"script", "-qec", "'" + kSluiceBinary + "' scan -q '" + dir.path("") + "'", "/dev/null"});
   EXPECT_THAT(quiet.out, Not(HasSubstr("\033[K")));
 }
 
 // ------------------------------------------------------------------------------------ --staged
 
 RunResult git(const TempDir& dir, const std::vector<std::string>& args) {
-  std::vector<std::string> argv{"git", "-C", dir.path("repo"), "-c", "user.email=t@example.invalid", "-c",
-                                "user.name=test", "-c", "commit.gpgsign=false"};
+  std::vector<std::string> argv{"git",
+                                "-C",
+                                dir.path("repo"),
+                                "-c",
+                                "user.email=t@example.invalid",
+                                "-c",
+                                "user.name=test",
+                                "-c",
+                                "commit.gpgsign=false"};
   argv.insert(argv.end(), args.begin(), args.end());
   return run(argv);
 }
@@ -556,8 +563,7 @@ TEST(ManPage, GeneratedFromTheHelpTexts) {
   const std::string page = dir.path("sluice.1");
   RunOptions options;
   options.timeout = std::chrono::seconds(300);
-  const RunResult result =
-      run({"bash", (kSourceDir / "scripts/manpage.sh").string(), kSluiceBinary, page}, options);
+  const RunResult result = run({"bash", (kSourceDir / "scripts/manpage.sh").string(), kSluiceBinary, page}, options);
   ASSERT_EQ(result.exit_code, 0) << describe(result, true);
   const std::string text = read_file(page);
   for (const char* flag : {"baseline", "staged", "fail\\-on", "SLUICE SCAN", "EXIT STATUS"}) {

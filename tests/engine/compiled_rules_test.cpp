@@ -81,12 +81,12 @@ placeholder_filter = false
 [allowlist]
 paths = ['''(^|/)vendored/''']
 )",
-                                                         "t"));
+                                                        "t"));
   EXPECT_THAT(secrets_in(rules, "tok_Q7f2Lp9Zx3Mb"), ::testing::ElementsAre("tok_Q7f2Lp9Zx3Mb"));
-  EXPECT_TRUE(secrets_in(rules, "tok_aaaabbbbaaaa").empty());                  // entropy
-  EXPECT_TRUE(secrets_in(rules, "tok_EXAMPLEkey123").empty());                 // placeholder
-  EXPECT_TRUE(secrets_in(rules, "tok_fixtureQ7f2L").empty());                  // stopword
-  EXPECT_TRUE(secrets_in(rules, "v = tok_Q7f2Lp9Zx3Mb  # test-only").empty()); // line allowlist
+  EXPECT_TRUE(secrets_in(rules, "tok_aaaabbbbaaaa").empty());                     // entropy
+  EXPECT_TRUE(secrets_in(rules, "tok_EXAMPLEkey123").empty());                    // placeholder
+  EXPECT_TRUE(secrets_in(rules, "tok_fixtureQ7f2L").empty());                     // stopword
+  EXPECT_TRUE(secrets_in(rules, "v = tok_Q7f2Lp9Zx3Mb  # test-only").empty());    // line allowlist
   EXPECT_TRUE(secrets_in(rules, "tok_Q7f2Lp9Zx3Mb", "vendored/lib.py").empty());  // global path allowlist
   EXPECT_THAT(secrets_in(rules, "cfg_123456", "app.cfg"), ::testing::ElementsAre("cfg_123456"));
   EXPECT_TRUE(secrets_in(rules, "cfg_123456", "app.txt").empty());  // rule path

@@ -108,9 +108,9 @@ regex = '''\b(vnd_[a-z0-9]{12})\b'''
 overrides = ["vendor_token"]
 )";
   const auto rules = CompiledRules::compile(parse_rules(text, "precedence.toml"));
-  EXPECT_TRUE(rules->yields(1, 0));   // generic yields to the vendor rule
+  EXPECT_TRUE(rules->yields(1, 0));  // generic yields to the vendor rule
   EXPECT_FALSE(rules->yields(0, 1));
-  EXPECT_TRUE(rules->yields(0, 2));   // vendor_token_v2 overrides vendor_token
+  EXPECT_TRUE(rules->yields(0, 2));  // vendor_token_v2 overrides vendor_token
   EXPECT_FALSE(rules->yields(2, 0));
   EXPECT_FALSE(rules->yields(2, 2));
 }
@@ -137,8 +137,8 @@ TEST(RuleChecker, PatternsMustNotStartWithAnUnboundedClass) {
   EXPECT_EQ(problems_of(R"([a-z0-9]+_token=([a-z]{8}))"), 1u);
   EXPECT_EQ(problems_of(R"(\b(?:\w*secret)=([a-z]{8}))"), 1u);
   EXPECT_EQ(problems_of(R"((?i)(.{2,}key)=([a-z]{8}))"), 1u);
-  EXPECT_EQ(problems_of(R"(\b([a-f0-9]{32})\b)"), 0u);             // bounded
-  EXPECT_EQ(problems_of(R"(\b(tok_[a-z]+)\b)"), 0u);               // literal first
+  EXPECT_EQ(problems_of(R"(\b([a-f0-9]{32})\b)"), 0u);  // bounded
+  EXPECT_EQ(problems_of(R"(\b(tok_[a-z]+)\b)"), 0u);    // literal first
   EXPECT_EQ(problems_of(R"((?i:acme)[a-z_]{0,8}=([a-z]{8}))"), 0u);
 }
 

@@ -100,9 +100,9 @@ TEST(RuleLoader, ErrorsNameTheFileAndRule) {
     EXPECT_THAT(error.what(), HasSubstr("'x'"));
     EXPECT_THAT(error.what(), HasSubstr("urgent"));
   }
-  EXPECT_THROW((void)parse_rules("[[rules]]\nregex = 'a'\n", "f.toml"), RuleError);               // no id
-  EXPECT_THROW((void)parse_rules("[[rules]]\nid = 'a'\n", "f.toml"), RuleError);                  // no regex
-  EXPECT_THROW((void)parse_rules("[[rules]\nid = 'a'\n", "f.toml"), RuleError);                   // bad TOML
+  EXPECT_THROW((void)parse_rules("[[rules]]\nregex = 'a'\n", "f.toml"), RuleError);  // no id
+  EXPECT_THROW((void)parse_rules("[[rules]]\nid = 'a'\n", "f.toml"), RuleError);     // no regex
+  EXPECT_THROW((void)parse_rules("[[rules]\nid = 'a'\n", "f.toml"), RuleError);      // bad TOML
   EXPECT_THROW((void)parse_rules("[[rules]]\nid='a'\nregex='b'\n[[rules]]\nid='a'\nregex='c'\n", "f.toml"),
                RuleError);  // duplicate id
   EXPECT_THROW((void)load_rule_file("/nonexistent/rules.toml"), RuleError);
@@ -112,9 +112,9 @@ TEST(RuleLoader, BuiltinCatalogHasThePosthogFamily) {
   const RuleSet set = builtin_rules();
   std::vector<std::string> ids;
   for (const Rule& rule : set.rules) ids.push_back(rule.id);
-  EXPECT_THAT(ids, ::testing::IsSupersetOf({"posthog_personal_key", "posthog_project_key",
-                                            "posthog_feature_flags_secure_key", "posthog_oauth_access_token",
-                                            "posthog_oauth_refresh_token"}));
+  EXPECT_THAT(
+      ids, ::testing::IsSupersetOf({"posthog_personal_key", "posthog_project_key", "posthog_feature_flags_secure_key",
+                                    "posthog_oauth_access_token", "posthog_oauth_refresh_token"}));
   for (const Rule& rule : set.rules) {
     EXPECT_THAT(rule.origin, HasSubstr("builtin:"));
   }

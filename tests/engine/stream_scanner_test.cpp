@@ -20,7 +20,8 @@ std::shared_ptr<const CompiledRules> posthog_rules() {
   return rules;
 }
 
-std::vector<Match> scan_in_chunks(std::string_view data, std::size_t chunk, const std::shared_ptr<const CompiledRules>& rules) {
+std::vector<Match> scan_in_chunks(std::string_view data, std::size_t chunk,
+                                  const std::shared_ptr<const CompiledRules>& rules) {
   ScanContext context(rules);
   std::vector<Match> out;
   StreamScanner scanner(context, "test", out);
@@ -38,8 +39,8 @@ TEST(StreamScanner, InlineAllowMarkerAfterTheSecretIsSeenWhateverTheChunking) {
   const std::string key = "phx_" + testing::random_body(rng, 43, testing::kBase62);
   const std::string allowed = "KEY=" + key + std::string(300, ' ') + "# sluice:allow\n";
   const std::string plain = "KEY=" + key + std::string(300, ' ') + "# nothing to see\n";
-  for (std::size_t chunk : {std::size_t{1}, std::size_t{7}, std::size_t{13}, std::size_t{64}, std::size_t{100},
-                            std::size_t{1} << 20}) {
+  for (std::size_t chunk :
+       {std::size_t{1}, std::size_t{7}, std::size_t{13}, std::size_t{64}, std::size_t{100}, std::size_t{1} << 20}) {
     EXPECT_TRUE(scan_in_chunks(allowed, chunk, rules).empty()) << "chunk " << chunk;
     EXPECT_EQ(scan_in_chunks(plain, chunk, rules).size(), 1u) << "chunk " << chunk;
   }
@@ -52,8 +53,8 @@ TEST(StreamScanner, FindsEveryEraAndRejectsNearMisses) {
   const std::string era2 = testing::personal_key(rng, 2);
   const std::string len44 = "phx_" + testing::random_body(rng, 44, testing::kBase62);
   const std::string len50 = "phx_" + testing::random_body(rng, 50, testing::kBase62);
-  const std::string text = "a=" + era0 + "\nb=\"" + era1 + "\"\nc='" + era2 + "'\nd=" + len44 + "\ne=" + len50 +
-                           "\nf=word_" + era1 + "\n";
+  const std::string text =
+      "a=" + era0 + "\nb=\"" + era1 + "\"\nc='" + era2 + "'\nd=" + len44 + "\ne=" + len50 + "\nf=word_" + era1 + "\n";
   std::vector<std::string> secrets;
   for (const Match& m : scan_in_chunks(text, text.size(), posthog_rules())) secrets.push_back(m.secret);
   EXPECT_THAT(secrets, ::testing::ElementsAre(era0, era1, era2));
@@ -146,9 +147,9 @@ placeholder_filter = false
 
 // Regression: vectorscan 5.4.9 in streaming mode loses a match of a pattern that starts with
 // a word alternation ((?i:facebook|fb)...) when a write boundary falls two bytes into the
-// match (and at least 16 bytes precede it), whatever the chunk size. The scanner rescans the bytes around every boundary in a
-// fresh stream, so every chunking finds the key exactly once. Checked at every split point of
-// two writes, and with small chunks.
+// match (and at least 16 bytes precede it), whatever the chunk size. The scanner rescans the bytes around every
+// boundary in a fresh stream, so every chunking finds the key exactly once. Checked at every split point of two writes,
+// and with small chunks.
 TEST(StreamScanner, LeadingAlternationAcrossEveryBoundaryIsFoundOnce) {
   RuleSet set = parse_rules(R"([[rules]]
 id = "alternation"

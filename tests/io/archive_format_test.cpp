@@ -20,7 +20,10 @@ TEST(SniffContainer, RecognisesFormatsByMagicBytes) {
   const Case cases[] = {
       {with_magic("\x1f\x8b\x08"), ContainerKind::kCompressed, "gzip"},
       {with_magic("BZh91AY&SY"), ContainerKind::kCompressed, "bzip2"},
-      {with_magic(std::string_view("\xfd" "7zXZ\0", 6)), ContainerKind::kCompressed, "xz"},
+      {with_magic(std::string_view("\xfd"
+                                   "7zXZ\0",
+                                   6)),
+       ContainerKind::kCompressed, "xz"},
       {with_magic("\x28\xb5\x2f\xfd"), ContainerKind::kCompressed, "zstd"},
       {with_magic("\x04\x22\x4d\x18"), ContainerKind::kCompressed, "lz4"},
       {with_magic("PK\x03\x04"), ContainerKind::kArchive, "zip"},
@@ -41,9 +44,9 @@ TEST(SniffContainer, RecognisesFormatsByMagicBytes) {
 TEST(SniffContainer, PlainTextAndNearMissesAreNotContainers) {
   EXPECT_EQ(sniff_container("POSTHOG_PERSONAL_API_KEY=phx_...\n").kind, ContainerKind::kNone);
   EXPECT_EQ(sniff_container("").kind, ContainerKind::kNone);
-  EXPECT_EQ(sniff_container("BZh9 not bzip2 data").kind, ContainerKind::kNone);   // no block magic
-  EXPECT_EQ(sniff_container("\x1f\x8b").kind, ContainerKind::kNone);              // cut short
-  EXPECT_EQ(sniff_container(std::string(600, ' ')).kind, ContainerKind::kNone);   // no tar checksum
+  EXPECT_EQ(sniff_container("BZh9 not bzip2 data").kind, ContainerKind::kNone);     // no block magic
+  EXPECT_EQ(sniff_container("\x1f\x8b").kind, ContainerKind::kNone);                // cut short
+  EXPECT_EQ(sniff_container(std::string(600, ' ')).kind, ContainerKind::kNone);     // no tar checksum
   EXPECT_EQ(sniff_container(with_magic("ustar", 100)).kind, ContainerKind::kNone);  // wrong offset
 }
 

@@ -19,7 +19,7 @@ TEST(Whiteouts, FileDirectoryAndOpaqueForms) {
   EXPECT_FALSE(whiteout_hides(whiteouts, "etc/other.env"));
   EXPECT_TRUE(whiteout_hides(whiteouts, "var/cache/pip/token"));  // a whited-out directory
   EXPECT_FALSE(whiteout_hides(whiteouts, "var/cached"));
-  EXPECT_TRUE(whiteout_hides(whiteouts, "opt/data/x/y.json"));     // opaque: everything below
+  EXPECT_TRUE(whiteout_hides(whiteouts, "opt/data/x/y.json"));  // opaque: everything below
   EXPECT_FALSE(whiteout_hides(whiteouts, "opt/database"));
   EXPECT_TRUE(whiteout_hides({".wh..wh..opq"}, "anything/at/all"));
   EXPECT_TRUE(is_whiteout("etc/.wh.app.env"));
@@ -45,7 +45,8 @@ ImageFileReader reader(std::map<std::string, std::string> files) {
 TEST(ImageManifests, DockerSaveLegacyLayersAreNamedByDiffIds) {
   std::string error;
   const auto images = read_image_manifests(
-      reader({{"manifest.json", R"([{"Config":")" + kHexC + R"(.json","RepoTags":["app:1"],"Layers":["l1/layer.tar","l2/layer.tar"]}])"},
+      reader({{"manifest.json",
+               R"([{"Config":")" + kHexC + R"(.json","RepoTags":["app:1"],"Layers":["l1/layer.tar","l2/layer.tar"]}])"},
               {kHexC + ".json", R"({"rootfs":{"diff_ids":["sha256:)" + kHexA + R"(","sha256:)" + kHexB + R"("]}})"}}),
       &error);
   EXPECT_EQ(error, "");

@@ -238,10 +238,10 @@ std::string xz_with_dictionary(const std::string& data, std::uint32_t dict) {
   lzma_filter filters[] = {{LZMA_FILTER_LZMA2, &options}, {LZMA_VLI_UNKNOWN, nullptr}};
   std::string out(data.size() + 4096, '\0');
   std::size_t written = 0;
-  EXPECT_EQ(lzma_stream_buffer_encode(filters, LZMA_CHECK_CRC32, nullptr,
-                                      reinterpret_cast<const std::uint8_t*>(data.data()), data.size(),
-                                      reinterpret_cast<std::uint8_t*>(out.data()), &written, out.size()),
-            LZMA_OK);
+  EXPECT_EQ(
+      lzma_stream_buffer_encode(filters, LZMA_CHECK_CRC32, nullptr, reinterpret_cast<const std::uint8_t*>(data.data()),
+                                data.size(), reinterpret_cast<std::uint8_t*>(out.data()), &written, out.size()),
+      LZMA_OK);
   out.resize(written);
   return out;
 }

@@ -60,9 +60,9 @@ TEST(GitObjects, EveryBlobOnceWhetherDeletedOnASideBranchUnreachableOrDeltified)
   auto opened = GitObjects::open(repo);
   ASSERT_EQ(opened.index(), 0u) << std::get<1>(opened);
   const auto blobs = blobs_of(std::get<0>(opened));
-  for (const std::string& content : {big, big + "one more line\n", std::string("removed in the next commit\n"),
-                                     std::string("only on a side branch\n"),
-                                     std::string("written but never committed\n")}) {
+  for (const std::string& content :
+       {big, big + "one more line\n", std::string("removed in the next commit\n"),
+        std::string("only on a side branch\n"), std::string("written but never committed\n")}) {
     EXPECT_EQ(blobs.count(content), 1u) << "missing blob of " << content.size() << " bytes";
   }
   // The same database through the .git directory.

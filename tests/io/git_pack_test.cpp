@@ -30,7 +30,8 @@ std::string make_history(const TempTree& tree, bool offset) {
   git(repo, "init -q");
   std::mt19937 rng(7);
   std::vector<std::string> lines;
-  for (int i = 0; i < 2000; ++i) lines.push_back("line " + std::to_string(i) + " value " + std::to_string(rng() % 1000));
+  for (int i = 0; i < 2000; ++i)
+    lines.push_back("line " + std::to_string(i) + " value " + std::to_string(rng() % 1000));
   for (int version = 0; version < 12; ++version) {
     for (int f = 0; f < 3; ++f) {
       std::string text;
@@ -108,7 +109,8 @@ TEST(GitPack, SizeLimitNonBlobsAndUnknownIdsAreRefused) {
     std::ifstream in(tree.path("ids"));
     for (std::string hex; in >> hex;) {
       GitOid oid;
-      for (int k = 0; k < 20; ++k) oid.bytes[k] = static_cast<unsigned char>(std::stoi(hex.substr(2 * k, 2), nullptr, 16));
+      for (int k = 0; k < 20; ++k)
+        oid.bytes[k] = static_cast<unsigned char>(std::stoi(hex.substr(2 * k, 2), nullptr, 16));
       auto at = packs->find(oid);
       ASSERT_TRUE(at.has_value());
       auto read = reader.read_blob(*at, std::uint64_t{1} << 30);

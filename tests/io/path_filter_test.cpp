@@ -32,10 +32,10 @@ TEST(PathFilter, GitignoreSemantics) {
   PathFilter filter;
   filter.add_exclude("# a comment", "t");
   filter.add_exclude("", "t");
-  filter.add_exclude("build/", "t");       // directories named build, at any depth
-  filter.add_exclude("/top.txt", "t");     // anchored at the root
+  filter.add_exclude("build/", "t");    // directories named build, at any depth
+  filter.add_exclude("/top.txt", "t");  // anchored at the root
   filter.add_exclude("*.log", "t");
-  filter.add_exclude("!keep.log", "t");    // re-included
+  filter.add_exclude("!keep.log", "t");  // re-included
   EXPECT_EQ(filter.excludes().size(), 4u);
   EXPECT_TRUE(filter.excluded("build", true));
   EXPECT_TRUE(filter.excluded("a/build", true));

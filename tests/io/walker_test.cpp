@@ -2,10 +2,10 @@
 
 #include <sys/stat.h>
 
-#include <filesystem>
-#include <gmock/gmock.h>
 #include <fmt/format.h>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <filesystem>
 #include <map>
 
 #include "temp_tree.hpp"

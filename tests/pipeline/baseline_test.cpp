@@ -8,8 +8,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <thread>
 
 #include "pipeline/ignore_file.hpp"
@@ -30,7 +30,8 @@ std::vector<Finding> two_findings() {
 TEST(Suppressions, ReadsJsonDocument) {
   Suppressions s;
   s.add_report_text(R"({"tool": {}, "findings": [{"fingerprint": ")" + kA + R"(", "secret": "x…[REDACTED]"}],
-                       "summary": {}})", "r.json");
+                       "summary": {}})",
+                    "r.json");
   auto findings = two_findings();
   EXPECT_EQ(s.apply(findings), 1u);
   ASSERT_EQ(findings.size(), 1u);
@@ -51,7 +52,9 @@ TEST(Suppressions, ReadsJsonLinesIncludingEmptyAndSingleLine) {
 TEST(Suppressions, ReadsSarifPartialFingerprints) {
   Suppressions s;
   s.add_report_text(R"({"version": "2.1.0", "runs": [{"results": [
-      {"ruleId": "rule_b", "partialFingerprints": {"sluiceFingerprint/v1": ")" + kB + R"("}}]}]})", "r.sarif");
+      {"ruleId": "rule_b", "partialFingerprints": {"sluiceFingerprint/v1": ")" +
+                        kB + R"("}}]}]})",
+                    "r.sarif");
   auto findings = two_findings();
   EXPECT_EQ(s.apply(findings), 1u);
   EXPECT_EQ(findings[0].fingerprint, kA);
@@ -151,9 +154,13 @@ TEST(Suppressions, RejectsTrailingContentAndDeepNestingWithoutEchoingContent) {
 TEST(Suppressions, SarifRepeatsAreOneEntryAndPartialFingerprintWins) {
   Suppressions s;
   s.add_report_text(R"({"runs": [{"results": [
-      {"properties": {"fingerprint": ")" + kB + R"("},
-       "partialFingerprints": {"sluiceFingerprint/v1": ")" + kA + R"("}},
-      {"partialFingerprints": {"sluiceFingerprint/v1": ")" + kA + R"("}}]}], "version": "2.1.0"})", "r.sarif");
+      {"properties": {"fingerprint": ")" +
+                        kB + R"("},
+       "partialFingerprints": {"sluiceFingerprint/v1": ")" +
+                        kA + R"("}},
+      {"partialFingerprints": {"sluiceFingerprint/v1": ")" +
+                        kA + R"("}}]}], "version": "2.1.0"})",
+                    "r.sarif");
   ASSERT_EQ(s.entries().size(), 1u);
   EXPECT_EQ(s.entries()[0].fingerprint, kA);
 }

@@ -65,8 +65,9 @@ TEST(FindingSet, NestedContentIsReportedAtEveryChainItAppearsIn) {
   set.add_root({"inner.zip"}, inner);
   std::vector<Finding> findings = set.take();
   ASSERT_EQ(findings.size(), 1u);
-  EXPECT_EQ(paths_of(findings[0]), (std::vector<std::string>{"inner.zip!conf/app.env", "outer.tar!copy.zip!conf/app.env",
-                                                             "outer.tar!lib/inner.zip!conf/app.env"}));
+  EXPECT_EQ(paths_of(findings[0]),
+            (std::vector<std::string>{"inner.zip!conf/app.env", "outer.tar!copy.zip!conf/app.env",
+                                      "outer.tar!lib/inner.zip!conf/app.env"}));
   EXPECT_EQ(findings[0].locations[2].chain, (Chain{"outer.tar", "lib/inner.zip", "conf/app.env"}));
 }
 
@@ -87,11 +88,14 @@ TEST(FindingSet, SharedLayerIsReportedOncePerImageAndWhiteoutsMarkDeletedFiles) 
   set.add_content(ContentRecord{config, {match(1, "env", 3)}, {}, {}});
   set.add_content(ContentRecord{base, {}, {ChildRef{"etc/app.env", secret_file}}, {}});
   set.add_content(ContentRecord{top, {}, {}, {"etc/.wh.app.env"}});
-  set.add_content(ContentRecord{tar, {}, {ChildRef{"blobs/base", base}, ChildRef{"blobs/top", top}, ChildRef{"blobs/cfg", config}}, {}});
+  set.add_content(ContentRecord{
+      tar, {}, {ChildRef{"blobs/base", base}, ChildRef{"blobs/top", top}, ChildRef{"blobs/cfg", config}}, {}});
   set.add_root({"images.tar"}, tar);
-  ImageRecord one{"one:1", ImageRecord::Blob{"sha256:cfg", {"images.tar", "blobs/cfg"}, config},
+  ImageRecord one{"one:1",
+                  ImageRecord::Blob{"sha256:cfg", {"images.tar", "blobs/cfg"}, config},
                   {ImageRecord::Blob{"sha256:base", {"images.tar", "blobs/base"}, base}}};
-  ImageRecord two{"two:2", std::nullopt,
+  ImageRecord two{"two:2",
+                  std::nullopt,
                   {ImageRecord::Blob{"sha256:base", {"images.tar", "blobs/base"}, base},
                    ImageRecord::Blob{"sha256:top", {"images.tar", "blobs/top"}, top}}};
   set.add_image(one);

@@ -17,9 +17,9 @@
 namespace sluice::pipeline {
 namespace {
 
+using nlohmann::json;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using nlohmann::json;
 
 std::shared_ptr<const engine::CompiledRules> two_rules() {
   static const auto rules = [] {
@@ -56,8 +56,13 @@ struct Sinks : ::testing::Test {
     Location member{"dist.tar.gz!etc/app.env", {"dist.tar.gz", "etc/app.env"}, 30, 2, 5};
     member.image = ImageRef{"registry.example/app:1", "sha256:" + std::string(64, 'a'), ""};
     Location history{"config/settings.py", {"config/settings.py"}, 40, 3, 27};
-    history.git = GitRef{"repo", std::string(40, 'c'), "Dev <dev@example.invalid>", "2026-01-02T03:04:05Z",
-                         "Add settings", std::string(40, 'b'), false};
+    history.git = GitRef{"repo",
+                         std::string(40, 'c'),
+                         "Dev <dev@example.invalid>",
+                         "2026-01-02T03:04:05Z",
+                         "Add settings",
+                         std::string(40, 'b'),
+                         false};
     a.locations = {plain, member, history};
     Finding b;
     b.rule = rule_index("posthog_project_key");

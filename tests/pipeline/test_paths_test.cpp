@@ -13,9 +13,9 @@ Location at(std::vector<std::string> chain) {
 }
 
 TEST(TestPaths, DirectoryNames) {
-  for (const char* name : {"test", "Tests", "t", "testdata", "__tests__", "spec", "fixtures", "mocks", "docs",
-                           "Documentation", "examples", "samples", "regress", "reg-tests", "test-keys", "unit_test",
-                           "testutils", "testcerts", "integration.tests"}) {
+  for (const char* name :
+       {"test", "Tests", "t", "testdata", "__tests__", "spec", "fixtures", "mocks", "docs", "Documentation", "examples",
+        "samples", "regress", "reg-tests", "test-keys", "unit_test", "testutils", "testcerts", "integration.tests"}) {
     EXPECT_TRUE(is_test_or_docs_directory(name)) << name;
   }
   for (const char* name : {"src", "latest", "contest", "attestation", "testimonials", "config", "tst", "protest",

@@ -24,8 +24,7 @@ struct Member {
                                        const std::string& passphrase = "");
 
 // `data` compressed as one stream ("gzip", "bzip2", "xz", "zstd", "lz4").
-[[nodiscard]] std::string compress(const std::string& filter, const std::string& data,
-                                   const std::string& options = "");
+[[nodiscard]] std::string compress(const std::string& filter, const std::string& data, const std::string& options = "");
 
 // An rpm package (lead, empty signature and header sections) around a gzip'd cpio payload.
 [[nodiscard]] std::string make_rpm(const std::vector<Member>& members);
