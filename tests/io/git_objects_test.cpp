@@ -14,8 +14,7 @@ using testing::TempTree;
 
 // Runs git in `dir` with a fixed identity; fails the test on a non-zero exit.
 void git(const std::string& dir, const std::string& args) {
-  const std::string command = "git -C '" + dir + "' -c user.name=test -c user.email=test@example.invalid " +
-                              "-c init.defaultBranch=main -c commit.gpgsign=false " + args + " >/dev/null 2>&1";
+  const std::string command = testing::git_command(dir, args);
   ASSERT_EQ(std::system(command.c_str()), 0) << command;
 }
 

@@ -10,6 +10,12 @@
 
 namespace sluice::testing {
 
+// The command line that runs git in `dir` with a fixed identity, quietly (for std::system).
+inline std::string git_command(const std::string& dir, const std::string& args) {
+  return "git -C '" + dir + "' -c user.name=test -c user.email=test@example.invalid " +
+         "-c init.defaultBranch=main -c commit.gpgsign=false " + args + " >/dev/null 2>&1";
+}
+
 class TempTree {
  public:
   TempTree() {

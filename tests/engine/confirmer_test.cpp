@@ -1,0 +1,89 @@
+// engine::confirm on hand-made hit windows: the secret and its absolute offsets, nothing when
+// the window does not end at a match, and each filter that drops a hit (keyword, path, stopword,
+// line allowlist seen through the following bytes, inline marker, global allowlist) or makes it
+// low (placeholder) — one at a time, against a window that is otherwise confirmed.
+
+#include "engine/confirmer.hpp"
+
+#include <gtest/gtest.h>
+
+#include "engine/rule_loader.hpp"
+
+namespace sluice::engine {
+namespace {
+
+std::shared_ptr<const CompiledRules> compile_toml(const std::string& toml) {
+  return CompiledRules::compile(parse_rules(toml, "confirmer_test.toml"));
+}
+
+const std::string kHex = "3f9a1c7e52b80d46e1a9c3f7b2d0845e";
+
+const std::shared_ptr<const CompiledRules>& filtered_rules() {
+  static const auto rules = compile_toml(R"(
+[allowlist]
+paths = ['''(^|/)third_party/''']
+
+[[rules]]
+id = "internal"
+regex = '''token\s*=\s*([a-f0-9]{32})'''
+keywords = ["internal"]
+path = '''\.cfg$'''
+  [[rules.allowlists]]
+  stopwords = ["deadbeef"]
+  [[rules.allowlists]]
+  regexTarget = "line"
+  regexes = ['''fixture''']
+)");
+  return rules;
+}
+
+std::optional<Match> confirm_internal(const std::string& bytes, const std::string& path = "app/x.cfg",
+                                      const std::string& following = "\n") {
+  return confirm(*filtered_rules(), 0, HitWindow{bytes, 5000, path, following});
+}
+
+TEST(Confirmer, ExtractsTheSecretAndItsAbsoluteOffsets) {
+  const auto rules = compile_toml("[[rules]]\nid = 'dmo'\nregex = '''\\b(dmo_[a-z0-9]{10})\\b'''\n");
+  const std::string bytes = "# settings\nkey=dmo_a1b2c3d4e5";
+  const auto match = confirm(*rules, 0, HitWindow{bytes, 1000, "app.env", "\nnext line\n"});
+  ASSERT_TRUE(match);
+  EXPECT_EQ(match->secret, "dmo_a1b2c3d4e5");
+  EXPECT_EQ(match->secret_offset, 1000u + 15u);
+  EXPECT_EQ(match->match_start, 1000u + 15u);
+  EXPECT_EQ(match->match_end, 1000u + bytes.size());
+  EXPECT_EQ(match->confidence, Confidence::kHigh);
+}
+
+TEST(Confirmer, NothingWhenTheWindowDoesNotEndWhereAMatchEnds) {
+  const auto rules = compile_toml("[[rules]]\nid = 'dmo'\nregex = '''\\b(dmo_[a-z0-9]{10})\\b'''\n");
+  EXPECT_FALSE(confirm(*rules, 0, HitWindow{"key=dmo_a1b2c", 0, "a", ""}));        // cut inside it
+  EXPECT_FALSE(confirm(*rules, 0, HitWindow{"key=dmo_a1b2c3d4e5 ", 0, "a", ""}));  // a byte past it
+  EXPECT_FALSE(confirm(*rules, 0, HitWindow{"key=xdmo_a1b2c3d4e5", 0, "a", ""}));  // no word boundary
+}
+
+TEST(Confirmer, EachFilterDropsTheHitOnItsOwn) {
+  const std::string line = "internal token = " + kHex;
+  ASSERT_TRUE(confirm_internal(line)) << "the reference window is confirmed";
+  EXPECT_EQ(confirm_internal(line)->secret, kHex);
+  EXPECT_FALSE(confirm_internal("other token = " + kHex)) << "keyword";
+  EXPECT_FALSE(confirm_internal(line, "app/x.txt")) << "path";
+  EXPECT_FALSE(confirm_internal("internal token = 3f9a1c7e52b80d46e1a9c3f7deadbeef")) << "stopword";
+  EXPECT_FALSE(confirm_internal(line, "app/x.cfg", "  # fixture\n")) << "line allowlist, after the hit";
+  EXPECT_FALSE(confirm_internal(line, "app/x.cfg", " # sluice:allow\n")) << "inline marker";
+  EXPECT_FALSE(confirm_internal(line, "third_party/x.cfg")) << "global allowlist";
+  // The following bytes count only up to the end of the line.
+  EXPECT_TRUE(confirm_internal(line, "app/x.cfg", "\n# fixture\n"));
+}
+
+TEST(Confirmer, PlaceholdersAreLowAndDroppedBelowTheMinimum) {
+  const auto rules = compile_toml("[[rules]]\nid = 'dmo'\nregex = '''\\b(dmo_[a-z0-9]{10})\\b'''\n");
+  const HitWindow window{"key=dmo_xxxxxxxxxx", 0, "a", "\n"};
+  EXPECT_FALSE(confirm(*rules, 0, window, Confidence::kMedium));
+  const auto low = confirm(*rules, 0, window, Confidence::kLow);
+  ASSERT_TRUE(low);
+  EXPECT_EQ(low->confidence, Confidence::kLow);
+  EXPECT_EQ(low->confidence_reason, "placeholder");
+}
+
+}  // namespace
+}  // namespace sluice::engine
