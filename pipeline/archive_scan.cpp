@@ -6,9 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
-#include <bit>
 #include <charconv>
-#include <condition_variable>
 #include <cstring>
 #include <deque>
 #include <exception>
@@ -17,78 +15,24 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <thread>
 #include <unordered_map>
-#include <unordered_set>
-#include <variant>
 
 #include "io/archive_format.hpp"
 #include "io/container_image.hpp"
 #include "io/decompressor.hpp"
+#include "io/opened_archive.hpp"
+#include "pipeline/buffer_pool.hpp"
+#include "pipeline/input_budget.hpp"
 #include "pipeline/line_positions.hpp"
 
 namespace sluice::pipeline {
 namespace {
 
-// A member over the expansion limit costs only itself: the whole input may give this many
-// times the limit of member bytes to the scanner (a zip of bomb members stops after a few).
-constexpr std::uint64_t kScannedCaps = 4;
-// In a compressed stream (a .tar.gz), getting past the rest of a member over the limit means
-// decompressing it unscanned: at most this many times the limit per input.
-constexpr std::uint64_t kPassedOverCaps = 16;
+using io::OpenedArchive;
 
 // Nested archives up to this size are read whole: they can be hashed (the same jar in many
 // wars is scanned once) and opened seekable (zip central directories).
 constexpr std::size_t kBufferNested = std::size_t{64} << 20;
-
-std::string describe_size(std::uint64_t bytes) {
-  if (bytes >= (std::uint64_t{1} << 30)) return fmt::format("{:.1f} GiB", static_cast<double>(bytes) / (1 << 30));
-  if (bytes >= (std::uint64_t{1} << 20)) return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1 << 20));
-  return fmt::format("{} bytes", bytes);
-}
-
-// Member buffers are recycled: fresh multi-megabyte allocations would cost the decompressing
-// thread a page fault per 4 KiB, more than the copy itself.
-class BufferPool {
- public:
-  std::string take(std::size_t capacity) {
-    std::string buffer;
-    {
-      // The smallest kept buffer that is big enough; else the biggest, to be grown.
-      std::lock_guard lock(mutex_);
-      std::size_t best = free_.size();
-      for (std::size_t k = 0; k < free_.size(); ++k) {
-        const std::size_t have = free_[k].capacity();
-        if (best == free_.size() ||
-            (have >= capacity && (free_[best].capacity() < capacity || have < free_[best].capacity())) ||
-            (have < capacity && free_[best].capacity() < have)) {
-          best = k;
-        }
-      }
-      if (best < free_.size()) {
-        buffer = std::move(free_[best]);
-        free_[best] = std::move(free_.back());
-        free_.pop_back();
-      }
-    }
-    buffer.clear();
-    // Grown in powers of two from 64 KiB, so that recycled buffers fit the next members.
-    if (buffer.capacity() < capacity) buffer.reserve(std::max(kSmallest, std::bit_ceil(capacity)));
-    return buffer;
-  }
-  void give(std::string buffer) {
-    if (buffer.capacity() > kLargest) return;
-    std::lock_guard lock(mutex_);
-    if (free_.size() < kKept) free_.push_back(std::move(buffer));
-  }
-
- private:
-  static constexpr std::size_t kSmallest = std::size_t{64} << 10;
-  static constexpr std::size_t kLargest = std::size_t{16} << 20;
-  static constexpr std::size_t kKept = 64;
-  std::mutex mutex_;
-  std::vector<std::string> free_;
-};
 
 // Line numbers of matches in one segment of a member, relative to what the segments before
 // it contain (resolved when the whole member is scanned).
@@ -119,202 +63,6 @@ struct BigMember {
   std::atomic<int> outstanding{1};  // the producer's share, released when the member ends
 };
 
-// Decompresses a compressed input on a thread of its own, a few blocks ahead of the reader
-// that parses the archive inside it: inflating and parsing then run on two cores. A plain
-// thread, not a task: the reader blocks on it, which must not depend on a free worker.
-class DecompressAhead {
- public:
-  explicit DecompressAhead(io::Decompressor decompressor) : decompressor_(std::move(decompressor)) {
-    for (std::size_t k = 0; k < kBlocks; ++k) free_.emplace_back(kBlockSize, '\0');
-    thread_ = std::thread([this] { run(); });
-  }
-  ~DecompressAhead() {
-    {
-      std::lock_guard lock(mutex_);
-      stop_ = true;
-    }
-    changed_.notify_all();
-    thread_.join();
-  }
-  DecompressAhead(const DecompressAhead&) = delete;
-  DecompressAhead& operator=(const DecompressAhead&) = delete;
-
-  // The next decompressed block (valid until the next call); empty at the end.
-  std::optional<std::string_view> pull(std::string* error) {
-    std::unique_lock lock(mutex_);
-    if (!current_.empty()) free_.push_back(std::move(current_));
-    current_.clear();
-    changed_.notify_all();
-    changed_.wait(lock, [this] { return !ready_.empty() || done_; });
-    if (ready_.empty()) {
-      if (!error_.empty()) {
-        *error = error_;
-        return std::nullopt;
-      }
-      return std::string_view();
-    }
-    current_ = std::move(ready_.front().first);
-    const std::size_t size = ready_.front().second;
-    ready_.pop_front();
-    return std::string_view(current_.data(), size);
-  }
-
- private:
-  static constexpr std::size_t kBlockSize = std::size_t{1} << 20;
-  static constexpr std::size_t kBlocks = 8;
-
-  void run() {
-    for (;;) {
-      std::string block;
-      {
-        std::unique_lock lock(mutex_);
-        changed_.wait(lock, [this] { return !free_.empty() || stop_; });
-        if (stop_) break;
-        block = std::move(free_.back());
-        free_.pop_back();
-      }
-      std::string error;
-      std::optional<std::size_t> filled;
-      try {
-        filled = decompressor_.read(block.data(), block.size(), &error);
-      } catch (const std::exception& failure) {
-        error = failure.what();
-      }
-      std::lock_guard lock(mutex_);
-      if (!filled || *filled == 0) {
-        error_ = filled ? std::string() : (error.empty() ? std::string("decompression failed") : error);
-        done_ = true;
-        changed_.notify_all();
-        break;
-      }
-      ready_.emplace_back(std::move(block), *filled);
-      changed_.notify_all();
-    }
-  }
-
-  io::Decompressor decompressor_;
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  std::deque<std::pair<std::string, std::size_t>> ready_;
-  std::vector<std::string> free_;
-  std::string current_;
-  std::string error_;
-  bool done_ = false;
-  bool stop_ = false;
-  std::thread thread_;
-};
-
-// One content opened for reading: the archive reader and, when the content is a compressed
-// stream, the decompressor in front of it. Every compressed content (a file, stdin, a member,
-// at any depth) is decompressed by io::Decompressor, which gives every byte it can decode
-// before a cut and then the error; libarchive only parses what is inside. That is the one
-// mechanism by which a truncated stream or archive yields what was readable.
-class OpenedArchive {
- public:
-  // `start` is the whole content when `source` is empty, else its first bytes (already taken
-  // from `source`). Both must outlive this object. `ahead`: decompress on a thread of its own.
-  static std::unique_ptr<OpenedArchive> open(std::string_view start, io::PullSource source, bool ahead) {
-    auto self = std::unique_ptr<OpenedArchive>(new OpenedArchive());
-    OpenedArchive* o = self.get();
-    const bool streamed = static_cast<bool>(source);
-    if (io::sniff_container(start.substr(0, io::kSniffBytes)).kind != io::ContainerKind::kCompressed) {
-      auto reader =
-          streamed ? io::ArchiveReader::open_stream(start, std::move(source)) : io::ArchiveReader::open_memory(start);
-      o->take(std::move(reader));
-      return self;
-    }
-    auto decompressor =
-        streamed ? io::Decompressor::open_stream(start, std::move(source)) : io::Decompressor::open(start);
-    if (auto* error = std::get_if<std::string>(&decompressor)) {
-      o->error_ = std::move(*error);
-      return self;
-    }
-    o->compressed_ = true;
-    if (ahead) {
-      o->ahead_ = std::make_unique<DecompressAhead>(std::move(std::get<io::Decompressor>(decompressor)));
-    } else {
-      o->decompressor_ = std::make_unique<io::Decompressor>(std::move(std::get<io::Decompressor>(decompressor)));
-    }
-    o->take(io::ArchiveReader::open_stream({}, [o](std::string* error) { return o->pull(error); }));
-    return self;
-  }
-
-  // Only the decompressed bytes, read as one raw member (not parsed as an archive).
-  static std::unique_ptr<OpenedArchive> open_raw(std::string_view whole) {
-    auto self = std::unique_ptr<OpenedArchive>(new OpenedArchive());
-    OpenedArchive* o = self.get();
-    auto decompressor = io::Decompressor::open(whole);
-    if (auto* error = std::get_if<std::string>(&decompressor)) {
-      o->error_ = std::move(*error);
-      return self;
-    }
-    o->compressed_ = true;
-    o->decompressor_ = std::make_unique<io::Decompressor>(std::move(std::get<io::Decompressor>(decompressor)));
-    o->take(io::ArchiveReader::open_stream_raw({}, [o](std::string* error) { return o->pull(error); }));
-    return self;
-  }
-
-  OpenedArchive(const OpenedArchive&) = delete;
-  OpenedArchive& operator=(const OpenedArchive&) = delete;
-
-  // Null when the content could not be opened (`error()` says why).
-  [[nodiscard]] io::ArchiveReader* reader() { return reader_ ? &*reader_ : nullptr; }
-  [[nodiscard]] const std::string& error() const { return error_; }
-  // A compressed stream: decompressed here, or by a libarchive filter.
-  [[nodiscard]] bool compressed() const { return compressed_ || (reader_ && reader_->compressed()); }
-  // Decompressed bytes given to the reader (0: the decompressor recognised nothing).
-  [[nodiscard]] std::uint64_t delivered() const { return delivered_; }
-  // Why the decompressed stream ended before its end (truncated, corrupt); empty if it did not.
-  [[nodiscard]] const std::string& cut() const { return cut_; }
-  // Input bytes consumed so far (for the expansion ratio of a stream).
-  [[nodiscard]] std::uint64_t consumed() const {
-    if (decompressor_) return decompressor_->compressed_bytes_read();
-    return reader_ ? reader_->compressed_bytes_read() : 0;
-  }
-
- private:
-  OpenedArchive() = default;
-
-  void take(std::variant<io::ArchiveReader, std::string> reader) {
-    if (auto* error = std::get_if<std::string>(&reader)) {
-      error_ = std::move(*error);
-    } else {
-      reader_.emplace(std::move(std::get<io::ArchiveReader>(reader)));
-    }
-  }
-
-  // The reader sees a cut as the end of its input: libarchive then still recognises a format
-  // from the few bytes that came (its bidders read ahead tens of KiB, and an error there would
-  // make it give up on them), reads every member before the cut and names the one cut short.
-  std::optional<std::string_view> pull(std::string* error) {
-    if (!cut_.empty()) return std::string_view();
-    std::optional<std::string_view> block;
-    if (ahead_) {
-      block = ahead_->pull(error);
-    } else {
-      buffer_.resize(kBlock);
-      const auto n = decompressor_->read(buffer_.data(), buffer_.size(), error);
-      if (n) block = std::string_view(buffer_.data(), *n);
-    }
-    if (!block) {
-      cut_ = error->empty() ? std::string("decompression failed") : *error;
-      return std::string_view();
-    }
-    delivered_ += block->size();
-    return block;
-  }
-
-  static constexpr std::size_t kBlock = std::size_t{256} << 10;
-  bool compressed_ = false;
-  std::uint64_t delivered_ = 0;
-  std::string error_;
-  std::string cut_;
-  std::string buffer_;
-  std::unique_ptr<io::Decompressor> decompressor_;
-  std::unique_ptr<DecompressAhead> ahead_;
-  std::optional<io::ArchiveReader> reader_;  // declared last: destroyed before what feeds it
-};
-
 // A member read whole, waiting to be scanned.
 struct WholeMember {
   ContentRecord* parent = nullptr;
@@ -333,7 +81,8 @@ class ArchiveScan {
         out_(out),
         // A segment must also hold what confirmations see after a hit near its end.
         window_(service.context().rules().required_overlap()),
-        segment_(std::max(options.segment_size, 4 * window_)) {}
+        segment_(std::max(options.segment_size, 4 * window_)),
+        budget_(options.limits, options.deadline, options.stop) {}
 
   // `whole`: the input in memory (empty for a stream: `open` reads it).
   void run(const std::vector<std::string>& chain, const ContentId& id, std::uint64_t input_size,
@@ -436,7 +185,7 @@ class ArchiveScan {
   // An archive or compressed stream that ended early (`reason`; nothing when empty), after the
   // members of the walk just done (`raw`: the one member of a compressed file) were read.
   void report_cut(const std::vector<std::string>& chain, const std::string& reason, std::uint64_t decoded, bool raw) {
-    if (reason.empty() || aborted_ || stopped()) return;
+    if (reason.empty() || budget_.exhausted() || stopped()) return;
     if (raw) {
       issue(chain,
             fmt::format("compressed stream unreadable after {} decoded ({}); those were scanned",
@@ -484,24 +233,22 @@ class ArchiveScan {
     parent->children.push_back(ChildRef{std::move(name), id});
   }
 
-  // Every decompressed byte passes here: the expansion budget of the whole input.
-  bool stopped() const {
-    return (options_.stop != nullptr && options_.stop->load(std::memory_order_relaxed)) || out_of_time_;
-  }
+  bool stopped() const { return budget_.stopped(); }
 
+  // Every decompressed byte passes here: the expansion budget of the whole input.
   std::optional<std::string_view> pull(io::ArchiveReader& reader, std::string* error) {
     if (halted(error)) return std::nullopt;
     // A member over the limit costs only itself: it ends here, and the next member is read. A
     // zip (or a plain tar in memory) passes over the rest of it for free; a compressed stream
-    // decompresses it unscanned, within kPassedOverCaps; a compressed file has no next member.
-    const std::uint64_t budget = expansion_budget();
+    // decompresses it unscanned, within InputBudget::kPassedOverCaps; a compressed file has no next member.
+    const std::uint64_t budget = budget_.member_limit(consumed_input());
     const std::uint64_t before = reader.member_bytes_read();
     if (before >= budget) {
       if (!marked_cut(reader)) {
         auto block = reader.read(error);
         if (!block || block->empty()) return block;  // it ends at the limit exactly
         mark_cut(reader, before);
-        passed_over_ += block->size();
+        budget_.charge_passed_over(block->size());
       }
       if (!reader.skips_members_cheaply() && !reader.raw() && !pass_over(reader, error)) return std::nullopt;
       return std::string_view();
@@ -511,21 +258,15 @@ class ArchiveScan {
     if (before + block->size() > budget) {  // scanned up to the limit exactly
       const std::size_t keep = static_cast<std::size_t>(budget - before);
       mark_cut(reader, budget);
-      passed_over_ += block->size() - keep;
+      budget_.charge_passed_over(block->size() - keep);
       block = block->substr(0, keep);
     }
-    decompressed_ += block->size();
-    if (decompressed_ > budget * kScannedCaps) {
-      return stop_input(
-          fmt::format("more than {} decompressed from {} of input (--max-ratio {})",
-                      describe_size(budget * kScannedCaps), describe_size(consumed_input()), options_.limits.max_ratio),
-          error);
-    }
+    if (std::string why; !budget_.charge_scanned(block->size(), consumed_input(), &why)) return stop_input(why, error);
     return block;
   }
 
   void mark_cut(const io::ArchiveReader& reader, std::uint64_t scanned) {
-    ++members_cut_;
+    budget_.count_cut_member();
     std::lock_guard lock(mutex_);
     cut_members_[&reader] = scanned;
   }
@@ -537,15 +278,14 @@ class ArchiveScan {
 
   // Whether reading must stop (interrupted, out of time, input stopped), with `error` set.
   bool halted(std::string* error) {
-    if (!out_of_time_ && std::chrono::steady_clock::now() > options_.deadline) {
-      out_of_time_ = true;
+    if (budget_.expire_once()) {
       issue({top_name_}, "time budget for this input exhausted (--max-input-seconds); the rest was not scanned", true);
     }
     if (stopped()) {
       *error = "interrupted";
       return true;
     }
-    if (aborted_) {
+    if (budget_.exhausted()) {
       *error = "scan of this input stopped";
       return true;
     }
@@ -556,25 +296,20 @@ class ArchiveScan {
   // input must stop (`error` set).
   bool pass_over(io::ArchiveReader& reader, std::string* error) {
     for (;;) {
-      if (passed_over_ > expansion_budget() * kPassedOverCaps) {
-        stop_input(fmt::format("more than {} of members over the limit decompressed unscanned to reach the "
-                               "next member, from {} of input (--max-ratio {}); {} member{} cut at the limit",
-                               describe_size(expansion_budget() * kPassedOverCaps), describe_size(consumed_input()),
-                               options_.limits.max_ratio, members_cut_, members_cut_ == 1 ? "" : "s"),
-                   error);
+      if (std::string why; !budget_.may_pass_over(consumed_input(), &why)) {
+        stop_input(why, error);
         return false;
       }
       if (halted(error)) return false;
       auto block = reader.read(error);
       if (!block) return false;
       if (block->empty()) return true;
-      passed_over_ += block->size();
+      budget_.charge_passed_over(block->size());
     }
   }
 
   // Stops the whole input at the expansion limit (`why`); the rest is named as not scanned.
   std::optional<std::string_view> stop_input(const std::string& why, std::string* error) {
-    aborted_ = true;
     *error = fmt::format("expansion limit: {}; the rest of this input was not scanned", why);
     expansion_error_ = *error;
     return std::nullopt;
@@ -593,14 +328,6 @@ class ArchiveScan {
 
   // A file's size is known; a stream's input is what its reader consumed so far.
   std::uint64_t consumed_input() const { return input_size_ > 0 ? input_size_ : top_ ? top_->consumed() : 0; }
-
-  // What one member may decompress to (the whole input: kScannedCaps times that):
-  // --max-ratio times the input, at least the allowance.
-  std::uint64_t expansion_budget() const {
-    return std::max<std::uint64_t>(
-        options_.limits.ratio_allowance,
-        static_cast<std::uint64_t>(options_.limits.max_ratio * static_cast<double>(consumed_input())));
-  }
 
   // Appends member bytes to `buffer` until it holds `limit` bytes or the member ends
   // (`*ended`). False on a read error, with `error` set.
@@ -639,7 +366,7 @@ class ArchiveScan {
     std::uint64_t members = 0;
     std::string error;
     for (;;) {
-      if (aborted_ || stopped()) break;
+      if (budget_.exhausted() || stopped()) break;
       io::ArchiveMember member;
       const io::ArchiveReader::Step step = reader.next(member, &error);
       if (step == io::ArchiveReader::Step::kEnd) {
@@ -795,7 +522,8 @@ class ArchiveScan {
 
   void member_failed(const std::vector<std::string>& chain, const std::string& error, ContentRecord* parent,
                      const std::string& name, const std::optional<ContentId>& id) {
-    if (!aborted_ && !stopped()) issue(chain, fmt::format("member could not be read completely: {}", error), true);
+    if (!budget_.exhausted() && !stopped())
+      issue(chain, fmt::format("member could not be read completely: {}", error), true);
     // A claimed blob that failed still gets its (empty) record so that it is not awaited.
     if (id) add_child(parent, name, *id);
   }
@@ -1106,12 +834,8 @@ class ArchiveScan {
   std::deque<ContentRecord> records_;
   const OpenedArchive* top_ = nullptr;
   std::uint64_t input_size_ = 0;
-  std::uint64_t decompressed_ = 0;  // member bytes given to the scanner
-  std::uint64_t passed_over_ = 0;   // member bytes decompressed past the limit, unscanned
-  std::uint64_t members_cut_ = 0;
-  bool aborted_ = false;
-  bool out_of_time_ = false;  // set once, by the producer thread
-  std::string top_name_;      // the input, for the time budget message
+  InputBudget budget_;
+  std::string top_name_;  // the input, for the time budget message
   std::string expansion_error_;
   std::unordered_map<const io::ArchiveReader*, std::uint64_t> cut_members_;  // guarded by mutex_
   std::string unreadable_reason_;  // of the last archive that had no readable member
