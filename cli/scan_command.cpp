@@ -100,11 +100,11 @@ class StderrObserver final : public pipeline::ScanObserver {
 
  private:
   void print_issue(const pipeline::InputIssue& issue) const {
-    if (issue.note) {
+    if (issue.note()) {
       if (!quiet_) {
         say("sluice: note: {}: {}\n", pipeline::printable(issue.path), pipeline::printable(issue.reason));
       }
-    } else if (issue.incomplete) {
+    } else if (issue.incomplete()) {
       say("sluice: error: {}: {}\n", pipeline::printable(issue.path), pipeline::printable(issue.reason));
     } else if (verbose_ || (!quiet_ && !routine(issue.reason))) {
       say("sluice: skipped: {}: {}\n", pipeline::printable(issue.path), pipeline::printable(issue.reason));

@@ -204,14 +204,18 @@ bool GitObjects::contains(const GitOid& oid) const {
   return git_odb_exists(state_->odb.get(), &id) != 0;
 }
 
-std::vector<GitNotice> GitObjects::notices() const {
-  std::vector<GitNotice> out;
+std::vector<Error> GitObjects::notices() const {
+  std::vector<Error> out;
+  // The path is the caller's (the repository's name); `incomplete` false: a note.
+  auto notice = [](std::string reason, bool incomplete) {
+    return Error{std::string(), std::move(reason), incomplete ? Error::Kind::kIncomplete : Error::Kind::kNote};
+  };
   git_repository* repository = state_->repository.get();
   if (git_repository_is_shallow(repository) == 1) {
     out.push_back(
-        {"shallow clone: commits before the shallow boundary are not in this repository and were not "
-         "scanned",
-         true});
+        notice("shallow clone: commits before the shallow boundary are not in this repository and were not "
+               "scanned",
+               true));
   }
   std::ifstream alternates(state_->common_dir + "objects/info/alternates");
   std::size_t stores = 0;
@@ -219,10 +223,11 @@ std::vector<GitNotice> GitObjects::notices() const {
     if (!line.empty() && line[0] != '#') ++stores;
   }
   if (stores > 0) {
-    out.push_back({fmt::format("objects/info/alternates names {} other object store(s), not followed: objects kept "
-                               "only there were not scanned (scan the repositories they belong to)",
-                               stores),
-                   true});
+    out.push_back(
+        notice(fmt::format("objects/info/alternates names {} other object store(s), not followed: objects kept "
+                           "only there were not scanned (scan the repositories they belong to)",
+                           stores),
+               true));
   }
   // References whose objects are missing: the history behind them cannot be read.
   std::size_t references = 0;
@@ -241,26 +246,28 @@ std::vector<GitNotice> GitObjects::notices() const {
       }
     }
     if (missing > 0) {
-      out.push_back({fmt::format("{} reference(s) point to missing objects ({}{}): the history behind them was not "
-                                 "scanned",
-                                 missing, first, missing > 1 ? ", ..." : ""),
-                     true});
+      out.push_back(
+          notice(fmt::format("{} reference(s) point to missing objects ({}{}): the history behind them was not "
+                             "scanned",
+                             missing, first, missing > 1 ? ", ..." : ""),
+                 true));
     }
   } else {
-    out.push_back({fmt::format("references unreadable: {}", last_error("unknown error")), true});
+    out.push_back(notice(fmt::format("references unreadable: {}", last_error("unknown error")), true));
   }
   const int unborn = git_repository_head_unborn(repository);
   if (unborn < 0) {
-    out.push_back({fmt::format("HEAD unreadable: {}", last_error("unknown error")), true});
+    out.push_back(notice(fmt::format("HEAD unreadable: {}", last_error("unknown error")), true));
   } else if (unborn == 1 && references == 0) {
-    out.push_back({"empty repository (no commits)", false});
+    out.push_back(notice("empty repository (no commits)", false));
   }
   struct stat info {};
   if (::stat(state_->common_dir.c_str(), &info) == 0 && info.st_uid != ::geteuid()) {
-    out.push_back({fmt::format("owned by uid {}, not by the scanning user: read as data only (sluice runs nothing "
-                               "from a repository)",
-                               info.st_uid),
-                   false});
+    out.push_back(
+        notice(fmt::format("owned by uid {}, not by the scanning user: read as data only (sluice runs nothing "
+                           "from a repository)",
+                           info.st_uid),
+               false));
   }
   return out;
 }

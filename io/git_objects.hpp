@@ -22,6 +22,8 @@
 #include <variant>
 #include <vector>
 
+#include "io/error.hpp"
+
 namespace sluice::io {
 
 struct GitOid {
@@ -37,12 +39,6 @@ struct GitOidHash {
     std::memcpy(&h, oid.bytes, sizeof h);  // object ids are uniformly distributed already
     return h;
   }
-};
-
-// Something about a repository a report must mention.
-struct GitNotice {
-  std::string message;
-  bool incomplete = true;  // part of the history was not scanned
 };
 
 // Where a blob entered the history.
@@ -68,7 +64,7 @@ class GitObjects {
 
   // What a report must say about this repository: a shallow clone, alternates not followed,
   // references to missing objects, an empty repository, another owner.
-  [[nodiscard]] std::vector<GitNotice> notices() const;
+  [[nodiscard]] std::vector<Error> notices() const;
 
   // Calls `visit` once per distinct blob with its size. Returns an error text when the object
   // database could not be walked completely (the blobs visited so far stay valid).

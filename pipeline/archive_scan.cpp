@@ -219,7 +219,8 @@ class ArchiveScan {
 
   void issue(const std::vector<std::string>& chain, std::string reason, bool incomplete) {
     std::lock_guard lock(mutex_);
-    out_.issues.push_back(InputIssue{join_chain(chain), std::move(reason), incomplete});
+    out_.issues.push_back(InputIssue{join_chain(chain), std::move(reason),
+                                     incomplete ? InputIssue::Kind::kIncomplete : InputIssue::Kind::kSkipped});
   }
 
   void add_duplicate(ContentRecord* parent, std::string name, const ContentId& id) {
@@ -624,7 +625,7 @@ class ArchiveScan {
       std::vector<PlacedMatch> placed = place_matches(member.bytes, std::move(matches));
       pool_.give(std::move(member.bytes));
       std::lock_guard lock(mutex_);
-      if (!ok) out_.issues.push_back(InputIssue{member.path, "the matcher failed on this member", true});
+      if (!ok) out_.issues.push_back(InputIssue{member.path, "the matcher failed on this member"});
       if (placed.empty()) return;
       if (member.name.empty()) {
         // The bytes of `parent` itself (an archive that could not be opened).
@@ -635,7 +636,7 @@ class ArchiveScan {
       member.parent->children.push_back(ChildRef{member.name, content});
     } catch (const std::exception& failure) {
       std::lock_guard lock(mutex_);
-      out_.issues.push_back(InputIssue{member.path, fmt::format("internal error: {}", failure.what()), true});
+      out_.issues.push_back(InputIssue{member.path, fmt::format("internal error: {}", failure.what())});
     }
   }
 
@@ -812,7 +813,7 @@ class ArchiveScan {
       if (lines.last_newline) last_before_begin = lines.last_newline;
     }
     std::lock_guard lock(mutex_);
-    if (!ok) out_.issues.push_back(InputIssue{big->path, "the matcher failed on this member", true});
+    if (!ok) out_.issues.push_back(InputIssue{big->path, "the matcher failed on this member"});
     if (placed.empty()) return;
     records_.push_back(ContentRecord{big->id, std::move(placed), {}, {}});
     big->parent->children.push_back(ChildRef{big->name, big->id});

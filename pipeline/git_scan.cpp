@@ -36,12 +36,13 @@ class RepositoryScan {
   void run(const std::function<bool(const io::GitOid&)>& claim_blob) {
     auto opened = io::GitObjects::open(path_);
     if (auto* error = std::get_if<std::string>(&opened)) {
-      out_.issues.push_back(InputIssue{name_, *error, true});
+      out_.issues.push_back(InputIssue{name_, *error});
       return;
     }
     io::GitObjects& objects = std::get<io::GitObjects>(opened);
-    for (io::GitNotice& notice : objects.notices()) {
-      out_.issues.push_back(InputIssue{name_, std::move(notice.message), notice.incomplete, !notice.incomplete});
+    for (io::Error& notice : objects.notices()) {
+      notice.path = name_;
+      out_.issues.push_back(std::move(notice));
     }
     std::vector<BlobEntry> blobs;
     const auto error = objects.for_each_blob([&](const io::GitOid& oid, std::uint64_t size) {
@@ -51,16 +52,15 @@ class RepositoryScan {
         ++out_.shared;
       }
     });
-    if (error) out_.issues.push_back(InputIssue{name_, *error, true});
+    if (error) out_.issues.push_back(InputIssue{name_, *error});
 
     // Packed blobs in pack order (a delta's base is then usually decoded just before it, and
     // still in the reading thread's cache), then loose ones.
     for (const std::string& pack : io::GitPacks::without_index(objects.objects_dir())) {
-      out_.issues.push_back(InputIssue{name_,
-                                       fmt::format("{}: a pack without its index (.idx): its objects were not scanned "
-                                                   "(`git index-pack` rebuilds the index)",
-                                                   pack),
-                                       true});
+      out_.issues.push_back(
+          InputIssue{name_, fmt::format("{}: a pack without its index (.idx): its objects were not scanned "
+                                        "(`git index-pack` rebuilds the index)",
+                                        pack)});
     }
     std::shared_ptr<const io::GitPacks> packs = io::GitPacks::open(objects.objects_dir());
     for (BlobEntry& blob : blobs) blob.packed = packs->find(blob.oid);
@@ -85,8 +85,7 @@ class RepositoryScan {
                 std::lock_guard lock(mutex_);
                 out_.issues.push_back(InputIssue{name_,
                                                  "time budget for this repository exhausted (--max-input-seconds); "
-                                                 "the remaining blobs were not scanned",
-                                                 true});
+                                                 "the remaining blobs were not scanned"});
               }
               return;
             }
@@ -138,7 +137,7 @@ class RepositoryScan {
 
   void issue(const io::GitOid& oid, std::string reason) {
     std::lock_guard lock(mutex_);
-    out_.issues.push_back(InputIssue{label(oid), std::move(reason), true});
+    out_.issues.push_back(InputIssue{label(oid), std::move(reason)});
   }
 
   void scan_blob(const BlobEntry& blob, std::string_view bytes) {
@@ -181,7 +180,7 @@ class RepositoryScan {
     std::lock_guard lock(mutex_);
     ++out_.blobs_scanned;
     out_.bytes += bytes.size();
-    if (!ok) out_.issues.push_back(InputIssue{label(blob.oid), "the matcher failed on this blob", true});
+    if (!ok) out_.issues.push_back(InputIssue{label(blob.oid), "the matcher failed on this blob"});
     if (placed.empty()) return;
     out_.contents.push_back(ContentRecord{id, std::move(placed), {}, {}});
     out_.blobs.push_back(GitBlobRef{blob.oid, id});
@@ -225,7 +224,7 @@ std::vector<GitLocated> locate_blobs(const std::vector<std::string>& paths,
     try {
       auto opened = io::GitObjects::open(paths[k]);
       if (auto* error = std::get_if<std::string>(&opened)) {
-        problems[k].push_back(InputIssue{name, fmt::format("provenance of findings not found: {}", *error), true});
+        problems[k].push_back(InputIssue{name, fmt::format("provenance of findings not found: {}", *error)});
         return;
       }
       std::vector<std::string> errors;
@@ -243,11 +242,10 @@ std::vector<GitLocated> locate_blobs(const std::vector<std::string>& paths,
         located[k].push_back(std::move(item));
       }
       for (std::string& error : errors) {
-        problems[k].push_back(InputIssue{name, fmt::format("history walk: {}", error), true});
+        problems[k].push_back(InputIssue{name, fmt::format("history walk: {}", error)});
       }
     } catch (const std::exception& failure) {
-      problems[k].push_back(
-          InputIssue{name, fmt::format("provenance of findings not found: {}", failure.what()), true});
+      problems[k].push_back(InputIssue{name, fmt::format("provenance of findings not found: {}", failure.what())});
     }
   });
   std::vector<GitLocated> out;

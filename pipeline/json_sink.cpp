@@ -144,7 +144,7 @@ class JsonSink final : public Sink {
     json issues = json::array();
     if (options_.issues != nullptr) {
       for (const InputIssue& issue : *options_.issues) {
-        issues.push_back({{"path", issue.path}, {"reason", issue.reason}, {"error", issue.incomplete}});
+        issues.push_back({{"path", issue.path}, {"reason", issue.reason}, {"error", issue.incomplete()}});
       }
     }
     summary["issues"] = std::move(issues);

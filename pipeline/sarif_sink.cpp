@@ -120,7 +120,7 @@ class SarifSink final : public Sink {
     json notifications = json::array();
     if (sarif_.issues != nullptr) {
       for (const InputIssue& issue : *sarif_.issues) {
-        if (!issue.incomplete) continue;
+        if (!issue.incomplete()) continue;
         notifications.push_back(
             {{"level", "error"}, {"message", {{"text", sentence(fmt::format("{}: {}", issue.path, issue.reason))}}}});
       }

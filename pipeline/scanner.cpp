@@ -579,25 +579,21 @@ void ScanGraph::add_path_matches(InputResult& result) {
 
 void ScanGraph::merge(InputResult result) {
   ScanStats& stats = report_.stats;
-  auto issue = [&](std::string path, std::string reason, bool incomplete, bool note = false) {
-    if (note) {
-      // counted nowhere: nothing was skipped
-    } else if (incomplete) {
-      ++stats.errors;
-    } else {
-      ++stats.skipped;
-    }
-    InputIssue item{std::move(path), std::move(reason), incomplete && !note, note};
+  using Kind = InputIssue::Kind;
+  auto issue = [&](std::string path, std::string reason, Kind kind) {
+    if (kind == Kind::kIncomplete) ++stats.errors;
+    if (kind == Kind::kSkipped) ++stats.skipped;  // a note is counted nowhere: nothing was skipped
+    InputIssue item{std::move(path), std::move(reason), kind};
     if (observer_ != nullptr) observer_->on_issue(item);
     report_.issues.push_back(std::move(item));
   };
   if (result.interrupted) return;  // the summary says the scan was interrupted
   switch (result.entry.kind) {
     case io::WalkEntry::Kind::kSkipped:
-      issue(result.entry.path, result.entry.reason, false);
+      issue(result.entry.path, result.entry.reason, Kind::kSkipped);
       return;
     case io::WalkEntry::Kind::kError:
-      issue(result.entry.path, result.entry.reason, true);
+      issue(result.entry.path, result.entry.reason, Kind::kIncomplete);
       return;
     default:
       break;
@@ -617,7 +613,7 @@ void ScanGraph::merge(InputResult result) {
       findings_.add_image(std::move(image));
     }
     for (GitBlobRef& blob : git.blobs) git_blobs_.push_back(blob);
-    for (InputIssue& item : git.issues) issue(std::move(item.path), std::move(item.reason), item.incomplete, item.note);
+    for (InputIssue& item : git.issues) issue(std::move(item.path), std::move(item.reason), item.kind);
     return;
   }
   const std::vector<std::string> chain{result.entry.path};
@@ -644,7 +640,7 @@ void ScanGraph::merge(InputResult result) {
       ++stats.images;
       findings_.add_image(std::move(image));
     }
-    for (InputIssue& item : archive.issues) issue(std::move(item.path), std::move(item.reason), item.incomplete);
+    for (InputIssue& item : archive.issues) issue(std::move(item.path), std::move(item.reason), item.kind);
   }
   if (result.duplicate) {
     ++stats.duplicates;
@@ -655,7 +651,7 @@ void ScanGraph::merge(InputResult result) {
   } else {
     findings_.add(chain, result.matches);
   }
-  if (result.error) issue(result.entry.path, *result.error, true);
+  if (result.error) issue(result.entry.path, *result.error, Kind::kIncomplete);
   if (observer_ != nullptr) {
     observer_->on_progress(ScanProgress{stats.files + stats.members, stats.bytes, matches_seen_, result.entry.path});
   }
@@ -719,7 +715,7 @@ ScanReport ScanGraph::run() {
   if (walk_error_) {
     ++report_.stats.errors;
     InputIssue item{options_.roots.empty() ? std::string(".") : options_.roots.front(),
-                    fmt::format("directory walk stopped: {}", *walk_error_), true};
+                    fmt::format("directory walk stopped: {}", *walk_error_)};
     if (observer_ != nullptr) observer_->on_issue(item);
     report_.issues.push_back(std::move(item));
   }

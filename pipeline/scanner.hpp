@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/compiled_rules.hpp"
+#include "io/error.hpp"
 #include "io/path_filter.hpp"
 #include "pipeline/finding.hpp"
 
@@ -58,13 +59,9 @@ struct ScanOptions {
   std::shared_ptr<io::PathFilter> path_filter;
 };
 
-// An input that was not (completely) scanned, or deliberately skipped.
-struct InputIssue {
-  std::string path;
-  std::string reason;
-  bool incomplete = true;  // false: skipped by design (FIFO in a tree, symlink not followed...)
-  bool note = false;       // neither: scanned, with something worth saying (a repository's owner)
-};
+// An input that was not (completely) scanned, deliberately skipped, or worth a note: the one
+// error type of io (io/error.hpp), under the name the pipeline gives it.
+using InputIssue = io::Error;
 
 struct ScanStats {
   std::uint64_t files = 0;         // inputs scanned (files and streams)

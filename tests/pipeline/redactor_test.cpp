@@ -70,7 +70,7 @@ TEST(Redactor, AppliesToEveryFreeTextFieldOfLocationsAndIssues) {
   at.image = ImageRef{"img:" + key, "sha256:1", ""};
   finding.locations.push_back(at);
   std::vector<Finding> findings{finding};
-  std::vector<InputIssue> issues{InputIssue{"dir/" + key, "cannot read " + key, true}};
+  std::vector<InputIssue> issues{InputIssue{"dir/" + key, "cannot read " + key}};
   redactor.add_found(findings);
   redactor.apply(findings, issues);
   const Location& out = findings[0].locations[0];

@@ -45,7 +45,7 @@ struct Sinks : ::testing::Test {
   std::string personal = sluice::testing::personal_key(rng, 1);
   std::string project = "phc_" + std::string(43, 'Q');
   std::vector<Finding> findings;
-  std::vector<InputIssue> issues{InputIssue{"broken.tar.gz", "truncated gzip input", true}};
+  std::vector<InputIssue> issues{InputIssue{"broken.tar.gz", "truncated gzip input"}};
 
   Sinks() {
     Finding a;
