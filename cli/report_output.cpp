@@ -123,11 +123,16 @@ std::variant<std::unique_ptr<ReportOutput>, std::string> ReportOutput::open(cons
     std::error_code error;
     const std::filesystem::path resolved = std::filesystem::canonical(path, error);
     if (!error) {
-      if (auto directory = scanned_directory_holding(resolved, inputs); directory && !replaceable_report(path)) {
-        return fmt::format(
-            "-o {} is a file inside the scanned directory {} and not an earlier report: the report "
-            "would replace it (write the report elsewhere, or remove the file first)",
-            path, *directory);
+      if (auto directory = scanned_directory_holding(resolved, inputs)) {
+        if (!replaceable_report(path)) {
+          return fmt::format(
+              "-o {} is a file inside the scanned directory {} and not an earlier report: the report "
+              "would replace it (write the report elsewhere, or remove the file first)",
+              path, *directory);
+        }
+        output->pass_over_.push_back(io::WalkOptions::PassOver{
+            resolved.filename().string(), target.st_dev, target.st_ino,
+            "the earlier report that -o replaces, not scanned (its findings would be reported again)"});
       }
     }
   }

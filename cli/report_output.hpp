@@ -15,6 +15,8 @@
 #include <variant>
 #include <vector>
 
+#include "io/walker.hpp"
+
 namespace sluice::cli {
 
 class ReportOutput {
@@ -32,6 +34,9 @@ class ReportOutput {
   // What messages call the target: the path, or "standard output".
   [[nodiscard]] std::string name() const { return path_.empty() ? std::string("standard output") : path_; }
   [[nodiscard]] bool is_file() const noexcept { return !path_.empty(); }
+  // The earlier report this one replaces, when it lies inside a scanned directory: the walk
+  // passes over it (scanning it would report its findings again, at the report's path).
+  [[nodiscard]] const std::vector<io::WalkOptions::PassOver>& pass_over() const noexcept { return pass_over_; }
 
   // Flushes, syncs and moves the report into place. Returns 0, or the errno of the first
   // failure; then no partial file is left under the target's name (`removed` says whether a
@@ -49,6 +54,7 @@ class ReportOutput {
   std::unique_ptr<std::ostream> owned_stream_;
   std::ostream* stream_ = nullptr;
   bool committed_ = false;
+  std::vector<io::WalkOptions::PassOver> pass_over_;
 };
 
 }  // namespace sluice::cli

@@ -230,6 +230,7 @@ int run(ScanFlags& flags, CLI::App& command) {
     return kFatal;
   }
   ReportOutput& output = *std::get<std::unique_ptr<ReportOutput>>(opened);
+  flags.scan.pass_over = output.pass_over();
   std::ostream& out = output.stream();
 
   // --redact holds for everything that leaves the process: the report's fields and every

@@ -160,6 +160,17 @@ void Walker::read_ahead(const Directory& directory) {
   }
 }
 
+const WalkOptions::PassOver* Walker::passed_over(std::string_view name, const std::string& path,
+                                                 unsigned char type) const {
+  if (type != DT_REG && type != DT_UNKNOWN) return nullptr;
+  for (const WalkOptions::PassOver& over : options_.pass_over) {
+    if (over.name != name) continue;
+    struct stat info {};
+    if (::lstat(path.c_str(), &info) == 0 && info.st_dev == over.device && info.st_ino == over.inode) return &over;
+  }
+  return nullptr;
+}
+
 std::optional<WalkEntry> Walker::next() {
   for (;;) {
     if (stack_.empty()) {
@@ -196,6 +207,9 @@ std::optional<WalkEntry> Walker::next() {
         if (auto entry = enter_directory(path, store)) return entry;
         continue;
       }
+    }
+    if (const WalkOptions::PassOver* over = passed_over(name, path, type)) {
+      return make(WalkEntry::Kind::kSkipped, std::move(path), over->reason);
     }
     if (auto entry = visit_child(path, type)) return entry;
   }

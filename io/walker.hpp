@@ -45,6 +45,16 @@ struct WalkOptions {
   // Paths inside a root directory that are left out (never listed, opened or reported); roots
   // named on the command line are always visited.
   std::shared_ptr<PathFilter> filter = nullptr;
+  // Files found in a tree that are reported as skipped with `reason` instead of being listed
+  // (the earlier report that `-o` replaces: scanning it would report its own findings again).
+  // Told by name first, then by device and inode, so the walk pays nothing for other files.
+  struct PassOver {
+    std::string name;  // the file name, without directories
+    dev_t device = 0;
+    ino_t inode = 0;
+    std::string reason;
+  };
+  std::vector<PassOver> pass_over;
 };
 
 class Walker {
@@ -76,6 +86,8 @@ class Walker {
   std::optional<WalkEntry> visit_child(const std::string& path, unsigned char type);
   std::optional<WalkEntry> enter_directory(const std::string& path, Store store = Store::kNone);
   [[nodiscard]] bool filtered_out(const std::string& path, bool directory) const;
+  [[nodiscard]] const WalkOptions::PassOver* passed_over(std::string_view name, const std::string& path,
+                                                         unsigned char type) const;
   [[nodiscard]] static Store child_store(const Directory& parent, std::string_view name);
   [[nodiscard]] static bool git_store_file(Store store, std::string_view name);
   void read_ahead(const Directory& directory);

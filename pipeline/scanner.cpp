@@ -666,6 +666,7 @@ ScanReport ScanGraph::run() {
   // Reading directory listings ahead only pays when another thread can do it.
   io::WalkOptions walk{options_.follow_symlinks, options_.git_history, threads_ > 1 ? 64u : 0u};
   walk.filter = options_.path_filter;
+  walk.pass_over = options_.pass_over;
   io::Walker walker(options_.roots, walk);
   flow::graph graph;
   flow::input_node<Batch> source(graph, [&](oneapi::tbb::flow_control& control) -> Batch {

@@ -14,6 +14,7 @@
 #include "engine/compiled_rules.hpp"
 #include "io/error.hpp"
 #include "io/path_filter.hpp"
+#include "io/walker.hpp"
 #include "pipeline/finding.hpp"
 
 namespace sluice::pipeline {
@@ -57,6 +58,8 @@ struct ScanOptions {
   double max_input_seconds = 3600;  // 0: no limit
   // Excludes and includes applied by the walk (nullptr: every path); see io/path_filter.hpp.
   std::shared_ptr<io::PathFilter> path_filter;
+  // Files the walk reports as skipped instead of scanning (the report -o replaces).
+  std::vector<io::WalkOptions::PassOver> pass_over;
 };
 
 // An input that was not (completely) scanned, deliberately skipped, or worth a note: the one

@@ -110,6 +110,28 @@ TEST(ReportIntegrity, OutputThatIsAnInputIsRefused) {
 
 // A file inside a scanned directory is content too: `scan . -o config.py` must not replace it;
 // an earlier report there (any format) or an empty file may be replaced.
+// Regression: `sluice scan . -o report.jsonl` run twice scanned the first report (it holds the
+// secrets) and reported every finding again at report.jsonl. The report being replaced is
+// passed over, and said so; another earlier report is still content.
+TEST(ReportIntegrity, TheReportBeingReplacedIsNotScanned) {
+  TempDir dir;
+  KeyGen gen(1507);
+  const std::string key = gen.personal_key();
+  const std::string config = dir.write("tree/app/config.py", "API_KEY = '" + key + "'\n");
+  for (const std::string format : {"text", "jsonl"}) {
+    const std::string report = dir.path("tree/report." + format);
+    ASSERT_TRUE(exited_with(sluice({"scan", dir.path("tree"), "-f", format, "-o", report}), kFindings));
+    ASSERT_THAT(read_file(report), HasSubstr(key)) << "the report holds the secret";
+    const RunResult again = sluice({"scan", dir.path("tree"), "-f", format, "-o", report});
+    EXPECT_TRUE(exited_with(again, kFindings)) << describe(again);
+    EXPECT_THAT(again.err, HasSubstr("sluice: skipped: " + report + ": the earlier report that -o replaces"));
+    EXPECT_THAT(read_file(report), Not(HasSubstr("report." + format + ":"))) << read_file(report);
+  }
+  // Written to standard output, the text report in the tree is content like any file.
+  const RunResult other = sluice({"scan", dir.path("tree"), "-f", "jsonl"});
+  EXPECT_THAT(other.out, HasSubstr(dir.path("tree/report.text")));
+}
+
 TEST(ReportIntegrity, OutputInsideAScannedDirectoryReplacesOnlyAnEarlierReport) {
   TempDir dir;
   KeyGen gen(1506);
