@@ -489,14 +489,10 @@ class ArchiveScan {
       member_failed(chain, error, parent, name, std::nullopt);
       ended = true;
     }
-    io::ContainerFormat format = options_.limits.enabled ? io::sniff_container(head) : io::ContainerFormat{};
-    if (format.kind == io::ContainerKind::kCompressed) {
-      if (auto refused = over_decompression_memory(head, options_.limits)) {
-        issue(chain, *refused, true);
-        format = io::ContainerFormat{};
-      }
-    }
-    if (format.kind != io::ContainerKind::kNone) {
+    const ContentKind kind = classify_content(head, options_.limits);
+    if (kind.refused) issue(chain, *kind.refused, true);
+    const io::ContainerFormat& format = kind.format;
+    if (kind.container()) {
       if (depth < options_.limits.max_depth) {
         return open_nested(reader, chain, depth, parent, std::move(head), ended, digest_id, member_ids);
       }

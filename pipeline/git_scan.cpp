@@ -150,15 +150,11 @@ class RepositoryScan {
       out_.blobs.push_back(GitBlobRef{blob.oid, id});
       return;
     }
-    bool as_archive = options_.archives_enabled &&
-                      io::sniff_container(bytes.substr(0, io::kSniffBytes)).kind != io::ContainerKind::kNone;
-    if (as_archive) {
-      if (auto refused = over_decompression_memory(bytes.substr(0, io::kSniffBytes), options_.archives.limits)) {
-        issue(blob.oid, *refused);
-        as_archive = false;
-      }
-    }
-    if (as_archive) {
+    ArchiveLimits limits = options_.archives.limits;
+    limits.enabled = limits.enabled && options_.archives_enabled;
+    const ContentKind kind = classify_content(bytes, limits);
+    if (kind.refused) issue(blob.oid, *kind.refused);
+    if (kind.container()) {
       ArchiveOutcome archive;
       scan_archive(service_, options_.archives, {label(blob.oid)}, id, bytes, archive);
       std::lock_guard lock(mutex_);

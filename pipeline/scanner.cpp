@@ -321,15 +321,9 @@ void ScanGraph::scan_file(InputResult& result) {
   }
   const io::FileView& view = std::get<io::FileView>(opened);
   const std::string_view bytes = view.bytes();
-  bool as_archive = options_.archives.enabled &&
-                    io::sniff_container(bytes.substr(0, io::kSniffBytes)).kind != io::ContainerKind::kNone;
-  if (as_archive) {
-    if (auto refused = over_decompression_memory(bytes.substr(0, io::kSniffBytes), options_.archives)) {
-      result.error = *refused;
-      as_archive = false;
-    }
-  }
-  if (as_archive) {
+  const ContentKind kind = classify_content(bytes, options_.archives);
+  if (kind.refused) result.error = *kind.refused;
+  if (kind.container()) {
     scan_archive_file(result, bytes, view.mapped());
     if (view.truncated()) result.error = "file was truncated while being scanned; part of it was not scanned";
     return;
@@ -427,15 +421,9 @@ void ScanGraph::scan_stream(InputResult& result) {
     head_size += *n;
   }
   head.resize(head_size);
-  bool as_archive =
-      options_.archives.enabled && !head_failed && io::sniff_container(head).kind != io::ContainerKind::kNone;
-  if (as_archive) {
-    if (auto refused = over_decompression_memory(head, options_.archives)) {
-      result.error = *refused;
-      as_archive = false;
-    }
-  }
-  if (as_archive) {
+  const ContentKind kind = head_failed ? ContentKind{} : classify_content(head, options_.archives);
+  if (kind.refused) result.error = *kind.refused;
+  if (kind.container()) {
     const ContentId id = unique_id();
     result.content = id;
     std::string block(std::size_t{1} << 20, '\0');
@@ -740,6 +728,19 @@ std::optional<std::string> over_decompression_memory(std::string_view head, cons
       "its decoder would need {} MiB (a dictionary declared in its header), over "
       "--max-decompression-memory {} MiB: scanned as raw bytes",
       (*need + (1u << 20) - 1) >> 20, limits.max_decompression_memory >> 20);
+}
+
+ContentKind classify_content(std::string_view head, const ArchiveLimits& limits) {
+  ContentKind kind;
+  if (!limits.enabled) return kind;
+  head = head.substr(0, io::kSniffBytes);
+  kind.format = io::sniff_container(head);
+  if (kind.format.kind != io::ContainerKind::kCompressed) return kind;
+  if (auto refused = over_decompression_memory(head, limits)) {
+    kind.format = io::ContainerFormat{};
+    kind.refused = std::move(refused);
+  }
+  return kind;
 }
 
 ScanReport run_scan(std::shared_ptr<const engine::CompiledRules> rules, const ScanOptions& options,
