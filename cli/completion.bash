@@ -5,6 +5,13 @@ _sluice() {
   local cur prev
   cur=${COMP_WORDS[COMP_CWORD]}
   prev=${COMP_WORDS[COMP_CWORD-1]}
+  # "--format=js": bash splits at '=' (COMP_WORDBREAKS): the option is the word before it.
+  if [[ $cur == = ]]; then
+    cur=""
+  elif [[ $prev == = && $COMP_CWORD -ge 2 ]]; then
+    prev=${COMP_WORDS[COMP_CWORD-2]}
+  fi
+  [[ $prev == = && $COMP_CWORD -ge 2 ]] && prev=${COMP_WORDS[COMP_CWORD-2]}
   local sluice=${COMP_WORDS[0]}
   # The command words typed so far (scan, rules list...), options excluded.
   local -a command=()
@@ -16,10 +23,12 @@ _sluice() {
   done
   local help
   help=$("$sluice" "${command[@]}" --help 2>/dev/null) || return 0
+  # Only what the help lists as options and subcommands (its examples name other commands' flags).
+  help=$(sed -n '/^Options:/,/^Run `/p' <<<"$help" | sed '/^Run `/d')
   # A value for the option just typed: its {a,b,c} choices, else files.
   if [[ $prev == -* ]]; then
     local line
-    line=$(grep -E -- "(^|[ ,])${prev}[ =]" <<<"$help" | head -n 1)
+    line=$(grep -E -- "(^|[ ,])${prev}([ =,]|$)" <<<"$help" | head -n 1)
     if [[ $line =~ \{([a-z0-9,_-]+)\} ]]; then
       mapfile -t COMPREPLY < <(compgen -W "${BASH_REMATCH[1]//,/ }" -- "$cur")
       return 0

@@ -1,8 +1,11 @@
 // `sluice scan`: options → pipeline::run_scan → sink; messages on stderr; exit codes.
 #include <fmt/format.h>
+
 #include <fmt/ranges.h>
 #include <poll.h>
 #include <unistd.h>
+#include <cmath>
+#include <cstdlib>
 
 #include <cerrno>
 #include <chrono>
@@ -308,6 +311,16 @@ int run(ScanFlags& flags, CLI::App& command) {
 
 }  // namespace
 
+// CLI::Range lets "nan" through (every comparison with NaN is false).
+const CLI::Validator kFiniteNumber(
+    [](std::string& text) {
+      char* end = nullptr;
+      const double value = std::strtod(text.c_str(), &end);
+      if (end == text.c_str() || *end != '\0' || !std::isfinite(value)) return "not a finite number: " + text;
+      return std::string();
+    },
+    "", "finite");
+
 void register_scan(CLI::App& app, int& exit_code) {
   auto flags = std::make_shared<ScanFlags>();
   CLI::App* scan = app.add_subcommand("scan", "Scan files, directories or standard input (-) for secrets");
@@ -372,7 +385,7 @@ void register_scan(CLI::App& app, int& exit_code) {
   scan->add_option("--max-ratio", limits.max_ratio,
                    "Cut an archive member past this many bytes per input byte (zip bombs; at least 256 MiB); "
                    "an input stops at 4 times that")
-      ->check(CLI::Range(1.0, 1e9))
+      ->check(kFiniteNumber & CLI::Range(1.0, 1e9))
       ->capture_default_str()
       ->group(archive_group);
 
@@ -402,7 +415,7 @@ void register_scan(CLI::App& app, int& exit_code) {
   scan->add_option("--max-input-seconds", flags->scan.max_input_seconds,
                    "Time one input may take (a file, a stream, an archive with all it holds, a repository's "
                    "history); the rest of it is then not scanned (reported). 0: no limit")
-      ->check(CLI::Range(0.0, 1e9))
+      ->check(kFiniteNumber & CLI::Range(0.0, 1e9))
       ->capture_default_str()
       ->group("Input");
 

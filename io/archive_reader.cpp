@@ -59,6 +59,7 @@ struct ArchiveReader::State {
   std::string source_error;
   bool data_done = false;
   std::string data_warning;
+  std::string header_warning;      // damaged header blocks passed over before this member
   std::string fatal_error;         // the first fatal error: every later call fails with it
   bool in_memory = false;          // opened on a whole view: libarchive can seek
   std::uint64_t member_bytes = 0;  // of the current member, read so far
@@ -160,9 +161,15 @@ ArchiveReader::Step ArchiveReader::next(ArchiveMember& member, std::string* erro
     *error = state_->fatal_error;
     return Step::kError;
   }
+  // libarchive answers ARCHIVE_RETRY for a damaged header (a bad tar checksum) and looks for
+  // the next readable one: what lay in between was not read, and is said (header_warning).
+  state_->header_warning.clear();
   int status = ARCHIVE_RETRY;
   for (int tries = 0; status == ARCHIVE_RETRY && tries < 16; ++tries) {
     status = archive_read_next_header(a, &state_->entry);
+    if (status == ARCHIVE_RETRY && state_->header_warning.empty()) {
+      state_->header_warning = message(a, "damaged header");
+    }
   }
   if (status == ARCHIVE_EOF) return Step::kEnd;
   if (status != ARCHIVE_OK && status != ARCHIVE_WARN) {
@@ -245,6 +252,8 @@ std::uint64_t ArchiveReader::member_bytes_read() const { return state_->member_b
 bool ArchiveReader::skips_members_cheaply() const { return state_->in_memory && !compressed(); }
 
 const std::string& ArchiveReader::data_warning() const { return state_->data_warning; }
+
+const std::string& ArchiveReader::header_warning() const { return state_->header_warning; }
 
 bool ArchiveReader::raw() const { return archive_format(state_->handle.get()) == ARCHIVE_FORMAT_RAW; }
 

@@ -56,6 +56,9 @@ class ArchiveReader {
   // A problem libarchive reported while still giving the data (a bad CRC): the member's
   // bytes are damaged. Cleared by next().
   [[nodiscard]] const std::string& data_warning() const;
+  // Why bytes before the current member (or before the end) were passed over: damaged header
+  // blocks that libarchive skipped to find the next readable one. Empty when none were.
+  [[nodiscard]] const std::string& header_warning() const;
 
   // True when the input was a compressed stream of plain bytes (one unnamed member).
   [[nodiscard]] bool raw() const;

@@ -370,6 +370,14 @@ class ArchiveScan {
       if (budget_.exhausted() || stopped()) break;
       io::ArchiveMember member;
       const io::ArchiveReader::Step step = reader.next(member, &error);
+      if (!reader.header_warning().empty()) {
+        issue(chain,
+              fmt::format("damaged member header ({}) after {}: the bytes up to the next readable header were not "
+                          "scanned",
+                          reader.header_warning(),
+                          last_member.empty() ? std::string("the start") : "'" + last_member + "'"),
+              true);
+      }
       if (step == io::ArchiveReader::Step::kEnd) {
         if (last_member.empty() && !reader.raw()) walked = Walked::kEmpty;
         break;

@@ -356,6 +356,33 @@ TEST(BadArchives, TruncatedTarGzReportsWhatWasReadAndWhereItBroke) {
   EXPECT_TRUE(no_secret_on_stderr(result, {key, tree.good_key}));
 }
 
+// Regression: a tar header with a bad checksum made libarchive skip to the next readable
+// header, and the member behind it (with its key) vanished from a scan that said "complete".
+// The skip is reported (exit 3) and the members around it are scanned, plain and gzip'd.
+TEST(BadArchives, DamagedTarHeaderIsReportedAndTheOtherMembersScanned) {
+  BadArchive tree(341);
+  std::vector<std::string> keys;
+  std::vector<Member> members;
+  for (const char* name : {"m0.env", "m1.env", "m2.env"}) {
+    keys.push_back(tree.gen.personal_key());
+    members.push_back(Member{name, env_line(keys.back())});
+  }
+  std::string tar = make_archive("ustar", {}, members);
+  // ustar: each member is a 512-byte header and one 512-byte data block; m1's header is at 1024.
+  ASSERT_EQ(tar.substr(1024, 6), "m1.env");
+  tar.replace(1024 + 148, 8, std::string(8, '\0'));  // its checksum field
+  const std::string plain = tree.dir.write("damaged.tar", tar);
+  const std::string gz = tree.dir.write("damaged.tar.gz", compress("gzip", tar));
+  const RunResult result = tree.scan();
+  EXPECT_TRUE(exited_with(result, kIncomplete)) << describe(result);
+  for (const std::string& path : {plain, gz}) {
+    EXPECT_THAT(result.err, HasSubstr("sluice: error: " + path + ": damaged member header"));
+    EXPECT_THAT(paths_of_key(result, keys[0]), ::testing::Contains(path + "!m0.env")) << describe(result, true);
+    EXPECT_THAT(paths_of_key(result, keys[2]), ::testing::Contains(path + "!m2.env")) << describe(result, true);
+  }
+  EXPECT_TRUE(no_secret_on_stderr(result, {keys[0], keys[1], keys[2], tree.good_key}));
+}
+
 TEST(BadArchives, CorruptZipMemberIsNamedAndTheOthersAreScanned) {
   BadArchive tree(24);
   const std::string key = tree.gen.personal_key();

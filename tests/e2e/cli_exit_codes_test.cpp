@@ -117,6 +117,13 @@ TEST(CliExitCodes, BadFlagExitsTwo) {
   EXPECT_TRUE(exited_with(format, kFatal));
   const RunResult segment = sluice({"scan", dir.root().string(), "--segment-size", "100"});
   EXPECT_TRUE(exited_with(segment, kFatal)) << "--segment-size below 4096 must be refused";
+  // NaN passes every range check (its comparisons are all false): it would stop every archive.
+  for (const char* flag : {"--max-ratio", "--max-input-seconds"}) {
+    for (const char* value : {"nan", "inf", "-nan"}) {
+      const RunResult not_finite = sluice({"scan", dir.root().string(), flag, value});
+      EXPECT_TRUE(exited_with(not_finite, kFatal)) << flag << " " << value << "\n" << describe(not_finite);
+    }
+  }
   const RunResult no_command = sluice({});
   EXPECT_TRUE(exited_with(no_command, kFatal));
   const RunResult bad_command = sluice({"scna"});

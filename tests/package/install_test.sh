@@ -34,10 +34,20 @@ check_root() {
   [[ -s $prefix/share/doc/sluice/README.md && -s $prefix/share/doc/sluice/copyright ]] || fail "$how: no README or copyright"
   local completion=$prefix/share/bash-completion/completions/sluice
   [[ -s $completion ]] || fail "$how: no bash completion"
-  # The completion offers the scan flags and a flag's choices, read from the installed binary.
+  # The completion offers the flags, a flag's choices (also after '='), and subcommands, read
+  # from the installed binary's --help (not from its examples).
+  complete_words() {  # what the completion offers for the words given, the last being completed
+    PATH="$prefix/bin:$PATH" bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _sluice; echo "${COMPREPLY[*]}"' _ "$completion" "$@"
+  }
   local offered
-  offered=$(PATH="$prefix/bin:$PATH" bash -c 'source "$1"; COMP_WORDS=(sluice scan --form); COMP_CWORD=2; _sluice; echo "${COMPREPLY[*]}"; COMP_WORDS=(sluice scan --format js); COMP_CWORD=3; _sluice; echo "${COMPREPLY[*]}"' _ "$completion")
-  [[ $offered == $'--format\njson jsonl' ]] || fail "$how: completion offered '$offered'"
+  for case in "scan --form|--format" "scan --format js|json jsonl" "scan -f s|sarif" "scan --format = js|json jsonl" \
+              "scan --min-confidence h|high" "rules |list show check profile" "--|--help --version"; do
+    local words=${case%%|*} expected=${case#*|}
+    read -ra argv <<<"$words"
+    [[ $words == *" " ]] && argv+=("")
+    offered=$(complete_words sluice "${argv[@]}")
+    [[ $offered == "$expected" ]] || fail "$how: completing 'sluice $words' offered '$offered', expected '$expected'"
+  done
   echo "install_test: $how: ok"
 }
 
