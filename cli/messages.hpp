@@ -1,7 +1,8 @@
 #pragma once
 // Every message sluice writes on standard error goes through say(): it never throws (a closed,
 // full or broken stderr must not end a scan or lose its report: the message is dropped) and,
-// under --redact, it is masked by the scan's Redactor first, whatever the message holds.
+// during a scan, it is masked by a Redactor first, whatever the message holds: what a rule
+// matches always (a key in a file or member name), and under --redact every secret found too.
 
 #include <fmt/format.h>
 

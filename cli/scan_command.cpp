@@ -236,13 +236,13 @@ int run(ScanFlags& flags, CLI::App& command) {
   flags.scan.pass_over = output.pass_over();
   std::ostream& out = output.stream();
 
-  // --redact holds for everything that leaves the process: the report's fields and every
-  // message on stderr, from here on.
+  // No message on stderr prints what a rule matches (a key in a file or member name), with or
+  // without --redact; under --redact the report's fields are masked too, and so is every secret
+  // the scan found, wherever it reappears.
+  pipeline::Redactor message_redactor(rules);
   std::optional<pipeline::Redactor> redactor;
-  if (flags.redact) {
-    redactor.emplace(rules);
-    set_message_redactor(&*redactor);
-  }
+  if (flags.redact) redactor.emplace(rules);
+  set_message_redactor(redactor ? &*redactor : &message_redactor);
   struct ResetRedactor {
     ~ResetRedactor() { set_message_redactor(nullptr); }
   } reset_redactor;

@@ -572,6 +572,22 @@ INSTANTIATE_TEST_SUITE_P(
                       TruncatedCase{"zip", "zip", {}, "", "cut.zip"}),
     [](const ::testing::TestParamInfo<TruncatedCase>& info) { return std::string(info.param.label); });
 
+// Regression: a member named with a key ("cfg/API_KEY=phx_...") was printed whole in the
+// error line about it, without --redact too (stderr ends up in CI logs). What a rule matches is
+// masked in every message.
+TEST(TruncatedArchives, AKeyInAMemberNameIsNotPrintedOnStderr) {
+  BadArchive tree(335);
+  const std::string key = tree.gen.personal_key();
+  std::string archive =
+      make_archive("pax", {}, {Member{"cfg/POSTHOG_PERSONAL_API_KEY=" + key, tree.gen.filler(20000)}});
+  archive.resize(5000);
+  const std::string path = tree.dir.write("named.tar", archive);
+  const RunResult result = tree.scan({"-q"});
+  EXPECT_TRUE(exited_with(result, kIncomplete)) << describe(result);
+  EXPECT_THAT(result.err, HasSubstr("sluice: error: " + path + "!cfg/POSTHOG_PERSONAL_API_KEY=")) << result.err;
+  EXPECT_TRUE(no_secret_on_stderr(result, {key})) << result.err;
+}
+
 // Regression: a plain tar cut inside its first member lost the member's first bytes.
 TEST(TruncatedArchives, TarCutInsideItsFirstMember) {
   BadArchive tree(330);
