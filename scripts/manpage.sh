@@ -32,11 +32,14 @@ trap 'rm -f "$include"' EXIT
 [FILES]
 .TP
 .B .sluice.toml
-Configuration, discovered in the first directory scanned (or \fB\-\-config\fR): a [scan] table with any long
-flag of \fBsluice scan\fR, plus extra rules. A .gitleaks.toml is accepted as is.
+Found in the directory scanned (when it is the only path scanned): scanned content, so it may only narrow the
+report (exclude, include, disable, [allowlist]); any other key is refused and named on stderr. Named with
+\fB\-\-config\fR it is trusted in full: a [scan] table with any long flag of \fBsluice scan\fR, plus extra
+rules. A .gitleaks.toml is accepted as is.
 .TP
 .B .sluiceignore
-Finding fingerprints and gitignore\-style path patterns to ignore (or \fB\-\-ignore\-file\fR).
+Finding fingerprints and gitignore\-style path patterns to ignore (or \fB\-\-ignore\-file\fR); one found in the
+scanned directory may only narrow the walk.
 [EXIT STATUS]
 0: the scan is complete and found nothing (at or above \fB\-\-fail\-on\fR); 1: findings; 2: usage or fatal
 error; 3: some input could not be scanned (wins over 1).
