@@ -44,7 +44,10 @@ constexpr std::array<Enable, 10> kFormats{archive_read_support_format_tar,  arch
 
 std::string message(archive* a, std::string_view fallback) {
   const char* text = archive_error_string(a);
-  return text != nullptr && *text != '\0' ? std::string(text) : std::string(fallback);
+  std::string out = text != nullptr && *text != '\0' ? std::string(text) : std::string(fallback);
+  // Some of libarchive's messages end in a newline: a reason is one line.
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r' || out.back() == ' ')) out.pop_back();
+  return out.empty() ? std::string(fallback) : out;
 }
 
 }  // namespace

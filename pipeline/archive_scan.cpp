@@ -269,7 +269,7 @@ class ArchiveScan {
   void mark_cut(const io::ArchiveReader& reader, std::uint64_t scanned) {
     budget_.count_cut_member();
     std::lock_guard lock(mutex_);
-    cut_members_[&reader] = scanned;
+    cut_members_[&reader] = Cut{scanned, consumed_input()};
   }
 
   bool marked_cut(const io::ArchiveReader& reader) {
@@ -316,15 +316,19 @@ class ArchiveScan {
     return std::nullopt;
   }
 
-  // How many bytes of the current member of `reader` were scanned when pull() ended it at the
-  // expansion limit (and forgets it); nullopt if it did not.
-  std::optional<std::uint64_t> was_cut(const io::ArchiveReader& reader) {
+  // What pull() did when it ended the current member of `reader` at the expansion limit (and
+  // forgets it); nullopt if it did not.
+  struct Cut {
+    std::uint64_t scanned = 0;         // member bytes scanned
+    std::uint64_t consumed_input = 0;  // input bytes read by then (the limit's base)
+  };
+  std::optional<Cut> was_cut(const io::ArchiveReader& reader) {
     std::lock_guard lock(mutex_);
     auto it = cut_members_.find(&reader);
     if (it == cut_members_.end()) return std::nullopt;
-    const std::uint64_t scanned = it->second;
+    const Cut cut = it->second;
     cut_members_.erase(it);
-    return scanned;
+    return cut;
   }
 
   // A file's size is known; a stream's input is what its reader consumed so far.
@@ -405,12 +409,13 @@ class ArchiveScan {
             issue(chain, "encrypted member, not scanned (no password is tried)", true);
           } else {
             scan_member(reader, member, chain, depth, record, image_files, member_ids);
-            if (const auto scanned = was_cut(reader)) {
+            if (const auto cut = was_cut(reader)) {
+              // The limit as it was at the cut: a stream's input had been read only so far.
               issue(chain,
                     fmt::format("member over the expansion limit: its first {} were scanned, the rest was not "
-                                "(--max-ratio {} of {} of input, at least {})",
-                                describe_size(*scanned), options_.limits.max_ratio, describe_size(consumed_input()),
-                                describe_size(options_.limits.ratio_allowance)),
+                                "(--max-ratio {} of the {} of input read by then, at least {})",
+                                describe_size(cut->scanned), options_.limits.max_ratio,
+                                describe_size(cut->consumed_input), describe_size(options_.limits.ratio_allowance)),
                     true);
             }
             if (!reader.data_warning().empty()) {
@@ -842,8 +847,8 @@ class ArchiveScan {
   InputBudget budget_;
   std::string top_name_;  // the input, for the time budget message
   std::string expansion_error_;
-  std::unordered_map<const io::ArchiveReader*, std::uint64_t> cut_members_;  // guarded by mutex_
-  std::string unreadable_reason_;  // of the last archive that had no readable member
+  std::unordered_map<const io::ArchiveReader*, Cut> cut_members_;  // guarded by mutex_
+  std::string unreadable_reason_;                                  // of the last archive that had no readable member
   // How the last walk ended (read by settle() right after it).
   std::string broken_reason_;
   std::uint64_t walked_members_ = 0;
