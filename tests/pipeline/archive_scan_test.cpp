@@ -12,6 +12,7 @@
 #include <algorithm>
 
 #include "../engine/test_keys.hpp"
+#include "../engine/test_rules.hpp"
 #include "../io/temp_tree.hpp"
 #include "../support/archive_writer.hpp"
 #include "engine/rule_loader.hpp"
@@ -24,11 +25,7 @@ using ::testing::HasSubstr;
 using testing::Member;
 
 std::shared_ptr<const engine::CompiledRules> posthog_only() {
-  static const auto rules = [] {
-    engine::RuleSet set = engine::builtin_rules();
-    std::erase_if(set.rules, [](const engine::Rule& rule) { return rule.id != "posthog_personal_key"; });
-    return engine::CompiledRules::compile(std::move(set));
-  }();
+  static const auto rules = sluice::testing::builtin_subset({"posthog_personal_key"});
   return rules;
 }
 

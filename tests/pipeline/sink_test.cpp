@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "../engine/test_keys.hpp"
+#include "../engine/test_rules.hpp"
 #include "engine/rule_loader.hpp"
 #include "pipeline/sarif_sink.hpp"
 
@@ -22,13 +23,7 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 std::shared_ptr<const engine::CompiledRules> two_rules() {
-  static const auto rules = [] {
-    engine::RuleSet set = engine::builtin_rules();
-    std::erase_if(set.rules, [](const engine::Rule& rule) {
-      return rule.id != "posthog_personal_key" && rule.id != "posthog_project_key";
-    });
-    return engine::CompiledRules::compile(std::move(set));
-  }();
+  static const auto rules = sluice::testing::builtin_subset({"posthog_personal_key", "posthog_project_key"});
   return rules;
 }
 
