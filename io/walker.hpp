@@ -54,7 +54,7 @@ struct WalkOptions {
     ino_t inode = 0;
     std::string reason;
   };
-  std::vector<PassOver> pass_over;
+  std::vector<PassOver> pass_over{};
 };
 
 class Walker {
