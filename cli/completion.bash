@@ -11,7 +11,6 @@ _sluice() {
   elif [[ $prev == = && $COMP_CWORD -ge 2 ]]; then
     prev=${COMP_WORDS[COMP_CWORD-2]}
   fi
-  [[ $prev == = && $COMP_CWORD -ge 2 ]] && prev=${COMP_WORDS[COMP_CWORD-2]}
   local sluice=${COMP_WORDS[0]}
   # The command words typed so far (scan, rules list...), options excluded.
   local -a command=()
