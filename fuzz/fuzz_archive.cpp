@@ -5,6 +5,7 @@
 
 #include <oneapi/tbb/global_control.h>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -17,7 +18,7 @@
 #include "engine/builtin_database.hpp"
 #include "engine/compiled_rules.hpp"
 #include "engine/rule_loader.hpp"
-#include "pipeline/archive_scan.hpp"
+#include "pipeline/content_scan.hpp"
 
 using namespace sluice;
 
@@ -43,14 +44,18 @@ const std::shared_ptr<const engine::CompiledRules>& rules() {
   return compiled;
 }
 
-pipeline::ArchiveScanOptions options() {
-  pipeline::ArchiveScanOptions o;
-  o.limits.max_depth = 8;
-  o.limits.max_member_size = std::uint64_t{4} << 20;
-  o.limits.ratio_allowance = std::uint64_t{16} << 20;
-  o.segment_size = std::size_t{64} << 10;
-  o.max_in_flight = std::size_t{256} << 10;
+pipeline::ContentScanOptions options() {
+  pipeline::ContentScanOptions o;
+  o.archives.limits.max_depth = 8;
+  o.archives.limits.max_member_size = std::uint64_t{4} << 20;
+  o.archives.limits.ratio_allowance = std::uint64_t{16} << 20;
+  o.archives.segment_size = std::size_t{64} << 10;
+  o.archives.max_in_flight = std::size_t{256} << 10;
   return o;
+}
+
+pipeline::InputBudget budget(const pipeline::ContentScanOptions& options) {
+  return pipeline::InputBudget(options.archives.limits, std::chrono::steady_clock::time_point::max(), nullptr);
 }
 
 }  // namespace
@@ -63,13 +68,14 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
-  const pipeline::ArchiveScanOptions opts = options();
+  const pipeline::ContentScanOptions opts = options();
   {
     FuzzService service(rules());
     const pipeline::ContentId id = pipeline::hash_content(bytes);
     service.claim(id);
     pipeline::ArchiveOutcome outcome;
-    pipeline::scan_archive(service, opts, {"fuzz"}, id, bytes, outcome);
+    pipeline::InputBudget limits = budget(opts);
+    pipeline::scan_archive(service, opts, limits, {"fuzz"}, id, bytes, outcome);
   }
   {
     // The same bytes streamed (as standard input or a member too big to buffer would be).
@@ -83,7 +89,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       return next;
     };
     pipeline::ArchiveOutcome outcome;
-    pipeline::scan_archive_stream(service, opts, {"fuzz"}, service.unique_id(), bytes.substr(0, head_size),
+    pipeline::InputBudget limits = budget(opts);
+    pipeline::scan_archive_stream(service, opts, limits, {"fuzz"}, service.unique_id(), bytes.substr(0, head_size),
                                   std::move(source), outcome);
   }
   return 0;

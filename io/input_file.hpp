@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -73,6 +74,10 @@ inline constexpr std::size_t kUnsizedReadStep = std::size_t{64} << 10;
                                                       ReadBuffer* buffer = nullptr);
 
 // A sequential source (standard input, a FIFO named on the command line).
+// Reads up to `capacity` bytes into `buffer`: the count, 0 at the end, nullopt on error (with
+// `error` set). What a content read in order offers (standard input, a FIFO).
+using ReadSome = std::function<std::optional<std::size_t>(char* buffer, std::size_t capacity, std::string* error)>;
+
 class SequentialReader {
  public:
   // "-" is standard input. When `stop` is given, a read waiting for input fails (EINTR)

@@ -22,8 +22,8 @@
 #include "io/decompressor.hpp"
 #include "io/opened_archive.hpp"
 #include "pipeline/buffer_pool.hpp"
+#include "pipeline/content_scan.hpp"
 #include "pipeline/input_budget.hpp"
-#include "pipeline/line_positions.hpp"
 
 namespace sluice::pipeline {
 namespace {
@@ -34,23 +34,6 @@ using io::OpenedArchive;
 // wars is scanned once) and opened seekable (zip central directories).
 constexpr std::size_t kBufferNested = std::size_t{64} << 20;
 
-// Line numbers of matches in one segment of a member, relative to what the segments before
-// it contain (resolved when the whole member is scanned).
-struct SegmentLines {
-  std::uint64_t from = 0;                         // first byte in the segment's buffer
-  std::uint64_t begin = 0;                        // owned range [begin, end)
-  std::uint64_t newlines = 0;                     // in [begin, end)
-  std::optional<std::uint64_t> last_newline;      // in [begin, end)
-  std::optional<std::uint64_t> last_before_next;  // in [begin, next segment's from)
-  struct Pending {
-    engine::Match match;
-    std::int64_t line_delta = 0;              // newlines in [begin, offset), negative before begin
-    std::optional<std::uint64_t> line_start;  // known when a newline precedes in the buffer
-  };
-  std::vector<Pending> matches;
-  bool ok = true;
-};
-
 // A member too big for one segment: its segments are scanned in parallel and placed
 // together by whichever task finishes last.
 struct BigMember {
@@ -59,7 +42,7 @@ struct BigMember {
   std::string path;  // the chain joined, for rule path filters
   ContentId id;
   std::mutex mutex;
-  std::deque<SegmentLines> segments;
+  std::deque<ScannedSegment> segments;
   std::atomic<int> outstanding{1};  // the producer's share, released when the member ends
 };
 
@@ -75,14 +58,15 @@ struct WholeMember {
 
 class ArchiveScan {
  public:
-  ArchiveScan(ContentService& service, const ArchiveScanOptions& options, ArchiveOutcome& out)
+  ArchiveScan(ContentService& service, const ContentScanOptions& content, InputBudget& budget, ArchiveOutcome& out)
       : service_(service),
-        options_(options),
+        content_(content),
+        options_(content.archives),
         out_(out),
         // A segment must also hold what confirmations see after a hit near its end.
         window_(service.context().rules().required_overlap()),
-        segment_(std::max(options.segment_size, 4 * window_)),
-        budget_(options.limits, options.deadline, options.stop) {}
+        segment_(std::max(options_.segment_size, 4 * window_)),
+        budget_(budget) {}
 
   // `whole`: the input in memory (empty for a stream: `open` reads it).
   void run(const std::vector<std::string>& chain, const ContentId& id, std::uint64_t input_size,
@@ -208,7 +192,7 @@ class ArchiveScan {
       return;
     }
     issue(chain, fmt::format("cannot be read as an archive ({}); scanned as plain bytes", reason), true);
-    scan_whole(record, "", join_chain(chain), std::string(whole), id, true);
+    queue_whole(record, "", join_chain(chain), std::string(whole), id, true);
   }
 
   ContentRecord* new_record(const ContentId& id) {
@@ -488,7 +472,7 @@ class ArchiveScan {
     if (auto digest = io::blob_digest(key)) {
       digest_id = digest_content_id(*digest);
       member_ids[key] = *digest_id;
-      if (options_.dedup && !service_.claim(*digest_id)) return add_duplicate(parent, name, *digest_id);
+      if (content_.dedup && !service_.claim(*digest_id)) return add_duplicate(parent, name, *digest_id);
     }
     // The first bytes say whether the member is itself an archive.
     // Sized for the whole member when the archive says how big it is (up to one segment).
@@ -520,11 +504,11 @@ class ArchiveScan {
                           first != std::string::npos && (head[first] == '{' || head[first] == '[');
     if (ended && (metadata || digest_id)) {
       // Small enough to be whole already; an image may name it, so its id is settled here.
-      ContentId id = digest_id ? *digest_id : options_.dedup ? hash_content(head) : service_.unique_id();
+      ContentId id = digest_id ? *digest_id : content_.dedup ? hash_content(head) : service_.unique_id();
       member_ids[key] = id;
       if (metadata) image_files[key] = head;
-      if (!digest_id && options_.dedup && !service_.claim(id)) return add_duplicate(parent, name, id);
-      scan_whole(parent, name, join_chain(chain), std::move(head), id, true);
+      if (!digest_id && content_.dedup && !service_.claim(id)) return add_duplicate(parent, name, id);
+      queue_whole(parent, name, join_chain(chain), std::move(head), id, true);
       return;
     }
     stream_leaf(reader, chain, parent, std::move(head), ended, digest_id);
@@ -553,9 +537,9 @@ class ArchiveScan {
     }
     ++out_.archives;
     if (ended) {
-      ContentId id = digest_id ? *digest_id : options_.dedup ? hash_content(whole) : service_.unique_id();
+      ContentId id = digest_id ? *digest_id : content_.dedup ? hash_content(whole) : service_.unique_id();
       member_ids[key] = id;
-      if (!digest_id && options_.dedup && !service_.claim(id)) return add_duplicate(parent, name, id);
+      if (!digest_id && content_.dedup && !service_.claim(id)) return add_duplicate(parent, name, id);
       ContentRecord* record = new_record(id);
       add_child(parent, name, id);
       std::unique_ptr<OpenedArchive> opened = OpenedArchive::open(whole, {}, false);
@@ -592,12 +576,11 @@ class ArchiveScan {
     });
   }
 
-  // A member read whole: one task hashes (when `id_known` is false), claims and scans it.
   // A member read whole. Small ones are queued and handed to another core in batches (one
   // task per ~1 MiB rather than per file); a task hashes (when `id_known` is false), claims
   // and scans each.
-  void scan_whole(ContentRecord* parent, std::string name, std::string path, std::string bytes, ContentId id,
-                  bool id_known) {
+  void queue_whole(ContentRecord* parent, std::string name, std::string path, std::string bytes, ContentId id,
+                   bool id_known) {
     out_.bytes += bytes.size();
     batch_bytes_ += bytes.size();
     batch_.push_back(WholeMember{parent, std::move(name), std::move(path), std::move(bytes), id, id_known});
@@ -616,33 +599,30 @@ class ArchiveScan {
     batch_bytes_ = 0;
   }
 
+  // A member's bytes are a content like any other: the walk has decided they are plain bytes.
   void scan_member_bytes(WholeMember& member) {
     try {
-      ContentId content = member.id;
-      if (!member.id_known) {
-        content = options_.dedup ? hash_content(member.bytes) : service_.unique_id();
-        if (options_.dedup && !service_.claim(content)) {
-          pool_.give(std::move(member.bytes));
-          std::lock_guard lock(mutex_);
-          ++out_.duplicates;
-          if (!member.name.empty()) member.parent->children.push_back(ChildRef{member.name, content});
-          return;
-        }
-      }
-      std::vector<engine::Match> matches;
-      const bool ok = engine::scan_buffer(service_.context(), member.bytes, member.path, matches);
-      std::vector<PlacedMatch> placed = place_matches(member.bytes, std::move(matches));
+      Content content{{member.path}, member.path, false};
+      if (member.id_known) content.claimed = member.id;
+      content.plain = true;
+      ContentResult result = ContentScanner(service_, content_).scan(content, member.bytes, budget_);
       pool_.give(std::move(member.bytes));
       std::lock_guard lock(mutex_);
-      if (!ok) out_.issues.push_back(InputIssue{member.path, "the matcher failed on this member"});
-      if (placed.empty()) return;
-      if (member.name.empty()) {
-        // The bytes of `parent` itself (an archive that could not be opened).
-        for (PlacedMatch& m : placed) member.parent->matches.push_back(std::move(m));
+      if (result.duplicate) {
+        ++out_.duplicates;
+        if (!member.name.empty()) member.parent->children.push_back(ChildRef{member.name, *result.content});
         return;
       }
-      records_.push_back(ContentRecord{content, std::move(placed), {}, {}});
-      member.parent->children.push_back(ChildRef{member.name, content});
+      if (result.error) out_.issues.push_back(InputIssue{member.path, std::move(*result.error)});
+      if (result.matches.empty()) return;
+      if (member.name.empty()) {
+        // The bytes of `parent` itself (an archive that could not be opened).
+        for (PlacedMatch& m : result.matches) member.parent->matches.push_back(std::move(m));
+        return;
+      }
+      const ContentId id = result.content ? *result.content : service_.unique_id();
+      records_.push_back(ContentRecord{id, std::move(result.matches), {}, {}});
+      member.parent->children.push_back(ChildRef{member.name, id});
     } catch (const std::exception& failure) {
       std::lock_guard lock(mutex_);
       out_.issues.push_back(InputIssue{member.path, fmt::format("internal error: {}", failure.what())});
@@ -681,7 +661,7 @@ class ArchiveScan {
       if (!error.empty()) member_failed(chain, error, parent, name, std::nullopt);
       if (capped) member_capped(chain);
       const bool known = digest_id.has_value();
-      scan_whole(parent, name, std::move(path), std::move(buffer), known ? *digest_id : ContentId{}, known);
+      queue_whole(parent, name, std::move(path), std::move(buffer), known ? *digest_id : ContentId{}, known);
       return;
     }
     // A big member: segments of `segment_` bytes, each buffer holding one window before and
@@ -702,7 +682,7 @@ class ArchiveScan {
         std::string next = pool_.take(segment_ + 2 * window_);
         next.append(buffer, static_cast<std::size_t>(next_from - from));
         buffer.resize(static_cast<std::size_t>(end + window_ - from));
-        dispatch_segment(big, std::move(buffer), from, begin, end);
+        dispatch_segment(big, std::move(buffer), {from, begin, end, next_from});
         buffer = std::move(next);
         from = next_from;
         begin = end;
@@ -726,7 +706,7 @@ class ArchiveScan {
       buffer.append(bytes);
     }
     if (capped) member_capped(chain);
-    dispatch_segment(big, std::move(buffer), from, begin, total);
+    dispatch_segment(big, std::move(buffer), {from, begin, total, total});
     out_.bytes += total;
     release(big);
   }
@@ -738,89 +718,37 @@ class ArchiveScan {
           true);
   }
 
-  // Scans buffer = bytes [from, from + size) owning matches that end in (begin, end].
-  void dispatch_segment(const std::shared_ptr<BigMember>& big, std::string buffer, std::uint64_t from,
-                        std::uint64_t begin, std::uint64_t end) {
-    SegmentLines* lines = nullptr;
+  // Scans the segment `span` of a big member, its buffer holding the bytes from span.from.
+  void dispatch_segment(const std::shared_ptr<BigMember>& big, std::string buffer, engine::SegmentSpan span) {
+    ScannedSegment* slot = nullptr;
     {
       std::lock_guard lock(big->mutex);
-      big->segments.push_back(SegmentLines{from, begin, 0, {}, {}, {}, true});
-      lines = &big->segments.back();
+      big->segments.push_back(ScannedSegment{engine::SegmentLines(span), {}, false});
+      slot = &big->segments.back();
     }
     ++big->outstanding;
     const std::size_t size = buffer.size();
     dispatch(
-        [this, big, lines, buffer = std::move(buffer), from, begin, end]() mutable {
+        [this, big, slot, buffer = std::move(buffer), span]() mutable {
           try {
-            std::vector<engine::Match> matches;
-            engine::StreamScanner scanner(service_.context(), big->path, matches, from, engine::OwnedRange{begin, end});
-            lines->ok = scanner.feed(buffer) && scanner.finish();
-            measure_lines(buffer, from, begin, end, std::move(matches), *lines);
+            *slot = scan_segment(service_.context(), buffer, big->path, span);
             pool_.give(std::move(buffer));
           } catch (const std::exception& failure) {
-            lines->ok = false;
+            slot->ok = false;
           }
           release(big);
         },
         size);
   }
 
-  void measure_lines(std::string_view buffer, std::uint64_t from, std::uint64_t begin, std::uint64_t end,
-                     std::vector<engine::Match> matches, SegmentLines& lines) {
-    const char* data = buffer.data();
-    const std::size_t owned_begin = static_cast<std::size_t>(begin - from);
-    const std::size_t owned_end = static_cast<std::size_t>(std::min<std::uint64_t>(end - from, buffer.size()));
-    const std::string_view owned = buffer.substr(owned_begin, owned_end - owned_begin);
-    lines.newlines = static_cast<std::uint64_t>(std::count(owned.begin(), owned.end(), '\n'));
-    if (const void* last = memrchr(owned.data(), '\n', owned.size()); last != nullptr) {
-      lines.last_newline = from + static_cast<std::uint64_t>(static_cast<const char*>(last) - data);
-    }
-    if (end > begin + window_) {
-      const std::string_view before_next = buffer.substr(owned_begin, static_cast<std::size_t>(end - window_ - begin));
-      if (const void* last = memrchr(before_next.data(), '\n', before_next.size()); last != nullptr) {
-        lines.last_before_next = from + static_cast<std::uint64_t>(static_cast<const char*>(last) - data);
-      }
-    }
-    const auto before_begin = static_cast<std::int64_t>(std::count(data, data + owned_begin, '\n'));
-    for (engine::Match& match : matches) {
-      const std::size_t at =
-          static_cast<std::size_t>(std::clamp<std::uint64_t>(match.secret_offset, from, from + buffer.size()) - from);
-      SegmentLines::Pending pending;
-      pending.line_delta = static_cast<std::int64_t>(std::count(data, data + at, '\n')) - before_begin;
-      if (const void* last = memrchr(data, '\n', at); last != nullptr) {
-        pending.line_start = from + static_cast<std::uint64_t>(static_cast<const char*>(last) - data) + 1;
-      }
-      pending.match = std::move(match);
-      lines.matches.push_back(std::move(pending));
-    }
-  }
-
   // The last of a big member's tasks to finish places its matches.
   void release(const std::shared_ptr<BigMember>& big) {
     if (--big->outstanding != 0) return;
-    std::vector<PlacedMatch> placed;
-    std::uint64_t newlines_before = 0;               // in [0, begin of segment k)
-    std::optional<std::uint64_t> last_before_begin;  // last newline in [0, begin)
-    std::optional<std::uint64_t> last_before_from;   // last newline in [0, from)
     bool ok = true;
-    for (SegmentLines& lines : big->segments) {
-      ok = ok && lines.ok;
-      for (SegmentLines::Pending& pending : lines.matches) {
-        const std::uint64_t line =
-            static_cast<std::uint64_t>(static_cast<std::int64_t>(1 + newlines_before) + pending.line_delta);
-        const std::uint64_t start = pending.line_start ? *pending.line_start
-                                    : last_before_from ? *last_before_from + 1
-                                                       : 0;
-        engine::Match& m = pending.match;
-        placed.push_back(PlacedMatch{m.rule, std::move(m.secret), m.secret_offset, line,
-                                     m.secret_offset >= start ? m.secret_offset - start + 1 : 1, m.confidence,
-                                     m.confidence_reason});
-      }
-      newlines_before += lines.newlines;
-      // For the next segment: the last newline before its buffer starts.
-      last_before_from = lines.last_before_next ? lines.last_before_next : last_before_begin;
-      if (lines.last_newline) last_before_begin = lines.last_newline;
-    }
+    for (const ScannedSegment& segment : big->segments) ok = ok && segment.ok;
+    std::vector<ScannedSegment> segments(std::make_move_iterator(big->segments.begin()),
+                                         std::make_move_iterator(big->segments.end()));
+    std::vector<PlacedMatch> placed = place_segments(segments);
     std::lock_guard lock(mutex_);
     if (!ok) out_.issues.push_back(InputIssue{big->path, "the matcher failed on this member"});
     if (placed.empty()) return;
@@ -829,7 +757,8 @@ class ArchiveScan {
   }
 
   ContentService& service_;
-  const ArchiveScanOptions& options_;
+  const ContentScanOptions& content_;  // how a member's bytes are scanned
+  const ArchiveScanOptions& options_;  // content_.archives
   ArchiveOutcome& out_;
   const std::size_t window_;
   const std::size_t segment_;
@@ -844,7 +773,7 @@ class ArchiveScan {
   std::deque<ContentRecord> records_;
   const OpenedArchive* top_ = nullptr;
   std::uint64_t input_size_ = 0;
-  InputBudget budget_;
+  InputBudget& budget_;
   std::string top_name_;  // the input, for the time budget message
   std::string expansion_error_;
   std::unordered_map<const io::ArchiveReader*, Cut> cut_members_;  // guarded by mutex_
@@ -872,19 +801,21 @@ ContentId digest_content_id(std::string_view digest) {
   return id;
 }
 
-void scan_archive(ContentService& service, const ArchiveScanOptions& options, const std::vector<std::string>& chain,
-                  const ContentId& id, std::string_view bytes, ArchiveOutcome& out) {
-  ArchiveScan scan(service, options, out);
+void scan_archive(ContentService& service, const ContentScanOptions& options, InputBudget& budget,
+                  const std::vector<std::string>& chain, const ContentId& id, std::string_view bytes,
+                  ArchiveOutcome& out) {
+  ArchiveScan scan(service, options, budget, out);
   // A compressed input (a .tar.gz, a .tar.zst) may be inflated on a thread of its own while this
   // one parses the archive inside it.
   scan.run(
-      chain, id, bytes.size(), [&] { return OpenedArchive::open(bytes, {}, options.decompress_ahead); }, bytes);
+      chain, id, bytes.size(), [&] { return OpenedArchive::open(bytes, {}, options.archives.decompress_ahead); },
+      bytes);
 }
 
-void scan_archive_stream(ContentService& service, const ArchiveScanOptions& options,
+void scan_archive_stream(ContentService& service, const ContentScanOptions& options, InputBudget& budget,
                          const std::vector<std::string>& chain, const ContentId& id, std::string_view head,
                          io::PullSource source, ArchiveOutcome& out) {
-  ArchiveScan scan(service, options, out);
+  ArchiveScan scan(service, options, budget, out);
   scan.run(chain, id, 0, [&] { return OpenedArchive::open(head, std::move(source), false); }, {});
 }
 

@@ -15,6 +15,7 @@
 #include "engine/stream_scanner.hpp"
 #include "io/archive_reader.hpp"
 #include "pipeline/finding_set.hpp"
+#include "pipeline/input_budget.hpp"
 #include "pipeline/scanner.hpp"
 
 namespace sluice::pipeline {
@@ -34,12 +35,9 @@ class ContentService {
 
 struct ArchiveScanOptions {
   ArchiveLimits limits;
-  bool dedup = true;
   std::size_t segment_size = std::size_t{4} << 20;    // member bytes per scan task
   std::size_t max_in_flight = std::size_t{64} << 20;  // member bytes queued for other cores
   bool decompress_ahead = false;                      // inflate compressed inputs on a thread of their own
-  const std::atomic<bool>* stop = nullptr;            // set: stop reading members (the scan was interrupted)
-  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();  // time budget
 };
 
 struct ArchiveOutcome {
@@ -52,16 +50,19 @@ struct ArchiveOutcome {
   std::uint64_t duplicates = 0;  // members not scanned again
 };
 
+struct ContentScanOptions;  // content_scan.hpp: how members are scanned (archives inside them too)
+
 // Content id of an "sha256:<hex>" digest (image blobs are named by it).
 [[nodiscard]] ContentId digest_content_id(std::string_view digest);
 
 // Scans the archive or compressed stream `bytes` (the whole input at `chain`, whose content
-// id `id` is already claimed).
-void scan_archive(ContentService& service, const ArchiveScanOptions& options, const std::vector<std::string>& chain,
-                  const ContentId& id, std::string_view bytes, ArchiveOutcome& out);
+// id `id` is already claimed), within the input's `budget`.
+void scan_archive(ContentService& service, const ContentScanOptions& options, InputBudget& budget,
+                  const std::vector<std::string>& chain, const ContentId& id, std::string_view bytes,
+                  ArchiveOutcome& out);
 
 // The same for a streamed input: `head` was already read from `source`.
-void scan_archive_stream(ContentService& service, const ArchiveScanOptions& options,
+void scan_archive_stream(ContentService& service, const ContentScanOptions& options, InputBudget& budget,
                          const std::vector<std::string>& chain, const ContentId& id, std::string_view head,
                          io::PullSource source, ArchiveOutcome& out);
 

@@ -14,7 +14,6 @@
 
 #include "io/archive_format.hpp"
 #include "io/git_pack.hpp"
-#include "pipeline/line_positions.hpp"
 
 namespace sluice::pipeline {
 namespace {
@@ -141,25 +140,26 @@ class RepositoryScan {
   }
 
   void scan_blob(const BlobEntry& blob, std::string_view bytes) {
-    const ContentId id = options_.dedup ? hash_content(bytes) : service_.unique_id();
-    if (options_.dedup && !service_.claim(id)) {
+    InputBudget budget(options_.content.archives.limits, options_.deadline, options_.stop);
+    ContentScanner scanner(service_, options_.content);
+    // Blobs have no path of their own: rules restricted to paths do not apply to them. The
+    // blob's bytes stay valid while this thread waits for the members of an archive.
+    ContentResult result = scanner.scan(Content{{label(blob.oid)}, {}, true}, bytes, budget);
+    std::lock_guard lock(mutex_);
+    if (result.error) out_.issues.push_back(InputIssue{label(blob.oid), std::move(*result.error)});
+    if (result.duplicate) {
       // Scanned as another input (a working-tree file, an archive member): its findings, if
       // any, are placed in this history too.
-      std::lock_guard lock(mutex_);
       ++out_.duplicates;
-      out_.blobs.push_back(GitBlobRef{blob.oid, id});
+      out_.blobs.push_back(GitBlobRef{blob.oid, *result.content});
       return;
     }
-    ArchiveLimits limits = options_.archives.limits;
-    limits.enabled = limits.enabled && options_.archives_enabled;
-    const ContentKind kind = classify_content(bytes, limits);
-    if (kind.refused) issue(blob.oid, *kind.refused);
-    if (kind.container()) {
-      ArchiveOutcome archive;
-      scan_archive(service_, options_.archives, {label(blob.oid)}, id, bytes, archive);
-      std::lock_guard lock(mutex_);
-      ++out_.blobs_scanned;
-      out_.bytes += archive.bytes;
+    if (!result.scanned) return;
+    ++out_.blobs_scanned;
+    out_.bytes += result.bytes;
+    const ContentId id = result.content ? *result.content : service_.unique_id();
+    if (result.archive) {
+      ArchiveOutcome& archive = *result.archive;
       out_.archives += archive.archives;
       out_.members += archive.members;
       out_.duplicates += archive.duplicates;
@@ -169,16 +169,8 @@ class RepositoryScan {
       out_.blobs.push_back(GitBlobRef{blob.oid, id});
       return;
     }
-    std::vector<engine::Match> matches;
-    // Blobs have no path of their own: rules restricted to paths do not apply to them.
-    const bool ok = engine::scan_buffer(service_.context(), bytes, {}, matches);
-    std::vector<PlacedMatch> placed = place_matches(bytes, std::move(matches));
-    std::lock_guard lock(mutex_);
-    ++out_.blobs_scanned;
-    out_.bytes += bytes.size();
-    if (!ok) out_.issues.push_back(InputIssue{label(blob.oid), "the matcher failed on this blob"});
-    if (placed.empty()) return;
-    out_.contents.push_back(ContentRecord{id, std::move(placed), {}, {}});
+    if (result.matches.empty()) return;
+    out_.contents.push_back(ContentRecord{id, std::move(result.matches), {}, {}});
     out_.blobs.push_back(GitBlobRef{blob.oid, id});
   }
 

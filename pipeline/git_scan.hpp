@@ -13,14 +13,12 @@
 #include <vector>
 
 #include "io/git_objects.hpp"
-#include "pipeline/archive_scan.hpp"
+#include "pipeline/content_scan.hpp"
 
 namespace sluice::pipeline {
 
 struct GitScanOptions {
-  ArchiveScanOptions archives;  // a committed archive is scanned as one
-  bool archives_enabled = true;
-  bool dedup = true;
+  ContentScanOptions content;                            // each blob is a content (a committed archive is opened)
   std::uint64_t max_blob_size = std::uint64_t{1} << 30;  // blobs are read whole: bigger ones are reported
   std::size_t pack_cache_bytes = std::size_t{96} << 20;  // decoded delta bases kept per reading thread
   const std::atomic<bool>* stop = nullptr;               // set: read no more blobs

@@ -39,6 +39,12 @@ bool InputBudget::expire_once() {
   return !out_of_time_.exchange(true);
 }
 
+std::string InputBudget::expired_reason() const {
+  return stop_ != nullptr && stop_->load(std::memory_order_relaxed)
+             ? "interrupted"
+             : "time budget for this input exhausted (--max-input-seconds); the rest was not scanned";
+}
+
 bool InputBudget::exhaust(std::string* why, std::string text) {
   exhausted_ = true;
   *why = std::move(text);

@@ -1,8 +1,9 @@
 #pragma once
-// What one top-level input (a file, a stream, an archive with all it holds) may cost while
-// its archives are read: the expansion limit of each member and of the whole input, the time
-// budget and the stop flag. Charged by the thread that reads the input; the flags may be read
-// from any thread. It decides and words the reason; the archive scan reports it.
+// What one top-level input (a file, a stream, an archive with all it holds; a git blob) may
+// cost: the expansion limit of each member and of the whole input while its archives are
+// read, the time budget and the stop flag. Made per input by the scan; charged by the thread
+// that reads the input; the flags may be read from any thread. It decides and words the
+// reason; the content scan reports it.
 
 #include <atomic>
 #include <chrono>
@@ -50,6 +51,13 @@ class InputBudget {
   [[nodiscard]] bool stopped() const {
     return (stop_ != nullptr && stop_->load(std::memory_order_relaxed)) || out_of_time_.load(std::memory_order_relaxed);
   }
+  // Interrupted, or past the deadline now (reads the clock): what a scan of plain bytes checks
+  // between blocks.
+  [[nodiscard]] bool expired() const {
+    return (stop_ != nullptr && stop_->load(std::memory_order_relaxed)) || std::chrono::steady_clock::now() > deadline_;
+  }
+  // Why expired() is true, for the message of the input cut short.
+  [[nodiscard]] std::string expired_reason() const;
   // The expansion budget of the whole input is spent: read nothing more of it.
   [[nodiscard]] bool exhausted() const { return exhausted_.load(std::memory_order_relaxed); }
 

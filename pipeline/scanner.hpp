@@ -12,7 +12,6 @@
 #include <vector>
 
 #include "engine/compiled_rules.hpp"
-#include "io/archive_format.hpp"
 #include "io/error.hpp"
 #include "io/path_filter.hpp"
 #include "io/walker.hpp"
@@ -29,22 +28,6 @@ struct ArchiveLimits {
   std::uint64_t ratio_allowance = std::uint64_t{256} << 20;           // decompressed bytes always allowed per input
   std::uint64_t max_decompression_memory = std::uint64_t{256} << 20;  // an xz/lzip dictionary bigger: not opened
 };
-
-// Why the compressed stream starting with `head` is not decompressed (its decoder would need
-// more memory than the limits allow), or nullopt when it may be.
-[[nodiscard]] std::optional<std::string> over_decompression_memory(std::string_view head, const ArchiveLimits& limits);
-
-// How a content that starts with `head` is read, the one decision every input makes (file,
-// stream, git blob, archive member): as a container (an archive or a compressed stream) or
-// as plain bytes. Plain when archives are off, when nothing is recognised, or when the
-// decoder would need more memory than the limits allow; then `refused` says why, and the
-// caller reports the content as not completely scanned.
-struct ContentKind {
-  io::ContainerFormat format;          // kind kNone: plain bytes
-  std::optional<std::string> refused;  // a container read as plain bytes, and why
-  [[nodiscard]] bool container() const noexcept { return format.kind != io::ContainerKind::kNone; }
-};
-[[nodiscard]] ContentKind classify_content(std::string_view head, const ArchiveLimits& limits);
 
 struct ScanOptions {
   std::vector<std::string> roots;                    // "-" is standard input

@@ -1,0 +1,353 @@
+#include "pipeline/content_scan.hpp"
+
+#include <fmt/format.h>
+#include <oneapi/tbb/parallel_for.h>
+#include <xxhash.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <memory>
+
+#include "io/archive_format.hpp"
+#include "io/container_image.hpp"
+#include "io/decompressor.hpp"
+
+namespace sluice::pipeline {
+namespace {
+
+// Owned bytes are fed to the matcher in blocks this big, each block's newlines counted while
+// it is in cache.
+constexpr std::size_t kLineBlock = std::size_t{1} << 20;
+
+// The content id of a big content, hashed segment by segment on every core (the first touch
+// of a mapped file's pages is then spread across cores too); nullopt when the budget ran out
+// (hashing a huge file must end promptly on a signal or at the deadline too).
+std::optional<ContentId> parallel_content_id(std::string_view bytes, std::size_t segment, const InputBudget& budget) {
+  const std::size_t count = (bytes.size() + segment - 1) / segment;
+  std::vector<XXH128_hash_t> digests(count);
+  std::atomic<bool> cut{false};
+  oneapi::tbb::parallel_for(std::size_t{0}, count, [&](std::size_t k) {
+    if (cut.load(std::memory_order_relaxed) || budget.expired()) {
+      cut.store(true, std::memory_order_relaxed);
+      return;
+    }
+    const std::string_view part = bytes.substr(k * segment, segment);
+    digests[k] = XXH3_128bits(part.data(), part.size());
+  });
+  if (cut.load()) return std::nullopt;
+  const XXH128_hash_t hash = XXH3_128bits(digests.data(), digests.size() * sizeof(XXH128_hash_t));
+  return ContentId{hash.high64, hash.low64};
+}
+
+// hash_content() in 64 MiB blocks, the budget checked between them; nullopt when it ran out.
+std::optional<ContentId> hash_within(std::string_view bytes, const InputBudget& budget) {
+  constexpr std::size_t kBlock = std::size_t{64} << 20;
+  if (bytes.size() <= kBlock) return hash_content(bytes);
+  std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state(XXH3_createState(), &XXH3_freeState);
+  if (!state) throw std::bad_alloc();
+  XXH3_128bits_reset(state.get());
+  for (std::size_t at = 0; at < bytes.size(); at += kBlock) {
+    if (budget.expired()) return std::nullopt;
+    const std::string_view block = bytes.substr(at, kBlock);
+    XXH3_128bits_update(state.get(), block.data(), block.size());
+  }
+  const XXH128_hash_t hash = XXH3_128bits_digest(state.get());
+  return ContentId{hash.high64, hash.low64};
+}
+
+std::vector<std::uint64_t> secret_offsets(const std::vector<engine::Match>& matches) {
+  std::vector<std::uint64_t> offsets;
+  offsets.reserve(matches.size());
+  for (const engine::Match& m : matches) offsets.push_back(m.secret_offset);
+  return offsets;
+}
+
+// Places one segment's matches after the segments before it (`placer` has seen them).
+void place_into(engine::LinePlacer& placer, ScannedSegment& segment, std::vector<PlacedMatch>& out) {
+  const std::vector<engine::TextPosition> positions = placer.place(segment.lines);
+  for (std::size_t k = 0; k < segment.matches.size(); ++k) {
+    engine::Match& m = segment.matches[k];
+    out.push_back(PlacedMatch{m.rule, std::move(m.secret), m.secret_offset, positions[k].line, positions[k].column,
+                              m.confidence, m.confidence_reason});
+  }
+}
+
+}  // namespace
+
+std::optional<std::string> over_decompression_memory(std::string_view head, const ArchiveLimits& limits) {
+  const auto need = io::decompression_memory(head);
+  if (!need || *need <= limits.max_decompression_memory) return std::nullopt;
+  return fmt::format(
+      "its decoder would need {} MiB (a dictionary declared in its header), over "
+      "--max-decompression-memory {} MiB: scanned as raw bytes",
+      (*need + (1u << 20) - 1) >> 20, limits.max_decompression_memory >> 20);
+}
+
+ContentKind classify_content(std::string_view head, const ArchiveLimits& limits) {
+  ContentKind kind;
+  if (!limits.enabled) return kind;
+  head = head.substr(0, io::kSniffBytes);
+  kind.format = io::sniff_container(head);
+  if (kind.format.kind != io::ContainerKind::kCompressed) return kind;
+  if (auto refused = over_decompression_memory(head, limits)) {
+    kind.format = io::ContainerFormat{};
+    kind.refused = std::move(refused);
+  }
+  return kind;
+}
+
+ScannedSegment scan_segment(engine::ScanContext& context, std::string_view buffer, std::string_view path,
+                            engine::SegmentSpan span, const InputBudget* budget) {
+  ScannedSegment out{engine::SegmentLines(span), {}, true};
+  const std::uint64_t from = span.from;
+  auto view = [&](std::uint64_t begin, std::uint64_t end) {
+    begin = std::clamp<std::uint64_t>(begin, from, from + buffer.size());
+    end = std::clamp<std::uint64_t>(end, begin, from + buffer.size());
+    return buffer.substr(static_cast<std::size_t>(begin - from), static_cast<std::size_t>(end - begin));
+  };
+  engine::StreamScanner scanner(context, path, out.matches, from, engine::OwnedRange{span.begin, span.end});
+  if (span.from == span.begin && span.end - span.begin <= kLineBlock) {
+    // Most contents: one write, the newlines counted when the matches are located.
+    out.ok = scanner.feed(buffer) && scanner.finish();
+  } else {
+    bool ok = scanner.feed(view(from, span.begin));
+    for (std::uint64_t at = span.begin; ok && at < span.end; at += kLineBlock) {
+      if (budget != nullptr && budget->expired()) {
+        ok = false;
+        break;
+      }
+      const std::string_view block = view(at, std::min<std::uint64_t>(span.end, at + kLineBlock));
+      ok = scanner.feed(block);
+      out.lines.count(block);
+    }
+    out.ok = ok && scanner.feed(view(span.end, from + buffer.size())) && scanner.finish();
+  }
+  std::sort(out.matches.begin(), out.matches.end(),
+            [](const engine::Match& a, const engine::Match& b) { return a.secret_offset < b.secret_offset; });
+  out.lines.locate(buffer, secret_offsets(out.matches));
+  return out;
+}
+
+ScannedSegment scan_whole(engine::ScanContext& context, std::string_view bytes, std::string_view path,
+                          const InputBudget* budget) {
+  return scan_segment(context, bytes, path, engine::SegmentSpan::whole(bytes.size()), budget);
+}
+
+std::vector<PlacedMatch> place_segments(std::vector<ScannedSegment>& segments) {
+  engine::LinePlacer placer;
+  std::vector<PlacedMatch> placed;
+  for (ScannedSegment& segment : segments) place_into(placer, segment, placed);
+  return placed;
+}
+
+std::optional<ContentId> ContentScanner::content_id(const Content& content, std::string_view bytes, bool split,
+                                                    const InputBudget& budget) {
+  // Image blobs are named by their digest: the name is the content id, and the same blob in
+  // a layout directory and in an image tarball is one content.
+  if (!content.chain.empty()) {
+    if (auto digest = io::blob_digest(content.chain.back())) return digest_content_id(*digest);
+  }
+  return split ? parallel_content_id(bytes, options_.segment_size, budget) : hash_within(bytes, budget);
+}
+
+ContentResult ContentScanner::scan(const Content& content, std::string_view bytes, InputBudget& budget) {
+  ContentResult result;
+  const ContentKind kind = content.plain ? ContentKind{} : classify_content(bytes, options_.archives.limits);
+  if (kind.refused) result.error = *kind.refused;
+  if (kind.container()) {
+    const std::optional<ContentId> id = content.claimed  ? content.claimed
+                                        : options_.dedup ? content_id(content, bytes, false, budget)
+                                                         : service_.unique_id();
+    if (!id) {
+      result.error = budget.expired_reason();
+      return result;
+    }
+    result.content = *id;
+    if (!content.claimed && options_.dedup && !service_.claim(*id)) {
+      result.duplicate = true;
+      return result;
+    }
+    result.scanned = true;
+    // This thread runs other tasks while it waits for the member scans: bytes that are not
+    // shared (a worker's read buffer) could be overwritten meanwhile.
+    std::string copy;
+    if (!content.shared) copy.assign(bytes);
+    result.archive.emplace();
+    scan_archive(service_, options_, budget, content.chain, *id, content.shared ? bytes : std::string_view(copy),
+                 *result.archive);
+    result.bytes = result.archive->bytes;
+    return result;
+  }
+  const std::size_t segment = options_.segment_size;
+  // One huge content still uses every core. Only shared bytes are split: a view into a
+  // worker's read buffer must not be read by tasks this thread may run while it waits.
+  const bool split = options_.split && content.shared && bytes.size() > segment + segment / 2;
+  if (content.claimed) {
+    result.content = content.claimed;
+  } else if (options_.dedup) {
+    const std::optional<ContentId> id = content_id(content, bytes, split, budget);
+    if (!id) {
+      result.error = budget.expired_reason();
+      return result;
+    }
+    result.content = *id;
+    if (!service_.claim(*id)) {
+      result.duplicate = true;
+      return result;
+    }
+  }
+  result.scanned = true;
+  result.bytes = bytes.size();
+  scan_plain(content, bytes, split, budget, result);
+  return result;
+}
+
+void ContentScanner::scan_plain(const Content& content, std::string_view bytes, bool split, InputBudget& budget,
+                                ContentResult& result) {
+  std::vector<ScannedSegment> segments;
+  if (split) {
+    // Overlapping segments, each reporting only the matches that end inside it. Each stream
+    // starts one overlap early and reads one overlap past its end: a match ending at the
+    // boundary sees the byte that decides a trailing \b, and a longer match that would
+    // replace it is seen as well.
+    const std::size_t segment = std::max(options_.segment_size, 4 * service_.context().rules().required_overlap());
+    const std::size_t overlap = service_.context().rules().required_overlap();
+    const std::size_t count = (bytes.size() + segment - 1) / segment;
+    segments.resize(count);
+    oneapi::tbb::parallel_for(std::size_t{0}, count, [&](std::size_t k) {
+      const std::uint64_t begin = k * segment;
+      const std::uint64_t end = std::min<std::uint64_t>(bytes.size(), begin + segment);
+      const std::uint64_t from = begin > overlap ? begin - overlap : 0;
+      const std::uint64_t to = std::min<std::uint64_t>(bytes.size(), end + overlap);
+      const std::uint64_t next_from = end == bytes.size() ? end : std::max<std::uint64_t>(from, end - overlap);
+      if (budget.expired()) {
+        segments[k] = ScannedSegment{engine::SegmentLines({from, begin, end, next_from}), {}, false};
+        return;
+      }
+      segments[k] = scan_segment(service_.context(), bytes.substr(from, to - from), content.path,
+                                 {from, begin, end, next_from}, &budget);
+    });
+  } else {
+    segments.push_back(scan_whole(service_.context(), bytes, content.path, &budget));
+  }
+  bool ok = true;
+  for (const ScannedSegment& segment : segments) ok = ok && segment.ok;
+  if (!ok) result.error = budget.expired() ? budget.expired_reason() : "the matcher failed on this input";
+  result.matches = place_segments(segments);
+}
+
+ContentResult ContentScanner::scan(const Content& content, const io::ReadSome& read, InputBudget& budget) {
+  ContentResult result;
+  result.scanned = true;
+  // The first bytes say whether the stream is an archive or compressed (`tar czf - . | sluice
+  // scan -`); they are then read again like the rest.
+  std::string head(io::kSniffBytes, '\0');
+  std::size_t head_size = 0;
+  std::string head_error;
+  bool head_failed = false;
+  while (head_size < head.size()) {
+    auto n = read(head.data() + head_size, head.size() - head_size, &head_error);
+    if (!n) {
+      head_failed = true;
+      break;
+    }
+    if (*n == 0) break;
+    head_size += *n;
+  }
+  head.resize(head_size);
+  const ContentKind kind = head_failed ? ContentKind{} : classify_content(head, options_.archives.limits);
+  if (kind.refused) result.error = *kind.refused;
+  if (kind.container()) {
+    const ContentId id = service_.unique_id();
+    result.content = id;
+    std::string block(std::size_t{1} << 20, '\0');
+    io::PullSource source = [&](std::string* error) -> std::optional<std::string_view> {
+      auto n = read(block.data(), block.size(), error);
+      if (!n) return std::nullopt;
+      return std::string_view(block.data(), *n);
+    };
+    result.archive.emplace();
+    scan_archive_stream(service_, options_, budget, content.chain, id, head, std::move(source), *result.archive);
+    result.bytes = result.archive->bytes;
+    return result;
+  }
+  std::size_t head_used = 0;
+  const io::ReadSome again = [&](char* into, std::size_t capacity, std::string* error) -> std::optional<std::size_t> {
+    if (head_used < head.size()) {
+      const std::size_t n = std::min(capacity, head.size() - head_used);
+      std::memcpy(into, head.data() + head_used, n);
+      head_used += n;
+      return n;
+    }
+    if (head_failed) {
+      *error = head_error;
+      return std::nullopt;
+    }
+    return read(into, capacity, error);
+  };
+  scan_plain_stream(content, again, budget, result);
+  return result;
+}
+
+void ContentScanner::scan_plain_stream(const Content& content, const io::ReadSome& read, InputBudget& budget,
+                                       ContentResult& result) {
+  std::vector<engine::Match> matches;
+  engine::StreamScanner scanner(service_.context(), content.path, matches);
+  // Each chunk is read in after the last `keep` bytes before it: a match is confirmed up to
+  // one overlap late (once the bytes after it arrived), and is placed from bytes at hand.
+  const std::size_t keep = service_.context().rules().required_overlap();
+  const std::size_t chunk = std::max<std::size_t>(options_.chunk_size, 1);
+  std::string buffer(keep + chunk, '\0');
+  std::size_t kept = 0;  // buffer[0, kept): the input bytes just before the chunk
+  engine::LinePlacer placer;
+  // Places what the matcher gave while reading the chunk buffer[kept, kept + filled), which
+  // ends at result.bytes, then keeps the last `keep` bytes for the next chunk.
+  auto place = [&](std::size_t filled) {
+    const std::uint64_t end = result.bytes;
+    const std::uint64_t begin = end - filled;
+    ScannedSegment segment{engine::SegmentLines({begin - kept, begin, end, end > keep ? end - keep : 0}),
+                           std::move(matches), true};
+    matches.clear();
+    std::sort(segment.matches.begin(), segment.matches.end(),
+              [](const engine::Match& a, const engine::Match& b) { return a.secret_offset < b.secret_offset; });
+    segment.lines.locate(std::string_view(buffer.data(), kept + filled), secret_offsets(segment.matches));
+    place_into(placer, segment, result.matches);
+    const std::size_t next = std::min(keep, kept + filled);
+    std::memmove(buffer.data(), buffer.data() + kept + filled - next, next);
+    kept = next;
+  };
+  for (;;) {
+    if (budget.expired()) {
+      result.error = fmt::format("after {} bytes: {}", result.bytes, budget.expired_reason());
+      break;
+    }
+    std::size_t filled = 0;
+    std::string error;
+    bool failed = false;
+    while (filled < chunk) {
+      auto n = read(buffer.data() + kept + filled, chunk - filled, &error);
+      if (!n) {
+        failed = true;
+        break;
+      }
+      if (*n == 0) break;
+      filled += *n;
+    }
+    if (!scanner.feed(std::string_view(buffer.data() + kept, filled))) {
+      result.error = "the matcher failed on this input";
+      return;
+    }
+    result.bytes += filled;
+    place(filled);
+    if (failed) {
+      result.error = fmt::format("read failed after {} bytes: {}", result.bytes, error);
+      break;
+    }
+    if (filled < chunk) break;  // end of input
+  }
+  if (!scanner.finish()) result.error = "the matcher failed on this input";
+  place(0);
+}
+
+}  // namespace sluice::pipeline
