@@ -216,7 +216,10 @@ int run(ScanFlags& flags, CLI::App& command) {
   if (flags.verbose) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - compile_started).count();
     say("sluice: {} rules ({} as Hyperscan prefilters); database {} in {:.3f} s\n", rules->size(),
-        rules->prefilter_count(), rules->loaded_precompiled() ? "precompiled at build time, loaded" : "compiled",
+        rules->prefilter_count(),
+        rules->loaded_precompiled() ? (rules->loaded_probes() ? "and rule probes precompiled at build time, loaded"
+                                                              : "precompiled at build time, loaded")
+                                    : "compiled",
         seconds);
   }
 

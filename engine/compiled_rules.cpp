@@ -88,7 +88,45 @@ ExprProbe probe_expression(const std::string& regex, unsigned flags) {
   return probe;
 }
 
+// A probe result as serialize_probes() writes it: per rule, the window (4 bytes, little
+// endian) and a byte of flags.
+constexpr std::size_t kProbeBytes = 5;
+constexpr unsigned char kProbePrefilter = 1;
+constexpr unsigned char kProbeUnbounded = 2;
+
+std::string hex_digest(XXH3_state_t* state) {
+  const XXH128_hash_t digest = XXH3_128bits_digest(state);
+  return fmt::format("{:016x}{:016x}", digest.high64, digest.low64);
+}
+
+// What the probes of `rules` depend on: the library version, each rule's regex and whether
+// the card asks for a prefilter.
+std::string probes_key_of(const std::vector<Rule>& rules) {
+  std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state(XXH3_createState(), &XXH3_freeState);
+  if (!state) throw std::bad_alloc();
+  XXH3_128bits_reset(state.get());
+  const std::string version = hs_version();
+  XXH3_128bits_update(state.get(), version.data(), version.size() + 1);
+  for (const Rule& rule : rules) {
+    const unsigned char prefilter = rule.prefilter ? 1 : 0;
+    XXH3_128bits_update(state.get(), &prefilter, 1);
+    XXH3_128bits_update(state.get(), rule.regex.c_str(), rule.regex.size() + 1);
+  }
+  return hex_digest(state.get());
+}
+
 }  // namespace
+
+std::string CompiledRules::serialize_probes() const {
+  std::string out;
+  out.reserve(compiled_.size() * kProbeBytes);
+  for (const CompiledRule& rule : compiled_) {
+    const auto window = static_cast<std::uint32_t>(rule.window);
+    for (int k = 0; k < 4; ++k) out.push_back(static_cast<char>((window >> (8 * k)) & 0xff));
+    out.push_back(static_cast<char>((rule.prefilter ? kProbePrefilter : 0) | (rule.unbounded ? kProbeUnbounded : 0)));
+  }
+  return out;
+}
 
 RE2::Options rule_re2_options() {
   RE2::Options options;
@@ -137,8 +175,12 @@ std::shared_ptr<const CompiledRules> CompiledRules::compile(RuleSet rules, const
     std::sort(out->overridden_[i].begin(), out->overridden_[i].end());
   }
 
-  // Each rule's RE2 programs and Hyperscan probe are independent: built on every core (with
-  // hundreds of rules this is most of the start-up time).
+  // Each rule's RE2 programs and Hyperscan probe are independent: built on every core. The
+  // probes were most of the start-up time: the built-in catalog's are made at build time.
+  out->probes_key_ = probes_key_of(all);
+  const bool probed = precompiled != nullptr && precompiled->probes_key == out->probes_key_ &&
+                      precompiled->probes.size() == all.size() * kProbeBytes;
+  out->loaded_probes_ = probed;
   std::vector<unsigned> rule_flags(all.size(), 0);
   oneapi::tbb::parallel_for(std::size_t{0}, all.size(), [&](std::size_t i) {
     const Rule& rule = all[i];
@@ -148,6 +190,15 @@ std::shared_ptr<const CompiledRules> CompiledRules::compile(RuleSet rules, const
     if (!rule.path.empty()) compiled.path = compile_re2(rule.path, rule, "path");
     for (const Allowlist& list : rule.allowlists) compiled.allowlists.push_back(compile_allowlist(list, rule));
     if (rule.regex.empty()) return;
+    if (probed) {
+      const auto* probe = reinterpret_cast<const unsigned char*>(precompiled->probes.data()) + i * kProbeBytes;
+      compiled.window = static_cast<std::size_t>(probe[0]) | static_cast<std::size_t>(probe[1]) << 8 |
+                        static_cast<std::size_t>(probe[2]) << 16 | static_cast<std::size_t>(probe[3]) << 24;
+      compiled.prefilter = (probe[4] & kProbePrefilter) != 0;
+      compiled.unbounded = (probe[4] & kProbeUnbounded) != 0;
+      rule_flags[i] = compiled.prefilter ? HS_FLAG_PREFILTER : 0;
+      return;
+    }
 
     ExprProbe exact = probe_expression(rule.regex, 0);
     unsigned flag = 0;
@@ -198,18 +249,20 @@ std::shared_ptr<const CompiledRules> CompiledRules::compile(RuleSet rules, const
 
   // The key covers everything hs_compile_multi sees, so a precompiled database with the same
   // key is the database this compilation would produce.
-  XXH3_state_t* state = XXH3_createState();
-  XXH3_128bits_reset(state);
-  const std::string version = hs_version();
-  XXH3_128bits_update(state, version.data(), version.size());
-  for (std::size_t i = 0; i < expressions.size(); ++i) {
-    const unsigned header[2] = {ids[i], flags[i]};
-    XXH3_128bits_update(state, header, sizeof header);
-    XXH3_128bits_update(state, expressions[i].c_str(), expressions[i].size() + 1);
-  }
-  const XXH128_hash_t digest = XXH3_128bits_digest(state);
-  XXH3_freeState(state);
-  out->database_key_ = fmt::format("{:016x}{:016x}", digest.high64, digest.low64);
+  auto key_of = [&] {
+    std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state(XXH3_createState(), &XXH3_freeState);
+    if (!state) throw std::bad_alloc();
+    XXH3_128bits_reset(state.get());
+    const std::string version = hs_version();
+    XXH3_128bits_update(state.get(), version.data(), version.size());
+    for (std::size_t i = 0; i < expressions.size(); ++i) {
+      const unsigned header[2] = {ids[i], flags[i]};
+      XXH3_128bits_update(state.get(), header, sizeof header);
+      XXH3_128bits_update(state.get(), expressions[i].c_str(), expressions[i].size() + 1);
+    }
+    return hex_digest(state.get());
+  };
+  out->database_key_ = key_of();
   if (precompiled != nullptr && precompiled->key == out->database_key_) {
     hs_database_t* raw_db = nullptr;
     if (hs_deserialize_database(precompiled->bytes.data(), precompiled->bytes.size(), &raw_db) == HS_SUCCESS) {
@@ -241,6 +294,9 @@ std::shared_ptr<const CompiledRules> CompiledRules::compile(RuleSet rules, const
     }
     flags[static_cast<std::size_t>(bad)] |= HS_FLAG_PREFILTER;
     out->compiled_[ids[static_cast<std::size_t>(bad)]].prefilter = true;
+    // The probes serialized from this compilation carry the prefilter: the key of the
+    // database is the key those probes give.
+    out->database_key_ = key_of();
   }
   build_all();
   return out;

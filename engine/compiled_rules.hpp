@@ -61,10 +61,14 @@ struct CompiledRule {
 };
 
 // A serialized Hyperscan database made ahead of time (the built-in catalog is compiled at
-// build time), usable when its key equals the key of the rules being compiled.
+// build time), usable when its key equals the key of the rules being compiled; and what
+// Hyperscan said of each rule's regex (`hs_expression_info`: its width, whether it needs a
+// prefilter), usable when `probes_key` equals the probes key of those rules.
 struct PrecompiledDatabase {
   std::string_view key;
   std::string_view bytes;
+  std::string_view probes_key;
+  std::string_view probes;
 };
 
 class CompiledRules {
@@ -79,6 +83,11 @@ class CompiledRules {
   [[nodiscard]] const std::string& database_key() const noexcept { return database_key_; }
   // The database, serialized (empty when there is none).
   [[nodiscard]] std::string serialize_database() const;
+  // Identifies what the per-rule probes saw (each rule's regex and prefilter setting, library
+  // version), and the probes' results, serialized.
+  [[nodiscard]] const std::string& probes_key() const noexcept { return probes_key_; }
+  [[nodiscard]] std::string serialize_probes() const;
+  [[nodiscard]] bool loaded_probes() const noexcept { return loaded_probes_; }
   [[nodiscard]] bool loaded_precompiled() const noexcept { return loaded_precompiled_; }
 
   [[nodiscard]] const std::vector<Rule>& rules() const noexcept { return set_.rules; }
@@ -109,6 +118,8 @@ class CompiledRules {
   HsDatabase database_;
   std::string database_key_;
   bool loaded_precompiled_ = false;
+  std::string probes_key_;
+  bool loaded_probes_ = false;
   std::size_t max_window_ = 1;
   std::vector<std::vector<std::uint32_t>> overridden_;  // per rule: the rules it overrides, sorted
 };

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <oneapi/tbb/parallel_for.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -249,10 +250,15 @@ RuleSet load_rule_file(const std::string& path, const RuleLimits& limits) {
 }
 
 RuleSet builtin_rules() {
+  const std::span<const EmbeddedRuleFile> files = builtin_rule_files();
+  // Every scan starts by reading the catalog (1.7 MB of TOML): its files are independent and
+  // parsed on every core, then joined in their order.
+  std::vector<RuleSet> parsed(files.size());
+  oneapi::tbb::parallel_for(std::size_t{0}, files.size(), [&](std::size_t k) {
+    parsed[k] = parse_rules(files[k].text, fmt::format("builtin:{}", files[k].name));
+  });
   RuleSet set;
-  for (const EmbeddedRuleFile& file : builtin_rule_files()) {
-    set.append(parse_rules(file.text, fmt::format("builtin:{}", file.name)));
-  }
+  for (RuleSet& file : parsed) set.append(std::move(file));
   return set;
 }
 

@@ -51,7 +51,8 @@ TEST(CliExitCodes, BuiltinDatabaseIsPrecompiledAndExtraRulesAreCompiled) {
   dir.write("a.txt", gen.filler(1000));
   const RunResult builtin = sluice({"scan", dir.root().string(), "-v"});
   EXPECT_TRUE(exited_with(builtin, kClean));
-  EXPECT_THAT(builtin.err, HasSubstr("database precompiled at build time, loaded")) << describe(builtin);
+  EXPECT_THAT(builtin.err, HasSubstr("database and rule probes precompiled at build time, loaded"))
+      << describe(builtin);
   dir.write("extra.toml", "[[rules]]\nid = 'extra'\nregex = '''extra_[0-9]{8}'''\n");
   const RunResult extra = sluice({"scan", dir.path("a.txt"), "-v", "--rules", dir.path("extra.toml")});
   EXPECT_TRUE(exited_with(extra, kClean));

@@ -103,7 +103,7 @@ TEST(CompiledRules, PrecompiledDatabaseIsUsedOnlyWhenItsKeyMatches) {
   EXPECT_FALSE(fresh->loaded_precompiled());
   const std::string bytes = fresh->serialize_database();
   ASSERT_FALSE(bytes.empty());
-  const PrecompiledDatabase matching{fresh->database_key(), bytes};
+  const PrecompiledDatabase matching{fresh->database_key(), bytes, {}, {}};
   const auto loaded = CompiledRules::compile(builtin_rules(), &matching);
   EXPECT_TRUE(loaded->loaded_precompiled());
   EXPECT_EQ(loaded->database_key(), fresh->database_key());
@@ -119,10 +119,59 @@ TEST(CompiledRules, PrecompiledDatabaseIsUsedOnlyWhenItsKeyMatches) {
   EXPECT_NE(other->database_key(), fresh->database_key());
   // A corrupt blob with the right key is ignored, not trusted.
   const std::string corrupt(bytes.size(), 'x');
-  const PrecompiledDatabase broken{fresh->database_key(), corrupt};
+  const PrecompiledDatabase broken{fresh->database_key(), corrupt, {}, {}};
   const auto recompiled = CompiledRules::compile(builtin_rules(), &broken);
   EXPECT_FALSE(recompiled->loaded_precompiled());
   EXPECT_EQ(secrets_in(recompiled, text).size(), 1u);
+}
+
+}  // namespace
+}  // namespace sluice::engine
+
+namespace sluice::engine {
+namespace {
+
+// A bounded regex, an unbounded one and one the card compiles as a prefilter.
+RuleSet probe_rules(const std::string& last_regex = "tok_[a-z0-9]{10}") {
+  return parse_rules(
+      "[[rules]]\nid='fixed'\nregex='''fix_[0-9]{8}'''\n"
+      "[[rules]]\nid='open'\nregex='''open_[a-z]+'''\n"
+      "[[rules]]\nid='pre'\nprefilter=true\nregex='''pre_[A-F0-9]{12}'''\n"
+      "[[rules]]\nid='last'\nregex='''" +
+          last_regex + "'''\n",
+      "t");
+}
+
+TEST(CompiledRules, PrecompiledProbesAreUsedOnlyWhenTheirKeyMatches) {
+  const auto fresh = CompiledRules::compile(probe_rules());
+  EXPECT_FALSE(fresh->loaded_probes());
+  const std::string probes = fresh->serialize_probes();
+  const std::string bytes = fresh->serialize_database();
+  const PrecompiledDatabase matching{fresh->database_key(), bytes, fresh->probes_key(), probes};
+  const auto loaded = CompiledRules::compile(probe_rules(), &matching);
+  EXPECT_TRUE(loaded->loaded_probes());
+  EXPECT_TRUE(loaded->loaded_precompiled());
+  ASSERT_EQ(loaded->size(), fresh->size());
+  for (std::size_t i = 0; i < fresh->size(); ++i) {
+    EXPECT_EQ(loaded->compiled(i).window, fresh->compiled(i).window) << i;
+    EXPECT_EQ(loaded->compiled(i).prefilter, fresh->compiled(i).prefilter) << i;
+    EXPECT_EQ(loaded->compiled(i).unbounded, fresh->compiled(i).unbounded) << i;
+  }
+  EXPECT_TRUE(fresh->compiled(1).unbounded);
+  EXPECT_TRUE(fresh->compiled(2).prefilter);
+  EXPECT_EQ(loaded->max_window(), fresh->max_window());
+  const std::string text = "x fix_40917352 open_kqzvmwtrpl pre_7C1E09B4FA3D tok_q8w2m5z7k1\n";
+  EXPECT_EQ(secrets_in(loaded, text), secrets_in(fresh, text));
+  EXPECT_EQ(secrets_in(loaded, text).size(), 4u);
+
+  // Another regex: the probes (and the database) are not used, whatever they say.
+  const auto other = CompiledRules::compile(probe_rules("tok_[a-z0-9]{40}"), &matching);
+  EXPECT_FALSE(other->loaded_probes());
+  EXPECT_FALSE(other->loaded_precompiled());
+  EXPECT_EQ(other->compiled(3).window, fresh->compiled(3).window + 30);
+  // Probes of the wrong size are ignored, not trusted.
+  const PrecompiledDatabase short_probes{fresh->database_key(), bytes, fresh->probes_key(), probes.substr(1)};
+  EXPECT_FALSE(CompiledRules::compile(probe_rules(), &short_probes)->loaded_probes());
 }
 
 }  // namespace
