@@ -24,34 +24,67 @@ void SegmentLines::locate(std::string_view buffer, std::span<const std::uint64_t
   auto at = [&](std::uint64_t offset) {
     return static_cast<std::size_t>(std::clamp<std::uint64_t>(offset, from, from + buffer.size()) - from);
   };
-  if (counted_ < span_.end) count(buffer.substr(at(counted_), at(span_.end) - at(counted_)));
-  const std::size_t next = at(span_.next_from);
-  if (const void* last = memrchr(buffer.data(), '\n', next); last != nullptr) {
-    last_before_next_ = from + static_cast<std::uint64_t>(static_cast<const char*>(last) - buffer.data());
+  // A whole input in one segment has no segment after it: its own counts serve only its
+  // offsets, counted below as far as the last one (most inputs have none).
+  if (!span_.whole) {
+    if (counted_ < span_.end) count(buffer.substr(at(counted_), at(span_.end) - at(counted_)));
+    const std::size_t next = at(span_.next_from);
+    if (const void* last = memrchr(buffer.data(), '\n', next); last != nullptr) {
+      last_before_next_ = from + static_cast<std::uint64_t>(static_cast<const char*>(last) - buffer.data());
+    }
   }
   const std::size_t begin = at(span_.begin);
+  // A cursor over the owned bytes, moved forward from offset to offset (they come in
+  // ascending order; one that does not restarts it): newlines in [begin, pos), and the last
+  // newline before pos once looked up.
+  std::size_t pos = begin;
+  std::uint64_t newlines = 0;
+  std::optional<std::size_t> last_newline;
+  bool last_known = false;
   for (const std::uint64_t offset : offsets) {
     const std::size_t k = at(offset);
     Located located;
     located.offset = offset;
     if (k < begin) {
+      // A secret that starts in the bytes before the owned range (at most one overlap).
       located.line_delta = -static_cast<std::int64_t>(newlines_in(buffer.substr(k, begin - k)));
-    } else {
-      // Newlines before the block holding the offset were counted already.
-      const std::uint64_t absolute = from + k;
-      auto block = std::upper_bound(blocks_.begin(), blocks_.end(), absolute,
-                                    [](std::uint64_t value, const auto& entry) { return value < entry.first; });
-      std::uint64_t counted_before = 0;
-      std::size_t start = begin;
-      if (block != blocks_.begin()) {
-        counted_before = std::prev(block)->second;
-        start = static_cast<std::size_t>(std::prev(block)->first - from);
+      if (const void* last = memrchr(buffer.data(), '\n', k); last != nullptr) {
+        located.line_start = from + static_cast<std::uint64_t>(static_cast<const char*>(last) - buffer.data()) + 1;
       }
-      located.line_delta = static_cast<std::int64_t>(counted_before + newlines_in(buffer.substr(start, k - start)));
+      located_.push_back(located);
+      continue;
     }
-    if (const void* last = memrchr(buffer.data(), '\n', k); last != nullptr) {
-      located.line_start = from + static_cast<std::uint64_t>(static_cast<const char*>(last) - buffer.data()) + 1;
+    if (k < pos) {
+      pos = begin;
+      newlines = 0;
+      last_known = false;
     }
+    // Blocks count() saw before the offset are not counted again.
+    auto block = std::upper_bound(blocks_.begin(), blocks_.end(), from + k,
+                                  [](std::uint64_t value, const auto& entry) { return value < entry.first; });
+    if (block != blocks_.begin() && static_cast<std::size_t>(std::prev(block)->first - from) > pos) {
+      pos = static_cast<std::size_t>(std::prev(block)->first - from);
+      newlines = std::prev(block)->second;
+      last_known = false;
+    }
+    const std::string_view run = buffer.substr(pos, k - pos);
+    if (const std::uint64_t n = newlines_in(run); n > 0) {
+      newlines += n;
+      last_newline =
+          pos + static_cast<std::size_t>(static_cast<const char*>(memrchr(run.data(), '\n', run.size())) - run.data());
+      last_known = true;
+    }
+    pos = k;
+    if (!last_known) {
+      const void* last = memrchr(buffer.data(), '\n', pos);
+      last_newline =
+          last == nullptr
+              ? std::nullopt
+              : std::optional<std::size_t>(static_cast<std::size_t>(static_cast<const char*>(last) - buffer.data()));
+      last_known = true;
+    }
+    located.line_delta = static_cast<std::int64_t>(newlines);
+    if (last_newline) located.line_start = from + *last_newline + 1;
     located_.push_back(located);
   }
 }
@@ -73,7 +106,7 @@ std::vector<TextPosition> LinePlacer::place(const SegmentLines& segment) {
 }
 
 std::vector<TextPosition> positions_in(std::string_view bytes, std::span<const std::uint64_t> offsets) {
-  SegmentLines segment(SegmentSpan::whole(bytes.size()));
+  SegmentLines segment(SegmentSpan::of_whole(bytes.size()));
   segment.locate(bytes, offsets);
   return LinePlacer().place(segment);
 }

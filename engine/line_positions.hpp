@@ -26,8 +26,9 @@ struct SegmentSpan {
   std::uint64_t begin = 0;
   std::uint64_t end = 0;
   std::uint64_t next_from = 0;
+  bool whole = false;  // the whole input: no segment follows, none is placed after it
   // The whole of an input of `size` bytes as one segment.
-  [[nodiscard]] static SegmentSpan whole(std::uint64_t size) noexcept { return {0, 0, size, size}; }
+  [[nodiscard]] static SegmentSpan of_whole(std::uint64_t size) noexcept { return {0, 0, size, size, true}; }
 };
 
 // The line facts of one segment: what placing its offsets needs once the segments before it
@@ -43,10 +44,11 @@ class SegmentLines {
   // right after the matcher read it, while it is still in cache.
   void count(std::string_view block);
 
-  // Records where each of `offsets` lies in the segment, and the last newline before the next
-  // segment's buffer. `buffer` holds the bytes from `span().from` through `span().end` (or
-  // to the end of the input); the owned bytes count() has not seen are counted here. Offsets
-  // outside the buffer are clamped to it.
+  // Records where each of `offsets` (ascending) lies in the segment, and the last newline
+  // before the next segment's buffer. `buffer` holds the bytes from `span().from` through
+  // `span().end` (or to the end of the input); the owned bytes count() has not seen are
+  // counted here, except in a whole input alone (nothing after it needs them). Offsets outside
+  // the buffer are clamped to it.
   void locate(std::string_view buffer, std::span<const std::uint64_t> offsets);
 
  private:

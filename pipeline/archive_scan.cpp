@@ -682,7 +682,7 @@ class ArchiveScan {
         std::string next = pool_.take(segment_ + 2 * window_);
         next.append(buffer, static_cast<std::size_t>(next_from - from));
         buffer.resize(static_cast<std::size_t>(end + window_ - from));
-        dispatch_segment(big, std::move(buffer), {from, begin, end, next_from});
+        dispatch_segment(big, std::move(buffer), {from, begin, end, next_from, false});
         buffer = std::move(next);
         from = next_from;
         begin = end;
@@ -706,7 +706,7 @@ class ArchiveScan {
       buffer.append(bytes);
     }
     if (capped) member_capped(chain);
-    dispatch_segment(big, std::move(buffer), {from, begin, total, total});
+    dispatch_segment(big, std::move(buffer), {from, begin, total, total, false});
     out_.bytes += total;
     release(big);
   }

@@ -131,7 +131,7 @@ ScannedSegment scan_segment(engine::ScanContext& context, std::string_view buffe
 
 ScannedSegment scan_whole(engine::ScanContext& context, std::string_view bytes, std::string_view path,
                           const InputBudget* budget) {
-  return scan_segment(context, bytes, path, engine::SegmentSpan::whole(bytes.size()), budget);
+  return scan_segment(context, bytes, path, engine::SegmentSpan::of_whole(bytes.size()), budget);
 }
 
 std::vector<PlacedMatch> place_segments(std::vector<ScannedSegment>& segments) {
@@ -222,11 +222,11 @@ void ContentScanner::scan_plain(const Content& content, std::string_view bytes, 
       const std::uint64_t to = std::min<std::uint64_t>(bytes.size(), end + overlap);
       const std::uint64_t next_from = end == bytes.size() ? end : std::max<std::uint64_t>(from, end - overlap);
       if (budget.expired()) {
-        segments[k] = ScannedSegment{engine::SegmentLines({from, begin, end, next_from}), {}, false};
+        segments[k] = ScannedSegment{engine::SegmentLines({from, begin, end, next_from, false}), {}, false};
         return;
       }
       segments[k] = scan_segment(service_.context(), bytes.substr(from, to - from), content.path,
-                                 {from, begin, end, next_from}, &budget);
+                                 {from, begin, end, next_from, false}, &budget);
     });
   } else {
     segments.push_back(scan_whole(service_.context(), bytes, content.path, &budget));
@@ -306,7 +306,7 @@ void ContentScanner::scan_plain_stream(const Content& content, const io::ReadSom
   auto place = [&](std::size_t filled) {
     const std::uint64_t end = result.bytes;
     const std::uint64_t begin = end - filled;
-    ScannedSegment segment{engine::SegmentLines({begin - kept, begin, end, end > keep ? end - keep : 0}),
+    ScannedSegment segment{engine::SegmentLines({begin - kept, begin, end, end > keep ? end - keep : 0, false}),
                            std::move(matches), true};
     matches.clear();
     std::sort(segment.matches.begin(), segment.matches.end(),

@@ -59,6 +59,21 @@ std::vector<std::uint64_t> sample_offsets(std::uint64_t size) {
   return offsets;
 }
 
+TEST(LinePositions, AWholeInputPlacesEveryOffsetInAnyOrder) {
+  const std::string text = sample_text();
+  std::vector<std::uint64_t> offsets = sample_offsets(text.size());
+  for (bool ascending : {true, false}) {
+    if (!ascending) std::reverse(offsets.begin(), offsets.end());  // each one restarts the cursor
+    const auto placed = positions_in(text, offsets);
+    ASSERT_EQ(placed.size(), offsets.size());
+    for (std::size_t k = 0; k < offsets.size(); ++k) {
+      const TextPosition expected = naive(text, offsets[k]);
+      EXPECT_EQ(placed[k].line, expected.line) << "offset " << offsets[k];
+      EXPECT_EQ(placed[k].column, expected.column) << "offset " << offsets[k];
+    }
+  }
+}
+
 // Segments of `size` bytes owning [begin, end), each buffer reaching `overlap` bytes back (the
 // shape of a file split across cores and of a big archive member); each offset is located in
 // the segment that owns it, or in the next when it lies in that one's overlap.
@@ -70,7 +85,7 @@ void expect_segments_agree(const std::string& text, std::uint64_t size, std::uin
     const std::uint64_t end = std::min<std::uint64_t>(text.size(), begin + size);
     const std::uint64_t from = begin > overlap ? begin - overlap : 0;
     const std::uint64_t next_from = end == text.size() ? end : std::max(from, end - overlap);
-    SegmentLines segment(SegmentSpan{from, begin, end, next_from});
+    SegmentLines segment(SegmentSpan{from, begin, end, next_from, false});
     const std::string_view buffer = std::string_view(text).substr(from, end - from);
     if (blockwise) {
       for (std::uint64_t at = begin; at < end; at += 100)
@@ -113,7 +128,7 @@ TEST(LinePositions, StreamChunksOfAnySizeGiveTheSamePositions) {
       const std::uint64_t end = std::min<std::uint64_t>(text.size(), begin + 1 + random() % 3000);
       const std::uint64_t from = begin > keep ? begin - keep : 0;
       const std::uint64_t next_from = end > keep ? end - keep : 0;
-      SegmentLines segment(SegmentSpan{from, begin, end, next_from});
+      SegmentLines segment(SegmentSpan{from, begin, end, next_from, false});
       std::vector<std::uint64_t> mine;
       while (next < offsets.size() && offsets[next] < end) mine.push_back(offsets[next++]);
       // Matches confirmed a chunk late: their offsets are still inside the kept bytes.
