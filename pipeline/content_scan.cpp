@@ -56,11 +56,32 @@ std::optional<ContentId> hash_within(std::string_view bytes, const InputBudget& 
   return ContentId{hash.high64, hash.low64};
 }
 
-std::vector<std::uint64_t> secret_offsets(const std::vector<engine::Match>& matches) {
+// Sorts a segment's matches by offset and records where each lies (`buffer` holds the
+// segment's bytes from its span's `from`).
+void locate_matches(ScannedSegment& segment, std::string_view buffer) {
+  std::sort(segment.matches.begin(), segment.matches.end(),
+            [](const engine::Match& a, const engine::Match& b) { return a.secret_offset < b.secret_offset; });
   std::vector<std::uint64_t> offsets;
-  offsets.reserve(matches.size());
-  for (const engine::Match& m : matches) offsets.push_back(m.secret_offset);
-  return offsets;
+  offsets.reserve(segment.matches.size());
+  for (const engine::Match& m : segment.matches) offsets.push_back(m.secret_offset);
+  segment.lines.locate(buffer, offsets);
+}
+
+// Reads from `read` until `capacity` bytes are in or the input ends: the count, and false in
+// `ok` on a read error (`error` set; what came before it is counted).
+std::size_t fill(const io::ReadSome& read, char* into, std::size_t capacity, std::string* error, bool* ok) {
+  std::size_t filled = 0;
+  *ok = true;
+  while (filled < capacity) {
+    auto n = read(into + filled, capacity - filled, error);
+    if (!n) {
+      *ok = false;
+      break;
+    }
+    if (*n == 0) break;
+    filled += *n;
+  }
+  return filled;
 }
 
 // Places one segment's matches after the segments before it (`placer` has seen them).
@@ -123,9 +144,7 @@ ScannedSegment scan_segment(engine::ScanContext& context, std::string_view buffe
     }
     out.ok = ok && scanner.feed(view(span.end, from + buffer.size())) && scanner.finish();
   }
-  std::sort(out.matches.begin(), out.matches.end(),
-            [](const engine::Match& a, const engine::Match& b) { return a.secret_offset < b.secret_offset; });
-  out.lines.locate(buffer, secret_offsets(out.matches));
+  locate_matches(out, buffer);
   return out;
 }
 
@@ -243,19 +262,10 @@ ContentResult ContentScanner::scan(const Content& content, const io::ReadSome& r
   // The first bytes say whether the stream is an archive or compressed (`tar czf - . | sluice
   // scan -`); they are then read again like the rest.
   std::string head(io::kSniffBytes, '\0');
-  std::size_t head_size = 0;
   std::string head_error;
-  bool head_failed = false;
-  while (head_size < head.size()) {
-    auto n = read(head.data() + head_size, head.size() - head_size, &head_error);
-    if (!n) {
-      head_failed = true;
-      break;
-    }
-    if (*n == 0) break;
-    head_size += *n;
-  }
-  head.resize(head_size);
+  bool head_ok = true;
+  head.resize(fill(read, head.data(), head.size(), &head_error, &head_ok));
+  const bool head_failed = !head_ok;
   const ContentKind kind = head_failed ? ContentKind{} : classify_content(head, options_.archives.limits);
   if (kind.refused) result.error = *kind.refused;
   if (kind.container()) {
@@ -309,9 +319,7 @@ void ContentScanner::scan_plain_stream(const Content& content, const io::ReadSom
     ScannedSegment segment{engine::SegmentLines({begin - kept, begin, end, end > keep ? end - keep : 0, false}),
                            std::move(matches), true};
     matches.clear();
-    std::sort(segment.matches.begin(), segment.matches.end(),
-              [](const engine::Match& a, const engine::Match& b) { return a.secret_offset < b.secret_offset; });
-    segment.lines.locate(std::string_view(buffer.data(), kept + filled), secret_offsets(segment.matches));
+    locate_matches(segment, std::string_view(buffer.data(), kept + filled));
     place_into(placer, segment, result.matches);
     const std::size_t next = std::min(keep, kept + filled);
     std::memmove(buffer.data(), buffer.data() + kept + filled - next, next);
@@ -322,25 +330,16 @@ void ContentScanner::scan_plain_stream(const Content& content, const io::ReadSom
       result.error = fmt::format("after {} bytes: {}", result.bytes, budget.expired_reason());
       break;
     }
-    std::size_t filled = 0;
     std::string error;
-    bool failed = false;
-    while (filled < chunk) {
-      auto n = read(buffer.data() + kept + filled, chunk - filled, &error);
-      if (!n) {
-        failed = true;
-        break;
-      }
-      if (*n == 0) break;
-      filled += *n;
-    }
+    bool ok = true;
+    const std::size_t filled = fill(read, buffer.data() + kept, chunk, &error, &ok);
     if (!scanner.feed(std::string_view(buffer.data() + kept, filled))) {
       result.error = "the matcher failed on this input";
       return;
     }
     result.bytes += filled;
     place(filled);
-    if (failed) {
+    if (!ok) {
       result.error = fmt::format("read failed after {} bytes: {}", result.bytes, error);
       break;
     }
