@@ -26,25 +26,17 @@
 #include "io/input_file.hpp"
 #include "io/walker.hpp"
 #include "pipeline/scanner.hpp"
+#include "raw_scan.hpp"
 
 extern char** environ;
 
 namespace {
 
+using sluice::bench::median_seconds;
+using sluice::bench::raw_hyperscan;
+using sluice::bench::read_only;
 using Clock = std::chrono::steady_clock;
-volatile std::size_t benchmark_sink = 0;
 namespace fs = std::filesystem;
-
-double median_seconds(int runs, const std::function<void()>& body) {
-  std::vector<double> times;
-  for (int i = 0; i < runs; ++i) {
-    const auto start = Clock::now();
-    body();
-    times.push_back(std::chrono::duration<double>(Clock::now() - start).count());
-  }
-  std::sort(times.begin(), times.end());
-  return times[times.size() / 2];
-}
 
 // Runs a command with stdout/stderr to /dev/null; returns its exit status (or -1).
 int run_quietly(const std::vector<std::string>& args) {
@@ -62,64 +54,6 @@ int run_quietly(const std::vector<std::string>& args) {
   int status = 0;
   waitpid(pid, &status, 0);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-int count_hit(unsigned, unsigned long long, unsigned long long, unsigned, void* user) {
-  ++*static_cast<std::size_t*>(user);
-  return 0;
-}
-
-// Per-thread scratch and one reusable stream, as the best raw Hyperscan program would use.
-struct Scratch {
-  const hs_database_t* db = nullptr;
-  hs_scratch_t* scratch = nullptr;
-  hs_stream_t* stream = nullptr;
-  explicit Scratch(const hs_database_t* database) : db(database) {
-    hs_alloc_scratch(db, &scratch);
-    hs_open_stream(db, 0, &stream);
-  }
-  Scratch(const Scratch& other) : db(other.db) {
-    hs_clone_scratch(other.scratch, &scratch);
-    hs_open_stream(db, 0, &stream);
-  }
-  ~Scratch() {
-    hs_close_stream(stream, nullptr, nullptr, nullptr);
-    hs_free_scratch(scratch);
-  }
-};
-
-// The ceiling: every piece through Hyperscan streaming mode with the same database, in
-// memory, one stream per piece, counting raw hits only.
-void raw_hyperscan(const hs_database_t* db, const std::vector<std::string_view>& pieces, std::size_t threads) {
-  Scratch prototype(db);
-  oneapi::tbb::enumerable_thread_specific<Scratch> scratches(prototype);
-  oneapi::tbb::task_arena arena(static_cast<int>(threads));
-  arena.execute([&] {
-    oneapi::tbb::parallel_for(std::size_t{0}, pieces.size(), [&](std::size_t i) {
-      Scratch& local = scratches.local();
-      std::size_t hits = 0;
-      hs_scan_stream(local.stream, pieces[i].data(), static_cast<unsigned>(pieces[i].size()), 0, local.scratch,
-                     count_hit, &hits);
-      hs_reset_stream(local.stream, 0, local.scratch, count_hit, &hits);
-    });
-  });
-}
-
-// The I/O floor of a file tree: open + read (or map) + close of every file, no scanning.
-void read_only(const std::vector<std::string>& paths, std::size_t threads) {
-  oneapi::tbb::task_arena arena(static_cast<int>(threads));
-  arena.execute([&] {
-    oneapi::tbb::parallel_for(std::size_t{0}, paths.size(), [&](std::size_t i) {
-      auto view = sluice::io::read_file(paths[i], std::size_t{1} << 20);
-      if (auto* file = std::get_if<sluice::io::FileView>(&view)) {
-        // Touch every page so a mapped file is really read.
-        std::size_t sum = 0;
-        const std::string_view bytes = file->bytes();
-        for (std::size_t at = 0; at < bytes.size(); at += 4096) sum += static_cast<unsigned char>(bytes[at]);
-        benchmark_sink = sum;
-      }
-    });
-  });
 }
 
 struct Row {
