@@ -582,7 +582,8 @@ class ArchiveScan {
   void queue_whole(ContentRecord* parent, std::string name, std::string path, std::string bytes, ContentId id,
                    bool id_known) {
     out_.bytes += bytes.size();
-    batch_bytes_ += bytes.size();
+    // The memory a queued member holds is its buffer's capacity, not its size.
+    batch_bytes_ += bytes.capacity();
     batch_.push_back(WholeMember{parent, std::move(name), std::move(path), std::move(bytes), id, id_known});
     if (batch_bytes_ >= kBatchBytes || batch_.size() >= kBatchMembers) flush_batch();
   }

@@ -20,6 +20,7 @@ std::string BufferPool::take(std::size_t capacity) {
       }
     }
     if (best < free_.size()) {
+      kept_bytes_ -= free_[best].capacity();
       buffer = std::move(free_[best]);
       free_[best] = std::move(free_.back());
       free_.pop_back();
@@ -33,7 +34,10 @@ std::string BufferPool::take(std::size_t capacity) {
 void BufferPool::give(std::string buffer) {
   if (buffer.capacity() > kLargest) return;
   std::lock_guard lock(mutex_);
-  if (free_.size() < kKept) free_.push_back(std::move(buffer));
+  if (free_.size() < kKept && kept_bytes_ + buffer.capacity() <= kKeptBytes) {
+    kept_bytes_ += buffer.capacity();
+    free_.push_back(std::move(buffer));
+  }
 }
 
 }  // namespace sluice::pipeline
