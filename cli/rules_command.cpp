@@ -12,6 +12,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/messages.hpp"
+#include "engine/builtin_database.hpp"
 #include "engine/rule_checker.hpp"
 
 namespace sluice::cli {
@@ -158,7 +159,7 @@ int check(const std::vector<std::string>& files) {
   std::vector<engine::RuleProblem> problems;
   engine::CheckOptions options;
   if (files.empty()) {
-    set = engine::builtin_rules();
+    set = engine::builtin_catalog();
     options.require_complete_cards = true;  // built-in rules ship whole detector cards
   } else {
     for (const std::string& file : files) {
@@ -260,7 +261,7 @@ engine::RuleSet select_rules(engine::RuleSet set, const RuleSources& sources) {
 
 engine::RuleSet load_rules(const RuleSources& sources) {
   engine::RuleSet set;
-  if (!sources.no_builtin) set = engine::builtin_rules();
+  if (!sources.no_builtin) set = engine::builtin_catalog();
   for (const std::string& file : sources.files) {
     set.append(engine::load_rule_file(file, sources.limits));
     if (set.rules.size() > sources.limits.max_rules) {

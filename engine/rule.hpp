@@ -35,11 +35,13 @@ struct Allowlist {
   std::vector<std::string> stopwords;
   std::vector<std::string> paths;
   Condition condition = Condition::kOr;
+  friend bool operator==(const Allowlist&, const Allowlist&) = default;
 };
 
 struct RuleExample {
   std::string text;
   std::string secret;
+  friend bool operator==(const RuleExample&, const RuleExample&) = default;
 };
 
 struct Rule {
@@ -79,6 +81,8 @@ struct Rule {
   std::optional<Confidence> confidence;
 
   std::string origin;  // "builtin:posthog.toml" or the --rules path, for messages
+
+  friend bool operator==(const Rule&, const Rule&) = default;
 };
 
 // The confidence of the rule's matches that pass every filter: the card's `confidence` when

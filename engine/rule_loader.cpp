@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <toml++/toml.h>
+#include <xxhash.h>
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -260,6 +261,20 @@ RuleSet builtin_rules() {
   RuleSet set;
   for (RuleSet& file : parsed) set.append(std::move(file));
   return set;
+}
+
+std::string builtin_rules_key() {
+  std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state(XXH3_createState(), &XXH3_freeState);
+  if (!state) throw std::bad_alloc();
+  XXH3_128bits_reset(state.get());
+  for (const EmbeddedRuleFile& file : builtin_rule_files()) {
+    XXH3_128bits_update(state.get(), file.name.data(), file.name.size());
+    XXH3_128bits_update(state.get(), "", 1);
+    XXH3_128bits_update(state.get(), file.text.data(), file.text.size());
+    XXH3_128bits_update(state.get(), "", 1);
+  }
+  const XXH128_hash_t digest = XXH3_128bits_digest(state.get());
+  return fmt::format("{:016x}{:016x}", digest.high64, digest.low64);
 }
 
 RuleSet enabled_rules(RuleSet set) {

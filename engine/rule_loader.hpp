@@ -40,6 +40,8 @@ struct RuleLimits {
 // Reads a rule file (a regular file or a FIFO; at most `limits.max_file_bytes`). Throws RuleError.
 [[nodiscard]] RuleSet load_rule_file(const std::string& path, const RuleLimits& limits = {});
 [[nodiscard]] RuleSet builtin_rules();
+// What builtin_rules() parses: XXH3-128 (hex) of the embedded rule files' names and texts.
+[[nodiscard]] std::string builtin_rules_key();
 // The rules that are on by default (`enabled` is not false): what a scan without --enable runs,
 // and what the build precompiles.
 [[nodiscard]] RuleSet enabled_rules(RuleSet set);
