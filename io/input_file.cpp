@@ -11,7 +11,9 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <string>
+#include <utility>
 
 namespace sluice::io {
 namespace {
@@ -40,10 +42,16 @@ std::optional<std::size_t> read_some(int fd, char* buffer, std::size_t capacity,
 
 // procfs and sysfs make a file's content when it is read: st_size is 0 (procfs) or a page
 // (sysfs) whatever the content, so only reading to the end says how long it is.
-bool size_is_unreliable(int fd) {
+// A device is one mounted filesystem: asked once per device and thread (an fstatfs per file
+// was 1% of a scan of a tree of small files).
+bool size_is_unreliable(int fd, dev_t device) {
+  thread_local std::optional<std::pair<dev_t, bool>> last;
+  if (last && last->first == device) return last->second;
   struct statfs fs {};
   if (::fstatfs(fd, &fs) != 0) return false;
-  return fs.f_type == PROC_SUPER_MAGIC || fs.f_type == SYSFS_MAGIC;
+  const bool unreliable = fs.f_type == PROC_SUPER_MAGIC || fs.f_type == SYSFS_MAGIC;
+  last.emplace(device, unreliable);
+  return unreliable;
 }
 
 // Waits until a FIFO opened with O_NONBLOCK has data or a writer that came and went (then
@@ -96,7 +104,7 @@ std::variant<FileView, Error> read_file(const std::string& path, std::size_t map
   const auto size = static_cast<std::size_t>(info.st_size);
 
   FileView view;
-  if (size == 0 || size_is_unreliable(fd.get())) {
+  if (size == 0 || size_is_unreliable(fd.get(), info.st_dev)) {
     // Read to the end whatever st_size says (one read() that returns 0 for a really empty
     // file), within a cap: such a file may never end.
     ReadBuffer own;

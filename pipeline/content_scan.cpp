@@ -140,7 +140,8 @@ ScannedSegment scan_segment(engine::ScanContext& context, std::string_view buffe
       }
       const std::string_view block = view(at, std::min<std::uint64_t>(span.end, at + kLineBlock));
       ok = scanner.feed(block);
-      out.lines.count(block);
+      // A whole input's newlines are counted only if it has a match, when it is located.
+      if (!span.whole) out.lines.count(block);
     }
     out.ok = ok && scanner.feed(view(span.end, from + buffer.size())) && scanner.finish();
   }

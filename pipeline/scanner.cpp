@@ -1,7 +1,6 @@
 #include "pipeline/scanner.hpp"
 
 #include <fmt/format.h>
-#include <oneapi/tbb/concurrent_unordered_set.h>
 #include <oneapi/tbb/enumerable_thread_specific.h>
 #include <oneapi/tbb/flow_graph.h>
 #include <oneapi/tbb/global_control.h>
@@ -17,6 +16,7 @@
 #include "io/input_file.hpp"
 #include "io/walker.hpp"
 #include "pipeline/archive_scan.hpp"
+#include "pipeline/claim_set.hpp"
 #include "pipeline/content_scan.hpp"
 #include "pipeline/finding_set.hpp"
 #include "pipeline/git_scan.hpp"
@@ -67,7 +67,7 @@ class ScanGraph final : public ContentService {
   ScanReport run();
 
   engine::ScanContext& context() override { return *workers_.local().context; }
-  bool claim(const ContentId& id) override { return claimed_.insert(id).second; }
+  bool claim(const ContentId& id) override { return claimed_.insert(id); }
   ContentId unique_id() override { return ContentId{~std::uint64_t{0}, next_unique_++}; }
 
  private:
@@ -87,8 +87,8 @@ class ScanGraph final : public ContentService {
   // A worker's state is used by one running task at a time: a task that waits (the
   // segmented scan of a big file) holds none of it while waiting.
   oneapi::tbb::enumerable_thread_specific<Worker> workers_;
-  oneapi::tbb::concurrent_unordered_set<ContentId, ContentIdHash> claimed_;
-  oneapi::tbb::concurrent_unordered_set<io::GitOid, io::GitOidHash> claimed_blobs_;
+  ClaimSet<ContentId, ContentIdHash> claimed_;
+  ClaimSet<io::GitOid, io::GitOidHash> claimed_blobs_;
   std::atomic<std::uint64_t> next_unique_{0};
   std::size_t threads_ = 1;
   ContentScanOptions content_options_;  // set by run()
@@ -240,8 +240,7 @@ void ScanGraph::scan_git(InputResult& result, std::chrono::steady_clock::time_po
   result.git.emplace();
   scan_repository(
       *this, options, result.entry.path,
-      [this](const io::GitOid& oid) { return !options_.dedup_content || claimed_blobs_.insert(oid).second; },
-      *result.git);
+      [this](const io::GitOid& oid) { return !options_.dedup_content || claimed_blobs_.insert(oid); }, *result.git);
 }
 
 void ScanGraph::locate_git_findings() {
