@@ -178,13 +178,13 @@ def main():
     print(f"tree: {int(info['tree_files'])} files, {gb:.2f} GB; raw Hyperscan with the catalog "
           f"{info['raw_hyperscan_tree_1thread_mbps']:.0f} MB/s and reading alone {info['read_tree_1thread_mbps']:.0f} "
           f"MB/s on one thread; 40 fixed patterns in block mode {info['raw_hyperscan_block_40_mbps']:.0f} MB/s")
-    print(f"{'case':<62}{'sluice':>10}{'reference':>11}{'ratio':>8}  ratio is")
+    print(f"{'case':<68}{'sluice':>10}{'reference':>11}{'ratio':>8}  ratio is")
 
     def sec(x):
         return "FAILED" if x is None else f"{x:.3f}s"
     for row in rows:
         r = "-" if row["ratio"] is None else f"{row['ratio']:.2f}"
-        print(f"{row['case']:<62}{sec(row['sluice_s']):>10}{sec(row['reference_s']):>11}{r:>8}  {row['ratio_kind']}")
+        print(f"{row['case']:<68}{sec(row['sluice_s']):>10}{sec(row['reference_s']):>11}{r:>8}  {row['ratio_kind']}")
     print(f"peak RSS: tree {info['peak_rss_kib']['tree'] / 1024:.0f} MiB, "
           f"tar.zst {info['peak_rss_kib']['tar_zst'] / 1024:.0f} MiB")
     for name, why in info["failed"].items():
