@@ -1,6 +1,7 @@
 // `sluice rules profile`: what each rule costs on a corpus (engine/rule_profile.hpp), so that the
 // pattern that keeps Hyperscan or RE2 busy is one command away.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -131,6 +132,11 @@ int profile(const RuleSources& sources, const ProfileFlags& flags) {
     return rule.matches == 0 ? static_cast<double>(rule.hits) : static_cast<double>(rule.hits) / rule.matches;
   };
 
+  // Anchor occurrences per MB of corpus: how often a literal pre-filter on the rule would fire.
+  auto per_mb = [&](std::uint64_t hits) {
+    return result.bytes == 0 ? 0.0 : static_cast<double>(hits) * 1e6 / static_cast<double>(result.bytes);
+  };
+
   if (flags.format == "json") {
     nlohmann::json rules = nlohmann::json::array();
     for (const engine::RuleProfile* rule : order) {
@@ -140,7 +146,10 @@ int profile(const RuleSources& sources, const ProfileFlags& flags) {
                        {"hits_per_match", per_match(*rule)},
                        {"hyperscan_seconds", rule->match_seconds},
                        {"confirm_seconds", rule->confirm_seconds},
-                       {"share", (rule->match_seconds + rule->confirm_seconds) / sum}});
+                       {"share", (rule->match_seconds + rule->confirm_seconds) / sum},
+                       {"anchors", rule->anchored ? nlohmann::json(rule->anchors) : nlohmann::json()},
+                       {"anchor_hits", rule->anchor_hits},
+                       {"anchor_hits_per_mb", per_mb(rule->anchor_hits)}});
     }
     nlohmann::json out{
         {"rules_profiled", order.size()},
@@ -169,6 +178,34 @@ int profile(const RuleSources& sources, const ProfileFlags& flags) {
     std::cout << fmt::format("{:<44} {:>9} {:>8} {:>9.1f} {:>10} {:>10} {:>5.1f}%\n", set.rules[rule.rule].id,
                              rule.hits, rule.matches, per_match(rule), seconds(rule.match_seconds),
                              seconds(rule.confirm_seconds), 100.0 * (rule.match_seconds + rule.confirm_seconds) / sum);
+  }
+
+  // Anchors: the least selective first, then the rules that have none.
+  std::vector<const engine::RuleProfile*> anchored;
+  std::vector<std::string_view> unanchored;
+  for (const engine::RuleProfile* rule : order) {
+    if (rule->anchored) {
+      anchored.push_back(rule);
+    } else {
+      unanchored.push_back(set.rules[rule->rule].id);
+    }
+  }
+  std::stable_sort(anchored.begin(), anchored.end(), [](const engine::RuleProfile* a, const engine::RuleProfile* b) {
+    return a->anchor_hits > b->anchor_hits;
+  });
+  std::cout << fmt::format(
+      "\nliteral anchors (every match contains one; 3+ bytes): {} of {} rules; the most frequent first\n",
+      anchored.size(), order.size());
+  std::cout << fmt::format("{:<44} {:>11} {:>9}  {}\n", "rule", "anchor hits", "per MB", "anchors");
+  for (std::size_t k = 0; k < anchored.size() && k < flags.top; ++k) {
+    const engine::RuleProfile& rule = *anchored[k];
+    std::string anchors = fmt::format("{}", fmt::join(rule.anchors, " | "));
+    if (anchors.size() > 60) anchors = anchors.substr(0, 57) + "...";
+    std::cout << fmt::format("{:<44} {:>11} {:>9.1f}  {}\n", set.rules[rule.rule].id, rule.anchor_hits,
+                             per_mb(rule.anchor_hits), anchors);
+  }
+  if (!unanchored.empty()) {
+    std::cout << fmt::format("no anchor of 3+ bytes ({}): {}\n", unanchored.size(), fmt::join(unanchored, ", "));
   }
   return read_error ? kIncomplete : kClean;
 }

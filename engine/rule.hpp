@@ -79,6 +79,9 @@ struct Rule {
   std::string checksum;
   // The confidence of a match that passes every filter; unset: derived (base_confidence).
   std::optional<Confidence> confidence;
+  // Why every match need not contain a literal of 3+ bytes (literal_anchors() finds none):
+  // `rules check` asks a built-in card without an anchor to say so here.
+  std::string no_anchor;
 
   std::string origin;  // "builtin:posthog.toml" or the --rules path, for messages
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/anchors.hpp"
 #include "engine/compiled_rules.hpp"
 #include "engine/stream_scanner.hpp"
 
@@ -74,6 +75,11 @@ void check_one(const Rule& rule, const CheckOptions& options, std::vector<RulePr
       problem(fmt::format("card field '{}' is missing", field));
     if (rule.examples.size() < 2) problem("needs at least two examples");
     if (rule.negative_examples.size() < 2) problem("needs at least two negative examples");
+    if (!rule.regex.empty() && rule.no_anchor.empty() && !literal_anchors(rule.regex)) {
+      problem(
+          "no literal anchor: some match need not contain a literal of 3+ bytes (a prefix, the key's or the "
+          "vendor's name); add one, or say why the format has none in 'no_anchor'");
+    }
   }
   if (rule.regex.empty()) return;  // path-only rule: nothing to match
 

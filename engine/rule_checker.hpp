@@ -16,7 +16,8 @@ struct RuleProblem {
 };
 
 struct CheckOptions {
-  bool require_complete_cards = false;  // built-in rules must carry the whole card
+  // Built-in rules must carry the whole card, and a literal anchor or a card note why not.
+  bool require_complete_cards = false;
 };
 
 [[nodiscard]] std::vector<RuleProblem> check_rules(const RuleSet& rules, const CheckOptions& options = {});

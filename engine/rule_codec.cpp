@@ -14,7 +14,7 @@ namespace {
 using nlohmann::json;
 
 // Bumped whenever a field is added, removed or reordered below.
-constexpr std::int64_t kFormat = 2;
+constexpr std::int64_t kFormat = 3;
 
 // The set is one flat CBOR array of scalars in a fixed order, a list being its length then
 // its items: decoding reads it with nlohmann's SAX parser into a token list (strings moved,
@@ -174,6 +174,7 @@ void write(Writer& out, const Rule& rule) {
   out.put(rule.enabled);
   out.put(std::string_view(rule.checksum));
   out.put(static_cast<std::int64_t>(rule.confidence ? static_cast<int>(*rule.confidence) : -1));
+  out.put(std::string_view(rule.no_anchor));
   out.put(std::string_view(rule.origin));
 }
 
@@ -210,6 +211,7 @@ Rule read_rule(Reader& in) {
   if (const std::int64_t confidence = in.integer(); confidence >= 0) {
     rule.confidence = static_cast<Confidence>(confidence);
   }
+  rule.no_anchor = in.text();
   rule.origin = in.text();
   return rule;
 }

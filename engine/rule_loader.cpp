@@ -134,6 +134,7 @@ Rule parse_rule(const toml::table& table, const std::string& origin) {
   rule.mitigation = get_strings(table, "mitigation", origin, id);
   rule.references = get_strings(table, "references", origin, id);
   rule.negative_examples = get_strings(table, "negative_examples", origin, id);
+  rule.no_anchor = get_string(table, "no_anchor", origin, id);
   if (const toml::node* placeholders = table.get("placeholder_filter")) {
     auto value = placeholders->value<bool>();
     if (!value) fail(origin, id, "'placeholder_filter' must be a boolean");

@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <chrono>
 #include <limits>
+#include <map>
 #include <stdexcept>
 
+#include "engine/anchors.hpp"
 #include "engine/compiled_rules.hpp"
 #include "engine/hs_handles.hpp"
 #include "engine/stream_scanner.hpp"
@@ -67,6 +69,57 @@ Pass run(const std::shared_ptr<const CompiledRules>& rules, const std::vector<st
   return best;
 }
 
+int count_literal(unsigned int id, unsigned long long /*from*/, unsigned long long /*to*/, unsigned int /*flags*/,
+                  void* user) noexcept {
+  ++(*static_cast<std::vector<std::uint64_t>*>(user))[id];
+  return 0;
+}
+
+// How often each rule's anchors occur in the corpus: every distinct anchor in one
+// case-insensitive literal database, one block scan of each buffer.
+void count_anchors(CatalogProfile& profile, const std::vector<std::string_view>& corpus) {
+  std::map<std::string, std::size_t> index;
+  for (const RuleProfile& rule : profile.rules) {
+    for (const std::string& anchor : rule.anchors) index.emplace(anchor, 0);
+  }
+  if (index.empty()) return;
+  std::vector<const char*> literals;
+  std::vector<std::size_t> lengths;
+  std::vector<unsigned> flags(index.size(), HS_FLAG_CASELESS);
+  std::vector<unsigned> ids;
+  for (auto& [anchor, id] : index) {
+    id = literals.size();
+    literals.push_back(anchor.data());
+    lengths.push_back(anchor.size());
+    ids.push_back(static_cast<unsigned>(id));
+  }
+  hs_database_t* raw_db = nullptr;
+  hs_compile_error_t* raw_error = nullptr;
+  if (hs_compile_lit_multi(literals.data(), flags.data(), ids.data(), lengths.data(),
+                           static_cast<unsigned>(literals.size()), HS_MODE_BLOCK, nullptr, &raw_db,
+                           &raw_error) != HS_SUCCESS) {
+    HsCompileError error(raw_error);
+    throw std::runtime_error("cannot compile the anchors' literal database");
+  }
+  HsDatabase db(raw_db);
+  hs_scratch_t* raw_scratch = nullptr;
+  if (hs_alloc_scratch(db.get(), &raw_scratch) != HS_SUCCESS) {
+    throw std::runtime_error("cannot allocate Hyperscan scratch");
+  }
+  HsScratch scratch(raw_scratch);
+  std::vector<std::uint64_t> counts(literals.size(), 0);
+  for (std::string_view buffer : corpus) {
+    // hs_scan takes a 32-bit length; an anchor cut by a piece boundary is not counted.
+    for (std::size_t at = 0; at < buffer.size(); at += std::size_t{1} << 30) {
+      const std::string_view piece = buffer.substr(at, std::size_t{1} << 30);
+      hs_scan(db.get(), piece.data(), static_cast<unsigned>(piece.size()), 0, scratch.get(), count_literal, &counts);
+    }
+  }
+  for (RuleProfile& rule : profile.rules) {
+    for (const std::string& anchor : rule.anchors) rule.anchor_hits += counts[index.at(anchor)];
+  }
+}
+
 }  // namespace
 
 CatalogProfile profile_rules(const RuleSet& set, const std::vector<std::string_view>& corpus, unsigned passes,
@@ -81,6 +134,10 @@ CatalogProfile profile_rules(const RuleSet& set, const std::vector<std::string_v
     if (set.rules[k].regex.empty()) {
       profile.rules[k].skipped = true;
       return;
+    }
+    if (auto anchors = literal_anchors(set.rules[k].regex)) {
+      profile.rules[k].anchors = std::move(*anchors);
+      profile.rules[k].anchored = true;
     }
     RuleSet one;
     one.rules.push_back(set.rules[k]);
@@ -98,6 +155,7 @@ CatalogProfile profile_rules(const RuleSet& set, const std::vector<std::string_v
     out.confirm_seconds = std::max(0.0, pass.total_seconds - pass.match_seconds);
     single[k].reset();
   }
+  count_anchors(profile, corpus);
   const Pass whole = run(CompiledRules::compile(set, precompiled), corpus, passes);
   profile.hits = whole.hits;
   profile.match_seconds = whole.match_seconds;

@@ -277,6 +277,10 @@ TEST(Rules, ProfileShowsHitsPerMatchOfEachRule) {
   EXPECT_EQ(by_id["closed_tail"]["matches"], 2);
   EXPECT_EQ(by_id["closed_tail"]["hits"], 2);
   EXPECT_EQ(by_id["never_hits"]["hits"], 0);
+  // Each rule's literal anchor, and how often it occurs in the corpus.
+  EXPECT_EQ(by_id["open_tail"]["anchors"], nlohmann::json::array({"zq_"}));
+  EXPECT_EQ(by_id["open_tail"]["anchor_hits"], 2);
+  EXPECT_EQ(by_id["never_hits"]["anchor_hits"], 0);
   EXPECT_GE(profile["catalog"]["hits"].get<int>(), 4);
 
   const RunResult text = sluice(
@@ -284,6 +288,7 @@ TEST(Rules, ProfileShowsHitsPerMatchOfEachRule) {
   ASSERT_TRUE(exited_with(text, 0)) << describe(text);
   EXPECT_THAT(text.out, HasSubstr("3 rules over"));
   EXPECT_THAT(text.out, HasSubstr("hits/match"));
+  EXPECT_THAT(text.out, HasSubstr("literal anchors (every match contains one; 3+ bytes): 3 of 3 rules"));
 
   const RunResult missing = sluice({"rules", "profile", "--corpus", dir.path("nowhere")});
   EXPECT_TRUE(exited_with(missing, 2)) << describe(missing);

@@ -142,5 +142,27 @@ TEST(RuleChecker, PatternsMustNotStartWithAnUnboundedClass) {
   EXPECT_EQ(problems_of(R"((?i:acme)[a-z_]{0,8}=([a-z]{8}))"), 0u);
 }
 
+// A built-in card needs a literal anchor of 3+ bytes in every match, or a note saying why its
+// format has none; rule files of users are not held to it.
+TEST(RuleChecker, ACardWithoutAnAnchorMustSayWhy) {
+  auto anchor_problems = [](const std::string& regex, const std::string& note, bool card) {
+    RuleSet set;
+    Rule rule;
+    rule.id = "r";
+    rule.regex = regex;
+    rule.no_anchor = note;
+    set.rules.push_back(rule);
+    std::size_t out = 0;
+    for (const RuleProblem& p : check_rules(set, CheckOptions{card})) {
+      if (p.message.find("no literal anchor") != std::string::npos) ++out;
+    }
+    return out;
+  };
+  EXPECT_EQ(anchor_problems(R"(\b(SK[0-9a-f]{32})\b)", "", true), 1u);
+  EXPECT_EQ(anchor_problems(R"(\b(SK[0-9a-f]{32})\b)", "two letters only", true), 0u);
+  EXPECT_EQ(anchor_problems(R"(\b(SK[0-9a-f]{32})\b)", "", false), 0u);
+  EXPECT_EQ(anchor_problems(R"(\b(skey_[0-9a-f]{32})\b)", "", true), 0u);
+}
+
 }  // namespace
 }  // namespace sluice::engine

@@ -42,6 +42,7 @@ Rule every_field(int k) {
   rule.enabled = false;
   rule.checksum = "github-crc32";
   rule.confidence = Confidence::kLow;
+  rule.no_anchor = "the format has no literal";
   rule.origin = "test.toml";
   return rule;
 }
