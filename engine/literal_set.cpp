@@ -1,17 +1,18 @@
 #include "engine/literal_set.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace sluice::engine {
 
-LiteralSet::LiteralSet(std::vector<std::string> literals) {
+LiteralSet::LiteralSet(std::vector<std::string> literals, bool caseless) {
   for (std::string& literal : literals) {
     if (!literal.empty()) literals_.push_back(std::move(literal));
   }
   if (literals_.empty()) return;
   std::vector<const char*> expressions;
   std::vector<std::size_t> lengths;
-  std::vector<unsigned> flags(literals_.size(), 0);
+  std::vector<unsigned> flags(literals_.size(), caseless ? HS_FLAG_CASELESS : 0);
   std::vector<unsigned> ids;
   for (std::size_t i = 0; i < literals_.size(); ++i) {
     expressions.push_back(literals_[i].data());
@@ -24,13 +25,13 @@ LiteralSet::LiteralSet(std::vector<std::string> literals) {
                            static_cast<unsigned>(literals_.size()), HS_MODE_BLOCK, nullptr, &database,
                            &error) != HS_SUCCESS) {
     HsCompileError owned(error);
-    // The message names no literal: they are secrets.
-    throw std::runtime_error("cannot compile the set of secrets to mask");
+    // The message names no literal: they may be secrets.
+    throw std::runtime_error("cannot compile a set of literals");
   }
   database_.reset(database);
   hs_scratch_t* scratch = nullptr;
   if (hs_alloc_scratch(database_.get(), &scratch) != HS_SUCCESS) {
-    throw std::runtime_error("cannot allocate Hyperscan scratch for the set of secrets to mask");
+    throw std::runtime_error("cannot allocate Hyperscan scratch for a set of literals");
   }
   scratch_.reset(scratch);
 }
@@ -62,6 +63,22 @@ std::vector<std::pair<std::size_t, std::size_t>> LiteralSet::find(std::string_vi
     begin += length / 2;
   }
   return spans;
+}
+
+void LiteralSet::count(std::string_view text, std::vector<std::uint64_t>& counts) const {
+  counts.resize(std::max(counts.size(), literals_.size()), 0);
+  if (literals_.empty()) return;
+  auto on_match = [](unsigned id, unsigned long long /*from*/, unsigned long long /*to*/, unsigned /*flags*/,
+                     void* user) -> int {
+    ++(*static_cast<std::vector<std::uint64_t>*>(user))[id];
+    return 0;
+  };
+  constexpr std::size_t kPiece = std::size_t{1} << 30;
+  std::lock_guard<std::mutex> guard(*lock_);
+  for (std::size_t begin = 0; begin < text.size(); begin += kPiece) {
+    const std::size_t length = std::min(kPiece, text.size() - begin);
+    hs_scan(database_.get(), text.data() + begin, static_cast<unsigned>(length), 0, scratch_.get(), on_match, &counts);
+  }
 }
 
 }  // namespace sluice::engine

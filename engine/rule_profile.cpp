@@ -11,6 +11,7 @@
 #include "engine/anchors.hpp"
 #include "engine/compiled_rules.hpp"
 #include "engine/hs_handles.hpp"
+#include "engine/literal_set.hpp"
 #include "engine/stream_scanner.hpp"
 
 namespace sluice::engine {
@@ -69,52 +70,22 @@ Pass run(const std::shared_ptr<const CompiledRules>& rules, const std::vector<st
   return best;
 }
 
-int count_literal(unsigned int id, unsigned long long /*from*/, unsigned long long /*to*/, unsigned int /*flags*/,
-                  void* user) noexcept {
-  ++(*static_cast<std::vector<std::uint64_t>*>(user))[id];
-  return 0;
-}
-
 // How often each rule's anchors occur in the corpus: every distinct anchor in one
-// case-insensitive literal database, one block scan of each buffer.
+// case-insensitive literal set, one block scan of each buffer.
 void count_anchors(CatalogProfile& profile, const std::vector<std::string_view>& corpus) {
   std::map<std::string, std::size_t> index;
   for (const RuleProfile& rule : profile.rules) {
     for (const std::string& anchor : rule.anchors) index.emplace(anchor, 0);
   }
   if (index.empty()) return;
-  std::vector<const char*> literals;
-  std::vector<std::size_t> lengths;
-  std::vector<unsigned> flags(index.size(), HS_FLAG_CASELESS);
-  std::vector<unsigned> ids;
+  std::vector<std::string> literals;
   for (auto& [anchor, id] : index) {
     id = literals.size();
-    literals.push_back(anchor.data());
-    lengths.push_back(anchor.size());
-    ids.push_back(static_cast<unsigned>(id));
+    literals.push_back(anchor);
   }
-  hs_database_t* raw_db = nullptr;
-  hs_compile_error_t* raw_error = nullptr;
-  if (hs_compile_lit_multi(literals.data(), flags.data(), ids.data(), lengths.data(),
-                           static_cast<unsigned>(literals.size()), HS_MODE_BLOCK, nullptr, &raw_db,
-                           &raw_error) != HS_SUCCESS) {
-    HsCompileError error(raw_error);
-    throw std::runtime_error("cannot compile the anchors' literal database");
-  }
-  HsDatabase db(raw_db);
-  hs_scratch_t* raw_scratch = nullptr;
-  if (hs_alloc_scratch(db.get(), &raw_scratch) != HS_SUCCESS) {
-    throw std::runtime_error("cannot allocate Hyperscan scratch");
-  }
-  HsScratch scratch(raw_scratch);
-  std::vector<std::uint64_t> counts(literals.size(), 0);
-  for (std::string_view buffer : corpus) {
-    // hs_scan takes a 32-bit length; an anchor cut by a piece boundary is not counted.
-    for (std::size_t at = 0; at < buffer.size(); at += std::size_t{1} << 30) {
-      const std::string_view piece = buffer.substr(at, std::size_t{1} << 30);
-      hs_scan(db.get(), piece.data(), static_cast<unsigned>(piece.size()), 0, scratch.get(), count_literal, &counts);
-    }
-  }
+  const LiteralSet set(std::move(literals), true);
+  std::vector<std::uint64_t> counts;
+  for (std::string_view buffer : corpus) set.count(buffer, counts);
   for (RuleProfile& rule : profile.rules) {
     for (const std::string& anchor : rule.anchors) rule.anchor_hits += counts[index.at(anchor)];
   }

@@ -37,5 +37,17 @@ TEST(LiteralSet, EmptySetFindsNothing) {
   EXPECT_TRUE(only_empty.empty());
 }
 
+TEST(LiteralSet, CountsEachLiteralCaselessWhenAsked) {
+  const LiteralSet exact({"key", "", "token"});
+  const LiteralSet caseless({"key", "", "token"}, true);
+  std::vector<std::uint64_t> counts;
+  exact.count("KEY key token Token", counts);
+  EXPECT_EQ(counts, (std::vector<std::uint64_t>{1, 1}));  // the empty literal is left out
+  counts.clear();
+  caseless.count("KEY key token Token", counts);
+  caseless.count("monkey", counts);
+  EXPECT_EQ(counts, (std::vector<std::uint64_t>{3, 2}));
+}
+
 }  // namespace
 }  // namespace sluice::engine
