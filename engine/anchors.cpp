@@ -10,16 +10,35 @@
 
 namespace sluice::engine {
 
-std::optional<std::vector<std::string>> literal_anchors(const std::string& regex, std::size_t min_length) {
-  re2::FilteredRE2 filter(static_cast<int>(min_length));
+namespace {
+
+// RE2's prefilter of `regex` alone (atoms shorter than the filter's minimum length count as
+// always present), and its atoms; false when there is none.
+bool analyse(const std::string& regex, re2::FilteredRE2& filter, std::vector<std::string>& atoms) {
   int id = 0;
-  if (filter.Add(regex, rule_re2_options(), &id) != RE2::NoError) return std::nullopt;
-  std::vector<std::string> atoms;
+  if (filter.Add(regex, rule_re2_options(), &id) != RE2::NoError) return false;
   filter.Compile(&atoms);
-  if (atoms.empty()) return std::nullopt;  // no atom: every text passes the prefilter
+  return !atoms.empty();  // no atom: every text passes the prefilter
+}
+
+}  // namespace
+
+std::optional<std::vector<std::string>> literal_atoms(const std::string& regex, std::size_t min_length) {
+  re2::FilteredRE2 filter(static_cast<int>(min_length));
+  std::vector<std::string> atoms;
+  if (!analyse(regex, filter, atoms)) return std::nullopt;
+  std::sort(atoms.begin(), atoms.end());
+  return atoms;
+}
+
+std::optional<std::vector<std::string>> literal_anchors(const std::string& regex, std::size_t min_length,
+                                                        const std::function<double(const std::string&)>& cost) {
+  re2::FilteredRE2 filter(static_cast<int>(min_length));
+  std::vector<std::string> atoms;
+  if (!analyse(regex, filter, atoms)) return std::nullopt;
   // A set S of atoms is an anchor set when the formula fails with every atom outside S
   // present: a text holding none of S then cannot match (the formula is monotone). Start from
-  // all atoms and drop what is not needed, shortest first.
+  // all atoms and drop what is not needed, costliest first.
   std::vector<bool> kept(atoms.size(), true);
   auto anchors = [&] {
     std::vector<int> present;
@@ -33,8 +52,16 @@ std::optional<std::vector<std::string>> literal_anchors(const std::string& regex
   if (!anchors()) return std::nullopt;
   std::vector<std::size_t> order(atoms.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
-  std::stable_sort(order.begin(), order.end(),
-                   [&](std::size_t a, std::size_t b) { return atoms[a].size() < atoms[b].size(); });
+  if (cost) {
+    std::vector<double> costs;
+    for (const std::string& atom : atoms) costs.push_back(cost(atom));
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      return costs[a] != costs[b] ? costs[a] > costs[b] : atoms[a].size() < atoms[b].size();
+    });
+  } else {
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return atoms[a].size() < atoms[b].size(); });
+  }
   for (std::size_t k : order) {
     kept[k] = false;
     if (!anchors()) kept[k] = true;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <limits>
 #include <map>
+#include <optional>
 #include <stdexcept>
 
 #include "engine/anchors.hpp"
@@ -70,25 +71,44 @@ Pass run(const std::shared_ptr<const CompiledRules>& rules, const std::vector<st
   return best;
 }
 
-// How often each rule's anchors occur in the corpus: every distinct anchor in one
+// Each rule's anchors, chosen by how often their atoms occur in the corpus (the rarest kept),
+// and how often the chosen ones occur: every atom of every rule counted in one
 // case-insensitive literal set, one block scan of each buffer.
-void count_anchors(CatalogProfile& profile, const std::vector<std::string_view>& corpus) {
+void choose_anchors(const RuleSet& set, CatalogProfile& profile, const std::vector<std::string_view>& corpus) {
+  std::vector<std::optional<std::vector<std::string>>> atoms(set.rules.size());
+  oneapi::tbb::parallel_for(std::size_t{0}, set.rules.size(), [&](std::size_t k) {
+    if (!set.rules[k].regex.empty()) atoms[k] = literal_atoms(set.rules[k].regex);
+  });
   std::map<std::string, std::size_t> index;
-  for (const RuleProfile& rule : profile.rules) {
-    for (const std::string& anchor : rule.anchors) index.emplace(anchor, 0);
+  for (const auto& list : atoms) {
+    if (list) {
+      for (const std::string& atom : *list) index.emplace(atom, 0);
+    }
   }
-  if (index.empty()) return;
-  std::vector<std::string> literals;
-  for (auto& [anchor, id] : index) {
-    id = literals.size();
-    literals.push_back(anchor);
-  }
-  const LiteralSet set(std::move(literals), true);
   std::vector<std::uint64_t> counts;
-  for (std::string_view buffer : corpus) set.count(buffer, counts);
-  for (RuleProfile& rule : profile.rules) {
-    for (const std::string& anchor : rule.anchors) rule.anchor_hits += counts[index.at(anchor)];
+  if (!index.empty()) {
+    std::vector<std::string> literals;
+    for (auto& [atom, id] : index) {
+      id = literals.size();
+      literals.push_back(atom);
+    }
+    const LiteralSet literal_set(std::move(literals), true);
+    for (std::string_view buffer : corpus) literal_set.count(buffer, counts);
   }
+  auto count_of = [&](const std::string& atom) {
+    auto it = index.find(atom);
+    return it == index.end() || it->second >= counts.size() ? std::uint64_t{0} : counts[it->second];
+  };
+  oneapi::tbb::parallel_for(std::size_t{0}, set.rules.size(), [&](std::size_t k) {
+    if (!atoms[k]) return;
+    auto anchors = literal_anchors(set.rules[k].regex, 3,
+                                   [&](const std::string& atom) { return static_cast<double>(count_of(atom)); });
+    if (!anchors) return;
+    RuleProfile& rule = profile.rules[k];
+    rule.anchored = true;
+    rule.anchors = std::move(*anchors);
+    for (const std::string& anchor : rule.anchors) rule.anchor_hits += count_of(anchor);
+  });
 }
 
 }  // namespace
@@ -106,10 +126,6 @@ CatalogProfile profile_rules(const RuleSet& set, const std::vector<std::string_v
       profile.rules[k].skipped = true;
       return;
     }
-    if (auto anchors = literal_anchors(set.rules[k].regex)) {
-      profile.rules[k].anchors = std::move(*anchors);
-      profile.rules[k].anchored = true;
-    }
     RuleSet one;
     one.rules.push_back(set.rules[k]);
     one.global_allowlists = set.global_allowlists;
@@ -126,7 +142,7 @@ CatalogProfile profile_rules(const RuleSet& set, const std::vector<std::string_v
     out.confirm_seconds = std::max(0.0, pass.total_seconds - pass.match_seconds);
     single[k].reset();
   }
-  count_anchors(profile, corpus);
+  choose_anchors(set, profile, corpus);
   const Pass whole = run(CompiledRules::compile(set, precompiled), corpus, passes);
   profile.hits = whole.hits;
   profile.match_seconds = whole.match_seconds;

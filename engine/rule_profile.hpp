@@ -25,9 +25,10 @@ struct RuleProfile {
   double match_seconds = 0;    // Hyperscan alone
   double confirm_seconds = 0;  // the whole engine path minus Hyperscan alone (not below 0)
   bool skipped = false;        // a rule on paths only: nothing to run
-  // Literals of 3+ bytes one of which every match contains (literal_anchors), and how often
-  // any of them occurs in the corpus, case-insensitively: how selective a literal
-  // pre-filter on this rule would be. `anchored` is false when the regex has no such set.
+  // Literals of 3+ bytes one of which every match contains (literal_anchors, the atoms that
+  // occur least in the corpus kept), and how often any of them occurs there,
+  // case-insensitively: how selective a literal pre-filter on this rule would be. `anchored`
+  // is false when the regex has no such set.
   std::vector<std::string> anchors;
   bool anchored = false;
   std::uint64_t anchor_hits = 0;

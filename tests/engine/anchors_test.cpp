@@ -31,6 +31,20 @@ TEST(LiteralAnchors, AnAlternationNeedsOneAnchorPerBranch) {
   }
 }
 
+// Every match holds zeta_ and one of alpha, gamma: either is an anchor set, and the cost (how
+// often an atom occurs in a corpus) decides which.
+TEST(LiteralAnchors, TheCostliestAtomsAreDroppedFirst) {
+  const std::string regex = R"((?:alpha|gamma)\s+zeta_([0-9]{5}))";
+  const auto atoms = literal_atoms(regex);
+  ASSERT_TRUE(atoms.has_value());
+  EXPECT_EQ(*atoms, (std::vector<std::string>{"alpha", "gamma", "zeta_"})) << ::testing::PrintToString(*atoms);
+  auto common = [](const std::string& often) {
+    return [often](const std::string& atom) { return often.find(atom) != std::string::npos ? 1000.0 : 1.0; };
+  };
+  EXPECT_EQ(literal_anchors(regex, 3, common("zeta_")), (std::vector<std::string>{"alpha", "gamma"}));
+  EXPECT_EQ(literal_anchors(regex, 3, common("alpha gamma")), (std::vector<std::string>{"zeta_"}));
+}
+
 TEST(LiteralAnchors, NoneWhenAMatchNeedNotHoldALongEnoughLiteral) {
   EXPECT_FALSE(literal_anchors(R"(\b[0-9a-f]{32}\b)").has_value());
   EXPECT_FALSE(literal_anchors(R"(\bSK[0-9a-f]{32}\b)").has_value());  // two bytes only
