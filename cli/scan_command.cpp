@@ -303,6 +303,13 @@ int run(ScanFlags& flags, CLI::App& command) {
         "them)\n",
         report.stats.hidden_in_tests_or_docs, report.stats.hidden_in_tests_or_docs == 1 ? "" : "s");
   }
+  if (!flags.quiet && report.stats.decoded.capped_spans > 0) {
+    const engine::DecodeStats& decoded = report.stats.decoded;
+    say("sluice: {} encoded span{} ({}) not decoded: longer than {} or over the decoded bytes an input may give\n",
+        decoded.capped_spans, decoded.capped_spans == 1 ? "" : "s",
+        human_bytes(static_cast<double>(decoded.capped_bytes)),
+        human_bytes(static_cast<double>(flags.scan.decode.max_span)));
+  }
   if (!flags.quiet && suppressed > 0) {
     say("sluice: {} finding{} suppressed by baseline or ignore file\n", suppressed, suppressed == 1 ? "" : "s");
   }
@@ -370,6 +377,12 @@ void register_scan(CLI::App& app, int& exit_code) {
                  "Scan every file even when its content was already scanned at another path")
       ->group(input_group);
   add_rule_source_options(*scan, flags->rules);
+  scan->add_option("--max-decode-depth", flags->scan.decode.max_depth,
+                   "Decode base64, hex, percent-encoding, string escapes, HTML entities, quoted-printable and "
+                   "UTF-16/32 text and scan what it holds, nested this deep (0: no decoding)")
+      ->check(CLI::Range(std::size_t{0}, engine::kMaxDecodeDepth))
+      ->capture_default_str()
+      ->group(input_group);
 
   const std::string archive_group = "Archives";
   pipeline::ArchiveLimits& limits = flags->scan.archives;

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "engine/compiled_rules.hpp"
+#include "engine/decoders.hpp"
 
 namespace sluice::engine {
 
@@ -20,6 +21,9 @@ struct Match {
   // Why the confidence is low: "checksum", "placeholder" or "low-entropy" (static strings);
   // empty otherwise.
   std::string_view confidence_reason{};
+  // Found in decoded bytes: the decodings applied, outermost first; then the offsets are those
+  // of the outermost encoded span in the input.
+  DecodeChain decodings{};
 };
 
 struct HitWindow {

@@ -50,6 +50,14 @@ StreamScanner::~StreamScanner() {
   }
 }
 
+ScanContext& ScanContext::nested() {
+  if (!nested_) {
+    nested_ = std::make_unique<ScanContext>(rules_);
+    nested_->min_confidence_ = min_confidence_;
+  }
+  return *nested_;
+}
+
 bool StreamScanner::feed(std::string_view chunk) {
   if (finished_) return false;
   if (!context_.stream_ || chunk.empty()) {

@@ -31,6 +31,29 @@ struct RawHit {
   std::uint64_t end;
 };
 
+// What decoding may cost (encoded_scan.hpp).
+struct DecodeLimits {
+  std::size_t max_depth = 2;                      // decodings nested at most this deep; 0: none
+  std::size_t max_span = std::size_t{1} << 20;    // encoded bytes of one span
+  std::size_t min_budget = std::size_t{1} << 20;  // decoded bytes allowed per call, at least...
+  std::size_t budget_ratio = 1;                   // ...and this many times the bytes searched
+};
+
+// What decoding did, and what the limits left undone.
+struct DecodeStats {
+  std::uint64_t spans = 0;         // spans decoded to text and scanned
+  std::uint64_t bytes = 0;         // decoded bytes scanned
+  std::uint64_t capped_spans = 0;  // spans not decoded: over max_span or the budget
+  std::uint64_t capped_bytes = 0;  // their encoded bytes
+  DecodeStats& operator+=(const DecodeStats& o) noexcept {
+    spans += o.spans;
+    bytes += o.bytes;
+    capped_spans += o.capped_spans;
+    capped_bytes += o.capped_bytes;
+    return *this;
+  }
+};
+
 // Per-worker state: Hyperscan scratch, one reusable stream and buffers. Move-only; used by
 // one running task at a time.
 class ScanContext {
@@ -43,11 +66,24 @@ class ScanContext {
   // Matches below this confidence are dropped (default: medium, the report's default).
   void set_min_confidence(Confidence confidence) noexcept { min_confidence_ = confidence; }
   [[nodiscard]] Confidence min_confidence() const noexcept { return min_confidence_; }
+  void set_decode_limits(const DecodeLimits& limits) noexcept { decode_limits_ = limits; }
+  [[nodiscard]] const DecodeLimits& decode_limits() const noexcept { return decode_limits_; }
+  [[nodiscard]] DecodeStats& decode_stats() noexcept { return decode_stats_; }
+  // A second context on the same rules, made on first use: decoded bytes are scanned in it
+  // while a stream of this one is still open.
+  [[nodiscard]] ScanContext& nested();
 
  private:
   friend class StreamScanner;
+  friend bool scan_encoded(ScanContext&, std::string_view, std::uint64_t, std::size_t, std::size_t, std::string_view,
+                           std::vector<Match>&);
   std::shared_ptr<const CompiledRules> rules_;
   Confidence min_confidence_ = Confidence::kMedium;
+  DecodeLimits decode_limits_{};
+  DecodeStats decode_stats_{};
+  std::unique_ptr<ScanContext> nested_;
+  std::string decoded_;  // decoded spans, one after another (encoded_scan.cpp)
+  std::string decoding_;
   HsScratch scratch_;
   HsStream stream_;
   HsStream rescan_stream_;  // scans the bytes around each write boundary

@@ -1,4 +1,5 @@
-// Writes the seed corpora of the fuzz harnesses into OUT/{rules,matcher,archive,image,glob,config}/:
+// Writes the seed corpora of the fuzz harnesses into
+// OUT/{rules,matcher,decoders,archive,image,glob,config}/:
 // the built-in rule files, every built-in rule example with a few chunkings, small archives of
 // every format sluice reads (nested ones too, and container images), and image metadata.
 // Everything is generated here, so the repository holds no binary seeds; all secrets are the
@@ -166,7 +167,9 @@ int main(int argc, char** argv) try {
     return 2;
   }
   const fs::path out = argv[1];
-  for (const char* dir : {"rules", "matcher", "archive", "image", "glob", "config"}) fs::create_directories(out / dir);
+  for (const char* dir : {"rules", "matcher", "decoders", "archive", "image", "glob", "config"}) {
+    fs::create_directories(out / dir);
+  }
 
   // Rules: every built-in rule file, plus a gitleaks-style one.
   for (const engine::EmbeddedRuleFile& file : engine::builtin_rule_files()) {
@@ -195,6 +198,22 @@ int main(int argc, char** argv) try {
     }
     if (rule.id == "posthog_personal_key" && !rule.examples.empty()) secret_line = rule.examples.front().text + "\n";
   }
+
+  // Decoders: one example of each encoding (tests/support/encoders.hpp writes them the same way).
+  const std::string utf16("k\0e\0y\0=\0p\0h\0x\0_\0a\0b\0c\0d\0e\0f\0g\0h\0i\0j\0k\0", 38);
+  const std::string decoder_seeds[] = {
+      "token: cGh4X3FXZXJ0eVVpb3BBc2RmZ2hKa2xaeGN2Ym5NMTIzNDU2Nzg5MA==\n",
+      "data:\n  key: |\n    LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1JSUV2Z0lCQURBTkJna3Foa2lHOXcwQkFRRUZBQVND\n"
+      "    QktnZ2dTa0FnRUFBb0lCQVFDN1ZKVFV0OVVzOGNLago=\n",
+      "id: 7068785f71576572747955696f7041736466676a6b6c\n",
+      "url=https://u:p%40ss%2Fword@host/%7Epath\n",
+      "{\"k\": \"-----BEGIN KEY-----\\nMIIE\\u002bab\\/cd\\x41\\n-----END KEY-----\"}\n",
+      "<v a=\"phx&#95;abc&#x64;ef&amp;&quot;\"/>\n",
+      "Subject: x\n\nkey=3Dphx=5Fabcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwx=\nyz\n",
+      std::string("\xff\xfe", 2) + utf16,
+  };
+  for (std::size_t k = 0; k < std::size(decoder_seeds); ++k)
+    write(out / "decoders" / ("d" + std::to_string(k)), decoder_seeds[k]);
 
   // Archives: each format and filter, nested archives, compressed streams, images.
   const std::vector<Member> files = {{"dir/", "", true}, {"dir/config.env", secret_line}, {"README", "hello\n"}};

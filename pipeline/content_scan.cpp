@@ -9,6 +9,7 @@
 #include <cstring>
 #include <memory>
 
+#include "engine/encoded_scan.hpp"
 #include "io/archive_format.hpp"
 #include "io/container_image.hpp"
 #include "io/decompressor.hpp"
@@ -90,7 +91,7 @@ void place_into(engine::LinePlacer& placer, ScannedSegment& segment, std::vector
   for (std::size_t k = 0; k < segment.matches.size(); ++k) {
     engine::Match& m = segment.matches[k];
     out.push_back(PlacedMatch{m.rule, std::move(m.secret), m.secret_offset, positions[k].line, positions[k].column,
-                              m.confidence, m.confidence_reason});
+                              m.confidence, m.confidence_reason, m.decodings, m.decodings.empty() ? 0 : m.match_end});
   }
 }
 
@@ -144,6 +145,11 @@ ScannedSegment scan_segment(engine::ScanContext& context, std::string_view buffe
       if (!span.whole) out.lines.count(block);
     }
     out.ok = ok && scanner.feed(view(span.end, from + buffer.size())) && scanner.finish();
+  }
+  // Encoded spans that start in the segment; the overlap after it holds the rest of them.
+  if (out.ok && (budget == nullptr || !budget->expired())) {
+    out.ok = engine::scan_encoded(context, buffer, from, static_cast<std::size_t>(span.begin - from),
+                                  static_cast<std::size_t>(span.end - from), path, out.matches);
   }
   locate_matches(out, buffer);
   return out;
@@ -312,6 +318,22 @@ void ContentScanner::scan_plain_stream(const Content& content, const io::ReadSom
   std::string buffer(keep + chunk, '\0');
   std::size_t kept = 0;  // buffer[0, kept): the input bytes just before the chunk
   engine::LinePlacer placer;
+  // Encoded spans that start before this offset were decoded; a span is decoded once `keep` / 2
+  // bytes after its start are at hand (or the input ended).
+  std::uint64_t decoded_to = 0;
+  auto decode = [&](std::size_t filled, bool final) {
+    const std::uint64_t end = result.bytes;
+    const std::uint64_t buffer_begin = end - filled - kept;
+    // Half the kept bytes: the next buffer starts before `to`, so a span that started earlier
+    // is seen as cut there (and left alone), not as starting at the buffer's first byte.
+    const std::uint64_t to = final ? end : (end > keep / 2 ? std::max(decoded_to, end - keep / 2) : decoded_to);
+    if (to <= decoded_to) return true;
+    const std::uint64_t from = std::max(decoded_to, buffer_begin);
+    decoded_to = to;
+    return engine::scan_encoded(service_.context(), std::string_view(buffer.data(), kept + filled), buffer_begin,
+                                static_cast<std::size_t>(from - buffer_begin),
+                                static_cast<std::size_t>(to - buffer_begin), content.path, matches);
+  };
   // Places what the matcher gave while reading the chunk buffer[kept, kept + filled), which
   // ends at result.bytes, then keeps the last `keep` bytes for the next chunk.
   auto place = [&](std::size_t filled) {
@@ -339,6 +361,10 @@ void ContentScanner::scan_plain_stream(const Content& content, const io::ReadSom
       return;
     }
     result.bytes += filled;
+    if (!decode(filled, !ok || filled < chunk)) {
+      result.error = "the matcher failed on this input";
+      return;
+    }
     place(filled);
     if (!ok) {
       result.error = fmt::format("read failed after {} bytes: {}", result.bytes, error);

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/decoders.hpp"
 #include "engine/rule.hpp"
 
 namespace sluice::pipeline {
@@ -44,6 +45,9 @@ struct Location {
   std::uint64_t column = 0;        // 1-based, in bytes
   std::optional<ImageRef> image;
   std::optional<GitRef> git;  // then chain[0] (and path) starts with the path in the commit
+  // Found in decoded bytes: the decodings applied, outermost first ("base64", "utf-16le"); the
+  // offset, line and column are those of the encoded text.
+  std::vector<std::string> decoders;
 
   friend bool operator==(const Location&, const Location&) = default;
   friend auto operator<=>(const Location&, const Location&) = default;

@@ -33,14 +33,27 @@ FindingSet::FindingSet(std::function<std::string(std::uint32_t)> rule_id_of,
     : rule_id_of_(std::move(rule_id_of)), yields_(std::move(yields)) {}
 
 void FindingSet::drop_yielding(std::vector<PlacedMatch>& matches) const {
-  if (!yields_ || matches.size() < 2) return;
+  if (matches.size() < 2) return;
   std::sort(matches.begin(), matches.end(),
             [](const PlacedMatch& a, const PlacedMatch& b) { return a.offset < b.offset; });
   std::vector<char> dropped(matches.size(), 0);
+  // Where a match lies in the content: a decoded one over its whole encoded span.
+  const auto end_of = [](const PlacedMatch& m) {
+    return m.decodings.empty() ? m.offset + std::max<std::size_t>(m.secret.size(), 1)
+                               : std::max(m.encoded_end, m.offset + 1);
+  };
   // Each match against the later ones that start before it ends.
   for (std::size_t i = 0; i < matches.size(); ++i) {
-    const std::uint64_t end = matches[i].offset + std::max<std::size_t>(matches[i].secret.size(), 1);
+    const std::uint64_t end = end_of(matches[i]);
     for (std::size_t j = i + 1; j < matches.size() && matches[j].offset < end; ++j) {
+      const bool i_decoded = !matches[i].decodings.empty(), j_decoded = !matches[j].decodings.empty();
+      if (i_decoded != j_decoded) {
+        // The plain scan found this rule's secret in the encoded text itself (a key in a JSON
+        // string, escaped as it stands): the decoded copy says nothing more.
+        if (matches[i].rule == matches[j].rule) dropped[i_decoded ? i : j] = 1;
+        continue;  // a vendor's token decoded from a generic rule's value: both are reported
+      }
+      if (!yields_) continue;
       if (yields_(matches[i].rule, matches[j].rule)) dropped[i] = 1;
       if (yields_(matches[j].rule, matches[i].rule)) dropped[j] = 1;
     }
@@ -69,7 +82,8 @@ void FindingSet::place(const std::vector<std::string>& chain, const PlacedMatch&
     finding.fingerprint = fingerprint(rule_id_of_(match.rule), match.secret);
     findings_.push_back(std::move(finding));
   }
-  Location location{join_chain(chain), chain, match.offset, match.line, match.column, image, git};
+  Location location{join_chain(chain), chain, match.offset, match.line,
+                    match.column,      image, git,          match.decodings.names()};
   findings_[it->second].locations.push_back(std::move(location));
 }
 

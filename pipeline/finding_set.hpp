@@ -43,6 +43,8 @@ struct PlacedMatch {
   std::uint64_t column = 0;
   engine::Confidence confidence = engine::Confidence::kHigh;
   std::string_view confidence_reason{};  // static string (engine::Match)
+  engine::DecodeChain decodings{};       // found in decoded bytes: the encoded span's offset
+  std::uint64_t encoded_end = 0;         // and end (decoded matches only)
 };
 
 // A member of an archive content that has findings, or may have (its content was scanned
@@ -76,7 +78,8 @@ class FindingSet {
  public:
   // `rule_id_of(rule)` gives the rule id used for fingerprints; `yields(loser, winner)` says
   // whether a match of `loser` overlapping one of `winner` in the same content is dropped
-  // (generic rules yield to vendor rules).
+  // (generic rules yield to vendor rules). A match in decoded bytes and a plain one yield only
+  // when they are of the same rule (the decoded copy is dropped).
   explicit FindingSet(std::function<std::string(std::uint32_t)> rule_id_of,
                       std::function<bool(std::uint32_t, std::uint32_t)> yields = {});
 

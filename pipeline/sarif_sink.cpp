@@ -196,10 +196,9 @@ class SarifSink final : public Sink {
     // Line and column are those of the innermost content: a region only makes sense when that
     // is the file itself.
     if (!nested && at.line > 0) {
-      physical["region"] = {{"startLine", at.line},
-                            {"startColumn", at.column},
-                            {"byteOffset", at.offset},
-                            {"byteLength", finding.secret.size()}};
+      physical["region"] = {{"startLine", at.line}, {"startColumn", at.column}, {"byteOffset", at.offset}};
+      // A decoded secret starts there, encoded, and its encoded length is not the secret's.
+      if (at.decoders.empty()) physical["region"]["byteLength"] = finding.secret.size();
     }
     json location = {{"physicalLocation", std::move(physical)}};
     json properties = {{"secret", options_.redact ? redact(finding.secret) : finding.secret},
@@ -219,6 +218,7 @@ class SarifSink final : public Sink {
     }
     if (at.image) properties["image"] = image_json(*at.image);
     if (at.git) properties["git"] = git_json(*at.git);
+    if (!at.decoders.empty()) properties["decoders"] = at.decoders;
     std::string where = at.line == 0 ? at.path : fmt::format("{}:{}:{}", at.path, at.line, at.column);
     if (at.git) {
       const std::string revision = !at.git->commit.empty() ? at.git->commit.substr(0, 7)

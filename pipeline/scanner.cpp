@@ -59,6 +59,7 @@ class ScanGraph final : public ContentService {
         workers_([this] {
           Worker worker{std::make_unique<engine::ScanContext>(rules_), {}};
           worker.context->set_min_confidence(options_.min_confidence);
+          worker.context->set_decode_limits(options_.decode);
           return worker;
         }),
         findings_([this](std::uint32_t rule) { return rules_->rules()[rule].id; },
@@ -265,7 +266,7 @@ void ScanGraph::add_path_matches(InputResult& result) {
     const engine::CompiledRule& rule = rules_->compiled(index);
     if (rule.confidence >= options_.min_confidence && rule.path && RE2::PartialMatch(result.entry.path, *rule.path)) {
       result.path_matches.push_back(
-          PlacedMatch{static_cast<std::uint32_t>(index), std::string(), 0, 0, 0, rule.confidence, {}});
+          PlacedMatch{static_cast<std::uint32_t>(index), std::string(), 0, 0, 0, rule.confidence, {}, {}, 0});
     }
   }
 }
@@ -416,6 +417,7 @@ ScanReport ScanGraph::run() {
     report_.issues.push_back(std::move(item));
   }
   report_.stats.interrupted = stopped();
+  for (Worker& worker : workers_) report_.stats.decoded += worker.context->decode_stats();
   locate_git_findings();
   report_.findings = findings_.take();
   if (options_.demote_test_and_docs) {

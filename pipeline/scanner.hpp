@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/compiled_rules.hpp"
+#include "engine/stream_scanner.hpp"
 #include "io/error.hpp"
 #include "io/path_filter.hpp"
 #include "io/walker.hpp"
@@ -44,6 +45,8 @@ struct ScanOptions {
   // low confidence (pipeline/test_paths.hpp).
   bool demote_test_and_docs = true;
   ArchiveLimits archives;
+  // Encoded spans (base64, hex, escapes...) are decoded and scanned to this depth (0: off).
+  engine::DecodeLimits decode;
   bool git_history = true;  // git directories found by the walk: scan every blob of their history
   std::uint64_t max_blob_size = std::uint64_t{1} << 30;  // git blobs are read whole
   // When this becomes true (a signal), the scan stops taking inputs and work, and reports what
@@ -78,6 +81,8 @@ struct ScanStats {
   // Findings seen only in test code, test data or docs, lowered to low confidence and so below
   // ScanOptions::min_confidence: not reported, counted (pipeline/test_paths.hpp).
   std::uint64_t hidden_in_tests_or_docs = 0;
+  // Encoded spans decoded and scanned, and those the decoding caps left undecoded.
+  engine::DecodeStats decoded;
 };
 
 struct ScanReport {

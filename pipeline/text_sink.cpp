@@ -34,8 +34,11 @@ class TextSink final : public Sink {
     const std::size_t shown = std::min(finding.locations.size(), options_.max_locations_shown);
     for (std::size_t i = 0; i < shown; ++i) {
       const Location& at = finding.locations[i];
+      // Found in decoded text: the position is that of the encoded text.
+      const std::string decoded =
+          at.decoders.empty() ? std::string() : fmt::format("      decoded: {}\n", fmt::join(at.decoders, " > "));
       if (at.git) {
-        block += git_location(at, *at.git);
+        block += git_location(at, *at.git) + decoded;
         continue;
       }
       const std::string where = shown_path(at);
@@ -50,6 +53,7 @@ class TextSink final : public Sink {
                             ? std::string()
                             : ", deleted in layer " + printable(image.deleted_in_layer, 128) + " (still in the image)");
       }
+      block += decoded;
     }
     if (shown < finding.locations.size()) {
       block += fmt::format("    - … and {} more (use --format json for all)\n", finding.locations.size() - shown);

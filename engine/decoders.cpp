@@ -1,0 +1,897 @@
+#include "engine/decoders.hpp"
+
+#include <curl/curl.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <memory>
+
+namespace sluice::engine {
+namespace {
+
+// Byte classes, one table for the whole search.
+enum : std::uint8_t {
+  kB64 = 1,    // base64, standard and URL-safe alphabets
+  kHexc = 2,   // hex digit
+  kUpper = 4,  // A-Z
+  kLower = 8,  // a-z
+  kUrl = 16,   // may appear in a URL or a form value (percent-encoded text)
+  kWord = 32,  // not a space, quote or bracket: may appear inside an entity-encoded value
+  kText = 64,  // printable ASCII, tab, newline, carriage return
+};
+
+constexpr std::array<std::uint8_t, 256> make_classes() {
+  std::array<std::uint8_t, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    std::uint8_t k = 0;
+    const bool upper = c >= 'A' && c <= 'Z';
+    const bool lower = c >= 'a' && c <= 'z';
+    const bool digit = c >= '0' && c <= '9';
+    if (upper || lower || digit || c == '+' || c == '/' || c == '-' || c == '_') k |= kB64;
+    if (digit || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')) k |= kHexc;
+    if (upper) k |= kUpper;
+    if (lower) k |= kLower;
+    if (upper || lower || digit) k |= kUrl;
+    for (char u : std::string_view("-._~:/?#[]@!$&'()*+,;=%")) {
+      if (c == static_cast<unsigned char>(u)) k |= kUrl;
+    }
+    if (c > 0x20 && c < 0x7f && c != '"' && c != '\'' && c != '<' && c != '>' && c != '`') k |= kWord;
+    if ((c >= 0x20 && c < 0x7f) || c == '\t' || c == '\n' || c == '\r') k |= kText;
+    t[static_cast<std::size_t>(c)] = k;
+  }
+  return t;
+}
+constexpr std::array<std::uint8_t, 256> kClasses = make_classes();
+
+std::uint8_t cls(char c) noexcept { return kClasses[static_cast<unsigned char>(c)]; }
+bool is(char c, std::uint8_t k) noexcept { return (cls(c) & k) != 0; }
+
+// Whether decoded bytes read as text: a secret is printable ASCII, and the NUL bytes of UTF-16
+// are let through for the next decoding.
+bool reads_as_text(std::string_view bytes) noexcept {
+  std::size_t text = 0;
+  for (char c : bytes) text += (is(c, kText) || c == '\0') ? 1 : 0;
+  return text * 10 >= bytes.size() * 9;
+}
+
+// Shortest encoded run worth decoding.
+constexpr std::size_t kMinBase64 = 20;
+constexpr std::size_t kMinHex = 32;
+// How far back a span around an escape, a '%' or a '&' is looked for.
+constexpr std::size_t kMaxReach = 4096;
+// The lengths of a quoted-printable line that ends in a soft break.
+constexpr std::size_t kMinQpLine = 74;
+constexpr std::size_t kMaxQpLine = 76;
+// A wrapped base64 line at least this long is continued by the next line.
+constexpr std::size_t kMinWrap = 40;
+
+// The base64 (or hex) run at `at`, lines of equal length joined (PEM bodies, MIME parts, YAML
+// block scalars): its end, and whether it holds upper and lower case letters and only hex.
+struct Run {
+  std::size_t alphabet_end = 0;  // before the padding
+  std::size_t end = 0;
+  std::size_t chars = 0;  // alphabet characters, without line breaks and indentation
+  bool mixed_case = false;
+  bool all_hex = true;
+};
+
+Run base64_run(std::string_view text, std::size_t at) {
+  Run run;
+  std::uint8_t seen = 0;
+  // One line of the run from `i`: its end and what it holds.
+  const auto line_of = [&](std::size_t i, std::uint8_t& classes, bool& hex) {
+    while (i < text.size() && is(text[i], kB64)) {
+      classes |= cls(text[i]);
+      hex = hex && is(text[i], kHexc);
+      ++i;
+    }
+    return i;
+  };
+  run.end = line_of(at, seen, run.all_hex);
+  run.chars = run.end - at;
+  const std::size_t width = run.chars;  // of every line but the last
+  // Lines as long as the first (a wrap width), then a last one no longer, each filling its
+  // line up to the padding: joined.
+  const auto ends_line = [&](std::size_t i) {
+    while (i < text.size() && text[i] == '=') ++i;
+    return i >= text.size() || text[i] == '\n' || text[i] == '\r';
+  };
+  while (width >= kMinWrap && run.end < text.size() && text[run.end] != '=' && ends_line(run.end)) {
+    std::size_t next = run.end;
+    if (next < text.size() && text[next] == '\r') ++next;
+    if (next >= text.size() || text[next] != '\n') break;
+    ++next;
+    while (next < text.size() && (text[next] == ' ' || text[next] == '\t')) ++next;
+    std::uint8_t classes = seen;
+    bool hex = run.all_hex;
+    const std::size_t end = line_of(next, classes, hex);
+    const std::size_t length = end - next;
+    if (length == 0 || length > width || !ends_line(end)) break;
+    seen = classes;
+    run.all_hex = hex;
+    run.chars += length;
+    run.end = end;
+    if (length < width) break;  // the last line
+  }
+  run.alphabet_end = run.end;
+  for (int pad = 0; pad < 2 && run.end < text.size() && text[run.end] == '='; ++pad) ++run.end;
+  run.mixed_case = (seen & kUpper) != 0 && (seen & kLower) != 0;
+  return run;
+}
+
+// An upper-case letter next to a lower-case one: base64 of text has them, identifiers in
+// snake_case or CONSTANT_CASE do not.
+bool has_case_flip(std::string_view run) noexcept {
+  for (std::size_t k = 1; k < run.size(); ++k) {
+    const std::uint8_t a = cls(run[k - 1]), b = cls(run[k]);
+    if (((a & kUpper) != 0 && (b & kLower) != 0) || ((a & kLower) != 0 && (b & kUpper) != 0)) return true;
+  }
+  return false;
+}
+
+bool hex_pair(std::string_view text, std::size_t at) noexcept {
+  return at + 1 < text.size() && is(text[at], kHexc) && is(text[at + 1], kHexc);
+}
+
+bool upper_hex(char c) noexcept { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F'); }
+
+bool is_quote(char c) noexcept { return c == '"' || c == '\'' || c == '`'; }
+
+// The string literal around the backslash at `at`: from the quote before it (or the line's
+// start) to the quote that closes it (or the line's end).
+EncodedSpan escaped_string(std::string_view text, std::size_t at, std::size_t floor) {
+  std::size_t begin = at;
+  while (begin > floor && text[begin - 1] != '\n' &&
+         !(is_quote(text[begin - 1]) && (begin < 2 || text[begin - 2] != '\\')))
+    --begin;
+  std::size_t end = at;
+  while (end < text.size() && text[end] != '\n') {
+    if (text[end] == '\\') {
+      end += 2;
+      continue;
+    }
+    if (is_quote(text[end])) break;
+    ++end;
+  }
+  return {begin, std::min(end, text.size()), Decoding::kEscape};
+}
+
+// A string whose only escapes are line breaks, tabs, quotes and backslashes holds any secret as
+// it is (a secret has none of them), and the plain scan sees it: unescaping it pays only for a
+// long one (a key in JSON, whose lines are joined by "\n", reads like a PEM block once
+// unescaped). Most such strings are messages ("value %d\n", "\"%s\"").
+constexpr std::size_t kMinWeaklyEscaped = 128;
+bool worth_unescaping(std::string_view s) noexcept {
+  if (s.size() < kMinDecoded) return false;
+  if (s.size() >= kMinWeaklyEscaped) return true;
+  for (std::size_t i = 0; i + 1 < s.size(); ++i) {
+    if (s[i] != '\\') continue;
+    const char e = s[i + 1];
+    if (e != 'n' && e != 'r' && e != 't' && e != '"' && e != '\'' && e != '\\') return true;
+    ++i;
+  }
+  return false;
+}
+
+bool escape_follows(std::string_view text, std::size_t at) noexcept {
+  if (at + 1 >= text.size()) return false;
+  switch (text[at + 1]) {
+    case 'n':
+    case 'r':
+    case 't':
+    case '/':
+    case '"':
+    case '\'':
+    case 'b':
+    case 'f':
+    case '\\':
+      return true;
+    case 'u':
+      return at + 5 < text.size() && hex_pair(text, at + 2) && hex_pair(text, at + 4);
+    case 'x':
+      return hex_pair(text, at + 2);
+    default:
+      return false;
+  }
+}
+
+// A character reference at `at` (&name; &#NN; &#xHH;): its length, or 0.
+std::size_t entity_at(std::string_view text, std::size_t at) noexcept {
+  std::size_t i = at + 1;
+  const std::size_t limit = std::min(text.size(), at + 12);
+  if (i < limit && text[i] == '#') {
+    ++i;
+    const bool hex = i < limit && (text[i] == 'x' || text[i] == 'X');
+    if (hex) ++i;
+    const std::size_t digits = i;
+    while (i < limit && (hex ? is(text[i], kHexc) : (text[i] >= '0' && text[i] <= '9'))) ++i;
+    return i > digits && i < limit && text[i] == ';' ? i + 1 - at : 0;
+  }
+  const std::size_t name = i;
+  while (i < limit && is(text[i], kUpper | kLower)) ++i;
+  return i - name >= 2 && i < limit && text[i] == ';' ? i + 1 - at : 0;
+}
+
+// Widens [at, at + 1) to the maximal run of bytes of class `k`.
+EncodedSpan run_around(std::string_view text, std::size_t at, std::size_t floor, std::uint8_t k, Decoding decoding) {
+  std::size_t begin = at;
+  while (begin > floor && is(text[begin - 1], k)) --begin;
+  std::size_t end = at + 1;
+  while (end < text.size() && is(text[end], k)) ++end;
+  return {begin, end, decoding};
+}
+
+// Quoted-printable: the lines joined by soft breaks ("=" at a line's end) around `at`.
+EncodedSpan quoted_printable(std::string_view text, std::size_t at) {
+  std::size_t begin = at;
+  while (begin > 0 && text[begin - 1] != '\n') --begin;
+  std::size_t end = at;
+  for (;;) {
+    while (end < text.size() && text[end] != '\n') ++end;
+    const bool soft = end > begin && text[end - 1] == '=';
+    const bool soft_crlf = end > begin + 1 && text[end - 1] == '\r' && text[end - 2] == '=';
+    if (end >= text.size() || !(soft || soft_crlf)) break;
+    ++end;
+  }
+  return {begin, end, Decoding::kQuotedPrintable};
+}
+
+// UTF-16 or UTF-32 code units of ASCII text, `width` bytes each, the character first (little
+// endian) or last: runs of at least kMinDecoded units.
+void unit_runs(std::string_view text, std::vector<EncodedSpan>& out) {
+  const auto unit = [&](std::size_t at, std::size_t width, bool little) {
+    if (at + width > text.size()) return false;
+    const std::size_t ch = little ? at : at + width - 1;
+    for (std::size_t b = 0; b < width; ++b) {
+      if (at + b != ch && text[at + b] != '\0') return false;
+    }
+    return is(text[ch], kText);
+  };
+  // A run of `width`-byte units from `start`: its end when it is long enough, else 0.
+  const auto run_from = [&](std::size_t start, std::size_t width, bool little) -> std::size_t {
+    std::size_t end = start;
+    while (unit(end, width, little)) end += width;
+    return (end - start) / width >= kMinDecoded ? end : 0;
+  };
+  std::size_t i = 0;
+  while (i + 2 * kMinDecoded <= text.size()) {
+    const void* zero = std::memchr(text.data() + i, '\0', text.size() - i);
+    if (zero == nullptr) break;
+    // A run of NUL bytes [a, b): a little-endian unit ends its character at a - 1, a big-endian
+    // one starts its character at b. Long runs of NUL (padding, a zeroed file) cost one pass.
+    const std::size_t a = static_cast<std::size_t>(static_cast<const char*>(zero) - text.data());
+    std::size_t b = a + 1;
+    while (b < text.size() && text[b] == '\0') ++b;
+    std::size_t end = 0;
+    if (a > 0 && b - a == 3 && (end = run_from(a - 1, 4, true)) != 0) {
+      out.push_back({a - 1, end, Decoding::kUtf32le});
+    } else if (b - a == 3 && b < text.size() && (end = run_from(a, 4, false)) != 0) {
+      out.push_back({a, end, Decoding::kUtf32be});
+    } else if (a > 0 && b - a == 1 && (end = run_from(a - 1, 2, true)) != 0) {
+      out.push_back({a - 1, end, Decoding::kUtf16le});
+    } else if (b < text.size() && (end = run_from(b - 1, 2, false)) != 0) {
+      out.push_back({b - 1, end, Decoding::kUtf16be});
+    }
+    i = std::max(end, b);
+  }
+}
+
+void decode_base64(std::string_view encoded, std::string& out) {
+  std::string clean;
+  clean.reserve(encoded.size() + 3);
+  for (char c : encoded) {
+    if (c == '-') c = '+';
+    if (c == '_') c = '/';
+    if (is(c, kB64)) clean.push_back(c);
+  }
+  if (clean.size() % 4 == 1) clean.pop_back();  // a stray character cannot be decoded
+  std::size_t pad = 0;
+  while (clean.size() % 4 != 0) {
+    clean.push_back('=');
+    ++pad;
+  }
+  out.resize(clean.size() / 4 * 3);
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(clean.data()), static_cast<int>(clean.size()));
+  if (n < 0) {
+    out.clear();
+    return;
+  }
+  out.resize(static_cast<std::size_t>(n) - pad);
+}
+
+int hex_value(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+void append_utf8(std::string& out, std::uint32_t cp) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xc0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xe0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+  } else {
+    out.push_back(static_cast<char>(0xf0 | (cp >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+  }
+}
+
+std::uint32_t hex_number(std::string_view digits) noexcept {
+  std::uint32_t value = 0;
+  for (char c : digits) value = value * 16 + static_cast<std::uint32_t>(hex_value(c));
+  return value;
+}
+
+void decode_escapes(std::string_view s, std::string& out) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '\\' || i + 1 >= s.size()) {
+      out.push_back(s[i]);
+      continue;
+    }
+    const char e = s[++i];
+    switch (e) {
+      case 'n':
+        out.push_back('\n');
+        break;
+      case 'r':
+        out.push_back('\r');
+        break;
+      case 't':
+        out.push_back('\t');
+        break;
+      case 'b':
+        out.push_back('\b');
+        break;
+      case 'f':
+        out.push_back('\f');
+        break;
+      case 'x':
+        if (hex_pair(s, i + 1)) {
+          out.push_back(static_cast<char>(hex_number(s.substr(i + 1, 2))));
+          i += 2;
+        } else {
+          out.push_back(e);
+        }
+        break;
+      case 'u':
+        if (i + 4 < s.size() && hex_pair(s, i + 1) && hex_pair(s, i + 3)) {
+          std::uint32_t cp = hex_number(s.substr(i + 1, 4));
+          i += 4;
+          // A surrogate pair written as two escapes.
+          if (cp >= 0xd800 && cp < 0xdc00 && i + 6 < s.size() && s[i + 1] == '\\' && s[i + 2] == 'u' &&
+              hex_pair(s, i + 3) && hex_pair(s, i + 5)) {
+            const std::uint32_t low = hex_number(s.substr(i + 3, 4));
+            if (low >= 0xdc00 && low < 0xe000) {
+              cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
+              i += 6;
+            }
+          }
+          append_utf8(out, cp);
+        } else {
+          out.push_back(e);
+        }
+        break;
+      default:
+        out.push_back(e);  // \" \' \\ \/ and anything else: the character itself
+    }
+  }
+}
+
+void decode_percent(std::string_view s, std::string& out) {
+  int length = 0;
+  char* decoded = curl_easy_unescape(nullptr, s.data(), static_cast<int>(s.size()), &length);
+  if (decoded == nullptr) return;
+  out.assign(decoded, static_cast<std::size_t>(length));
+  curl_free(decoded);
+}
+
+void decode_html(std::string_view s, std::string& out) {
+  static constexpr std::pair<std::string_view, char> kNamed[] = {
+      {"amp", '&'},    {"lt", '<'},     {"gt", '>'},      {"quot", '"'},   {"apos", '\''},  {"sol", '/'},
+      {"plus", '+'},   {"equals", '='}, {"colon", ':'},   {"period", '.'}, {"comma", ','},  {"excl", '!'},
+      {"num", '#'},    {"dollar", '$'}, {"percnt", '%'},  {"lpar", '('},   {"rpar", ')'},   {"ast", '*'},
+      {"quest", '?'},  {"commat", '@'}, {"lsqb", '['},    {"rsqb", ']'},   {"lowbar", '_'}, {"lcub", '{'},
+      {"rcub", '}'},   {"verbar", '|'}, {"bsol", '\\'},   {"Hat", '^'},    {"grave", '`'},  {"semi", ';'},
+      {"hyphen", '-'}, {"nbsp", ' '},   {"NewLine", '\n'}};
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const std::size_t length = s[i] == '&' ? entity_at(s, i) : 0;
+    if (length == 0) {
+      out.push_back(s[i]);
+      continue;
+    }
+    const std::string_view body = s.substr(i + 1, length - 2);
+    bool done = false;
+    if (body[0] == '#') {
+      const bool hex = body.size() > 1 && (body[1] == 'x' || body[1] == 'X');
+      std::uint32_t cp = 0;
+      for (char c : body.substr(hex ? 2 : 1)) {
+        cp = hex ? cp * 16 + static_cast<std::uint32_t>(hex_value(c)) : cp * 10 + static_cast<std::uint32_t>(c - '0');
+        if (cp > 0x10ffff) break;
+      }
+      if (cp <= 0x10ffff) {
+        append_utf8(out, cp);
+        done = true;
+      }
+    } else {
+      for (const auto& [name, c] : kNamed) {
+        if (body == name) {
+          out.push_back(c);
+          done = true;
+          break;
+        }
+      }
+    }
+    if (done) {
+      i += length - 1;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+}
+
+// False when it only dropped a soft break at the end (no escape, no lines joined).
+bool decode_quoted_printable(std::string_view s, std::string& out) {
+  bool changed = false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '=') {
+      out.push_back(s[i]);
+      continue;
+    }
+    if (i + 1 < s.size() && s[i + 1] == '\n') {
+      changed = changed || i + 2 < s.size();
+      i += 1;
+    } else if (i + 2 < s.size() && s[i + 1] == '\r' && s[i + 2] == '\n') {
+      changed = changed || i + 3 < s.size();
+      i += 2;
+    } else if (i + 2 < s.size() && upper_hex(s[i + 1]) && upper_hex(s[i + 2])) {
+      out.push_back(static_cast<char>(hex_number(s.substr(i + 1, 2))));
+      changed = true;
+      i += 2;
+    } else {
+      out.push_back('=');
+    }
+  }
+  return changed;
+}
+
+void decode_units(std::string_view s, std::size_t width, bool little, std::string& out) {
+  for (std::size_t at = 0; at + width <= s.size(); at += width) out.push_back(s[little ? at : at + width - 1]);
+}
+
+#if defined(__x86_64__)
+// 64 bytes classified at once (AVX2): bit k of each mask is byte k.
+struct BlockMasks {
+  std::uint64_t alphabet = 0;  // base64, both alphabets
+  std::uint64_t letter = 0;
+  std::uint64_t lower = 0;  // bit 5 set: lower case, for a letter
+  std::uint64_t hex = 0;
+  std::uint64_t backslash = 0;
+  std::uint64_t percent = 0;
+  std::uint64_t ampersand = 0;
+  std::uint64_t equals = 0;
+  std::uint64_t hash = 0;
+  std::uint64_t line_end = 0;  // '\n' or '\r'
+};
+
+#define SLUICE_AVX2 __attribute__((target("avx2")))
+SLUICE_AVX2 inline __m256i range32(__m256i x, char lo, char hi) {
+  return _mm256_and_si256(_mm256_cmpgt_epi8(x, _mm256_set1_epi8(static_cast<char>(lo - 1))),
+                          _mm256_cmpgt_epi8(_mm256_set1_epi8(static_cast<char>(hi + 1)), x));
+}
+SLUICE_AVX2 inline __m256i eq32(__m256i x, char c) { return _mm256_cmpeq_epi8(x, _mm256_set1_epi8(c)); }
+SLUICE_AVX2 inline std::uint64_t bits32(__m256i x) { return static_cast<std::uint32_t>(_mm256_movemask_epi8(x)); }
+
+SLUICE_AVX2 __attribute__((always_inline)) inline BlockMasks block_masks(const char* p) {
+  BlockMasks m;
+  for (unsigned half = 0; half < 2; ++half) {
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32 * half));
+    const unsigned shift = 32 * half;
+    const __m256i folded = _mm256_or_si256(v, _mm256_set1_epi8(0x20));
+    const __m256i letter = range32(folded, 'a', 'z');
+    const __m256i digit = range32(v, '0', '9');
+    const __m256i sign =
+        _mm256_or_si256(_mm256_or_si256(eq32(v, '+'), eq32(v, '/')), _mm256_or_si256(eq32(v, '-'), eq32(v, '_')));
+    m.letter |= bits32(letter) << shift;
+    m.lower |= bits32(_mm256_slli_epi16(v, 2)) << shift;  // bit 5 of each byte to its top bit
+    m.alphabet |= bits32(_mm256_or_si256(_mm256_or_si256(letter, digit), sign)) << shift;
+    m.hex |= bits32(_mm256_or_si256(digit, range32(folded, 'a', 'f'))) << shift;
+    m.backslash |= bits32(eq32(v, '\\')) << shift;
+    m.percent |= bits32(eq32(v, '%')) << shift;
+    m.ampersand |= bits32(eq32(v, '&')) << shift;
+    m.equals |= bits32(eq32(v, '=')) << shift;
+    m.hash |= bits32(eq32(v, '#')) << shift;
+    m.line_end |= bits32(_mm256_or_si256(eq32(v, '\n'), eq32(v, '\r'))) << shift;
+  }
+  return m;
+}
+
+#define SLUICE_AVX512 __attribute__((target("avx512f,avx512bw")))
+SLUICE_AVX512 __attribute__((always_inline)) inline BlockMasks block_masks_avx512(const char* p) {
+  const __m512i v = _mm512_loadu_si512(p);
+  const __m512i folded = _mm512_or_si512(v, _mm512_set1_epi8(0x20));
+  const auto eq = [](__m512i x, char c) SLUICE_AVX512 { return _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(c)); };
+  const std::uint64_t letter =
+      _mm512_cmple_epu8_mask(_mm512_sub_epi8(folded, _mm512_set1_epi8('a')), _mm512_set1_epi8(25));
+  const std::uint64_t digit = _mm512_cmple_epu8_mask(_mm512_sub_epi8(v, _mm512_set1_epi8('0')), _mm512_set1_epi8(9));
+  BlockMasks m;
+  m.letter = letter;
+  m.lower = _mm512_test_epi8_mask(v, _mm512_set1_epi8(0x20));
+  m.alphabet = letter | digit | eq(v, '+') | eq(v, '/') | eq(v, '-') | eq(v, '_');
+  m.hex = digit | _mm512_cmple_epu8_mask(_mm512_sub_epi8(folded, _mm512_set1_epi8('a')), _mm512_set1_epi8(5));
+  m.backslash = eq(v, '\\');
+  m.percent = eq(v, '%');
+  m.ampersand = eq(v, '&');
+  m.equals = eq(v, '=');
+  m.hash = eq(v, '#');
+  m.line_end = eq(v, '\n') | eq(v, '\r');
+  return m;
+}
+
+// The 128-bit mask (lo, hi) shifted right by k < 64: the low half.
+inline std::uint64_t shifted(std::uint64_t lo, std::uint64_t hi, unsigned k) noexcept {
+  return (lo >> k) | (hi << (64 - k));
+}
+
+// Bit p of the result: bits p .. p + 19 (all_set20) or p .. p + 31 (all_set32) of the 128-bit
+// mask (lo, hi) are all set; exact for every bit of the low half.
+inline std::uint64_t and_step(std::uint64_t& lo, std::uint64_t& hi, unsigned k) noexcept {
+  lo &= shifted(lo, hi, k);
+  hi &= hi >> k;
+  return lo;
+}
+inline std::uint64_t all_set20(std::uint64_t lo, std::uint64_t hi) noexcept {
+  and_step(lo, hi, 1);
+  and_step(lo, hi, 2);
+  and_step(lo, hi, 4);
+  and_step(lo, hi, 8);
+  return and_step(lo, hi, 4);
+}
+inline std::uint64_t all_set32(std::uint64_t lo, std::uint64_t hi) noexcept {
+  and_step(lo, hi, 1);
+  and_step(lo, hi, 2);
+  and_step(lo, hi, 4);
+  and_step(lo, hi, 8);
+  return and_step(lo, hi, 16);
+}
+inline std::uint64_t or_step(std::uint64_t& lo, std::uint64_t& hi, unsigned k) noexcept {
+  lo |= shifted(lo, hi, k);
+  hi |= hi >> k;
+  return lo;
+}
+inline std::uint64_t any_set20(std::uint64_t lo, std::uint64_t hi) noexcept {
+  or_step(lo, hi, 1);
+  or_step(lo, hi, 2);
+  or_step(lo, hi, 4);
+  or_step(lo, hi, 8);
+  return or_step(lo, hi, 4);
+}
+static_assert(kMinBase64 == 20 && kMinHex == 32, "all_set20 and all_set32 follow the minimum run lengths");
+
+// The body of skip_plain for 64-byte blocks classified by MASKS (compiled once per instruction
+// set); stops with fewer than 128 bytes left (the caller goes on).
+#define SLUICE_SKIP_BLOCKS(MASKS)                                                                                    \
+  const std::size_t entry = at;                                                                                      \
+  const char* data = text.data();                                                                                    \
+  BlockMasks cur = MASKS(data + at);                                                                                 \
+  while (at + 128 <= text.size()) {                                                                                  \
+    const BlockMasks next = MASKS(data + at + 64);                                                                   \
+    /* Runs of the alphabet long enough with an upper-case letter next to a lower-case one */                        \
+    /* (base64 has them, snake_case and CONSTANT_NAMES do not), or of hex digits long enough. */                     \
+    std::uint64_t hits = 0;                                                                                          \
+    const std::uint64_t runs = all_set20(cur.alphabet, next.alphabet);                                               \
+    if (runs != 0) {                                                                                                 \
+      const std::uint64_t upper = cur.letter & ~cur.lower, lower = cur.letter & cur.lower;                           \
+      const std::uint64_t next_upper = next.letter & ~next.lower, next_lower = next.letter & next.lower;             \
+      const std::uint64_t flips = (upper & shifted(lower, next_lower, 1)) | (lower & shifted(upper, next_upper, 1)); \
+      const std::uint64_t next_flips = (next_upper & (next_lower >> 1)) | (next_lower & (next_upper >> 1));          \
+      if ((flips | next_flips) != 0) hits = runs & any_set20(flips, next_flips);                                     \
+      hits |= all_set32(cur.hex, next.hex);                                                                          \
+    }                                                                                                                \
+    /* An escape character followed by what its encoding needs: a backslash; '%' and a hex */                        \
+    /* digit; '&' and a letter or '#'; '=' and a digit, an upper-case hex letter or a line */                        \
+    /* break. */                                                                                                     \
+    if ((cur.backslash | cur.percent | cur.ampersand | cur.equals) != 0) {                                           \
+      const std::uint64_t after_hex = shifted(cur.hex, next.hex, 1);                                                 \
+      const std::uint64_t after_letter = shifted(cur.letter, next.letter, 1);                                        \
+      const std::uint64_t after_lower = shifted(cur.letter & cur.lower, next.letter & next.lower, 1);                \
+      hits |= cur.backslash | (cur.percent & after_hex) |                                                            \
+              (cur.ampersand & (after_letter | shifted(cur.hash, next.hash, 1))) |                                   \
+              (cur.equals & ((after_hex & ~after_lower) | shifted(cur.line_end, next.line_end, 1)));                 \
+    }                                                                                                                \
+    if (hits != 0) {                                                                                                 \
+      std::size_t p = at + static_cast<unsigned>(__builtin_ctzll(hits));                                             \
+      /* A run is looked at from its start. */                                                                       \
+      while (p > entry && is(data[p - 1], kB64)) --p;                                                                \
+      return p;                                                                                                      \
+    }                                                                                                                \
+    cur = next;                                                                                                      \
+    at += 64;                                                                                                        \
+  }                                                                                                                  \
+  /* The rest from the start of any run that reaches it. */                                                          \
+  while (at > entry && is(data[at - 1], kB64)) --at;                                                                 \
+  return at;
+
+SLUICE_AVX2 std::size_t skip_plain_avx2(std::string_view text,
+                                        std::size_t at){SLUICE_SKIP_BLOCKS(block_masks)} SLUICE_AVX512 std::size_t
+    skip_plain_avx512(std::string_view text, std::size_t at) {
+  SLUICE_SKIP_BLOCKS(block_masks_avx512)
+}
+#endif
+
+// Where, from `at`, the next byte that may start a span is: the first byte of a run of the
+// alphabet of kMinBase64 or more, or an escape character ('\\', '%', '&', '=') followed by what
+// its encoding needs. Most text is neither; 16 bytes are looked at at once.
+std::size_t skip_plain_sse2(std::string_view text, std::size_t at) {
+#if defined(__SSE2__)
+  const std::size_t n = text.size();
+  const auto range = [](__m128i v, char lo, char hi) {
+    return _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(static_cast<char>(lo - 1))),
+                         _mm_cmplt_epi8(v, _mm_set1_epi8(static_cast<char>(hi + 1))));
+  };
+  const auto eq = [](__m128i v, char c) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(c)); };
+  std::size_t run_start = at;  // where the run of the alphabet that reaches `at` starts
+  bool in_run = false;
+  while (at + 17 <= n) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + at));
+    const __m128i next = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + at + 1));
+    // A superset of the alphabet is enough here ('+' to '9' takes ',' and '.' in too): the
+    // caller measures the run exactly.
+    const __m128i folded = _mm_or_si128(v, _mm_set1_epi8(0x20));
+    const __m128i alphabet = _mm_or_si128(_mm_or_si128(range(v, '+', '9'), range(folded, 'a', 'z')), eq(v, '_'));
+    const __m128i next_word = _mm_or_si128(range(_mm_or_si128(next, _mm_set1_epi8(0x20)), 'a', 'z'),
+                                           _mm_or_si128(range(next, '0', '9'), eq(next, '#')));
+    const __m128i next_line = _mm_or_si128(eq(next, '\n'), eq(next, '\r'));
+    // '\\', '%', '&' before a letter, digit or '#', '=' before one or a line break.
+    const __m128i escape = _mm_or_si128(_mm_or_si128(eq(v, '\\'), eq(v, '%')),
+                                        _mm_or_si128(_mm_and_si128(eq(v, '&'), next_word),
+                                                     _mm_and_si128(eq(v, '='), _mm_or_si128(next_word, next_line))));
+    const unsigned triggers = static_cast<unsigned>(_mm_movemask_epi8(escape));
+    const unsigned letters = static_cast<unsigned>(_mm_movemask_epi8(alphabet));
+    // The run in progress ends at the first byte out of the alphabet (16: it goes on).
+    const unsigned first_out = letters == 0xffffu ? 16u : static_cast<unsigned>(__builtin_ctz(~letters));
+    const std::size_t start = in_run ? run_start : at;
+    if ((in_run || first_out > 0) && at + first_out - start >= kMinBase64) return start;
+    // A trigger ends any run before it, and that run is short (checked above).
+    if (triggers != 0) return at + static_cast<unsigned>(__builtin_ctz(triggers));
+    if (letters == 0xffffu) {
+      if (!in_run) run_start = at;
+      in_run = true;
+    } else if ((letters & 0x8000u) != 0) {
+      // A run reaches the block's end: it starts after the last byte out of the alphabet.
+      run_start = at + 16 - static_cast<unsigned>(__builtin_clz(~letters & 0xffffu) - 16);
+      in_run = true;
+    } else {
+      in_run = false;
+    }
+    at += 16;
+  }
+  return in_run ? run_start : at;
+#else
+  (void)text;
+  return at;
+#endif
+}
+
+std::size_t skip_plain(std::string_view text, std::size_t at, SpanSearch search) {
+#if defined(__x86_64__)
+  if (search != SpanSearch::kPortable && at + 128 <= text.size()) {
+    at = search == SpanSearch::kAvx512 ? skip_plain_avx512(text, at) : skip_plain_avx2(text, at);
+    if (at + 128 <= text.size()) return at;
+  }
+#else
+  (void)search;
+#endif
+  return skip_plain_sse2(text, at);
+}
+
+}  // namespace
+
+std::string_view decoding_name(Decoding decoding) noexcept {
+  switch (decoding) {
+    case Decoding::kBase64:
+      return "base64";
+    case Decoding::kHex:
+      return "hex";
+    case Decoding::kPercent:
+      return "percent";
+    case Decoding::kEscape:
+      return "escape";
+    case Decoding::kHtml:
+      return "html";
+    case Decoding::kQuotedPrintable:
+      return "quoted-printable";
+    case Decoding::kUtf16le:
+      return "utf-16le";
+    case Decoding::kUtf16be:
+      return "utf-16be";
+    case Decoding::kUtf32le:
+      return "utf-32le";
+    case Decoding::kUtf32be:
+      return "utf-32be";
+  }
+  return "?";
+}
+
+std::vector<std::string> DecodeChain::names() const {
+  std::vector<std::string> out;
+  for (std::size_t k = 0; k < depth; ++k) out.emplace_back(decoding_name(steps[k]));
+  return out;
+}
+
+void find_encoded_spans(std::string_view text, std::vector<EncodedSpan>& out, SpanSearch search) {
+  const std::size_t first = out.size();
+  const std::size_t n = text.size();
+  std::size_t escaped_to = 0;  // the end of the last escaped string (its backslashes are in it)
+  std::size_t percent_to = 0;
+  std::size_t html_to = 0;
+  std::size_t qp_to = 0;
+  const auto floor = [](std::size_t to, std::size_t at) { return std::max(to, at > kMaxReach ? at - kMaxReach : 0); };
+  // The run of the alphabet at `at`: a span when it is long enough; where to go on.
+  const auto run_at = [&](std::size_t at) {
+    std::size_t j = at;
+    bool hex = true;
+    for (; j < n && is(text[j], kB64); ++j) {
+      if (!is(text[j], kHexc)) hex = false;
+    }
+    // Most long runs are identifiers in one case (snake_case, CONSTANT_NAMES): not base64 (whose
+    // first line has a case flip) nor hex. skip_plain stops at the same runs.
+    if (j - at < kMinBase64 || (!(hex && j - at >= kMinHex) && !has_case_flip(text.substr(at, j - at)))) return j;
+    const Run run = base64_run(text, at);
+    if (run.all_hex && run.chars >= kMinHex) {
+      out.push_back({at, run.end, Decoding::kHex});
+    } else if (run.chars >= kMinBase64 && run.mixed_case) {
+      out.push_back({at, run.end, Decoding::kBase64});
+    }
+    // After the alphabet: a '=' there may be padding or start quoted-printable.
+    return run.alphabet_end;
+  };
+  // Looks at the byte at `i` (not inside a run of the alphabet); where to go on.
+  const auto step = [&](std::size_t i) -> std::size_t {
+    const char c = text[i];
+    if (is(c, kB64)) return run_at(i);
+    switch (c) {
+      case '\\':
+        if (i >= escaped_to && escape_follows(text, i)) {
+          const EncodedSpan span = escaped_string(text, i, floor(escaped_to, i));
+          if (worth_unescaping(text.substr(span.begin, span.end - span.begin))) out.push_back(span);
+          escaped_to = span.end;
+        }
+        break;
+      case '%':
+        if (i >= percent_to && hex_pair(text, i + 1)) {
+          const EncodedSpan span = run_around(text, i, floor(percent_to, i), kUrl, Decoding::kPercent);
+          if (span.end - span.begin >= kMinDecoded) out.push_back(span);
+          percent_to = span.end;
+        }
+        break;
+      case '&':
+        if (i >= html_to && entity_at(text, i) != 0) {
+          const EncodedSpan span = run_around(text, i, floor(html_to, i), kWord, Decoding::kHtml);
+          if (span.end - span.begin >= kMinDecoded) out.push_back(span);
+          html_to = span.end;
+        }
+        break;
+      case '=': {
+        if (i < qp_to) break;
+        // A soft line break after a long line, or an escaped byte with a letter in it (=3D,
+        // =0A): "x=10" in code is neither.
+        const bool soft =
+            (i + 1 < n && text[i + 1] == '\n') || (i + 2 < n && text[i + 1] == '\r' && text[i + 2] == '\n');
+        const bool escaped =
+            i + 2 < n && upper_hex(text[i + 1]) && upper_hex(text[i + 2]) && (text[i + 1] > '9' || text[i + 2] > '9');
+        if (!soft && !escaped) break;
+        std::size_t line_start = i;
+        while (line_start > 0 && text[line_start - 1] != '\n' && i - line_start < 80) --line_start;
+        // Quoted-printable lines are cut at 76 columns, the '=' included (74 or 75 when an
+        // escape would cross it); "==" (base64 padding) is no soft break.
+        const std::size_t columns = i + 1 - line_start;
+        const bool wrapped = soft && columns >= kMinQpLine && columns <= kMaxQpLine && i > 0 && text[i - 1] != '=';
+        if (wrapped || escaped) {
+          const EncodedSpan span = quoted_printable(text, i);
+          if (span.end - span.begin >= kMinDecoded) out.push_back(span);
+          qp_to = span.end;
+        }
+        break;
+      }
+      default:
+        break;
+    }
+    return i + 1;
+  };
+  std::size_t i = 0;
+  while (i < n) {
+    i = skip_plain(text, i, search);
+    if (i >= n) break;
+    i = step(i);
+  }
+  if (std::memchr(text.data(), '\0', n) != nullptr) unit_runs(text, out);
+  std::stable_sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(),
+                   [](const EncodedSpan& a, const EncodedSpan& b) { return a.begin < b.begin; });
+}
+
+bool span_search_supported(SpanSearch search) noexcept {
+#if defined(__x86_64__)
+  switch (search) {
+    case SpanSearch::kPortable:
+      return true;
+    case SpanSearch::kAvx2:
+      return __builtin_cpu_supports("avx2");
+    case SpanSearch::kAvx512:
+      return __builtin_cpu_supports("avx512bw");
+  }
+  return false;
+#else
+  return search == SpanSearch::kPortable;
+#endif
+}
+
+void find_encoded_spans(std::string_view text, std::vector<EncodedSpan>& out) {
+  static const SpanSearch best = span_search_supported(SpanSearch::kAvx512) ? SpanSearch::kAvx512
+                                 : span_search_supported(SpanSearch::kAvx2) ? SpanSearch::kAvx2
+                                                                            : SpanSearch::kPortable;
+  find_encoded_spans(text, out, best);
+}
+
+bool decode_span(Decoding decoding, std::string_view encoded, std::string& out) {
+  out.clear();
+  switch (decoding) {
+    case Decoding::kBase64: {
+      // Most candidates are identifiers or random data: a prefix says so before the rest is
+      // decoded.
+      if (encoded.size() > 128) {
+        decode_base64(encoded.substr(0, 64), out);
+        if (!reads_as_text(out)) return false;
+        out.clear();
+      }
+      decode_base64(encoded, out);
+      break;
+    }
+    case Decoding::kHex:
+      for (std::size_t i = 0; i + 1 < encoded.size(); i += 2) {
+        out.push_back(static_cast<char>(hex_value(encoded[i]) * 16 + hex_value(encoded[i + 1])));
+      }
+      break;
+    case Decoding::kPercent:
+      decode_percent(encoded, out);
+      break;
+    case Decoding::kEscape:
+      decode_escapes(encoded, out);
+      break;
+    case Decoding::kHtml:
+      decode_html(encoded, out);
+      break;
+    case Decoding::kQuotedPrintable:
+      // Nothing to undo but a soft break at the end: the text was scanned as it is.
+      if (!decode_quoted_printable(encoded, out)) return false;
+      break;
+    case Decoding::kUtf16le:
+      decode_units(encoded, 2, true, out);
+      break;
+    case Decoding::kUtf16be:
+      decode_units(encoded, 2, false, out);
+      break;
+    case Decoding::kUtf32le:
+      decode_units(encoded, 4, true, out);
+      break;
+    case Decoding::kUtf32be:
+      decode_units(encoded, 4, false, out);
+      break;
+  }
+  return out.size() >= kMinDecoded && reads_as_text(out);
+}
+
+}  // namespace sluice::engine

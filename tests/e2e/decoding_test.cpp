@@ -1,0 +1,257 @@
+// Secrets inside encoded text (engine/decoders.hpp): every decoding alone and nested two deep,
+// for a PostHog key, an AWS key pair, a GitHub token and a PEM private key, in a file, on
+// standard input, in an archive member and in a git blob, each at the offset of its encoded
+// text with its chain of decodings; noise gives nothing; spans across chunk boundaries.
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "../support/encoders.hpp"
+#include "support.hpp"
+
+namespace sluice::e2e {
+namespace {
+
+using testing::base64;
+
+// A location found in decoded text.
+struct Decoded {
+  std::string rule_id;
+  std::string secret;
+  std::uint64_t offset = 0;
+  std::string decoders;  // joined with ' '
+  friend auto operator<=>(const Decoded&, const Decoded&) = default;
+};
+
+std::ostream& operator<<(std::ostream& out, const Decoded& d) {
+  return out << d.rule_id << " @" << d.offset << " [" << d.decoders << "] " << d.secret.substr(0, 24);
+}
+
+std::set<Decoded> decoded_of(const RunResult& result) {
+  std::set<Decoded> out;
+  for (const Finding& finding : parse_jsonl(result.out)) {
+    for (const auto& at : finding.raw["locations"]) {
+      if (!at.contains("decoders")) continue;
+      std::string chain;
+      for (const auto& d : at["decoders"]) {
+        if (!chain.empty()) chain += ' ';
+        chain += d.get<std::string>();
+      }
+      out.insert({finding.rule_id, finding.secret, at["offset"].get<std::uint64_t>(), chain});
+    }
+  }
+  return out;
+}
+
+std::string random_of(KeyGen& gen, std::size_t n, std::string_view alphabet) {
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) out.push_back(alphabet[gen.below(alphabet.size())]);
+  return out;
+}
+
+// A leak: the text that is encoded, and what it must give.
+struct Leak {
+  std::string text;
+  std::vector<std::pair<std::string, std::string>> expect;  // rule id, secret
+};
+
+std::vector<Leak> leaks(KeyGen& gen) {
+  std::vector<Leak> out;
+  const std::string posthog = gen.personal_key();
+  out.push_back({"POSTHOG_KEY=" + posthog, {{"posthog_personal_key", posthog}}});
+
+  const std::string id = "AKIA" + random_of(gen, 16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
+  const std::string secret = random_of(gen, 39, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+") +
+                             random_of(gen, 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
+  out.push_back({"aws_access_key_id = " + id + "\naws_secret_access_key = " + secret,
+                 {{"aws_access_key_id", id}, {"aws_secret_access_key", secret}}});
+
+  // GitHub's checksum: CRC32 of the random part, six base62 digits.
+  const std::string entropy = random_of(gen, 30, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
+  static const std::string kDigits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  std::uint64_t crc = crc32(0L, reinterpret_cast<const Bytef*>(entropy.data()), static_cast<uInt>(entropy.size()));
+  std::string checksum(6, '0');
+  for (int i = 5; i >= 0 && crc > 0; --i, crc /= 62) checksum[static_cast<std::size_t>(i)] = kDigits[crc % 62];
+  const std::string github = "ghp_" + entropy + checksum;
+  out.push_back({"GITHUB_TOKEN=" + github, {{"github_classic_pat", github}}});
+
+  std::string body;
+  for (int i = 0; i < 600; ++i) body.push_back(static_cast<char>(gen.below(256)));
+  std::string pem = "-----BEGIN PRIVATE KEY-----\n" + testing::wrapped(base64(body), 64) + "-----END PRIVATE KEY-----";
+  out.push_back({pem, {{"private_key_pem", pem}}});
+  return out;
+}
+
+// One line per (leak, encoding): the content and the decoded locations it must give.
+struct Corpus {
+  std::string bytes;
+  std::set<Decoded> expected;
+};
+
+Corpus corpus(KeyGen& gen) {
+  Corpus c;
+  struct Encoding {
+    std::string chain;
+    std::string (*encode)(const std::string&);
+    std::string before;  // bytes between the line's label and the encoded span's start
+    std::string after;
+    bool at_line_start = false;  // the span starts at its line's start (quoted-printable)
+  };
+  const std::vector<Encoding> encodings{
+      {"base64", [](const std::string& s) { return base64(s); }, "", ""},
+      {"base64", [](const std::string& s) { return base64(s, true); }, "", ""},
+      {"base64", [](const std::string& s) { return testing::wrapped(base64(s), 76, "    "); }, "|\n", ""},
+      {"hex", [](const std::string& s) { return testing::hex(s); }, "", ""},
+      {"percent", [](const std::string& s) { return testing::percent(s); }, "", ""},
+      {"escape", [](const std::string& s) { return testing::json_escaped(s); }, "\"", "\""},
+      {"html", [](const std::string& s) { return testing::html(s); }, "", ""},
+      {"quoted-printable", [](const std::string& s) { return testing::quoted_printable(s); }, "\n", "", true},
+      {"utf-16le", [](const std::string& s) { return testing::units(s, 2, true); }, "", ""},
+      {"utf-16be", [](const std::string& s) { return testing::units(s, 2, false); }, "\xfe\xff", ""},
+      {"utf-32le", [](const std::string& s) { return testing::units(s, 4, true); }, "", ""},
+      {"utf-32be", [](const std::string& s) { return testing::units(s, 4, false); }, std::string("\0\0\xfe\xff", 4),
+       ""},
+      {"base64 utf-16le", [](const std::string& s) { return base64(testing::units(s, 2, true)); }, "", ""},
+      {"base64 base64", [](const std::string& s) { return base64(base64(s)); }, "", ""},
+      {"percent base64", [](const std::string& s) { return testing::percent(base64(s)); }, "", ""},
+      {"hex base64", [](const std::string& s) { return testing::hex(base64(s)); }, "", ""},
+  };
+  std::size_t n = 0;
+  for (const Leak& leak : leaks(gen)) {
+    for (const Encoding& e : encodings) {
+      c.bytes += gen.filler(1 + gen.below(200)) + "\n";
+      c.bytes += "case " + std::to_string(n++) + ": " + e.before;
+      // A wrapped span starts at its first line's indentation's end.
+      const std::string encoded = e.encode(leak.text);
+      const std::size_t indent = encoded.find_first_not_of(' ');
+      const std::uint64_t offset = c.bytes.size() + (e.at_line_start ? 0 : indent);
+      c.bytes += encoded + e.after + "\n";
+      // A secret the encoding leaves as it is (a key id among escapes) is found plain.
+      for (const auto& [rule, secret] : leak.expect) {
+        if (encoded.find(secret) == std::string::npos) c.expected.insert({rule, secret, offset, e.chain});
+      }
+    }
+  }
+  c.bytes += gen.filler(100) + "\n";
+  return c;
+}
+
+TEST(Decoding, EveryDecodingAloneAndNestedInEveryInputPath) {
+  TempDir dir;
+  KeyGen gen(2026);
+  const Corpus c = corpus(gen);
+  dir.write("file/leaks.txt", c.bytes);
+  dir.write("tgz/leaks.tar.gz", make_archive("pax", {"gzip"}, {testing::Member{"leaks.txt", c.bytes}}));
+  const std::string repo = (dir.root() / "repo").string();
+  dir.write("repo/leaks.txt", c.bytes);
+  for (std::vector<std::string> args : {std::vector<std::string>{"init", "-q"},
+                                        {"add", "leaks.txt"},
+                                        {"-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c",
+                                         "commit.gpgsign=false", "commit", "-q", "-m", "leaks"},
+                                        {"rm", "-q", "leaks.txt"}}) {
+    args.insert(args.begin(), {"git", "-C", repo});
+    ASSERT_TRUE(exited_with(run(args), 0)) << args[3];
+  }
+  const std::vector<std::pair<std::vector<std::string>, std::string>> runs{
+      {{dir.path("file")}, ""}, {{"-", "--chunk-size", "4096"}, c.bytes},
+      {{dir.path("tgz")}, ""},  {{dir.path("tgz"), "--segment-size", "65536", "-j", "1"}, ""},
+      {{dir.path("repo")}, ""},
+  };
+  for (const auto& [where, input] : runs) {
+    std::vector<std::string> args{"scan", "-f", "jsonl"};
+    args.insert(args.end(), where.begin(), where.end());
+    RunOptions options;
+    options.input = input;
+    const RunResult result = sluice(args, options);
+    ASSERT_TRUE(exited_with(result, 1)) << describe(result);
+    const std::set<Decoded> got = decoded_of(result);
+    std::vector<Decoded> missing, added;
+    std::set_difference(c.expected.begin(), c.expected.end(), got.begin(), got.end(), std::back_inserter(missing));
+    std::set_difference(got.begin(), got.end(), c.expected.begin(), c.expected.end(), std::back_inserter(added));
+    EXPECT_TRUE(missing.empty()) << where[0] << ": missing " << ::testing::PrintToString(missing);
+    EXPECT_TRUE(added.empty()) << where[0] << ": unexpected " << ::testing::PrintToString(added);
+  }
+
+  // Depth 1 finds no nested leak; 0 finds nothing decoded.
+  RunResult one = sluice({"scan", dir.path("file"), "-f", "jsonl", "--max-decode-depth", "1"});
+  for (const Decoded& d : decoded_of(one)) EXPECT_EQ(d.decoders.find(' '), std::string::npos) << d;
+  EXPECT_FALSE(decoded_of(one).empty());
+  RunResult none = sluice({"scan", dir.path("file"), "-f", "jsonl", "--max-decode-depth", "0"});
+  EXPECT_TRUE(decoded_of(none).empty());
+}
+
+TEST(Decoding, TheChainIsInEveryFormat) {
+  TempDir dir;
+  KeyGen gen(7);
+  const std::string key = gen.personal_key();
+  const std::string path = dir.write("k.yaml", "data:\n  token: " + base64(testing::units("k=" + key, 2, true)) + "\n");
+  const RunResult text = sluice({"scan", path});
+  EXPECT_NE(text.out.find("decoded: base64 > utf-16le"), std::string::npos) << text.out;
+  const RunResult sarif = sluice({"scan", path, "-f", "sarif"});
+  const auto doc = nlohmann::json::parse(sarif.out);
+  const auto& result = doc["runs"][0]["results"][0];
+  EXPECT_EQ(result["properties"]["decoders"], (nlohmann::json{"base64", "utf-16le"}));
+  EXPECT_EQ(result["locations"][0]["physicalLocation"]["region"]["startColumn"], 10);
+  const RunResult redacted = sluice({"scan", path, "--redact", "-f", "json"});
+  EXPECT_EQ(redacted.out.find(key), std::string::npos);
+}
+
+TEST(Decoding, SpansAcrossChunkAndSegmentBoundaries) {
+  TempDir dir;
+  KeyGen gen(11);
+  const Leak pem = leaks(gen)[3];
+  const std::string encoded = base64(pem.text);
+  for (std::size_t chunk : {std::size_t{64}, std::size_t{1000}, std::size_t{4096}}) {
+    for (std::size_t at : {chunk - 3, chunk, chunk + 1, 3 * chunk + 17}) {
+      std::string bytes = gen.filler(at - 1) + " " + encoded + "\n" + gen.filler(500);
+      const RunResult result = sluice({"scan", "-", "-f", "jsonl", "--chunk-size", std::to_string(chunk)},
+                                      RunOptions{bytes, "", false, std::chrono::seconds{60}});
+      const std::set<Decoded> expected{{"private_key_pem", pem.text, at, "base64"}};
+      EXPECT_EQ(decoded_of(result), expected) << "chunk " << chunk << " at " << at;
+    }
+  }
+  // A mapped file split in segments of 64 KiB.
+  for (std::size_t at : {std::size_t{65536} - 700, std::size_t{65536}, std::size_t{131072} - 1}) {
+    const std::string bytes = gen.filler(at - 1) + " " + encoded + "\n" + gen.filler(200'000 - at);
+    const std::string path = dir.write("split.txt", bytes);
+    const RunResult result =
+        sluice({"scan", path, "-f", "jsonl", "--segment-size", "65536", "--mmap-threshold", "4096"});
+    const std::set<Decoded> expected{{"private_key_pem", pem.text, at, "base64"}};
+    EXPECT_EQ(decoded_of(result), expected) << "segment boundary at " << at;
+  }
+}
+
+TEST(Decoding, NoiseGivesNothingAndCapsAreCounted) {
+  TempDir dir;
+  KeyGen gen(3);
+  std::string random;
+  for (int i = 0; i < 200'000; ++i) random.push_back(static_cast<char>(gen.below(256)));
+  std::string hashes;
+  for (int i = 0; i < 500; ++i)
+    hashes += "sha256:" + testing::hex(random.substr(static_cast<std::size_t>(i) * 32, 32)) + "\n";
+  dir.write("noise/random.b64", testing::wrapped(base64(random), 76));
+  dir.write("noise/random-one-line.b64", base64(random.substr(0, 50'000)) + "\n");
+  dir.write("noise/hashes.txt", hashes);
+  dir.write(
+      "noise/app.min.js",
+      "!function(e){var t={};function n(r){if(t[r])return t[r].exports;var o=t[r]={i:r,l:!1,exports:{}};"
+      "return e[r].call(o.exports,o,o.exports,n),o.l=!0,o.exports}n.m=e,n.c=t,n.d=function(e,t,r){n.o(e,t)||"
+      "Object.defineProperty(e,t,{enumerable:!0,get:r})};var s=\"\\u0041\\u0042\\n\\t%20%3D&amp;&#x41;\"}([]);\n");
+  const RunResult clean = sluice({"scan", dir.path("noise"), "-f", "jsonl"});
+  EXPECT_TRUE(exited_with(clean, 0)) << describe(clean, true);
+
+  // A span longer than the 1 MiB cap is not decoded, and the summary says so.
+  const std::string key = gen.personal_key();
+  dir.write("big/one.b64", base64(std::string(800'000, ' ') + key) + "\n");
+  const RunResult big = sluice({"scan", dir.path("big")});
+  EXPECT_TRUE(exited_with(big, 0)) << describe(big);
+  EXPECT_NE(big.err.find("1 encoded span (1.1 MB) not decoded"), std::string::npos) << big.err;
+}
+
+}  // namespace
+}  // namespace sluice::e2e

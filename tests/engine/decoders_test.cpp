@@ -1,0 +1,210 @@
+#include "engine/decoders.hpp"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "../support/encoders.hpp"
+#include "engine/encoded_scan.hpp"
+#include "test_keys.hpp"
+#include "test_rules.hpp"
+
+namespace sluice::engine {
+namespace {
+
+using testing::base64;
+
+std::vector<EncodedSpan> spans_of(std::string_view text) {
+  std::vector<EncodedSpan> spans;
+  find_encoded_spans(text, spans);
+  return spans;
+}
+
+// The text decoded from the first span of `decoding` in `text`.
+std::string decoded(std::string_view text, Decoding decoding) {
+  for (const EncodedSpan& span : spans_of(text)) {
+    if (span.decoding != decoding) continue;
+    std::string out;
+    if (decode_span(decoding, text.substr(span.begin, span.end - span.begin), out)) return out;
+  }
+  return "(none)";
+}
+
+// A fake key, format-valid.
+const std::string kSecret = [] {
+  std::mt19937_64 rng(41);
+  return testing::personal_key(rng, 0);
+}();
+
+TEST(Decoders, EachDecodingUndoesItsEncoding) {
+  EXPECT_EQ(decoded("token: " + base64(kSecret) + "\n", Decoding::kBase64), kSecret);
+  EXPECT_EQ(decoded("t=" + base64("k=" + kSecret, true) + ";", Decoding::kBase64), "k=" + kSecret);
+  std::string hex;
+  for (unsigned char c : kSecret) hex += fmt::format("{:02x}", c);
+  EXPECT_EQ(decoded("x " + hex + " y", Decoding::kHex), kSecret);
+  const std::string body = kSecret.substr(4);
+  EXPECT_EQ(decoded("url=https://u:phx%5F" + body + "@h/", Decoding::kPercent), "url=https://u:" + kSecret + "@h/");
+  EXPECT_EQ(decoded(R"({"k": "\u0070hx_q8W2e4R6t8Y0\/u2I4\nx"})", Decoding::kEscape), "phx_q8W2e4R6t8Y0/u2I4\nx");
+  EXPECT_EQ(decoded(R"(<a v="phx&#95;q8W2e4R6t8Y0u2I4&#x6F;6P8&amp;"/>)", Decoding::kHtml),
+            "phx_q8W2e4R6t8Y0u2I4o6P8&");
+  EXPECT_EQ(decoded("key=3Dphx=5F" + body + "\n", Decoding::kQuotedPrintable), "key=" + kSecret);
+  std::string utf16le, utf16be, utf32le;
+  for (char c : kSecret) {
+    utf16le += std::string{c, '\0'};
+    utf16be += std::string{'\0', c};
+    utf32le += std::string{c, '\0', '\0', '\0'};
+  }
+  EXPECT_EQ(decoded("\xff\xfe" + utf16le, Decoding::kUtf16le), kSecret);
+  EXPECT_EQ(decoded(utf16be, Decoding::kUtf16be), kSecret);
+  EXPECT_EQ(decoded(utf32le, Decoding::kUtf32le), kSecret);
+}
+
+TEST(Decoders, WrappedBase64LinesAreOneSpan) {
+  const std::string text = "-----BEGIN X-----\n" + kSecret + kSecret + kSecret + "\n-----END X-----\n";
+  const std::string encoded = base64(text);
+  std::string wrapped = "data:\n";
+  for (std::size_t at = 0; at < encoded.size(); at += 64) wrapped += "    " + encoded.substr(at, 64) + "\n";
+  EXPECT_EQ(decoded(wrapped, Decoding::kBase64), text);
+}
+
+TEST(Decoders, NoiseIsNotDecoded) {
+  std::mt19937_64 rng(5);
+  std::string noise;
+  for (int i = 0; i < 2000; ++i) noise.push_back(static_cast<char>(rng()));
+  // Random base64, a hex digest, identifiers and minified code decode to nothing.
+  for (const std::string& text :
+       {base64(noise), std::string("sha256=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"),
+        std::string("static inline int someVeryLongFunctionName_withCamelCase(void) { return 0; }"),
+        std::string("function(e){return e.replace(/\\s+/g,\"\")}var aB3dE5fG7hI9jK1lM3nO5pQ7rS9=1;")}) {
+    for (const EncodedSpan& span : spans_of(text)) {
+      std::string out;
+      EXPECT_FALSE(decode_span(span.decoding, std::string_view(text).substr(span.begin, span.end - span.begin), out))
+          << text.substr(span.begin, 60) << " as " << decoding_name(span.decoding);
+    }
+  }
+}
+
+TEST(EncodedScan, FindsTheSecretAtTheEncodedSpanWithItsChain) {
+  auto rules = testing::builtin_subset({"posthog_personal_key"});
+  ScanContext context(rules);
+  std::string utf16;
+  for (char c : "key = " + kSecret) utf16 += std::string{c, '\0'};
+  const std::string text = "a: " + base64(kSecret) + "\nb: " + base64(utf16) + "\nc: " + base64(base64(kSecret)) + "\n";
+  std::vector<Match> found;
+  ASSERT_TRUE(scan_encoded(context, text, 100, 0, text.size(), "f", found));
+  ASSERT_EQ(found.size(), 3u);
+  EXPECT_EQ(found[0].secret, kSecret);
+  EXPECT_EQ(found[0].secret_offset, 103u);
+  EXPECT_EQ(found[0].decodings.names(), std::vector<std::string>{"base64"});
+  EXPECT_EQ(found[1].decodings.names(), (std::vector<std::string>{"base64", "utf-16le"}));
+  EXPECT_EQ(found[1].secret_offset, 100 + text.find("b: ") + 3);
+  EXPECT_EQ(found[2].decodings.names(), (std::vector<std::string>{"base64", "base64"}));
+
+  // Only spans that start in the owned range; depth 1 stops after one decoding; 0 turns it off.
+  found.clear();
+  ASSERT_TRUE(scan_encoded(context, text, 0, 1, text.find("b: "), "f", found));
+  EXPECT_EQ(found.size(), 1u);
+  DecodeLimits limits;
+  limits.max_depth = 1;
+  context.set_decode_limits(limits);
+  found.clear();
+  ASSERT_TRUE(scan_encoded(context, text, 0, 0, text.size(), "f", found));
+  EXPECT_EQ(found.size(), 1u);
+  limits.max_depth = 0;
+  context.set_decode_limits(limits);
+  found.clear();
+  ASSERT_TRUE(scan_encoded(context, text, 0, 0, text.size(), "f", found));
+  EXPECT_TRUE(found.empty());
+}
+
+TEST(EncodedScan, SpansOverTheCapsAreCountedNotDecoded) {
+  auto rules = testing::builtin_subset({"posthog_personal_key"});
+  ScanContext context(rules);
+  DecodeLimits limits;
+  limits.max_span = 40;
+  context.set_decode_limits(limits);
+  const std::string encoded = base64(kSecret);
+  const std::string text = "a: " + encoded + "\n";
+  std::vector<Match> found;
+  ASSERT_TRUE(scan_encoded(context, text, 0, 0, text.size(), "f", found));
+  EXPECT_TRUE(found.empty());
+  EXPECT_EQ(context.decode_stats().capped_spans, 1u);
+  EXPECT_EQ(context.decode_stats().capped_bytes, encoded.size());
+}
+
+}  // namespace
+}  // namespace sluice::engine
+
+namespace sluice::engine {
+namespace {
+
+// Text with every kind of span and near miss, in random order.
+std::string mixed_text(std::mt19937_64& rng, std::size_t size) {
+  const std::vector<std::string> pieces{"snake_case_identifier_that_is_long",
+                                        "CONSTANT_NAME_THAT_IS_QUITE_LONG",
+                                        "someCamelCaseFunctionName",
+                                        "0123456789abcdef0123456789abcdef01",
+                                        "printk(\"value %d\\n\", x);",
+                                        "a = b;",
+                                        "x=10;",
+                                        "&dev->foo;",
+                                        "&amp;&#x2b;",
+                                        "%2Fpath%3D",
+                                        "=3D",
+                                        "line ending in a soft break at a plausible column ...........=\n",
+                                        "\"\\u0041\\/\\x41\"",
+                                        " ",
+                                        "\n",
+                                        "\t",
+                                        "+/",
+                                        "==",
+                                        "--",
+                                        "__"};
+  std::string text;
+  while (text.size() < size) {
+    switch (rng() % 4) {
+      case 0:
+        text += pieces[rng() % pieces.size()];
+        break;
+      case 1:
+        text += base64(testing::random_body(rng, 10 + rng() % 60, testing::kBase62));
+        break;
+      case 2:
+        text += testing::random_body(rng, 1 + rng() % 40, testing::kBase62 + std::string("+/_-="));
+        break;
+      default:
+        text.push_back(static_cast<char>(rng() % 128));
+        break;
+    }
+  }
+  return text;
+}
+
+TEST(Decoders, EveryInstructionSetFindsTheSameSpans) {
+  std::mt19937_64 rng(99);
+  const std::string text = mixed_text(rng, 300'000);
+  const auto key = [](const std::vector<EncodedSpan>& spans) {
+    std::vector<std::tuple<std::size_t, std::size_t, int>> out;
+    for (const EncodedSpan& s : spans) out.emplace_back(s.begin, s.end, static_cast<int>(s.decoding));
+    return out;
+  };
+  for (std::size_t from : {std::size_t{0}, std::size_t{1}, std::size_t{17}, std::size_t{63}, std::size_t{64}}) {
+    const std::string_view view = std::string_view(text).substr(from);
+    std::vector<EncodedSpan> portable;
+    find_encoded_spans(view, portable, SpanSearch::kPortable);
+    ASSERT_GT(portable.size(), 1000u);
+    for (SpanSearch search : {SpanSearch::kAvx2, SpanSearch::kAvx512}) {
+      if (!span_search_supported(search)) continue;
+      std::vector<EncodedSpan> got;
+      find_encoded_spans(view, got, search);
+      EXPECT_EQ(key(got), key(portable)) << "instruction set " << static_cast<int>(search) << ", from " << from;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace sluice::engine
