@@ -10,6 +10,7 @@
 #include <array>
 #include <cstring>
 #include <memory>
+#include <tuple>
 
 namespace sluice::engine {
 namespace {
@@ -281,6 +282,23 @@ void unit_runs(std::string_view text, std::vector<EncodedSpan>& out) {
   }
 }
 
+// Base64 of text: the first character of each group of four holds the top six bits of a
+// byte, 8-31 for printable ASCII ('I'-'Z', 'a'-'f'), 2-3 for a tab or line break ('C', 'D') and
+// 0 for the NUL of UTF-16 ('A'). Looked at in the first eight groups (an identifier passes
+// one in about 2.7).
+bool plausible_base64_text(std::string_view encoded) noexcept {
+  std::size_t position = 0;
+  std::size_t groups = 0;
+  for (char c : encoded) {
+    if (!is(c, kB64)) continue;  // line breaks and indentation of wrapped lines
+    if (position++ % 4 != 0) continue;
+    const bool text = (c >= 'I' && c <= 'Z') || (c >= 'a' && c <= 'f') || c == 'A' || c == 'C' || c == 'D';
+    if (!text) return false;
+    if (++groups == 8) break;
+  }
+  return true;
+}
+
 void decode_base64(std::string_view encoded, std::string& out) {
   std::string clean;
   clean.reserve(encoded.size() + 3);
@@ -473,21 +491,21 @@ void decode_units(std::string_view s, std::size_t width, bool little, std::strin
 }
 
 #if defined(__x86_64__)
-// 64 bytes classified at once (AVX2): bit k of each mask is byte k.
+// 64 bytes classified at once: bit k of each mask is byte k. Each byte is compared with the one
+// after it (a second load one byte further), so a block needs nothing of the next but its
+// masks for runs that cross into it.
 struct BlockMasks {
   std::uint64_t alphabet = 0;  // base64, both alphabets
-  std::uint64_t letter = 0;
-  std::uint64_t lower = 0;  // bit 5 set: lower case, for a letter
   std::uint64_t hex = 0;
-  std::uint64_t backslash = 0;
-  std::uint64_t percent = 0;
-  std::uint64_t ampersand = 0;
-  std::uint64_t equals = 0;
-  std::uint64_t hash = 0;
-  std::uint64_t line_end = 0;  // '\n' or '\r'
+  std::uint64_t flips = 0;       // a letter followed by one of the other case
+  std::uint64_t escapes = 0;     // '\\', '%' or '=' followed by what its encoding needs
+  std::uint64_t ampersands = 0;  // '&' followed by a letter or '#'
+  std::uint64_t semicolons = 0;  // which end a character reference
 };
 
 #define SLUICE_AVX2 __attribute__((target("avx2")))
+#define SLUICE_AVX512 __attribute__((target("avx512f,avx512bw")))
+
 SLUICE_AVX2 inline __m256i range32(__m256i x, char lo, char hi) {
   return _mm256_and_si256(_mm256_cmpgt_epi8(x, _mm256_set1_epi8(static_cast<char>(lo - 1))),
                           _mm256_cmpgt_epi8(_mm256_set1_epi8(static_cast<char>(hi + 1)), x));
@@ -499,47 +517,63 @@ SLUICE_AVX2 __attribute__((always_inline)) inline BlockMasks block_masks(const c
   BlockMasks m;
   for (unsigned half = 0; half < 2; ++half) {
     const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32 * half));
+    const __m256i w = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32 * half + 1));  // the next bytes
     const unsigned shift = 32 * half;
-    const __m256i folded = _mm256_or_si256(v, _mm256_set1_epi8(0x20));
+    const __m256i case_bit = _mm256_set1_epi8(0x20);
+    const __m256i folded = _mm256_or_si256(v, case_bit);
     const __m256i letter = range32(folded, 'a', 'z');
+    const __m256i next_letter = range32(_mm256_or_si256(w, case_bit), 'a', 'z');
+    const __m256i lower = _mm256_cmpeq_epi8(_mm256_and_si256(v, case_bit), case_bit);
+    const __m256i next_lower = _mm256_cmpeq_epi8(_mm256_and_si256(w, case_bit), case_bit);
     const __m256i digit = range32(v, '0', '9');
     const __m256i sign =
         _mm256_or_si256(_mm256_or_si256(eq32(v, '+'), eq32(v, '/')), _mm256_or_si256(eq32(v, '-'), eq32(v, '_')));
-    m.letter |= bits32(letter) << shift;
-    m.lower |= bits32(_mm256_slli_epi16(v, 2)) << shift;  // bit 5 of each byte to its top bit
+    const __m256i next_upper_hex = _mm256_or_si256(range32(w, '0', '9'), range32(w, 'A', 'F'));
+    const __m256i next_hex = _mm256_or_si256(next_upper_hex, range32(w, 'a', 'f'));
+    const __m256i flips = _mm256_and_si256(_mm256_and_si256(letter, next_letter), _mm256_xor_si256(lower, next_lower));
+    const __m256i line_end = _mm256_or_si256(eq32(w, '\n'), eq32(w, '\r'));
+    const __m256i escapes = _mm256_or_si256(_mm256_or_si256(eq32(v, '\\'), _mm256_and_si256(eq32(v, '%'), next_hex)),
+                                            _mm256_and_si256(eq32(v, '='), _mm256_or_si256(next_upper_hex, line_end)));
+    m.ampersands |= bits32(_mm256_and_si256(eq32(v, '&'), _mm256_or_si256(next_letter, eq32(w, '#')))) << shift;
+    m.semicolons |= bits32(eq32(v, ';')) << shift;
     m.alphabet |= bits32(_mm256_or_si256(_mm256_or_si256(letter, digit), sign)) << shift;
     m.hex |= bits32(_mm256_or_si256(digit, range32(folded, 'a', 'f'))) << shift;
-    m.backslash |= bits32(eq32(v, '\\')) << shift;
-    m.percent |= bits32(eq32(v, '%')) << shift;
-    m.ampersand |= bits32(eq32(v, '&')) << shift;
-    m.equals |= bits32(eq32(v, '=')) << shift;
-    m.hash |= bits32(eq32(v, '#')) << shift;
-    m.line_end |= bits32(_mm256_or_si256(eq32(v, '\n'), eq32(v, '\r'))) << shift;
+    m.flips |= bits32(flips) << shift;
+    m.escapes |= bits32(escapes) << shift;
   }
   return m;
 }
 
-#define SLUICE_AVX512 __attribute__((target("avx512f,avx512bw")))
+SLUICE_AVX512 inline std::uint64_t in_range64(__m512i x, char lo, char span) {
+  return _mm512_cmple_epu8_mask(_mm512_sub_epi8(x, _mm512_set1_epi8(lo)), _mm512_set1_epi8(span));
+}
+SLUICE_AVX512 inline std::uint64_t eq64(__m512i x, char c) { return _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(c)); }
+
 SLUICE_AVX512 __attribute__((always_inline)) inline BlockMasks block_masks_avx512(const char* p) {
   const __m512i v = _mm512_loadu_si512(p);
-  const __m512i folded = _mm512_or_si512(v, _mm512_set1_epi8(0x20));
-  const auto eq = [](__m512i x, char c) SLUICE_AVX512 { return _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(c)); };
-  const std::uint64_t letter =
-      _mm512_cmple_epu8_mask(_mm512_sub_epi8(folded, _mm512_set1_epi8('a')), _mm512_set1_epi8(25));
-  const std::uint64_t digit = _mm512_cmple_epu8_mask(_mm512_sub_epi8(v, _mm512_set1_epi8('0')), _mm512_set1_epi8(9));
+  const __m512i w = _mm512_loadu_si512(p + 1);  // the next bytes
+  const __m512i case_bit = _mm512_set1_epi8(0x20);
+  const __m512i folded = _mm512_or_si512(v, case_bit);
+  const std::uint64_t letter = in_range64(folded, 'a', 25);
+  const std::uint64_t next_letter = in_range64(_mm512_or_si512(w, case_bit), 'a', 25);
+  const std::uint64_t lower = _mm512_test_epi8_mask(v, case_bit);
+  const std::uint64_t next_lower = _mm512_test_epi8_mask(w, case_bit);
+  const std::uint64_t digit = in_range64(v, '0', 9);
+  const std::uint64_t next_upper_hex = in_range64(w, '0', 9) | in_range64(w, 'A', 5);
+  const std::uint64_t next_hex = next_upper_hex | in_range64(w, 'a', 5);
   BlockMasks m;
-  m.letter = letter;
-  m.lower = _mm512_test_epi8_mask(v, _mm512_set1_epi8(0x20));
-  m.alphabet = letter | digit | eq(v, '+') | eq(v, '/') | eq(v, '-') | eq(v, '_');
-  m.hex = digit | _mm512_cmple_epu8_mask(_mm512_sub_epi8(folded, _mm512_set1_epi8('a')), _mm512_set1_epi8(5));
-  m.backslash = eq(v, '\\');
-  m.percent = eq(v, '%');
-  m.ampersand = eq(v, '&');
-  m.equals = eq(v, '=');
-  m.hash = eq(v, '#');
-  m.line_end = eq(v, '\n') | eq(v, '\r');
+  m.alphabet = letter | digit | eq64(v, '+') | eq64(v, '/') | eq64(v, '-') | eq64(v, '_');
+  m.hex = digit | in_range64(folded, 'a', 5);
+  m.flips = letter & next_letter & (lower ^ next_lower);
+  m.escapes =
+      eq64(v, '\\') | (eq64(v, '%') & next_hex) | (eq64(v, '=') & (next_upper_hex | eq64(w, '\n') | eq64(w, '\r')));
+  m.ampersands = eq64(v, '&') & (next_letter | eq64(w, '#'));
+  m.semicolons = eq64(v, ';');
   return m;
 }
+
+// A block and the next are read, each with one byte after it: the bytes a step needs.
+constexpr std::size_t kBlocksNeed = 2 * 64 + 1;
 
 // The 128-bit mask (lo, hi) shifted right by k < 64: the low half.
 inline std::uint64_t shifted(std::uint64_t lo, std::uint64_t hi, unsigned k) noexcept {
@@ -547,89 +581,73 @@ inline std::uint64_t shifted(std::uint64_t lo, std::uint64_t hi, unsigned k) noe
 }
 
 // Bit p of the result: bits p .. p + 19 (all_set20) or p .. p + 31 (all_set32) of the 128-bit
-// mask (lo, hi) are all set; exact for every bit of the low half.
-inline std::uint64_t and_step(std::uint64_t& lo, std::uint64_t& hi, unsigned k) noexcept {
+// mask (lo, hi) are all set, or one of p .. p + 19 is (any_set20); exact for every bit of the
+// low half.
+inline void and_step(std::uint64_t& lo, std::uint64_t& hi, unsigned k) noexcept {
   lo &= shifted(lo, hi, k);
   hi &= hi >> k;
-  return lo;
 }
-inline std::uint64_t all_set20(std::uint64_t lo, std::uint64_t hi) noexcept {
-  and_step(lo, hi, 1);
-  and_step(lo, hi, 2);
-  and_step(lo, hi, 4);
-  and_step(lo, hi, 8);
-  return and_step(lo, hi, 4);
-}
-inline std::uint64_t all_set32(std::uint64_t lo, std::uint64_t hi) noexcept {
-  and_step(lo, hi, 1);
-  and_step(lo, hi, 2);
-  and_step(lo, hi, 4);
-  and_step(lo, hi, 8);
-  return and_step(lo, hi, 16);
-}
-inline std::uint64_t or_step(std::uint64_t& lo, std::uint64_t& hi, unsigned k) noexcept {
+inline void or_step(std::uint64_t& lo, std::uint64_t& hi, unsigned k) noexcept {
   lo |= shifted(lo, hi, k);
   hi |= hi >> k;
+}
+inline std::uint64_t all_set20(std::uint64_t lo, std::uint64_t hi) noexcept {
+  for (unsigned k : {1u, 2u, 4u, 8u, 4u}) and_step(lo, hi, k);
+  return lo;
+}
+inline std::uint64_t all_set32(std::uint64_t lo, std::uint64_t hi) noexcept {
+  for (unsigned k : {1u, 2u, 4u, 8u, 16u}) and_step(lo, hi, k);
   return lo;
 }
 inline std::uint64_t any_set20(std::uint64_t lo, std::uint64_t hi) noexcept {
-  or_step(lo, hi, 1);
-  or_step(lo, hi, 2);
-  or_step(lo, hi, 4);
-  or_step(lo, hi, 8);
-  return or_step(lo, hi, 4);
+  for (unsigned k : {1u, 2u, 4u, 8u, 4u}) or_step(lo, hi, k);
+  return lo;
+}
+// Bit p: one of bits p + 3 .. p + 11 of (lo, hi) is set.
+inline std::uint64_t references_end(std::uint64_t lo, std::uint64_t hi) noexcept {
+  for (unsigned k : {1u, 2u, 4u, 1u}) or_step(lo, hi, k);  // one of p .. p + 8
+  return shifted(lo, hi, 3);
 }
 static_assert(kMinBase64 == 20 && kMinHex == 32, "all_set20 and all_set32 follow the minimum run lengths");
 
+// clang-format off
 // The body of skip_plain for 64-byte blocks classified by MASKS (compiled once per instruction
-// set); stops with fewer than 128 bytes left (the caller goes on).
-#define SLUICE_SKIP_BLOCKS(MASKS)                                                                                    \
-  const std::size_t entry = at;                                                                                      \
-  const char* data = text.data();                                                                                    \
-  BlockMasks cur = MASKS(data + at);                                                                                 \
-  while (at + 128 <= text.size()) {                                                                                  \
-    const BlockMasks next = MASKS(data + at + 64);                                                                   \
-    /* Runs of the alphabet long enough with an upper-case letter next to a lower-case one */                        \
-    /* (base64 has them, snake_case and CONSTANT_NAMES do not), or of hex digits long enough. */                     \
-    std::uint64_t hits = 0;                                                                                          \
-    const std::uint64_t runs = all_set20(cur.alphabet, next.alphabet);                                               \
-    if (runs != 0) {                                                                                                 \
-      const std::uint64_t upper = cur.letter & ~cur.lower, lower = cur.letter & cur.lower;                           \
-      const std::uint64_t next_upper = next.letter & ~next.lower, next_lower = next.letter & next.lower;             \
-      const std::uint64_t flips = (upper & shifted(lower, next_lower, 1)) | (lower & shifted(upper, next_upper, 1)); \
-      const std::uint64_t next_flips = (next_upper & (next_lower >> 1)) | (next_lower & (next_upper >> 1));          \
-      if ((flips | next_flips) != 0) hits = runs & any_set20(flips, next_flips);                                     \
-      hits |= all_set32(cur.hex, next.hex);                                                                          \
-    }                                                                                                                \
-    /* An escape character followed by what its encoding needs: a backslash; '%' and a hex */                        \
-    /* digit; '&' and a letter or '#'; '=' and a digit, an upper-case hex letter or a line */                        \
-    /* break. */                                                                                                     \
-    if ((cur.backslash | cur.percent | cur.ampersand | cur.equals) != 0) {                                           \
-      const std::uint64_t after_hex = shifted(cur.hex, next.hex, 1);                                                 \
-      const std::uint64_t after_letter = shifted(cur.letter, next.letter, 1);                                        \
-      const std::uint64_t after_lower = shifted(cur.letter & cur.lower, next.letter & next.lower, 1);                \
-      hits |= cur.backslash | (cur.percent & after_hex) |                                                            \
-              (cur.ampersand & (after_letter | shifted(cur.hash, next.hash, 1))) |                                   \
-              (cur.equals & ((after_hex & ~after_lower) | shifted(cur.line_end, next.line_end, 1)));                 \
-    }                                                                                                                \
-    if (hits != 0) {                                                                                                 \
-      std::size_t p = at + static_cast<unsigned>(__builtin_ctzll(hits));                                             \
-      /* A run is looked at from its start. */                                                                       \
-      while (p > entry && is(data[p - 1], kB64)) --p;                                                                \
-      return p;                                                                                                      \
-    }                                                                                                                \
-    cur = next;                                                                                                      \
-    at += 64;                                                                                                        \
-  }                                                                                                                  \
-  /* The rest from the start of any run that reaches it. */                                                          \
-  while (at > entry && is(data[at - 1], kB64)) --at;                                                                 \
+// set): stops at the first byte that may start a span (a run of the alphabet at least 20 long
+// with a case flip, or of hex digits at least 32 long, looked at from its start; an escape
+// character followed by what its encoding needs), or with fewer than kBlocksNeed bytes left (the
+// caller goes on from there).
+#define SLUICE_SKIP_BLOCKS(MASKS)                                                           \
+  const std::size_t entry = at;                                                             \
+  const char* data = text.data();                                                           \
+  BlockMasks cur = MASKS(data + at);                                                        \
+  while (at + kBlocksNeed <= text.size()) {                                                 \
+    const BlockMasks next = MASKS(data + at + 64);                                          \
+    std::uint64_t hits = cur.escapes;                                                       \
+    /* A character reference ends with ';' 3 to 11 bytes after its '&' (&lt; .. &#x10FFFF;). */ \
+    if (cur.ampersands != 0) hits |= cur.ampersands & references_end(cur.semicolons, next.semicolons); \
+    const std::uint64_t runs = all_set20(cur.alphabet, next.alphabet);                      \
+    if (runs != 0) {                                                                        \
+      if ((cur.flips | next.flips) != 0) hits |= runs & any_set20(cur.flips, next.flips);   \
+      hits |= all_set32(cur.hex, next.hex);                                                 \
+    }                                                                                       \
+    if (hits != 0) {                                                                        \
+      std::size_t p = at + static_cast<unsigned>(__builtin_ctzll(hits));                   \
+      while (p > entry && is(data[p - 1], kB64)) --p;                                       \
+      return p;                                                                             \
+    }                                                                                       \
+    cur = next;                                                                             \
+    at += 64;                                                                               \
+  }                                                                                         \
+  while (at > entry && is(data[at - 1], kB64)) --at;                                        \
   return at;
 
-SLUICE_AVX2 std::size_t skip_plain_avx2(std::string_view text,
-                                        std::size_t at){SLUICE_SKIP_BLOCKS(block_masks)} SLUICE_AVX512 std::size_t
-    skip_plain_avx512(std::string_view text, std::size_t at) {
+SLUICE_AVX2 std::size_t skip_plain_avx2(std::string_view text, std::size_t at) {
+  SLUICE_SKIP_BLOCKS(block_masks)
+}
+SLUICE_AVX512 std::size_t skip_plain_avx512(std::string_view text, std::size_t at) {
   SLUICE_SKIP_BLOCKS(block_masks_avx512)
 }
+// clang-format on
 #endif
 
 // Where, from `at`, the next byte that may start a span is: the first byte of a run of the
@@ -688,9 +706,9 @@ std::size_t skip_plain_sse2(std::string_view text, std::size_t at) {
 
 std::size_t skip_plain(std::string_view text, std::size_t at, SpanSearch search) {
 #if defined(__x86_64__)
-  if (search != SpanSearch::kPortable && at + 128 <= text.size()) {
+  if (search != SpanSearch::kPortable && at + kBlocksNeed <= text.size()) {
     at = search == SpanSearch::kAvx512 ? skip_plain_avx512(text, at) : skip_plain_avx2(text, at);
-    if (at + 128 <= text.size()) return at;
+    if (at + kBlocksNeed <= text.size()) return at;
   }
 #else
   (void)search;
@@ -819,8 +837,12 @@ void find_encoded_spans(std::string_view text, std::vector<EncodedSpan>& out, Sp
     i = step(i);
   }
   if (std::memchr(text.data(), '\0', n) != nullptr) unit_runs(text, out);
-  std::stable_sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(),
-                   [](const EncodedSpan& a, const EncodedSpan& b) { return a.begin < b.begin; });
+  // An escaped string starts at its quote, before the runs inside it that came first.
+  const auto order = [](const EncodedSpan& a, const EncodedSpan& b) {
+    return std::tie(a.begin, a.end, a.decoding) < std::tie(b.begin, b.end, b.decoding);
+  };
+  const auto from = out.begin() + static_cast<std::ptrdiff_t>(first);
+  if (!std::is_sorted(from, out.end(), order)) std::sort(from, out.end(), order);
 }
 
 bool span_search_supported(SpanSearch search) noexcept {
@@ -850,8 +872,9 @@ bool decode_span(Decoding decoding, std::string_view encoded, std::string& out) 
   out.clear();
   switch (decoding) {
     case Decoding::kBase64: {
-      // Most candidates are identifiers or random data: a prefix says so before the rest is
-      // decoded.
+      // Most candidates are identifiers or random data: the first characters of its groups,
+      // then a decoded prefix, say so before the rest is decoded.
+      if (!plausible_base64_text(encoded)) return false;
       if (encoded.size() > 128) {
         decode_base64(encoded.substr(0, 64), out);
         if (!reads_as_text(out)) return false;

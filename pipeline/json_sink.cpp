@@ -23,6 +23,11 @@ nlohmann::json summary_json(const ScanStats& stats) {
           {"complete", stats.errors == 0 && !stats.interrupted},
           {"interrupted", stats.interrupted},
           {"hidden_in_tests_or_docs", stats.hidden_in_tests_or_docs},
+          {"decoded",
+           {{"spans", stats.decoded.spans},
+            {"bytes", stats.decoded.bytes},
+            {"capped_spans", stats.decoded.capped_spans},
+            {"capped_bytes", stats.decoded.capped_bytes}}},
           {"seconds", stats.seconds}};
 }
 

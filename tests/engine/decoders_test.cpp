@@ -3,6 +3,10 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstring>
 #include <random>
 #include <string>
 #include <tuple>
@@ -204,6 +208,33 @@ TEST(Decoders, EveryInstructionSetFindsTheSameSpans) {
       EXPECT_EQ(key(got), key(portable)) << "instruction set " << static_cast<int>(search) << ", from " << from;
     }
   }
+}
+
+}  // namespace
+}  // namespace sluice::engine
+
+namespace sluice::engine {
+namespace {
+
+// Text that ends where readable memory ends: a read past its last byte faults.
+TEST(Decoders, NoInstructionSetReadsPastTheEnd) {
+  const long page = ::sysconf(_SC_PAGESIZE);
+  const std::size_t size = static_cast<std::size_t>(page) * 2;
+  void* mapped = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(mapped, MAP_FAILED);
+  char* guard = static_cast<char*>(mapped) + page;
+  ASSERT_EQ(::mprotect(guard, static_cast<std::size_t>(page), PROT_NONE), 0);
+  std::mt19937_64 rng(5);
+  const std::string text = mixed_text(rng, static_cast<std::size_t>(page));
+  for (std::size_t length = 1; length <= 400; ++length) {
+    std::memcpy(guard - length, text.data(), length);
+    for (SpanSearch search : {SpanSearch::kPortable, SpanSearch::kAvx2, SpanSearch::kAvx512}) {
+      if (!span_search_supported(search)) continue;
+      std::vector<EncodedSpan> spans;
+      find_encoded_spans(std::string_view(guard - length, length), spans, search);
+    }
+  }
+  ::munmap(mapped, size);
 }
 
 }  // namespace
