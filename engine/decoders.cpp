@@ -490,6 +490,29 @@ void decode_units(std::string_view s, std::size_t width, bool little, std::strin
   for (std::size_t at = 0; at + width <= s.size(); at += width) out.push_back(s[little ? at : at + width - 1]);
 }
 
+// Where the spans found so far end, per escape character: one inside them starts nothing new
+// (a string of a million "\n" is one span, not a million stops).
+struct Covered {
+  std::size_t backslash = 0;
+  std::size_t percent = 0;
+  std::size_t ampersand = 0;
+  std::size_t equals = 0;
+  [[nodiscard]] bool quiet(char c, std::size_t at) const noexcept {
+    switch (c) {
+      case '\\':
+        return at < backslash;
+      case '%':
+        return at < percent;
+      case '&':
+        return at < ampersand;
+      case '=':
+        return at < equals;
+      default:
+        return false;
+    }
+  }
+};
+
 #if defined(__x86_64__)
 // 64 bytes classified at once: bit k of each mask is byte k. Each byte is compared with the one
 // after it (a second load one byte further), so a block needs nothing of the next but its
@@ -630,8 +653,9 @@ static_assert(kMinBase64 == 20 && kMinHex == 32, "all_set20 and all_set32 follow
       if ((cur.flips | next.flips) != 0) hits |= runs & any_set20(cur.flips, next.flips);   \
       hits |= all_set32(cur.hex, next.hex);                                                 \
     }                                                                                       \
-    if (hits != 0) {                                                                        \
+    for (; hits != 0; hits &= hits - 1) {                                                  \
       std::size_t p = at + static_cast<unsigned>(__builtin_ctzll(hits));                   \
+      if (covered.quiet(data[p], p)) continue;                                              \
       while (p > entry && is(data[p - 1], kB64)) --p;                                       \
       return p;                                                                             \
     }                                                                                       \
@@ -641,10 +665,10 @@ static_assert(kMinBase64 == 20 && kMinHex == 32, "all_set20 and all_set32 follow
   while (at > entry && is(data[at - 1], kB64)) --at;                                        \
   return at;
 
-SLUICE_AVX2 std::size_t skip_plain_avx2(std::string_view text, std::size_t at) {
+SLUICE_AVX2 std::size_t skip_plain_avx2(std::string_view text, std::size_t at, const Covered& covered) {
   SLUICE_SKIP_BLOCKS(block_masks)
 }
-SLUICE_AVX512 std::size_t skip_plain_avx512(std::string_view text, std::size_t at) {
+SLUICE_AVX512 std::size_t skip_plain_avx512(std::string_view text, std::size_t at, const Covered& covered) {
   SLUICE_SKIP_BLOCKS(block_masks_avx512)
 }
 // clang-format on
@@ -653,7 +677,7 @@ SLUICE_AVX512 std::size_t skip_plain_avx512(std::string_view text, std::size_t a
 // Where, from `at`, the next byte that may start a span is: the first byte of a run of the
 // alphabet of kMinBase64 or more, or an escape character ('\\', '%', '&', '=') followed by what
 // its encoding needs. Most text is neither; 16 bytes are looked at at once.
-std::size_t skip_plain_sse2(std::string_view text, std::size_t at) {
+std::size_t skip_plain_sse2(std::string_view text, std::size_t at, const Covered& covered) {
 #if defined(__SSE2__)
   const std::size_t n = text.size();
   const auto range = [](__m128i v, char lo, char hi) {
@@ -684,7 +708,10 @@ std::size_t skip_plain_sse2(std::string_view text, std::size_t at) {
     const std::size_t start = in_run ? run_start : at;
     if ((in_run || first_out > 0) && at + first_out - start >= kMinBase64) return start;
     // A trigger ends any run before it, and that run is short (checked above).
-    if (triggers != 0) return at + static_cast<unsigned>(__builtin_ctz(triggers));
+    for (unsigned t = triggers; t != 0; t &= t - 1) {
+      const std::size_t p = at + static_cast<unsigned>(__builtin_ctz(t));
+      if (!covered.quiet(text[p], p)) return p;
+    }
     if (letters == 0xffffu) {
       if (!in_run) run_start = at;
       in_run = true;
@@ -700,20 +727,21 @@ std::size_t skip_plain_sse2(std::string_view text, std::size_t at) {
   return in_run ? run_start : at;
 #else
   (void)text;
+  (void)covered;
   return at;
 #endif
 }
 
-std::size_t skip_plain(std::string_view text, std::size_t at, SpanSearch search) {
+std::size_t skip_plain(std::string_view text, std::size_t at, SpanSearch search, const Covered& covered) {
 #if defined(__x86_64__)
   if (search != SpanSearch::kPortable && at + kBlocksNeed <= text.size()) {
-    at = search == SpanSearch::kAvx512 ? skip_plain_avx512(text, at) : skip_plain_avx2(text, at);
+    at = search == SpanSearch::kAvx512 ? skip_plain_avx512(text, at, covered) : skip_plain_avx2(text, at, covered);
     if (at + kBlocksNeed <= text.size()) return at;
   }
 #else
   (void)search;
 #endif
-  return skip_plain_sse2(text, at);
+  return skip_plain_sse2(text, at, covered);
 }
 
 }  // namespace
@@ -832,7 +860,7 @@ void find_encoded_spans(std::string_view text, std::vector<EncodedSpan>& out, Sp
   };
   std::size_t i = 0;
   while (i < n) {
-    i = skip_plain(text, i, search);
+    i = skip_plain(text, i, search, {escaped_to, percent_to, html_to, qp_to});
     if (i >= n) break;
     i = step(i);
   }
