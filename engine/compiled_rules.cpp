@@ -310,6 +310,13 @@ void CompiledRule::build() const {
                                 rule->id, rule->secret_group, groups));
   }
   lazy_->secret_group = rule->secret_group > 0 ? rule->secret_group : (groups >= 1 ? -1 : 0);
+  const auto& named = lazy_->confirm->NamedCapturingGroups();
+  if (auto key = named.find("key"); key != named.end()) {
+    lazy_->key_group = key->second;
+    if (rule->secret_group == key->second || groups < 2) {
+      throw RuleError(fmt::format("{}: rule '{}': the group named 'key' cannot be the secret", rule->origin, rule->id));
+    }
+  }
 }
 
 const RE2& CompiledRule::confirm() const {
@@ -320,6 +327,11 @@ const RE2& CompiledRule::confirm() const {
 int CompiledRule::secret_group() const {
   (void)confirm();
   return lazy_->secret_group;
+}
+
+int CompiledRule::key_group() const {
+  (void)confirm();
+  return lazy_->key_group;
 }
 
 }  // namespace sluice::engine

@@ -48,6 +48,9 @@ struct CompiledRule {
   // builds them all, and a regex RE2 rejects is an error there. Only for rules with a regex.
   [[nodiscard]] const RE2& confirm() const;
   [[nodiscard]] int secret_group() const;
+  // The RE2 group named `key` (`(?P<key>...)`: the name a value is assigned to, reported with
+  // it), or 0 when the regex names none. Never taken as the secret.
+  [[nodiscard]] int key_group() const;
 
  private:
   friend class CompiledRules;
@@ -56,6 +59,7 @@ struct CompiledRule {
     std::once_flag once;
     std::unique_ptr<RE2> confirm;
     int secret_group = 0;
+    int key_group = 0;
   };
   std::unique_ptr<Lazy> lazy_ = std::make_unique<Lazy>();
 };

@@ -40,7 +40,8 @@ std::optional<Match> confirm(const CompiledRules& rules, std::uint32_t rule_inde
   const RE2& program = compiled.confirm();
   const int secret_group = compiled.secret_group();
   const int groups = program.NumberOfCapturingGroups();
-  const int wanted = std::min(kMaxGroups, secret_group == -1 ? groups + 1 : secret_group + 1);
+  const int key_group = compiled.key_group();
+  const int wanted = std::min(kMaxGroups, std::max(secret_group == -1 ? groups + 1 : secret_group + 1, key_group + 1));
   std::array<re2::StringPiece, kMaxGroups> spans;
   const re2::StringPiece text(window.bytes.data(), window.bytes.size());
   if (!program.Match(text, 0, text.size(), RE2::UNANCHORED, spans.data(), wanted)) return std::nullopt;
@@ -50,7 +51,7 @@ std::optional<Match> confirm(const CompiledRules& rules, std::uint32_t rule_inde
     secret = spans[static_cast<std::size_t>(secret_group)];
   } else if (secret_group == -1) {
     for (int g = 1; g < wanted; ++g) {
-      if (!spans[static_cast<std::size_t>(g)].empty()) {
+      if (g != key_group && !spans[static_cast<std::size_t>(g)].empty()) {
         secret = spans[static_cast<std::size_t>(g)];
         break;
       }
@@ -71,6 +72,11 @@ std::optional<Match> confirm(const CompiledRules& rules, std::uint32_t rule_inde
   } else if (rule.entropy > 0 && shannon_entropy(secret_view) < rule.entropy) {
     reason = "low-entropy";
   }
+  std::string decoded;
+  const bool is_decoded = rule.decode == "base64" && decode_base64_value(secret_view, decoded);
+  if (reason.empty() && is_decoded && rule.placeholder_filter && looks_like_placeholder(decoded)) {
+    reason = "placeholder";
+  }
   if (!reason.empty()) confidence = Confidence::kLow;
   if (confidence < min_confidence) return std::nullopt;
 
@@ -90,7 +96,17 @@ std::optional<Match> confirm(const CompiledRules& rules, std::uint32_t rule_inde
   match.match_start = window.start + static_cast<std::uint64_t>(spans[0].data() - window.bytes.data());
   match.match_end = match.match_start + spans[0].size();
   match.secret_offset = window.start + secret_pos;
-  match.secret.assign(secret_view);
+  if (is_decoded) {
+    match.secret = std::move(decoded);
+    match.decodings = DecodeChain{}.then(Decoding::kBase64);
+    match.rule_decoded = true;
+  } else {
+    match.secret.assign(secret_view);
+  }
+  if (key_group > 0 && key_group < wanted) {
+    const re2::StringPiece key = spans[static_cast<std::size_t>(key_group)];
+    if (key.data() != nullptr) match.key.assign(key.data(), key.size());
+  }
   match.confidence = confidence;
   match.confidence_reason = reason;
   return match;

@@ -24,6 +24,11 @@ struct Match {
   // Found in decoded bytes: the decodings applied, outermost first; then the offsets are those
   // of the outermost encoded span in the input.
   DecodeChain decodings{};
+  // The rule decoded the secret itself (its `decode`): `decodings` is that one step, and the
+  // offsets are those of the match in the input, as for any plain match.
+  bool rule_decoded = false;
+  // The name the value is assigned to (the rule's `key` group): a Secret's data key, a registry.
+  std::string key;
 };
 
 struct HitWindow {
@@ -36,7 +41,8 @@ struct HitWindow {
 // Runs the rule's RE2 program anchored at the window's end, extracts the secret group and
 // applies the keyword, path and allowlist filters (which drop a hit) and the checksum,
 // placeholder and entropy filters (which make it a low-confidence match). A match below
-// `min_confidence` is dropped. Pure; thread-safe.
+// `min_confidence` is dropped. A rule with `decode` reports its secret decoded when it decodes
+// to text (the placeholder filter then reads the decoded value too). Pure; thread-safe.
 [[nodiscard]] std::optional<Match> confirm(const CompiledRules& rules, std::uint32_t rule_index,
                                            const HitWindow& window, Confidence min_confidence = Confidence::kMedium);
 

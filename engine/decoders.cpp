@@ -896,6 +896,36 @@ void find_encoded_spans(std::string_view text, std::vector<EncodedSpan>& out) {
   find_encoded_spans(text, out, best);
 }
 
+bool decode_base64_value(std::string_view encoded, std::string& out) {
+  out.clear();
+  std::size_t data = encoded.size();
+  while (data > 0 && encoded[data - 1] == '=') --data;
+  if (data == 0 || encoded.size() - data > 2 || data % 4 == 1) return false;
+  if (encoded.size() != data && encoded.size() % 4 != 0) return false;
+  for (char c : encoded.substr(0, data)) {
+    if (!is(c, kB64)) return false;
+  }
+  decode_base64(encoded, out);
+  if (out.empty()) return false;
+  const auto* bytes = reinterpret_cast<const unsigned char*>(out.data());
+  for (std::size_t i = 0; i < out.size();) {
+    const unsigned char c = bytes[i];
+    if (c < 0x80) {
+      if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) return false;
+      ++i;
+      continue;
+    }
+    // A UTF-8 sequence: a lead byte of 2-4 bytes, then continuation bytes.
+    const std::size_t length = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 && c < 0xf0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
+    if (length == 0 || i + length > out.size()) return false;
+    for (std::size_t k = 1; k < length; ++k) {
+      if ((bytes[i + k] & 0xc0) != 0x80) return false;
+    }
+    i += length;
+  }
+  return true;
+}
+
 bool decode_span(Decoding decoding, std::string_view encoded, std::string& out) {
   out.clear();
   switch (decoding) {

@@ -81,4 +81,10 @@ void find_encoded_spans(std::string_view text, std::vector<EncodedSpan>& out, Sp
 // secret is printable; random base64 or a hex digest decodes to noise).
 [[nodiscard]] bool decode_span(Decoding decoding, std::string_view encoded, std::string& out);
 
+// Decodes a whole value a format names as base64 (a rule's `decode`) into `out` (replaced).
+// Stricter than decode_span and with no least length: true only when every character is of
+// the base64 alphabet (standard or URL-safe, padding at the end) and every decoded byte is
+// printable ASCII, a tab or line break, or part of valid UTF-8: a password, not a binary blob.
+[[nodiscard]] bool decode_base64_value(std::string_view encoded, std::string& out);
+
 }  // namespace sluice::engine

@@ -96,7 +96,11 @@ bool scan_encoded(ScanContext& context, std::string_view text, std::uint64_t bas
     m.secret_offset = piece.offset;
     m.match_start = piece.offset;
     m.match_end = piece.offset_end;
-    m.decodings = piece.chain;
+    // A rule that decoded its own value adds its step after the pieces'.
+    DecodeChain chain = piece.chain;
+    for (std::size_t k = 0; k < m.decodings.depth; ++k) chain = chain.then(m.decodings.steps[k]);
+    m.decodings = chain;
+    m.rule_decoded = false;
     out.push_back(std::move(m));
   }
   return true;

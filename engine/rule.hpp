@@ -82,6 +82,14 @@ struct Rule {
   // Why every match need not contain a literal of 3+ bytes (literal_anchors() finds none):
   // `rules check` asks a built-in card without an anchor to say so here.
   std::string no_anchor;
+  // "base64": the secret is a base64 value a format names as such (a Docker config's auth, a
+  // Kubernetes Secret's data, a Basic header): it is reported decoded, as user:password or the
+  // value itself, when it decodes to text; else as it stands. Empty: reported as matched.
+  std::string decode;
+  // A match that contains an earlier match of the rule but holds a later secret (one starting
+  // after that match ends) is reported as well: each value of a Kubernetes Secret's data,
+  // every one matched from its `kind: Secret`. Off: matches of a rule never overlap.
+  bool each_secret = false;
 
   std::string origin;  // "builtin:posthog.toml" or the --rules path, for messages
 

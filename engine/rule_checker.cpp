@@ -93,10 +93,10 @@ void check_one(const Rule& rule, const CheckOptions& options, std::vector<RulePr
     return;
   }
   const CompiledRule& c = compiled->compiled(0);
-  const int groups = c.confirm().NumberOfCapturingGroups();
+  const int groups = c.confirm().NumberOfCapturingGroups() - (c.key_group() > 0 ? 1 : 0);
   if (rule.secret_group == 0 && groups != 1) {
-    problem(
-        fmt::format("regex has {} capture groups: set secretGroup or use exactly one group for the secret", groups));
+    problem(fmt::format(
+        "regex has {} capture groups besides 'key': set secretGroup or use exactly one group for the secret", groups));
   }
   ScanContext context(compiled);
   for (std::size_t i = 0; i < rule.examples.size(); ++i) {

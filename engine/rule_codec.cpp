@@ -14,7 +14,7 @@ namespace {
 using nlohmann::json;
 
 // Bumped whenever a field is added, removed or reordered below.
-constexpr std::int64_t kFormat = 3;
+constexpr std::int64_t kFormat = 4;
 
 // The set is one flat CBOR array of scalars in a fixed order, a list being its length then
 // its items: decoding reads it with nlohmann's SAX parser into a token list (strings moved,
@@ -175,6 +175,8 @@ void write(Writer& out, const Rule& rule) {
   out.put(std::string_view(rule.checksum));
   out.put(static_cast<std::int64_t>(rule.confidence ? static_cast<int>(*rule.confidence) : -1));
   out.put(std::string_view(rule.no_anchor));
+  out.put(std::string_view(rule.decode));
+  out.put(rule.each_secret);
   out.put(std::string_view(rule.origin));
 }
 
@@ -212,6 +214,8 @@ Rule read_rule(Reader& in) {
     rule.confidence = static_cast<Confidence>(confidence);
   }
   rule.no_anchor = in.text();
+  rule.decode = in.text();
+  rule.each_secret = in.flag();
   rule.origin = in.text();
   return rule;
 }

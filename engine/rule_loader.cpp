@@ -150,6 +150,11 @@ Rule parse_rule(const toml::table& table, const std::string& origin) {
   flag("prefilter", rule.prefilter);
   flag("fallback", rule.fallback);
   flag("enabled", rule.enabled);
+  flag("each_secret", rule.each_secret);
+  rule.decode = get_string(table, "decode", origin, id);
+  if (!rule.decode.empty() && rule.decode != "base64") {
+    fail(origin, id, fmt::format("unknown decode '{}' (known: base64)", rule.decode));
+  }
   rule.overrides = get_strings(table, "overrides", origin, id);
   rule.checksum = get_string(table, "checksum", origin, id);
   if (!rule.checksum.empty() && rule.checksum != "github-crc32") {

@@ -196,9 +196,12 @@ void StreamScanner::accept(Match match) {
   // Leftmost-longest, non-overlapping matches per rule, like a regex "find all": hits arrive
   // in end order, so a longer match that contains the last one replaces it, and any other
   // overlapping match is dropped.
+  // A rule with `each_secret` reports a match holding a later secret beside the earlier one.
   const std::uint32_t rule = match.rule;
   std::optional<Match>& pending = context_.pending_[rule];
-  if (match.match_start < context_.last_end_[rule]) {
+  const bool another_secret =
+      context_.rules().compiled(rule).rule->each_secret && match.secret_offset >= context_.last_end_[rule];
+  if (match.match_start < context_.last_end_[rule] && !another_secret) {
     if (pending && match.match_start <= context_.last_start_[rule] && match.match_end > pending->match_end) {
       context_.last_start_[rule] = match.match_start;
       context_.last_end_[rule] = match.match_end;

@@ -91,7 +91,8 @@ void place_into(engine::LinePlacer& placer, ScannedSegment& segment, std::vector
   for (std::size_t k = 0; k < segment.matches.size(); ++k) {
     engine::Match& m = segment.matches[k];
     out.push_back(PlacedMatch{m.rule, std::move(m.secret), m.secret_offset, positions[k].line, positions[k].column,
-                              m.confidence, m.confidence_reason, m.decodings, m.decodings.empty() ? 0 : m.match_end});
+                              m.confidence, m.confidence_reason, m.decodings, m.decodings.empty() ? 0 : m.match_end,
+                              m.rule_decoded, std::move(m.key)});
   }
 }
 

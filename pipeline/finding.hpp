@@ -48,6 +48,9 @@ struct Location {
   // Found in decoded bytes: the decodings applied, outermost first ("base64", "utf-16le"); the
   // offset, line and column are those of the encoded text.
   std::vector<std::string> decoders;
+  // The name the secret is assigned to where the rule reads one: a Kubernetes Secret's data
+  // key, a registry in a Docker config. Empty otherwise.
+  std::string key{};
 
   friend bool operator==(const Location&, const Location&) = default;
   friend auto operator<=>(const Location&, const Location&) = default;

@@ -46,12 +46,20 @@ void FindingSet::drop_yielding(std::vector<PlacedMatch>& matches) const {
   for (std::size_t i = 0; i < matches.size(); ++i) {
     const std::uint64_t end = end_of(matches[i]);
     for (std::size_t j = i + 1; j < matches.size() && matches[j].offset < end; ++j) {
-      const bool i_decoded = !matches[i].decodings.empty(), j_decoded = !matches[j].decodings.empty();
+      const bool i_decoded = !matches[i].decodings.empty() && !matches[i].rule_decoded;
+      const bool j_decoded = !matches[j].decodings.empty() && !matches[j].rule_decoded;
       if (i_decoded != j_decoded) {
         // The plain scan found this rule's secret in the encoded text itself (a key in a JSON
         // string, escaped as it stands): the decoded copy says nothing more.
-        if (matches[i].rule == matches[j].rule) dropped[i_decoded ? i : j] = 1;
-        continue;  // a vendor's token decoded from a generic rule's value: both are reported
+        if (matches[i].rule == matches[j].rule) {
+          dropped[i_decoded ? i : j] = 1;
+          continue;
+        }
+        // A vendor's token decoded from a generic rule's value: both are reported, unless the
+        // rule decoded its value itself to that very token (then the rules' precedence holds).
+        const bool same_secret =
+            (matches[i].rule_decoded || matches[j].rule_decoded) && matches[i].secret == matches[j].secret;
+        if (!same_secret) continue;
       }
       if (!yields_) continue;
       if (yields_(matches[i].rule, matches[j].rule)) dropped[i] = 1;
@@ -82,8 +90,8 @@ void FindingSet::place(const std::vector<std::string>& chain, const PlacedMatch&
     finding.fingerprint = fingerprint(rule_id_of_(match.rule), match.secret);
     findings_.push_back(std::move(finding));
   }
-  Location location{join_chain(chain), chain, match.offset, match.line,
-                    match.column,      image, git,          match.decodings.names()};
+  Location location{join_chain(chain),       chain,    match.offset, match.line, match.column, image, git,
+                    match.decodings.names(), match.key};
   findings_[it->second].locations.push_back(std::move(location));
 }
 

@@ -45,6 +45,8 @@ struct PlacedMatch {
   std::string_view confidence_reason{};  // static string (engine::Match)
   engine::DecodeChain decodings{};       // found in decoded bytes: the encoded span's offset
   std::uint64_t encoded_end = 0;         // and end (decoded matches only)
+  bool rule_decoded = false;             // the rule decoded its own value (engine::Match)
+  std::string key{};                     // the name the value is assigned to, if the rule tells
 };
 
 // A member of an archive content that has findings, or may have (its content was scanned

@@ -93,6 +93,7 @@ class JsonSink final : public Sink {
       if (at.git) location.update(git_json(*at.git));
       if (at.image) location["image"] = image_json(*at.image);
       if (!at.decoders.empty()) location["decoders"] = at.decoders;
+      if (!at.key.empty()) location["key"] = at.key;
       locations.push_back(std::move(location));
     }
     json item = {

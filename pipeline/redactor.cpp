@@ -81,6 +81,7 @@ void Redactor::apply(std::vector<Finding>& findings, std::vector<InputIssue>& is
   for (Finding& finding : findings) {
     for (Location& at : finding.locations) {
       masked(at.path);
+      masked(at.key);
       for (std::string& part : at.chain) masked(part);
       if (at.git) {
         masked(at.git->repository);

@@ -219,6 +219,7 @@ class SarifSink final : public Sink {
     if (at.image) properties["image"] = image_json(*at.image);
     if (at.git) properties["git"] = git_json(*at.git);
     if (!at.decoders.empty()) properties["decoders"] = at.decoders;
+    if (!at.key.empty()) properties["key"] = at.key;
     std::string where = at.line == 0 ? at.path : fmt::format("{}:{}:{}", at.path, at.line, at.column);
     if (at.git) {
       const std::string revision = !at.git->commit.empty() ? at.git->commit.substr(0, 7)

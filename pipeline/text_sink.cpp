@@ -35,8 +35,9 @@ class TextSink final : public Sink {
     for (std::size_t i = 0; i < shown; ++i) {
       const Location& at = finding.locations[i];
       // Found in decoded text: the position is that of the encoded text.
-      const std::string decoded =
+      std::string decoded =
           at.decoders.empty() ? std::string() : fmt::format("      decoded: {}\n", fmt::join(at.decoders, " > "));
+      if (!at.key.empty()) decoded += fmt::format("      key: {}\n", printable(at.key, 256));
       if (at.git) {
         block += git_location(at, *at.git) + decoded;
         continue;

@@ -226,6 +226,98 @@ TEST(Decoding, SpansAcrossChunkAndSegmentBoundaries) {
   }
 }
 
+// The formats that name a value as base64 (engine/rules: decode = "base64", a `key` group,
+// each_secret): a Docker config's auth per registry, every data value of a Kubernetes Secret with
+// its key, an Authorization: Basic header and .npmrc _auth are reported decoded, at the encoded
+// value, in a file and in an archive member alike.
+TEST(Decoding, ContainerShapedValuesAreDecodedByName) {
+  TempDir dir;
+  KeyGen gen(4242);
+  const std::string alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  const std::string docker_a = "ci-bot:" + random_of(gen, 20, alnum);
+  const std::string docker_b = "deploy:" + random_of(gen, 24, alnum);
+  const std::string db_password = random_of(gen, 22, alnum);
+  const std::string api_key = "rk-" + random_of(gen, 28, alnum);
+  const std::string basic = "svc-" + random_of(gen, 5, "abcdefghijklmnopqrstuvwxyz") + ":" + random_of(gen, 18, alnum);
+  const std::string npm = "ci:" + random_of(gen, 16, alnum);
+  const std::string github = leaks(gen)[2].expect[0].second;
+  std::string binary;
+  for (int i = 0; i < 24; ++i) binary.push_back(static_cast<char>(0x80 + gen.below(64)));
+  binary[3] = '\0';
+  const std::string binary_b64 = base64(binary);
+
+  const std::string docker = "{\n  \"auths\": {\n    \"registry.acme.internal:5000\": {\n      \"auth\": \"" +
+                             base64(docker_a) +
+                             "\"\n    },\n    \"https://index.docker.io/v1/\": {\n      \"auth\": \"" +
+                             base64(docker_b) + "\"\n    }\n  }\n}\n";
+  const std::string manifest =
+      "apiVersion: v1\nkind: Secret\nmetadata:\n  name: billing\ntype: Opaque\ndata:\n"
+      "  username: YXBw\n  DB_PASSWORD: " +
+      base64(db_password) + "\n  RELAY_API_KEY: " + base64(api_key) + "\n  GITHUB_TOKEN: " + base64(github) +
+      "\n  tls.bin: " + binary_b64 + "\n";
+  const std::string headers = "curl -H 'Authorization: Basic " + base64(basic) + "' https://api.acme.internal/v1\n";
+  const std::string npmrc = "registry=https://npm.acme.internal/\n_auth=" + base64(npm) + "\n";
+  dir.write("tree/config.json", docker);
+  dir.write("tree/secret.yaml", manifest);
+  dir.write("tree/call.sh", headers);
+  dir.write("tree/.npmrc", npmrc);
+  dir.write("tgz/all.tar.gz",
+            make_archive("pax", {"gzip"},
+                         {testing::Member{"config.json", docker}, testing::Member{"secret.yaml", manifest},
+                          testing::Member{"call.sh", headers}, testing::Member{".npmrc", npmrc}}));
+
+  // rule, secret, file, offset of the encoded value, decoders, key
+  using Row = std::tuple<std::string, std::string, std::string, std::uint64_t, std::string, std::string>;
+  const auto at = [](const std::string& text, const std::string& what) {
+    const std::size_t found = text.find(what);
+    EXPECT_NE(found, std::string::npos) << what;
+    return static_cast<std::uint64_t>(found);
+  };
+  const std::set<Row> expected{
+      {"docker_config_auth", docker_a, "config.json", at(docker, base64(docker_a)), "base64",
+       "registry.acme.internal:5000"},
+      {"docker_config_auth", docker_b, "config.json", at(docker, base64(docker_b)), "base64",
+       "https://index.docker.io/v1/"},
+      {"kubernetes_secret_data", db_password, "secret.yaml", at(manifest, base64(db_password)), "base64",
+       "DB_PASSWORD"},
+      {"kubernetes_secret_data", api_key, "secret.yaml", at(manifest, base64(api_key)), "base64", "RELAY_API_KEY"},
+      // Not text: reported as it stands.
+      {"kubernetes_secret_data", binary_b64, "secret.yaml", at(manifest, binary_b64), "", "tls.bin"},
+      // The value is a GitHub token: its own rule reports it, and the Secret's rule yields.
+      {"github_classic_pat", github, "secret.yaml", at(manifest, base64(github)), "base64", ""},
+      {"generic_basic_auth_header", basic, "call.sh", at(headers, base64(basic)), "base64", ""},
+      {"npmrc_auth", npm, ".npmrc", at(npmrc, base64(npm)), "base64", ""},
+  };
+  for (const std::string& where : {dir.path("tree"), dir.path("tgz")}) {
+    const RunResult result = sluice({"scan", where, "-f", "jsonl"});
+    ASSERT_TRUE(exited_with(result, 1)) << describe(result);
+    std::set<Row> got;
+    for (const Finding& finding : parse_jsonl(result.out)) {
+      for (const auto& loc : finding.raw["locations"]) {
+        std::string chain;
+        for (const auto& d : loc.value("decoders", nlohmann::json::array())) chain += d.get<std::string>();
+        const std::string path = loc["path"].get<std::string>();
+        got.insert({finding.rule_id, finding.secret, path.substr(path.find_last_of("/!") + 1),
+                    loc["offset"].get<std::uint64_t>(), chain, loc.value("key", std::string())});
+      }
+    }
+    EXPECT_EQ(got, expected) << where;
+  }
+
+  // The key in the other formats; --redact hides the decoded secrets.
+  const RunResult text = sluice({"scan", dir.path("tree/secret.yaml")});
+  EXPECT_NE(text.out.find("key: DB_PASSWORD"), std::string::npos) << text.out;
+  const RunResult sarif = sluice({"scan", dir.path("tree/config.json"), "-f", "sarif"});
+  const auto doc = nlohmann::json::parse(sarif.out);
+  std::set<std::string> keys;
+  for (const auto& result : doc["runs"][0]["results"]) keys.insert(result["properties"]["key"].get<std::string>());
+  EXPECT_EQ(keys, (std::set<std::string>{"registry.acme.internal:5000", "https://index.docker.io/v1/"}));
+  const RunResult redacted = sluice({"scan", dir.path("tree"), "--redact", "-f", "json"});
+  for (const std::string& secret : {docker_a, docker_b, db_password, api_key, basic, npm, github}) {
+    EXPECT_EQ(redacted.out.find(secret), std::string::npos);
+  }
+}
+
 TEST(Decoding, NoiseGivesNothingAndCapsAreCounted) {
   TempDir dir;
   KeyGen gen(3);

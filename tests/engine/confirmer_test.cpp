@@ -7,7 +7,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <tuple>
+#include <vector>
+
 #include "engine/rule_loader.hpp"
+#include "engine/stream_scanner.hpp"
 
 namespace sluice::engine {
 namespace {
@@ -83,6 +88,55 @@ TEST(Confirmer, PlaceholdersAreLowAndDroppedBelowTheMinimum) {
   ASSERT_TRUE(low);
   EXPECT_EQ(low->confidence, Confidence::kLow);
   EXPECT_EQ(low->confidence_reason, "placeholder");
+}
+
+// A rule's `decode = "base64"` reports the secret decoded when it is text (else as it stands);
+// its `key` group is reported beside it and never taken as the secret; `each_secret` reports
+// every value a longer match ends on, not only the last.
+const char* const kNamedRules = R"(
+[[rules]]
+id = "pairs"
+decode = "base64"
+each_secret = true
+regex = '''begin:\n(?:[a-z]+=[A-Za-z0-9+/=]*\n){0,5}(?P<key>[a-z]+)=([A-Za-z0-9+/=]{8,})\n'''
+
+[[rules]]
+id = "pairs_once"
+regex = '''begin:\n(?:[a-z]+=[A-Za-z0-9+/=]*\n){0,5}(?P<key>[a-z]+)=([A-Za-z0-9+/=]{8,})\n'''
+)";
+
+TEST(Confirmer, DecodesByNameReportsTheKeyAndEachSecret) {
+  const auto rules = compile_toml(kNamedRules);
+  EXPECT_EQ(rules->compiled(0).key_group(), 1);
+  // "user:p4ssw0rd-9x", "changeme-please!" and 12 bytes that are not text.
+  const std::string text =
+      "begin:\nfirst=dXNlcjpwNHNzdzByZC05eA==\nsecond=Y2hhbmdlbWUtcGxlYXNlIQ==\nthird=/wABAgMEBQYHCAkK\n";
+  ScanContext context(rules);
+  context.set_min_confidence(Confidence::kLow);
+  std::vector<Match> found;
+  ASSERT_TRUE(scan_buffer(context, text, "t", found, 100));
+  using Row = std::tuple<std::uint32_t, std::string, std::string, std::uint64_t, bool>;
+  std::vector<Row> got;
+  for (const Match& m : found) got.emplace_back(m.rule, m.key, m.secret, m.secret_offset, m.rule_decoded);
+  std::sort(got.begin(), got.end());
+  const std::vector<Row> expected{
+      {0, "first", "user:p4ssw0rd-9x", 100 + text.find("dXNl"), true},
+      {0, "second", "changeme-please!", 100 + text.find("Y2hh"), true},
+      {0, "third", "/wABAgMEBQYHCAkK", 100 + text.find("/wAB"), false},
+      // Without each_secret, matches of a rule do not overlap: the longest one is kept.
+      {1, "third", "/wABAgMEBQYHCAkK", 100 + text.find("/wAB"), false},
+  };
+  EXPECT_EQ(got, expected);
+  for (const Match& m : found) {
+    EXPECT_EQ(m.decodings.depth, m.rule_decoded ? 1 : 0);
+    // The placeholder filter reads the decoded value.
+    EXPECT_EQ(m.confidence_reason, m.key == "second" && m.rule == 0 ? "placeholder" : "");
+  }
+  // The key group cannot be the secret; a decoding must be known.
+  EXPECT_THROW((void)compile_toml("[[rules]]\nid='k'\nregex='''(?P<key>[a-z]+)=x'''\n"), RuleError);
+  EXPECT_THROW((void)compile_toml("[[rules]]\nid='k'\nsecretGroup=1\nregex='''(?P<key>[a-z]+)=([a-z]+)'''\n"),
+               RuleError);
+  EXPECT_THROW((void)compile_toml("[[rules]]\nid='k'\ndecode='hex'\nregex='''x'''\n"), RuleError);
 }
 
 }  // namespace

@@ -237,5 +237,25 @@ TEST(Decoders, NoInstructionSetReadsPastTheEnd) {
   ::munmap(mapped, size);
 }
 
+TEST(Decoders, ABase64ValueDecodesOnlyToText) {
+  std::string out;
+  EXPECT_TRUE(decode_base64_value("dXNlcjpwYXNz", out));
+  EXPECT_EQ(out, "user:pass");
+  EXPECT_TRUE(decode_base64_value("dXNlcjpwYXM=", out));  // padded
+  EXPECT_EQ(out, "user:pas");
+  EXPECT_TRUE(decode_base64_value("dXNlcjpwYXM", out));  // unpadded
+  EXPECT_EQ(out, "user:pas");
+  EXPECT_TRUE(decode_base64_value("cMOkc3N3w7ZydA==", out));  // UTF-8
+  EXPECT_EQ(out, "p\xc3\xa4ssw\xc3\xb6rt");
+  EXPECT_TRUE(decode_base64_value("bGluZTEKbGluZTI=", out));  // line breaks
+  EXPECT_FALSE(decode_base64_value("AAECAwQF", out));         // control bytes
+  EXPECT_FALSE(decode_base64_value("/wABAgME", out));         // 0xff: not UTF-8
+  EXPECT_FALSE(decode_base64_value("dXNl cjpw", out));        // not the alphabet
+  EXPECT_FALSE(decode_base64_value("dXNlc", out));            // a stray character
+  EXPECT_FALSE(decode_base64_value("dXN=lcjp", out));         // padding inside
+  EXPECT_FALSE(decode_base64_value("dXNlcjpwYXM===", out));   // too much padding
+  EXPECT_FALSE(decode_base64_value("", out));
+}
+
 }  // namespace
 }  // namespace sluice::engine
