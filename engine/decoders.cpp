@@ -521,7 +521,7 @@ struct BlockMasks {
   std::uint64_t alphabet = 0;  // base64, both alphabets
   std::uint64_t hex = 0;
   std::uint64_t flips = 0;       // a letter followed by one of the other case
-  std::uint64_t escapes = 0;     // '\\', '%' or '=' followed by what its encoding needs
+  std::uint64_t escapes = 0;     // '\\', '%' or '=' followed by what step() needs there
   std::uint64_t ampersands = 0;  // '&' followed by a letter or '#'
   std::uint64_t semicolons = 0;  // which end a character reference
 };
@@ -551,17 +551,32 @@ SLUICE_AVX2 __attribute__((always_inline)) inline BlockMasks block_masks(const c
     const __m256i digit = range32(v, '0', '9');
     const __m256i sign =
         _mm256_or_si256(_mm256_or_si256(eq32(v, '+'), eq32(v, '/')), _mm256_or_si256(eq32(v, '-'), eq32(v, '_')));
-    const __m256i next_upper_hex = _mm256_or_si256(range32(w, '0', '9'), range32(w, 'A', 'F'));
-    const __m256i next_hex = _mm256_or_si256(next_upper_hex, range32(w, 'a', 'f'));
     const __m256i flips = _mm256_and_si256(_mm256_and_si256(letter, next_letter), _mm256_xor_si256(lower, next_lower));
-    const __m256i line_end = _mm256_or_si256(eq32(w, '\n'), eq32(w, '\r'));
-    const __m256i escapes = _mm256_or_si256(_mm256_or_si256(eq32(v, '\\'), _mm256_and_si256(eq32(v, '%'), next_hex)),
-                                            _mm256_and_si256(eq32(v, '='), _mm256_or_si256(next_upper_hex, line_end)));
     m.ampersands |= bits32(_mm256_and_si256(eq32(v, '&'), _mm256_or_si256(next_letter, eq32(w, '#')))) << shift;
     m.semicolons |= bits32(eq32(v, ';')) << shift;
     m.alphabet |= bits32(_mm256_or_si256(_mm256_or_si256(letter, digit), sign)) << shift;
     m.hex |= bits32(_mm256_or_si256(digit, range32(folded, 'a', 'f'))) << shift;
     m.flips |= bits32(flips) << shift;
+    // The escape characters, each only before what step() takes (as in block_masks_avx512).
+    const __m256i backslashes = eq32(v, '\\'), percents = eq32(v, '%'), equals = eq32(v, '=');
+    if (bits32(_mm256_or_si256(_mm256_or_si256(backslashes, percents), equals)) == 0) continue;
+    const __m256i w2 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32 * half + 2));
+    const __m256i escaped = _mm256_or_si256(
+        _mm256_or_si256(_mm256_or_si256(eq32(w, 'n'), eq32(w, 'r')), _mm256_or_si256(eq32(w, 't'), eq32(w, '/'))),
+        _mm256_or_si256(
+            _mm256_or_si256(_mm256_or_si256(eq32(w, '"'), eq32(w, '\'')), _mm256_or_si256(eq32(w, 'b'), eq32(w, 'f'))),
+            _mm256_or_si256(eq32(w, '\\'), _mm256_or_si256(eq32(w, 'u'), eq32(w, 'x')))));
+    const __m256i next_hex = _mm256_or_si256(range32(w, '0', '9'), range32(_mm256_or_si256(w, case_bit), 'a', 'f'));
+    const __m256i next2_hex = _mm256_or_si256(range32(w2, '0', '9'), range32(_mm256_or_si256(w2, case_bit), 'a', 'f'));
+    const __m256i next_af = range32(w, 'A', 'F'), next2_af = range32(w2, 'A', 'F');
+    const __m256i qp_escape = _mm256_and_si256(_mm256_and_si256(_mm256_or_si256(range32(w, '0', '9'), next_af),
+                                                                _mm256_or_si256(range32(w2, '0', '9'), next2_af)),
+                                               _mm256_or_si256(next_af, next2_af));
+    const __m256i soft = _mm256_or_si256(eq32(w, '\n'), _mm256_and_si256(eq32(w, '\r'), eq32(w2, '\n')));
+    const __m256i escapes =
+        _mm256_or_si256(_mm256_or_si256(_mm256_and_si256(backslashes, escaped),
+                                        _mm256_and_si256(percents, _mm256_and_si256(next_hex, next2_hex))),
+                        _mm256_and_si256(equals, _mm256_or_si256(qp_escape, soft)));
     m.escapes |= bits32(escapes) << shift;
   }
   return m;
@@ -582,93 +597,155 @@ SLUICE_AVX512 __attribute__((always_inline)) inline BlockMasks block_masks_avx51
   const std::uint64_t lower = _mm512_test_epi8_mask(v, case_bit);
   const std::uint64_t next_lower = _mm512_test_epi8_mask(w, case_bit);
   const std::uint64_t digit = in_range64(v, '0', 9);
-  const std::uint64_t next_upper_hex = in_range64(w, '0', 9) | in_range64(w, 'A', 5);
-  const std::uint64_t next_hex = next_upper_hex | in_range64(w, 'a', 5);
   BlockMasks m;
   m.alphabet = letter | digit | eq64(v, '+') | eq64(v, '/') | eq64(v, '-') | eq64(v, '_');
   m.hex = digit | in_range64(folded, 'a', 5);
   m.flips = letter & next_letter & (lower ^ next_lower);
-  m.escapes =
-      eq64(v, '\\') | (eq64(v, '%') & next_hex) | (eq64(v, '=') & (next_upper_hex | eq64(w, '\n') | eq64(w, '\r')));
   m.ampersands = eq64(v, '&') & (next_letter | eq64(w, '#'));
   m.semicolons = eq64(v, ';');
+  // The escape characters, each only before what step() takes. '=' is in many blocks of code
+  // (most often before a space) and is looked at in every one; '\\' (most often ending a macro
+  // line) and '%' ('%d') are in few, and looked at when there.
+  const __m512i w2 = _mm512_loadu_si512(p + 2);  // the bytes after those
+  const std::uint64_t next_af = in_range64(w, 'A', 5);
+  // =XX with a letter in it (a superset: step() decides), or a soft line break (=\n, =\r\n).
+  m.escapes = eq64(v, '=') & (next_af | (in_range64(w, '0', 9) & in_range64(w2, 'A', 5)) | eq64(w, '\n') |
+                              (eq64(w, '\r') & eq64(w2, '\n')));
+  const std::uint64_t backslashes = eq64(v, '\\');
+  const std::uint64_t percents = eq64(v, '%');
+  if ((backslashes | percents) == 0) return m;
+  if (backslashes != 0) {
+    const std::uint64_t escaped = eq64(w, 'n') | eq64(w, 'r') | eq64(w, 't') | eq64(w, '/') | eq64(w, '"') |
+                                  eq64(w, '\'') | eq64(w, 'b') | eq64(w, 'f') | eq64(w, '\\') | eq64(w, 'u') |
+                                  eq64(w, 'x');
+    m.escapes |= backslashes & escaped;
+  }
+  if (percents != 0) {
+    const __m512i w_folded = _mm512_or_si512(w, case_bit), w2_folded = _mm512_or_si512(w2, case_bit);
+    const std::uint64_t next_hex = in_range64(w, '0', 9) | in_range64(w_folded, 'a', 5);
+    const std::uint64_t next2_hex = in_range64(w2, '0', 9) | in_range64(w2_folded, 'a', 5);
+    m.escapes |= percents & next_hex & next2_hex;
+  }
   return m;
 }
 
-// A block and the next are read, each with one byte after it: the bytes a step needs.
-constexpr std::size_t kBlocksNeed = 2 * 64 + 1;
+// A block and the next are read, each with two bytes after it: the bytes a step needs.
+constexpr std::size_t kBlocksNeed = 2 * 64 + 2;
 
-// The 128-bit mask (lo, hi) shifted right by k < 64: the low half.
-inline std::uint64_t shifted(std::uint64_t lo, std::uint64_t hi, unsigned k) noexcept {
-  return (lo >> k) | (hi << (64 - k));
+// The 128-bit mask (lo, hi) shifted right by K < 64: the low half.
+template <unsigned K>
+inline std::uint64_t shifted(std::uint64_t lo, std::uint64_t hi) noexcept {
+  return (lo >> K) | (hi << (64 - K));
 }
 
 // Bit p of the result: bits p .. p + 19 (all_set20) or p .. p + 31 (all_set32) of the 128-bit
 // mask (lo, hi) are all set, or one of p .. p + 19 is (any_set20); exact for every bit of the
-// low half.
-inline void and_step(std::uint64_t& lo, std::uint64_t& hi, unsigned k) noexcept {
-  lo &= shifted(lo, hi, k);
-  hi &= hi >> k;
-}
-inline void or_step(std::uint64_t& lo, std::uint64_t& hi, unsigned k) noexcept {
-  lo |= shifted(lo, hi, k);
-  hi |= hi >> k;
-}
-inline std::uint64_t all_set20(std::uint64_t lo, std::uint64_t hi) noexcept {
-  for (unsigned k : {1u, 2u, 4u, 8u, 4u}) and_step(lo, hi, k);
+// low half. The shifts are constants (a loop over them compiles to shifts by a register).
+template <unsigned... K>
+inline std::uint64_t and_steps(std::uint64_t lo, std::uint64_t hi) noexcept {
+  ((lo &= shifted<K>(lo, hi), hi &= hi >> K), ...);
   return lo;
 }
+template <unsigned... K>
+inline std::uint64_t or_steps(std::uint64_t lo, std::uint64_t hi) noexcept {
+  ((lo |= shifted<K>(lo, hi), hi |= hi >> K), ...);
+  return lo;
+}
+inline std::uint64_t all_set20(std::uint64_t lo, std::uint64_t hi) noexcept { return and_steps<1, 2, 4, 8, 4>(lo, hi); }
 inline std::uint64_t all_set32(std::uint64_t lo, std::uint64_t hi) noexcept {
-  for (unsigned k : {1u, 2u, 4u, 8u, 16u}) and_step(lo, hi, k);
-  return lo;
+  return and_steps<1, 2, 4, 8, 16>(lo, hi);
 }
-inline std::uint64_t any_set20(std::uint64_t lo, std::uint64_t hi) noexcept {
-  for (unsigned k : {1u, 2u, 4u, 8u, 4u}) or_step(lo, hi, k);
-  return lo;
-}
+inline std::uint64_t any_set20(std::uint64_t lo, std::uint64_t hi) noexcept { return or_steps<1, 2, 4, 8, 4>(lo, hi); }
 // Bit p: one of bits p + 3 .. p + 11 of (lo, hi) is set.
 inline std::uint64_t references_end(std::uint64_t lo, std::uint64_t hi) noexcept {
-  for (unsigned k : {1u, 2u, 4u, 1u}) or_step(lo, hi, k);  // one of p .. p + 8
-  return shifted(lo, hi, 3);
+  // One of p .. p + 8 (the last step's hi is not needed), then 3 further.
+  std::uint64_t x = lo, y = hi;
+  ((x |= shifted<1>(x, y)), (y |= y >> 1));
+  ((x |= shifted<2>(x, y)), (y |= y >> 2));
+  ((x |= shifted<4>(x, y)), (y |= y >> 4));
+  x |= shifted<1>(x, y);
+  y |= y >> 1;
+  return shifted<3>(x, y);
+}
+// Whether a run of 32 set bits can start in the low half of (lo, hi): it holds one of the
+// 16-bit lanes 0-3 of lo or lane 0 of hi whole.
+inline bool may_hold_hex_run(std::uint64_t lo, std::uint64_t hi) noexcept {
+  std::uint64_t t = lo & (lo >> 1);
+  t &= t >> 2;
+  t &= t >> 4;
+  t &= t >> 8;
+  return (t & 0x0001000100010001ULL) != 0 || (hi & 0xffffU) == 0xffffU;
 }
 static_assert(kMinBase64 == 20 && kMinHex == 32, "all_set20 and all_set32 follow the minimum run lengths");
+
+// Where the block search stopped last, so that the next search in the same text goes on from
+// there instead of classifying the two blocks again (stops come every 150 bytes or so in code).
+struct BlockCursor {
+  std::size_t base = SIZE_MAX;  // offset of `cur`; SIZE_MAX: none
+  BlockMasks cur;
+  BlockMasks next;
+  std::uint64_t hits = 0;  // cur's candidates after the one returned
+};
 
 // clang-format off
 // The body of skip_plain for 64-byte blocks classified by MASKS (compiled once per instruction
 // set): stops at the first byte that may start a span (a run of the alphabet at least 20 long
 // with a case flip, or of hex digits at least 32 long, looked at from its start; an escape
 // character followed by what its encoding needs), or with fewer than kBlocksNeed bytes left (the
-// caller goes on from there).
+// caller goes on from there). A search from inside the block of the last stop goes on with that
+// block's masks and candidates (those before `at` dropped; a quiet one stays quiet).
 #define SLUICE_SKIP_BLOCKS(MASKS)                                                           \
   const std::size_t entry = at;                                                             \
   const char* data = text.data();                                                           \
-  BlockMasks cur = MASKS(data + at);                                                        \
-  while (at + kBlocksNeed <= text.size()) {                                                 \
-    const BlockMasks next = MASKS(data + at + 64);                                          \
-    std::uint64_t hits = cur.escapes;                                                       \
-    /* A character reference ends with ';' 3 to 11 bytes after its '&' (&lt; .. &#x10FFFF;). */ \
-    if (cur.ampersands != 0) hits |= cur.ampersands & references_end(cur.semicolons, next.semicolons); \
-    const std::uint64_t runs = all_set20(cur.alphabet, next.alphabet);                      \
-    if (runs != 0) {                                                                        \
-      if ((cur.flips | next.flips) != 0) hits |= runs & any_set20(cur.flips, next.flips);   \
-      hits |= all_set32(cur.hex, next.hex);                                                 \
+  std::size_t base = at;                                                                    \
+  BlockMasks cur;                                                                           \
+  BlockMasks next;                                                                          \
+  std::uint64_t hits = 0;                                                                   \
+  bool resumed = cursor.base <= at && at - cursor.base < 64;                                \
+  if (resumed) {                                                                            \
+    base = cursor.base;                                                                     \
+    cur = cursor.cur;                                                                       \
+    next = cursor.next;                                                                     \
+    hits = cursor.hits & (~std::uint64_t{0} << (at - base));                                \
+  } else {                                                                                  \
+    cur = MASKS(data + at);                                                                 \
+  }                                                                                         \
+  while (resumed || base + kBlocksNeed <= text.size()) {                                    \
+    if (!resumed) {                                                                         \
+      next = MASKS(data + base + 64);                                                       \
+      hits = cur.escapes;                                                                   \
+      /* A character reference ends with ';' 3 to 11 bytes after its '&' (&lt; .. &#x10FFFF;). */ \
+      if (cur.ampersands != 0) hits |= cur.ampersands & references_end(cur.semicolons, next.semicolons); \
+      /* Most blocks of code hold a run of 20 (snake_case names, paths) but no case flip. */ \
+      if ((cur.flips | next.flips) != 0) {                                                  \
+        const std::uint64_t runs = all_set20(cur.alphabet, next.alphabet);                  \
+        if (runs != 0) hits |= runs & any_set20(cur.flips, next.flips);                     \
+      }                                                                                     \
+      if (may_hold_hex_run(cur.hex, next.hex)) hits |= all_set32(cur.hex, next.hex);        \
     }                                                                                       \
+    resumed = false;                                                                        \
     for (; hits != 0; hits &= hits - 1) {                                                  \
-      std::size_t p = at + static_cast<unsigned>(__builtin_ctzll(hits));                   \
+      std::size_t p = base + static_cast<unsigned>(__builtin_ctzll(hits));                 \
       if (covered.quiet(data[p], p)) continue;                                              \
+      const std::size_t hit = p;                                                            \
       while (p > entry && is(data[p - 1], kB64)) --p;                                       \
+      /* A candidate found through the run before it is still one once past that run. */   \
+      cursor = BlockCursor{base, cur, next, p < hit ? hits : hits & (hits - 1)};            \
       return p;                                                                             \
     }                                                                                       \
     cur = next;                                                                             \
-    at += 64;                                                                               \
+    base += 64;                                                                             \
   }                                                                                         \
-  while (at > entry && is(data[at - 1], kB64)) --at;                                        \
-  return at;
+  cursor.base = SIZE_MAX;                                                                   \
+  while (base > entry && is(data[base - 1], kB64)) --base;                                  \
+  return base;
 
-SLUICE_AVX2 std::size_t skip_plain_avx2(std::string_view text, std::size_t at, const Covered& covered) {
+SLUICE_AVX2 std::size_t skip_plain_avx2(std::string_view text, std::size_t at, const Covered& covered,
+                                        BlockCursor& cursor) {
   SLUICE_SKIP_BLOCKS(block_masks)
 }
-SLUICE_AVX512 std::size_t skip_plain_avx512(std::string_view text, std::size_t at, const Covered& covered) {
+SLUICE_AVX512 std::size_t skip_plain_avx512(std::string_view text, std::size_t at, const Covered& covered,
+                                            BlockCursor& cursor) {
   SLUICE_SKIP_BLOCKS(block_masks_avx512)
 }
 // clang-format on
@@ -732,14 +809,24 @@ std::size_t skip_plain_sse2(std::string_view text, std::size_t at, const Covered
 #endif
 }
 
-std::size_t skip_plain(std::string_view text, std::size_t at, SpanSearch search, const Covered& covered) {
+struct SearchState {
 #if defined(__x86_64__)
-  if (search != SpanSearch::kPortable && at + kBlocksNeed <= text.size()) {
-    at = search == SpanSearch::kAvx512 ? skip_plain_avx512(text, at, covered) : skip_plain_avx2(text, at, covered);
-    if (at + kBlocksNeed <= text.size()) return at;
+  BlockCursor cursor;
+#endif
+};
+
+std::size_t skip_plain(std::string_view text, std::size_t at, SpanSearch search, const Covered& covered,
+                       SearchState& state) {
+#if defined(__x86_64__)
+  const bool resumable = state.cursor.base <= at && at - state.cursor.base < 64;
+  if (search != SpanSearch::kPortable && (resumable || at + kBlocksNeed <= text.size())) {
+    at = search == SpanSearch::kAvx512 ? skip_plain_avx512(text, at, covered, state.cursor)
+                                       : skip_plain_avx2(text, at, covered, state.cursor);
+    if (state.cursor.base != SIZE_MAX || at + kBlocksNeed <= text.size()) return at;
   }
 #else
   (void)search;
+  (void)state;
 #endif
   return skip_plain_sse2(text, at, covered);
 }
@@ -859,8 +946,9 @@ void find_encoded_spans(std::string_view text, std::vector<EncodedSpan>& out, Sp
     return i + 1;
   };
   std::size_t i = 0;
+  SearchState state;
   while (i < n) {
-    i = skip_plain(text, i, search, {escaped_to, percent_to, html_to, qp_to});
+    i = skip_plain(text, i, search, {escaped_to, percent_to, html_to, qp_to}, state);
     if (i >= n) break;
     i = step(i);
   }
