@@ -71,7 +71,7 @@ inline constexpr std::size_t kMinDecoded = 16;
 void find_encoded_spans(std::string_view text, std::vector<EncodedSpan>& out);
 
 // The instruction sets the search can use: every one gives the same spans.
-enum class SpanSearch : std::uint8_t { kPortable, kAvx2, kAvx512 };
+enum class SpanSearch : std::uint8_t { kPortable, kAvx2, kAvx512, kAvx512Vbmi };
 [[nodiscard]] bool span_search_supported(SpanSearch search) noexcept;
 // The same with a given instruction set (tests compare them).
 void find_encoded_spans(std::string_view text, std::vector<EncodedSpan>& out, SpanSearch search);

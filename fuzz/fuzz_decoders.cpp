@@ -18,7 +18,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   std::vector<engine::EncodedSpan> portable;
   engine::find_encoded_spans(text, portable, engine::SpanSearch::kPortable);
-  for (engine::SpanSearch search : {engine::SpanSearch::kAvx2, engine::SpanSearch::kAvx512}) {
+  for (engine::SpanSearch search :
+       {engine::SpanSearch::kAvx2, engine::SpanSearch::kAvx512, engine::SpanSearch::kAvx512Vbmi}) {
     if (!engine::span_search_supported(search)) continue;
     std::vector<engine::EncodedSpan> got;
     engine::find_encoded_spans(text, got, search);

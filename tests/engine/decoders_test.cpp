@@ -201,7 +201,7 @@ TEST(Decoders, EveryInstructionSetFindsTheSameSpans) {
     std::vector<EncodedSpan> portable;
     find_encoded_spans(view, portable, SpanSearch::kPortable);
     ASSERT_GT(portable.size(), 1000u);
-    for (SpanSearch search : {SpanSearch::kAvx2, SpanSearch::kAvx512}) {
+    for (SpanSearch search : {SpanSearch::kAvx2, SpanSearch::kAvx512, SpanSearch::kAvx512Vbmi}) {
       if (!span_search_supported(search)) continue;
       std::vector<EncodedSpan> got;
       find_encoded_spans(view, got, search);
@@ -228,7 +228,7 @@ TEST(Decoders, NoInstructionSetReadsPastTheEnd) {
   const std::string text = mixed_text(rng, static_cast<std::size_t>(page));
   for (std::size_t length = 1; length <= 400; ++length) {
     std::memcpy(guard - length, text.data(), length);
-    for (SpanSearch search : {SpanSearch::kPortable, SpanSearch::kAvx2, SpanSearch::kAvx512}) {
+    for (SpanSearch search : {SpanSearch::kPortable, SpanSearch::kAvx2, SpanSearch::kAvx512, SpanSearch::kAvx512Vbmi}) {
       if (!span_search_supported(search)) continue;
       std::vector<EncodedSpan> spans;
       find_encoded_spans(std::string_view(guard - length, length), spans, search);
