@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What decoding costs: `sluice scan` of a tree with the default --max-decode-depth (2) next to
 # --max-decode-depth 0, interleaved in one run on the same bytes. Prints the CPU model, the
-# median wall and user+system seconds of each, the ratio, and what was decoded.
+# median wall and user+system seconds of each, their ratio, the median of the runs' paired
+# ratios (steadier on a shared machine), and what was decoded.
 #
 #   bench/decode_cost.sh [--sluice BIN] [--runs R] [TREE]
 #     TREE defaults to corpora/perf/linux-6.1 (corpora/make_perf_inputs.sh makes it).
@@ -39,5 +40,9 @@ w2=$(median 1 "$out/depth2"); c2=$(median 2 "$out/depth2")
 printf '%-26s %10s %14s\n' "median of $runs" "wall s" "user+sys s"
 printf '%-26s %10s %14s\n' "--max-decode-depth 0" "$w0" "$c0"
 printf '%-26s %10s %14s\n' "default (depth 2)" "$w2" "$c2"
-awk -v w0="$w0" -v w2="$w2" -v c0="$c0" -v c2="$c2" 'BEGIN {printf "%-26s %9.2fx %13.2fx\n", "ratio", w2 / w0, c2 / c0}'
+awk -v w0="$w0" -v w2="$w2" -v c0="$c0" -v c2="$c2" 'BEGIN {printf "%-26s %9.2fx %13.2fx\n", "ratio of medians", w2 / w0, c2 / c0}'
+# On a shared machine the load drifts between runs: the runs of a pair (depth 0 then 2, one
+# after the other) see nearly the same load, so the median of the pairs' ratios is steadier.
+paste "$out/depth0" "$out/depth2" | awk '{print $3 / $1, $4 / $2}' >"$out/pairs"
+printf '%-26s %9.2fx %13.2fx\n' "median ratio of pairs" "$(median 1 "$out/pairs")" "$(median 2 "$out/pairs")"
 tail -n1 "$out/report2.jsonl" | python3 -c 'import json, sys; print("decoded:", json.load(sys.stdin)["summary"]["decoded"])'

@@ -171,16 +171,20 @@ EncodedSpan escaped_string(std::string_view text, std::size_t at, std::size_t fl
 // long one (a key in JSON, whose lines are joined by "\n", reads like a PEM block once
 // unescaped). Most such strings are messages ("value %d\n", "\"%s\"").
 constexpr std::size_t kMinWeaklyEscaped = 128;
-bool worth_unescaping(std::string_view s) noexcept {
-  if (s.size() < kMinDecoded) return false;
-  if (s.size() >= kMinWeaklyEscaped) return true;
-  for (std::size_t i = 0; i + 1 < s.size(); ++i) {
-    if (s[i] != '\\') continue;
-    const char e = s[i + 1];
-    if (e != 'n' && e != 'r' && e != 't' && e != '"' && e != '\'' && e != '\\') return true;
-    ++i;
-  }
-  return false;
+// A weak escape (n r t " ' \\) on a line shorter than this is in such a string: step() passes it
+// over without looking for its string (a strong escape of the same string, if any, finds it).
+constexpr std::size_t kWeakLine = kMinWeaklyEscaped;
+bool weak_escape_in_short_line(std::string_view text, std::size_t at) noexcept {
+  const char e = text[at + 1];
+  if (e != 'n' && e != 'r' && e != 't' && e != '"' && e != '\'' && e != '\\') return false;
+  const std::size_t from = at > kWeakLine ? at - kWeakLine : 0;
+  const void* before = memrchr(text.data() + from, '\n', at - from);
+  if (before == nullptr && from > 0) return false;
+  const std::size_t line_begin =
+      before == nullptr ? 0 : static_cast<std::size_t>(static_cast<const char*>(before) - text.data()) + 1;
+  const std::size_t limit = std::min(text.size(), line_begin + kWeakLine);
+  const void* after = std::memchr(text.data() + at, '\n', limit - at);
+  return after != nullptr || limit == text.size();
 }
 
 bool escape_follows(std::string_view text, std::size_t at) noexcept {
@@ -203,6 +207,20 @@ bool escape_follows(std::string_view text, std::size_t at) noexcept {
     default:
       return false;
   }
+}
+
+bool worth_unescaping(std::string_view s) noexcept {
+  if (s.size() < kMinDecoded) return false;
+  if (s.size() >= kMinWeaklyEscaped) return true;
+  // A strong escape is one the search stops at (escape_follows) that is not weak: the string is
+  // then found from it whichever of its escapes was looked at first.
+  for (std::size_t i = 0; i + 1 < s.size(); ++i) {
+    if (s[i] != '\\') continue;
+    const char e = s[i + 1];
+    if (e != 'n' && e != 'r' && e != 't' && e != '"' && e != '\'' && e != '\\' && escape_follows(s, i)) return true;
+    ++i;
+  }
+  return false;
 }
 
 // A character reference at `at` (&name; &#NN; &#xHH;): its length, or 0.
@@ -591,16 +609,29 @@ SLUICE_AVX512 inline std::uint64_t in_range64(__m512i x, char lo, char span) {
 }
 SLUICE_AVX512 inline std::uint64_t eq64(__m512i x, char c) { return _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(c)); }
 
-// '\\' before what an escape step() takes (n r t / " ' b f \\ u x), '%' before two hex digits:
-// `v` the bytes, `w` and `w2` those one and two further.
-SLUICE_AVX512 inline std::uint64_t rare_escapes_avx512(__m512i v, __m512i w, __m512i w2) {
+// '\\' before what an escape step() takes (n r t / " ' b f \\ u x; a weak one, n r t " ' \\, only
+// where its line may be kWeakLine bytes long: see weak_escape_in_short_line), '%' before two hex
+// digits: `p` the bytes (`v` holds 64 of them), `w` and `w2` those one and two further.
+SLUICE_AVX512 inline std::uint64_t rare_escapes_avx512(const char* p, __m512i v, __m512i w, __m512i w2) {
   const __m512i case_bit = _mm512_set1_epi8(0x20);
   std::uint64_t out = 0;
   if (const std::uint64_t backslashes = eq64(v, '\\'); backslashes != 0) {
-    const std::uint64_t escaped = eq64(w, 'n') | eq64(w, 'r') | eq64(w, 't') | eq64(w, '/') | eq64(w, '"') |
-                                  eq64(w, '\'') | eq64(w, 'b') | eq64(w, 'f') | eq64(w, '\\') | eq64(w, 'u') |
-                                  eq64(w, 'x');
-    out |= backslashes & escaped;
+    out |= backslashes & (eq64(w, '/') | eq64(w, 'b') | eq64(w, 'f') | eq64(w, 'u') | eq64(w, 'x'));
+    const std::uint64_t weak =
+        backslashes & (eq64(w, 'n') | eq64(w, 'r') | eq64(w, 't') | eq64(w, '"') | eq64(w, '\'') | eq64(w, '\\'));
+    if (weak != 0) {
+      // A byte with a line break before it in this block and one after it within the next is
+      // on a line shorter than 128 bytes.
+      const std::uint64_t breaks = eq64(v, '\n');
+      const std::uint64_t later_breaks = eq64(_mm512_loadu_si512(p + 64), '\n');
+      const std::uint64_t first = breaks & (~breaks + 1);
+      const std::uint64_t past_first = breaks != 0 ? ~(first | (first - 1)) : 0;
+      const std::uint64_t up_to_last = later_breaks != 0 ? ~std::uint64_t{0}
+                                       : breaks != 0     ? (std::uint64_t{2} << (63 - __builtin_clzll(breaks))) - 1
+                                                         : 0;
+      static_assert(kWeakLine >= 128, "two blocks hold no line of kWeakLine bytes");
+      out |= weak & ~(past_first & up_to_last);
+    }
   }
   if (const std::uint64_t percents = eq64(v, '%'); percents != 0) {
     const std::uint64_t next_hex = in_range64(w, '0', 9) | in_range64(_mm512_or_si512(w, case_bit), 'a', 5);
@@ -634,7 +665,7 @@ SLUICE_AVX512 __attribute__((always_inline)) inline BlockMasks block_masks_avx51
   // =XX with a letter in it (a superset: step() decides), or a soft line break (=\n, =\r\n).
   m.escapes = eq64(v, '=') & (next_af | (in_range64(w, '0', 9) & in_range64(w2, 'A', 5)) | eq64(w, '\n') |
                               (eq64(w, '\r') & eq64(w2, '\n')));
-  if ((eq64(v, '\\') | eq64(v, '%')) != 0) m.escapes |= rare_escapes_avx512(v, w, w2);
+  if ((eq64(v, '\\') | eq64(v, '%')) != 0) m.escapes |= rare_escapes_avx512(p, v, w, w2);
   return m;
 }
 
@@ -682,25 +713,31 @@ SLUICE_VBMI inline __m512i classes_vbmi(__m512i v, __m512i low_table, __m512i hi
   return _mm512_maskz_permutex2var_epi8(~_mm512_movepi8_mask(v), low_table, v, high_table);
 }
 
-SLUICE_VBMI __attribute__((always_inline)) inline BlockMasks block_masks_vbmi(const char* p) {
+struct VbmiMasks {
+  __m512i classes;  // the class bits of each byte
+  std::uint64_t flips = 0;
+  std::uint64_t escapes = 0;
+  std::uint64_t ampersands = 0;  // before a letter or '#'
+  std::uint64_t hex = 0;
+};
+
+SLUICE_VBMI __attribute__((always_inline)) inline VbmiMasks block_masks_vbmi(const char* p) {
   const __m512i low_table = _mm512_load_si512(kVbmiClasses.data());
   const __m512i high_table = _mm512_load_si512(kVbmiClasses.data() + 64);
   const __m512i v = _mm512_loadu_si512(p);
   const __m512i w = _mm512_loadu_si512(p + 1);  // the next bytes
-  const __m512i cv = classes_vbmi(v, low_table, high_table);
+  VbmiMasks m;
+  m.classes = classes_vbmi(v, low_table, high_table);
   const __m512i cw = classes_vbmi(w, low_table, high_table);
-  BlockMasks m;
-  m.alphabet = test(cv, kcAlphabet);
-  m.hex = test(cv, kcHex);
+  m.hex = test(m.classes, kcHex);
   // Letters on both sides, the case bit (0x20) differing.
-  m.flips = test(_mm512_and_si512(cv, cw), kcLetter) & test(_mm512_xor_si512(v, w), 0x20);
-  m.ampersands = test(cv, kcAmpersand) &
-                 (test(cw, kcLetter) | static_cast<std::uint64_t>(_mm512_cmpeq_epi8_mask(w, _mm512_set1_epi8('#'))));
-  m.semicolons = test(cv, kcSemicolon);
-  m.escapes = test(cv, kcEquals) & test(cw, kcEqualsFollow);
-  if (const std::uint64_t rare = test(cv, kcRare); rare != 0) {
-    const __m512i w2 = _mm512_loadu_si512(p + 2);
-    m.escapes |= rare_escapes_avx512(v, w, w2);
+  m.flips = test(_mm512_and_si512(m.classes, cw), kcLetter) & test(_mm512_xor_si512(v, w), 0x20);
+  m.escapes = test(m.classes, kcEquals) & test(cw, kcEqualsFollow);
+  // '&', '\\' and '%' are in few blocks.
+  if (test(m.classes, kcAmpersand | kcRare) != 0) {
+    m.ampersands =
+        test(m.classes, kcAmpersand) & (test(cw, kcLetter) | _mm512_cmpeq_epi8_mask(w, _mm512_set1_epi8('#')));
+    if (test(m.classes, kcRare) != 0) m.escapes |= rare_escapes_avx512(p, v, w, _mm512_loadu_si512(p + 2));
   }
   return m;
 }
@@ -763,12 +800,41 @@ inline bool may_hold_hex_run(std::uint64_t lo, std::uint64_t hi) noexcept {
 }
 static_assert(kMinBase64 == 20 && kMinHex == 32, "all_set20 and all_set32 follow the minimum run lengths");
 
+// The bytes of `cur` that may start a span.
+inline std::uint64_t block_hits(const BlockMasks& cur, const BlockMasks& next) noexcept {
+  std::uint64_t hits = cur.escapes;
+  // A character reference ends with ';' 3 to 11 bytes after its '&' (&lt; .. &#x10FFFF;).
+  if (cur.ampersands != 0) hits |= cur.ampersands & references_end(cur.semicolons, next.semicolons);
+  // Most blocks of code hold a run of 20 (snake_case names, paths) but no case flip.
+  if ((cur.flips | next.flips) != 0) {
+    const std::uint64_t runs = all_set20(cur.alphabet, next.alphabet);
+    if (runs != 0) hits |= runs & flips_past3(cur.flips, next.flips);
+  }
+  if (may_hold_hex_run(cur.hex, next.hex)) hits |= all_set32(cur.hex, next.hex);
+  return hits;
+}
+
+// The same with VBMI: the masks most blocks do not need are tested only when needed.
+SLUICE_VBMI inline std::uint64_t block_hits(const VbmiMasks& cur, const VbmiMasks& next) {
+  std::uint64_t hits = cur.escapes;
+  if (cur.ampersands != 0) {
+    hits |= cur.ampersands & references_end(test(cur.classes, kcSemicolon), test(next.classes, kcSemicolon));
+  }
+  if ((cur.flips | next.flips) != 0) {
+    const std::uint64_t runs = all_set20(test(cur.classes, kcAlphabet), test(next.classes, kcAlphabet));
+    if (runs != 0) hits |= runs & flips_past3(cur.flips, next.flips);
+  }
+  if (may_hold_hex_run(cur.hex, next.hex)) hits |= all_set32(cur.hex, next.hex);
+  return hits;
+}
+
 // Where the block search stopped last, so that the next search in the same text goes on from
 // there instead of classifying the two blocks again (stops come every 150 bytes or so in code).
+template <typename Masks>
 struct BlockCursor {
   std::size_t base = SIZE_MAX;  // offset of `cur`; SIZE_MAX: none
-  BlockMasks cur;
-  BlockMasks next;
+  Masks cur;
+  Masks next;
   std::uint64_t hits = 0;  // cur's candidates after the one returned
 };
 
@@ -783,8 +849,8 @@ struct BlockCursor {
   const std::size_t entry = at;                                                             \
   const char* data = text.data();                                                           \
   std::size_t base = at;                                                                    \
-  BlockMasks cur;                                                                           \
-  BlockMasks next;                                                                          \
+  decltype(MASKS(data)) cur;                                                                \
+  decltype(MASKS(data)) next;                                                               \
   std::uint64_t hits = 0;                                                                   \
   bool resumed = cursor.base <= at && at - cursor.base < 64;                                \
   if (resumed) {                                                                            \
@@ -798,15 +864,7 @@ struct BlockCursor {
   while (resumed || base + kBlocksNeed <= text.size()) {                                    \
     if (!resumed) {                                                                         \
       next = MASKS(data + base + 64);                                                       \
-      hits = cur.escapes;                                                                   \
-      /* A character reference ends with ';' 3 to 11 bytes after its '&' (&lt; .. &#x10FFFF;). */ \
-      if (cur.ampersands != 0) hits |= cur.ampersands & references_end(cur.semicolons, next.semicolons); \
-      /* Most blocks of code hold a run of 20 (snake_case names, paths) but no case flip. */ \
-      if ((cur.flips | next.flips) != 0) {                                                  \
-        const std::uint64_t runs = all_set20(cur.alphabet, next.alphabet);                  \
-        if (runs != 0) hits |= runs & flips_past3(cur.flips, next.flips);                   \
-      }                                                                                     \
-      if (may_hold_hex_run(cur.hex, next.hex)) hits |= all_set32(cur.hex, next.hex);        \
+      hits = block_hits(cur, next);                                                         \
     }                                                                                       \
     resumed = false;                                                                        \
     for (; hits != 0; hits &= hits - 1) {                                                  \
@@ -815,7 +873,7 @@ struct BlockCursor {
       const std::size_t hit = p;                                                            \
       while (p > entry && is(data[p - 1], kB64)) --p;                                       \
       /* A candidate found through the run before it is still one once past that run. */   \
-      cursor = BlockCursor{base, cur, next, p < hit ? hits : hits & (hits - 1)};            \
+      cursor = {base, cur, next, p < hit ? hits : hits & (hits - 1)};                       \
       return p;                                                                             \
     }                                                                                       \
     cur = next;                                                                             \
@@ -826,15 +884,15 @@ struct BlockCursor {
   return base;
 
 SLUICE_AVX2 std::size_t skip_plain_avx2(std::string_view text, std::size_t at, const Covered& covered,
-                                        BlockCursor& cursor) {
+                                        BlockCursor<BlockMasks>& cursor) {
   SLUICE_SKIP_BLOCKS(block_masks)
 }
 SLUICE_AVX512 std::size_t skip_plain_avx512(std::string_view text, std::size_t at, const Covered& covered,
-                                            BlockCursor& cursor) {
+                                            BlockCursor<BlockMasks>& cursor) {
   SLUICE_SKIP_BLOCKS(block_masks_avx512)
 }
 SLUICE_VBMI std::size_t skip_plain_vbmi(std::string_view text, std::size_t at, const Covered& covered,
-                                        BlockCursor& cursor) {
+                                        BlockCursor<VbmiMasks>& cursor) {
   SLUICE_SKIP_BLOCKS(block_masks_vbmi)
 }
 // clang-format on
@@ -900,19 +958,22 @@ std::size_t skip_plain_sse2(std::string_view text, std::size_t at, const Covered
 
 struct SearchState {
 #if defined(__x86_64__)
-  BlockCursor cursor;
+  BlockCursor<BlockMasks> cursor;
+  BlockCursor<VbmiMasks> vbmi_cursor;
 #endif
 };
 
 std::size_t skip_plain(std::string_view text, std::size_t at, SpanSearch search, const Covered& covered,
                        SearchState& state) {
 #if defined(__x86_64__)
-  const bool resumable = state.cursor.base <= at && at - state.cursor.base < 64;
+  const std::size_t last = search == SpanSearch::kAvx512Vbmi ? state.vbmi_cursor.base : state.cursor.base;
+  const bool resumable = last <= at && at - last < 64;
   if (search != SpanSearch::kPortable && (resumable || at + kBlocksNeed <= text.size())) {
-    at = search == SpanSearch::kAvx512Vbmi ? skip_plain_vbmi(text, at, covered, state.cursor)
+    at = search == SpanSearch::kAvx512Vbmi ? skip_plain_vbmi(text, at, covered, state.vbmi_cursor)
          : search == SpanSearch::kAvx512   ? skip_plain_avx512(text, at, covered, state.cursor)
                                            : skip_plain_avx2(text, at, covered, state.cursor);
-    if (state.cursor.base != SIZE_MAX || at + kBlocksNeed <= text.size()) return at;
+    const std::size_t stopped = search == SpanSearch::kAvx512Vbmi ? state.vbmi_cursor.base : state.cursor.base;
+    if (stopped != SIZE_MAX || at + kBlocksNeed <= text.size()) return at;
   }
 #else
   (void)search;
@@ -991,7 +1052,7 @@ void find_encoded_spans(std::string_view text, std::vector<EncodedSpan>& out, Sp
     if (is(c, kB64)) return run_at(i);
     switch (c) {
       case '\\':
-        if (i >= escaped_to && escape_follows(text, i)) {
+        if (i >= escaped_to && escape_follows(text, i) && !weak_escape_in_short_line(text, i)) {
           const EncodedSpan span = escaped_string(text, i, floor(escaped_to, i));
           if (worth_unescaping(text.substr(span.begin, span.end - span.begin))) out.push_back(span);
           escaped_to = span.end;
