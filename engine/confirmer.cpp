@@ -31,6 +31,43 @@ std::string line_around(const HitWindow& window, std::size_t offset) {
   return line;
 }
 
+bool base64_char(char c) noexcept {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
+}
+
+// Whether `secret` (a view into the window) is a piece of a longer base64 run: kPrecedingContext
+// characters of it on both sides, and a '+' or '/' next to the secret or in it (so that a long
+// word, a path of names or a hex string is not taken for one).
+bool inside_base64_blob(const HitWindow& window, std::string_view secret) {
+  const std::string_view bytes = window.bytes;
+  const std::size_t begin = static_cast<std::size_t>(secret.data() - bytes.data());
+  const std::size_t end = begin + secret.size();
+  if (begin < kPrecedingContext) return false;
+  bool sign = false;
+  for (char c : secret) {
+    if (c == '-' || c == '_') continue;
+    if (!base64_char(c)) return false;
+    sign = sign || c == '+' || c == '/';
+  }
+  for (std::size_t k = begin - kPrecedingContext; k < begin; ++k) {
+    if (!base64_char(bytes[k])) return false;
+  }
+  sign = sign || bytes[begin - 1] == '+' || bytes[begin - 1] == '/';
+  // After the secret: the rest of the window (a delimiter the regex took), then what follows.
+  std::size_t seen = 0;
+  const auto after = [&](std::string_view part) {
+    for (char c : part) {
+      if (seen == kPrecedingContext) return true;
+      if (!base64_char(c)) return false;
+      if (seen == 0) sign = sign || c == '+' || c == '/';
+      ++seen;
+    }
+    return true;
+  };
+  if (!after(bytes.substr(end)) || !after(window.following) || seen < kPrecedingContext) return false;
+  return sign;
+}
+
 }  // namespace
 
 std::optional<Match> confirm(const CompiledRules& rules, std::uint32_t rule_index, const HitWindow& window,
@@ -43,7 +80,8 @@ std::optional<Match> confirm(const CompiledRules& rules, std::uint32_t rule_inde
   const int key_group = compiled.key_group();
   const int wanted = std::min(kMaxGroups, std::max(secret_group == -1 ? groups + 1 : secret_group + 1, key_group + 1));
   std::array<re2::StringPiece, kMaxGroups> spans;
-  const re2::StringPiece text(window.bytes.data(), window.bytes.size());
+  const std::size_t skip = std::min(window.context, window.bytes.size());
+  const re2::StringPiece text(window.bytes.data() + skip, window.bytes.size() - skip);
   if (!program.Match(text, 0, text.size(), RE2::UNANCHORED, spans.data(), wanted)) return std::nullopt;
 
   re2::StringPiece secret = spans[0];
@@ -77,6 +115,7 @@ std::optional<Match> confirm(const CompiledRules& rules, std::uint32_t rule_inde
   if (reason.empty() && is_decoded && rule.placeholder_filter && looks_like_placeholder(decoded)) {
     reason = "placeholder";
   }
+  if (reason.empty() && !is_decoded && inside_base64_blob(window, secret_view)) reason = "in-base64";
   if (!reason.empty()) confidence = Confidence::kLow;
   if (confidence < min_confidence) return std::nullopt;
 

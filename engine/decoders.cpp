@@ -73,6 +73,28 @@ constexpr std::size_t kMinWrap = 40;
 
 // The base64 (or hex) run at `at`, lines of equal length joined (PEM bodies, MIME parts, YAML
 // block scalars): its end, and whether it holds upper and lower case letters and only hex.
+// The end of the run of the base64 alphabet (both) at `at`: 16 bytes at a time.
+std::size_t alphabet_end(std::string_view text, std::size_t at) noexcept {
+#if defined(__SSE2__)
+  const auto range = [](__m128i v, char lo, char hi) {
+    return _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(static_cast<char>(lo - 1))),
+                         _mm_cmplt_epi8(v, _mm_set1_epi8(static_cast<char>(hi + 1))));
+  };
+  const auto eq = [](__m128i v, char c) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(c)); };
+  while (at + 16 <= text.size()) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + at));
+    const __m128i letters = range(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 'z');
+    const __m128i signs = _mm_or_si128(_mm_or_si128(eq(v, '+'), eq(v, '/')), _mm_or_si128(eq(v, '-'), eq(v, '_')));
+    const __m128i alphabet = _mm_or_si128(_mm_or_si128(letters, range(v, '0', '9')), signs);
+    const unsigned in = static_cast<unsigned>(_mm_movemask_epi8(alphabet));
+    if (in != 0xffffu) return at + static_cast<unsigned>(__builtin_ctz(~in));
+    at += 16;
+  }
+#endif
+  while (at < text.size() && is(text[at], kB64)) ++at;
+  return at;
+}
+
 struct Run {
   std::size_t alphabet_end = 0;  // before the padding
   std::size_t end = 0;
@@ -84,9 +106,11 @@ struct Run {
 Run base64_run(std::string_view text, std::size_t at) {
   Run run;
   std::uint8_t seen = 0;
-  // One line of the run from `i`: its end and what it holds.
+  // One line of the run from `i`: its end and what it holds (once both cases were seen and a
+  // byte that is not hex, only the end: random base64 may run for megabytes).
   const auto line_of = [&](std::size_t i, std::uint8_t& classes, bool& hex) {
     while (i < text.size() && is(text[i], kB64)) {
+      if (!hex && (classes & kUpper) != 0 && (classes & kLower) != 0) return alphabet_end(text, i);
       classes |= cls(text[i]);
       hex = hex && is(text[i], kHexc);
       ++i;
@@ -1026,11 +1050,9 @@ void find_encoded_spans(std::string_view text, std::vector<EncodedSpan>& out, Sp
   const auto floor = [](std::size_t to, std::size_t at) { return std::max(to, at > kMaxReach ? at - kMaxReach : 0); };
   // The run of the alphabet at `at`: a span when it is long enough; where to go on.
   const auto run_at = [&](std::size_t at) {
-    std::size_t j = at;
-    bool hex = true;
-    for (; j < n && is(text[j], kB64); ++j) {
-      if (!is(text[j], kHexc)) hex = false;
-    }
+    const std::size_t j = alphabet_end(text, at);
+    bool hex = j - at >= kMinHex;
+    for (std::size_t k = at; hex && k < j; ++k) hex = is(text[k], kHexc);
     // Most long runs are identifiers in one case (snake_case, CONSTANT_NAMES): not base64 (whose
     // first line has a case flip) nor hex. skip_plain stops at the same runs.
     if (j - at < kMinBase64 ||

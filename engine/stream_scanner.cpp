@@ -184,10 +184,14 @@ void StreamScanner::confirm_hits(std::string_view chunk, bool final) {
     }
     const std::size_t reach = rules.compiled(hit.rule).window + 1;
     const std::uint64_t start = end > reach ? end - reach : 0;
-    const std::string_view bytes = window_for(start, end, chunk);
+    // A little more before it, as context (within the overlap kept: kFollowingContext).
+    const std::uint64_t context_start = start > kPrecedingContext ? start - kPrecedingContext : 0;
+    const std::string_view bytes = window_for(context_start, end, chunk);
     const std::string_view following = following_for(end, chunk);
-    std::optional<Match> match = confirm(
-        rules, hit.rule, HitWindow{bytes, base_ + end - bytes.size(), path_, following}, context_.min_confidence_);
+    const std::size_t context = bytes.size() > end - start ? static_cast<std::size_t>(bytes.size() - (end - start)) : 0;
+    std::optional<Match> match =
+        confirm(rules, hit.rule, HitWindow{bytes, base_ + end - bytes.size(), path_, following, context},
+                context_.min_confidence_);
     if (match) accept(std::move(*match));
   }
 }

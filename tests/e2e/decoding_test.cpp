@@ -6,6 +6,8 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cstring>
+#include <random>
 #include <set>
 #include <string>
 #include <tuple>
@@ -316,6 +318,28 @@ TEST(Decoding, ContainerShapedValuesAreDecodedByName) {
   for (const std::string& secret : {docker_a, docker_b, db_password, api_key, basic, npm, github}) {
     EXPECT_EQ(redacted.out.find(secret), std::string::npos);
   }
+}
+
+// Random base64 (what a key file, an image or an encrypted blob looks like) gives no finding: the
+// token-shaped pieces a prefix rule meets in it (one or two per 100 MB) are low, "in-base64".
+TEST(Decoding, RandomBase64GivesNoFinding) {
+  TempDir dir;
+  std::mt19937_64 rng(8);  // a seed whose data holds a token-shaped piece
+  std::string random(24'000'000, '\0');
+  for (std::size_t i = 0; i + 8 <= random.size(); i += 8) {
+    const std::uint64_t word = rng();
+    std::memcpy(random.data() + i, &word, 8);
+  }
+  const std::string path = dir.write("noise/one-line.b64", base64(random) + "\n");
+  const RunResult clean = sluice({"scan", path, "-f", "jsonl"});
+  EXPECT_TRUE(exited_with(clean, 0)) << describe(clean, true);
+  const RunResult low = sluice({"scan", path, "-f", "jsonl", "--min-confidence", "low"});
+  std::size_t pieces = 0;
+  for (const Finding& finding : parse_jsonl(low.out)) {
+    EXPECT_EQ(finding.raw.value("confidence_reason", std::string()), "in-base64") << finding.rule_id;
+    ++pieces;
+  }
+  EXPECT_GE(pieces, 1u) << "this seed's data holds token-shaped pieces: the test would not see the filter go";
 }
 
 TEST(Decoding, NoiseGivesNothingAndCapsAreCounted) {

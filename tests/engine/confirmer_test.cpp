@@ -139,5 +139,28 @@ TEST(Confirmer, DecodesByNameReportsTheKeyAndEachSecret) {
   EXPECT_THROW((void)compile_toml("[[rules]]\nid='k'\ndecode='hex'\nregex='''x'''\n"), RuleError);
 }
 
+// A token-shaped piece of a base64 blob (random data, a key file) is low, "in-base64"; the same
+// token after '=' or in a path of short names is not.
+TEST(Confirmer, APieceOfABase64BlobIsLow) {
+  const auto rules = compile_toml("[[rules]]\nid = 'dmo'\nregex = '''\\b(dmo_[A-Za-z0-9]{20})\\b'''\n");
+  ScanContext context(rules);
+  context.set_min_confidence(Confidence::kLow);
+  const std::string token = "dmo_Q2xh8Zr0Pk3Lw9Ty6Vb1";
+  const auto reason_of = [&](const std::string& text) -> std::string {
+    std::vector<Match> found;
+    EXPECT_TRUE(scan_buffer(context, text, "t", found));
+    if (found.size() != 1) return "found " + std::to_string(found.size());
+    return std::string(found[0].confidence_reason);
+  };
+  EXPECT_EQ(reason_of("Zm9vYmFyYmF6cXV4cXV1eA+" + token + "/aGVsbG8gd29ybGQgYWdhaW4K\n"), "in-base64");
+  EXPECT_EQ(reason_of("QmFzZTY0IGJsb2IgbGluZQ/" + token + "+Zm9vYmFyYmF6cXV4cXV1eA"), "in-base64");
+  EXPECT_EQ(reason_of("DMO_TOKEN=" + token + "\n"), "");
+  EXPECT_EQ(reason_of("https://api.example.net/v1/keys/" + token + "/rotate\n"), "");
+  // Long names around it, but no '+' or '/' next to it.
+  EXPECT_EQ(reason_of("abcdefghijklmnopqrstuvwxyz " + token + " abcdefghijklmnopqrstuvwxyz\n"), "");
+  // Too little blob after it.
+  EXPECT_EQ(reason_of("Zm9vYmFyYmF6cXV4cXV1eA+" + token + "/aGVs\n"), "");
+}
+
 }  // namespace
 }  // namespace sluice::engine
