@@ -41,7 +41,10 @@ for input in "${inputs[@]}"; do
   rm -f "$out/depth0" "$out/depth2"
   "$sluice" scan "$input" -q -f jsonl -o /dev/null >/dev/null 2>&1 || true  # warm the page cache
   for ((r = 1; r <= runs; r++)); do
-    for depth in 0 2; do
+    # ABBA order: which depth runs first alternates, so a drift in load or clock favours neither.
+    order="0 2"
+    ((r % 2 == 0)) && order="2 0"
+    for depth in $order; do
       /usr/bin/time -f "%e %U %S" -o "$out/time" "$sluice" scan "$input" -q -f jsonl --max-decode-depth "$depth" \
         -o "$out/report$depth.jsonl" >/dev/null 2>&1 || true
       read -r wall user sys < <(tail -n1 "$out/time")  # after "Command exited with non-zero status"

@@ -706,7 +706,7 @@ enum : std::uint8_t {
   kcEquals = 16,
   kcAmpersand = 32,
   kcSemicolon = 64,
-  kcRare = 128,  // '\\' or '%': looked at exactly when a block has one
+  kcRare = 128,  // '\\', '%' or NUL: looked at exactly when a block has one
 };
 
 constexpr std::array<std::uint8_t, 128> make_vbmi_classes() {
@@ -721,7 +721,7 @@ constexpr std::array<std::uint8_t, 128> make_vbmi_classes() {
     if (c == '=') k |= kcEquals;
     if (c == '&') k |= kcAmpersand;
     if (c == ';') k |= kcSemicolon;
-    if (c == '\\' || c == '%') k |= kcRare;
+    if (c == '\\' || c == '%' || c == 0) k |= kcRare;
     t[static_cast<std::size_t>(c)] = k;
   }
   return t;
@@ -739,10 +739,12 @@ SLUICE_VBMI inline __m512i classes_vbmi(__m512i v, __m512i low_table, __m512i hi
 
 struct VbmiMasks {
   __m512i classes;  // the class bits of each byte
+  std::uint64_t alphabet = 0;
   std::uint64_t flips = 0;
   std::uint64_t escapes = 0;
   std::uint64_t ampersands = 0;  // before a letter or '#'
   std::uint64_t hex = 0;
+  bool nul = false;  // a NUL byte among the 64
 };
 
 SLUICE_VBMI __attribute__((always_inline)) inline VbmiMasks block_masks_vbmi(const char* p) {
@@ -754,6 +756,7 @@ SLUICE_VBMI __attribute__((always_inline)) inline VbmiMasks block_masks_vbmi(con
   m.classes = classes_vbmi(v, low_table, high_table);
   const __m512i cw = classes_vbmi(w, low_table, high_table);
   m.hex = test(m.classes, kcHex);
+  m.alphabet = test(m.classes, kcAlphabet);
   // Letters on both sides, the case bit (0x20) differing.
   m.flips = test(_mm512_and_si512(m.classes, cw), kcLetter) & test(_mm512_xor_si512(v, w), 0x20);
   m.escapes = test(m.classes, kcEquals) & test(cw, kcEqualsFollow);
@@ -761,7 +764,10 @@ SLUICE_VBMI __attribute__((always_inline)) inline VbmiMasks block_masks_vbmi(con
   if (test(m.classes, kcAmpersand | kcRare) != 0) {
     m.ampersands =
         test(m.classes, kcAmpersand) & (test(cw, kcLetter) | _mm512_cmpeq_epi8_mask(w, _mm512_set1_epi8('#')));
-    if (test(m.classes, kcRare) != 0) m.escapes |= rare_escapes_avx512(p, v, w, _mm512_loadu_si512(p + 2));
+    if (test(m.classes, kcRare) != 0) {
+      m.escapes |= rare_escapes_avx512(p, v, w, _mm512_loadu_si512(p + 2));
+      m.nul = eq64(v, '\0') != 0;
+    }
   }
   return m;
 }
@@ -792,6 +798,14 @@ inline std::uint64_t all_set20(std::uint64_t lo, std::uint64_t hi) noexcept { re
 inline std::uint64_t all_set32(std::uint64_t lo, std::uint64_t hi) noexcept {
   return and_steps<1, 2, 4, 8, 16>(lo, hi);
 }
+// The flips with three bytes of the alphabet before them (the bits of `below`, the 64 bytes
+// before, serve for the first three; all set when they are not known): the only ones that
+// flips_past3 can find inside a run of the alphabet.
+inline std::uint64_t flips_in_runs(std::uint64_t flips, std::uint64_t alphabet, std::uint64_t below) noexcept {
+  return flips & ((alphabet << 1) | (below >> 63)) & ((alphabet << 2) | (below >> 62)) &
+         ((alphabet << 3) | (below >> 61));
+}
+
 // Bit p: one of bits p + 3 .. p + 19 of (lo, hi) is set (a case flip inside a window of 20,
 // past its first three pairs: see kFlipFrom).
 inline std::uint64_t flips_past3(std::uint64_t lo, std::uint64_t hi) noexcept {
@@ -824,15 +838,22 @@ inline bool may_hold_hex_run(std::uint64_t lo, std::uint64_t hi) noexcept {
 }
 static_assert(kMinBase64 == 20 && kMinHex == 32, "all_set20 and all_set32 follow the minimum run lengths");
 
+// Whether the block has a NUL byte, when its masks say (VBMI's do).
+constexpr bool has_nul(const BlockMasks& /*unused*/) noexcept { return false; }
+inline bool has_nul(const VbmiMasks& masks) noexcept { return masks.nul; }
+
 // The bytes of `cur` that may start a span.
 inline std::uint64_t block_hits(const BlockMasks& cur, const BlockMasks& next) noexcept {
   std::uint64_t hits = cur.escapes;
   // A character reference ends with ';' 3 to 11 bytes after its '&' (&lt; .. &#x10FFFF;).
   if (cur.ampersands != 0) hits |= cur.ampersands & references_end(cur.semicolons, next.semicolons);
-  // Most blocks of code hold a run of 20 (snake_case names, paths) but no case flip.
-  if ((cur.flips | next.flips) != 0) {
+  // Most blocks of code hold a run of 20 (snake_case names, paths) but no case flip past the
+  // first three characters of a run (prose: "The", "Linux"; names: getName).
+  const std::uint64_t flips = flips_in_runs(cur.flips, cur.alphabet, ~std::uint64_t{0});
+  const std::uint64_t next_flips = flips_in_runs(next.flips, next.alphabet, cur.alphabet);
+  if ((flips | next_flips) != 0) {
     const std::uint64_t runs = all_set20(cur.alphabet, next.alphabet);
-    if (runs != 0) hits |= runs & flips_past3(cur.flips, next.flips);
+    if (runs != 0) hits |= runs & flips_past3(flips, next_flips);
   }
   if (may_hold_hex_run(cur.hex, next.hex)) hits |= all_set32(cur.hex, next.hex);
   return hits;
@@ -844,9 +865,11 @@ SLUICE_VBMI inline std::uint64_t block_hits(const VbmiMasks& cur, const VbmiMask
   if (cur.ampersands != 0) {
     hits |= cur.ampersands & references_end(test(cur.classes, kcSemicolon), test(next.classes, kcSemicolon));
   }
-  if ((cur.flips | next.flips) != 0) {
-    const std::uint64_t runs = all_set20(test(cur.classes, kcAlphabet), test(next.classes, kcAlphabet));
-    if (runs != 0) hits |= runs & flips_past3(cur.flips, next.flips);
+  const std::uint64_t flips = flips_in_runs(cur.flips, cur.alphabet, ~std::uint64_t{0});
+  const std::uint64_t next_flips = flips_in_runs(next.flips, next.alphabet, cur.alphabet);
+  if ((flips | next_flips) != 0) {
+    const std::uint64_t runs = all_set20(cur.alphabet, next.alphabet);
+    if (runs != 0) hits |= runs & flips_past3(flips, next_flips);
   }
   if (may_hold_hex_run(cur.hex, next.hex)) hits |= all_set32(cur.hex, next.hex);
   return hits;
@@ -884,10 +907,12 @@ struct BlockCursor {
     hits = cursor.hits & (~std::uint64_t{0} << (at - base));                                \
   } else {                                                                                  \
     cur = MASKS(data + at);                                                                 \
+    nul = nul || has_nul(cur);                                                              \
   }                                                                                         \
   while (resumed || base + kBlocksNeed <= text.size()) {                                    \
     if (!resumed) {                                                                         \
       next = MASKS(data + base + 64);                                                       \
+      nul = nul || has_nul(next);                                                           \
       hits = block_hits(cur, next);                                                         \
     }                                                                                       \
     resumed = false;                                                                        \
@@ -908,15 +933,15 @@ struct BlockCursor {
   return base;
 
 SLUICE_AVX2 std::size_t skip_plain_avx2(std::string_view text, std::size_t at, const Covered& covered,
-                                        BlockCursor<BlockMasks>& cursor) {
+                                        BlockCursor<BlockMasks>& cursor, bool& nul) {
   SLUICE_SKIP_BLOCKS(block_masks)
 }
 SLUICE_AVX512 std::size_t skip_plain_avx512(std::string_view text, std::size_t at, const Covered& covered,
-                                            BlockCursor<BlockMasks>& cursor) {
+                                            BlockCursor<BlockMasks>& cursor, bool& nul) {
   SLUICE_SKIP_BLOCKS(block_masks_avx512)
 }
 SLUICE_VBMI std::size_t skip_plain_vbmi(std::string_view text, std::size_t at, const Covered& covered,
-                                        BlockCursor<VbmiMasks>& cursor) {
+                                        BlockCursor<VbmiMasks>& cursor, bool& nul) {
   SLUICE_SKIP_BLOCKS(block_masks_vbmi)
 }
 // clang-format on
@@ -985,6 +1010,10 @@ struct SearchState {
   BlockCursor<BlockMasks> cursor;
   BlockCursor<VbmiMasks> vbmi_cursor;
 #endif
+  // A block the search classified held a NUL byte (VBMI only). The search classifies every
+  // byte but those a step passed over (runs of the alphabet, their line breaks and indentation:
+  // never NUL) and the last kBlocksNeed, which the caller looks at.
+  bool nul = false;
 };
 
 std::size_t skip_plain(std::string_view text, std::size_t at, SpanSearch search, const Covered& covered,
@@ -993,9 +1022,9 @@ std::size_t skip_plain(std::string_view text, std::size_t at, SpanSearch search,
   const std::size_t last = search == SpanSearch::kAvx512Vbmi ? state.vbmi_cursor.base : state.cursor.base;
   const bool resumable = last <= at && at - last < 64;
   if (search != SpanSearch::kPortable && (resumable || at + kBlocksNeed <= text.size())) {
-    at = search == SpanSearch::kAvx512Vbmi ? skip_plain_vbmi(text, at, covered, state.vbmi_cursor)
-         : search == SpanSearch::kAvx512   ? skip_plain_avx512(text, at, covered, state.cursor)
-                                           : skip_plain_avx2(text, at, covered, state.cursor);
+    at = search == SpanSearch::kAvx512Vbmi ? skip_plain_vbmi(text, at, covered, state.vbmi_cursor, state.nul)
+         : search == SpanSearch::kAvx512   ? skip_plain_avx512(text, at, covered, state.cursor, state.nul)
+                                           : skip_plain_avx2(text, at, covered, state.cursor, state.nul);
     const std::size_t stopped = search == SpanSearch::kAvx512Vbmi ? state.vbmi_cursor.base : state.cursor.base;
     if (stopped != SIZE_MAX || at + kBlocksNeed <= text.size()) return at;
   }
@@ -1128,7 +1157,15 @@ void find_encoded_spans(std::string_view text, std::vector<EncodedSpan>& out, Sp
     if (i >= n) break;
     i = step(i);
   }
-  if (std::memchr(text.data(), '\0', n) != nullptr) unit_runs(text, out);
+  // UTF-16 and UTF-32 have NUL bytes: found by the search (VBMI) or here.
+  bool nul = state.nul;
+#if defined(__x86_64__)
+  const std::size_t unseen = search == SpanSearch::kAvx512Vbmi ? std::min<std::size_t>(n, 2 * kBlocksNeed) : n;
+#else
+  const std::size_t unseen = n;
+#endif
+  nul = nul || std::memchr(text.data() + (n - unseen), '\0', unseen) != nullptr;
+  if (nul) unit_runs(text, out);
   // An escaped string starts at its quote, before the runs inside it that came first.
   const auto order = [](const EncodedSpan& a, const EncodedSpan& b) {
     return std::tie(a.begin, a.end, a.decoding) < std::tie(b.begin, b.end, b.decoding);

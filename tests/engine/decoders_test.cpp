@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <random>
 #include <string>
@@ -255,6 +256,35 @@ TEST(Decoders, ABase64ValueDecodesOnlyToText) {
   EXPECT_FALSE(decode_base64_value("dXN=lcjp", out));         // padding inside
   EXPECT_FALSE(decode_base64_value("dXNlcjpwYXM===", out));   // too much padding
   EXPECT_FALSE(decode_base64_value("", out));
+}
+
+// UTF-16 is found by its NUL bytes wherever it is: at the start, in the middle, in the last
+// bytes (which the block search leaves to the caller), in texts shorter than a block.
+TEST(Decoders, EveryInstructionSetFindsUtf16Anywhere) {
+  std::string units;
+  for (char c : std::string("api_token=Qm9vZ2llV29vZ2llMTIz")) {
+    units.push_back(c);
+    units.push_back('\0');
+  }
+  for (std::size_t size : {std::size_t{80}, std::size_t{300}, std::size_t{5000}, std::size_t{70'000}}) {
+    for (std::size_t at : {std::size_t{0}, size / 2, size - units.size(), size - units.size() - 150}) {
+      if (at + units.size() > size) continue;
+      std::string text;
+      while (text.size() < size) text += "plain text, no encoding here; ";
+      text.resize(size);
+      text.replace(at, units.size(), units);
+      for (SpanSearch search :
+           {SpanSearch::kPortable, SpanSearch::kAvx2, SpanSearch::kAvx512, SpanSearch::kAvx512Vbmi}) {
+        if (!span_search_supported(search)) continue;
+        std::vector<EncodedSpan> spans;
+        find_encoded_spans(text, spans, search);
+        const bool found = std::any_of(spans.begin(), spans.end(), [&](const EncodedSpan& s) {
+          return s.decoding == Decoding::kUtf16le && s.begin <= at + 1 && s.end >= at + units.size() - 1;
+        });
+        EXPECT_TRUE(found) << "size " << size << ", at " << at << ", instruction set " << static_cast<int>(search);
+      }
+    }
+  }
 }
 
 }  // namespace
