@@ -1200,6 +1200,36 @@ void find_encoded_spans(std::string_view text, std::vector<EncodedSpan>& out) {
   find_encoded_spans(text, out, best);
 }
 
+std::size_t cut_point(Decoding decoding, std::string_view encoded, std::size_t limit) noexcept {
+  limit = std::min(limit, encoded.size());
+  switch (decoding) {
+    case Decoding::kBase64: {
+      std::size_t cut = limit;
+      // A line start within the last 4 KiB: wrapped lines are cut between them.
+      const std::size_t near = std::min<std::size_t>(4096, limit / 2);
+      if (const void* line = memrchr(encoded.data() + (limit - near), '\n', near); line != nullptr) {
+        cut = static_cast<std::size_t>(static_cast<const char*>(line) - encoded.data()) + 1;
+      }
+      std::size_t chars = 0;
+      for (std::size_t k = 0; k < cut; ++k) chars += is(encoded[k], kB64) ? 1 : 0;
+      while (cut > 0 && chars % 4 != 0) {
+        --cut;
+        if (is(encoded[cut], kB64)) --chars;
+      }
+      return cut;
+    }
+    case Decoding::kHex:
+    case Decoding::kUtf16le:
+    case Decoding::kUtf16be:
+      return limit & ~std::size_t{1};
+    case Decoding::kUtf32le:
+    case Decoding::kUtf32be:
+      return limit & ~std::size_t{3};
+    default:
+      return 0;
+  }
+}
+
 bool decode_base64_value(std::string_view encoded, std::string& out) {
   out.clear();
   std::size_t data = encoded.size();

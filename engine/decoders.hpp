@@ -81,6 +81,12 @@ void find_encoded_spans(std::string_view text, std::vector<EncodedSpan>& out, Sp
 // secret is printable; random base64 or a hex digest decodes to noise).
 [[nodiscard]] bool decode_span(Decoding decoding, std::string_view encoded, std::string& out);
 
+// Where a span longer than a decoding may take at once can be cut so that each part decodes on
+// its own: an offset in (0, limit] of `encoded` (the span from where its last part began) at a
+// base64 group (at a line start when one is near), a hex digit pair or a code unit; 0 for the
+// decodings that are not cut (escapes, references, percent-encoding, quoted-printable).
+[[nodiscard]] std::size_t cut_point(Decoding decoding, std::string_view encoded, std::size_t limit) noexcept;
+
 // Decodes a whole value a format names as base64 (a rule's `decode`) into `out` (replaced).
 // Stricter than decode_span and with no least length: true only when every character is of
 // the base64 alphabet (standard or URL-safe, padding at the end) and every decoded byte is

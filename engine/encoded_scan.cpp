@@ -8,11 +8,16 @@ namespace {
 // Between two decoded spans: no secret runs across a blank line.
 constexpr std::string_view kSeparator = "\n\n";
 
+// Encoded bytes a part of a long span shares with the next part: a secret that starts before
+// the cut and is at most about this long once decoded is whole in the part before it.
+constexpr std::size_t kPartOverlap = 8192;
+
 // A decoded span in ScanContext::decoded_.
 struct Piece {
   std::size_t begin = 0;  // in the decoded bytes
   std::size_t end = 0;
-  std::uint64_t offset = 0;  // the outermost encoded span, absolute
+  std::size_t own_end = 0;   // a part of a long span: what starts from here is the next part's
+  std::uint64_t offset = 0;  // the outermost encoded span (a part of it), absolute
   std::uint64_t offset_end = 0;
   DecodeChain chain;
 };
@@ -20,7 +25,7 @@ struct Piece {
 }  // namespace
 
 bool scan_encoded(ScanContext& context, std::string_view text, std::uint64_t base, std::size_t own_begin,
-                  std::size_t own_end, std::string_view path, std::vector<Match>& out) {
+                  std::size_t own_end, std::string_view path, std::vector<Match>& out, bool ends_input) {
   const DecodeLimits& limits = context.decode_limits_;
   if (limits.max_depth == 0 || own_end <= own_begin) return true;
   DecodeStats& stats = context.decode_stats_;
@@ -31,10 +36,61 @@ bool scan_encoded(ScanContext& context, std::string_view text, std::uint64_t bas
   std::vector<EncodedSpan> spans;
   const std::size_t budget = std::max(limits.min_budget, limits.budget_ratio * (own_end - own_begin));
 
+  const std::size_t searched = std::min(text.size(), own_end + limits.max_span);
+  // Whether a span found in text[0, searched) is whole: it ends before the bytes searched do.
+  const auto whole = [&](const EncodedSpan& span) {
+    return span.end < searched || (searched == text.size() && ends_input);
+  };
+  std::string tail;
+  // A span of `text` longer than max_span, cut into parts of at most that many bytes (each
+  // decoded and scanned with kPartOverlap bytes of the next): a UTF-16 file, a base64 blob.
+  // False when it cannot be cut.
+  const auto decode_parts = [&](const EncodedSpan& span) {
+    const std::string_view encoded = text.substr(span.begin, span.end - span.begin);
+    if (limits.max_span <= 2 * kPartOverlap || cut_point(span.decoding, encoded, limits.max_span) == 0) return false;
+    std::size_t from = 0;
+    while (from < encoded.size()) {
+      const std::size_t rest = encoded.size() - from;
+      std::size_t cut = rest;
+      if (rest > limits.max_span) {
+        cut = cut_point(span.decoding, encoded.substr(from), limits.max_span - kPartOverlap);
+        if (cut == 0) cut = rest;  // cannot be: a cut point exists for every part
+      }
+      const std::size_t to = from + cut;
+      const std::size_t shared = std::min(encoded.size(), to + kPartOverlap) - to;
+      if (decoded.size() + cut + shared > budget) {
+        ++stats.capped_spans;
+        stats.capped_bytes += encoded.size() - from;
+        return true;
+      }
+      if (decode_span(span.decoding, encoded.substr(from, cut), decoding)) {
+        Piece piece;
+        piece.begin = decoded.size();
+        decoded += decoding;
+        piece.own_end = decoded.size();
+        if (shared > 0 && decode_span(span.decoding, encoded.substr(to, shared), tail)) decoded += tail;
+        piece.end = decoded.size();
+        decoded += kSeparator;
+        piece.offset = base + span.begin + from;
+        piece.offset_end = base + span.begin + to;
+        piece.chain = DecodeChain{}.then(span.decoding);
+        pieces.push_back(piece);
+        ++stats.spans;
+      }
+      from = to;
+    }
+    return true;
+  };
+
   // Decodes `spans` of `source` (decoded_ from `at` when `from_decoded`, else `text`).
   const auto decode_all = [&](bool from_decoded, std::size_t at, const Piece* parent) {
     for (const EncodedSpan& span : spans) {
+      // What starts in a part's overlap is the next part's.
+      if (parent != nullptr && at + span.begin >= parent->own_end) continue;
       const std::size_t length = span.end - span.begin;
+      // A long span wholly at hand (not cut short by the end of the bytes searched) is decoded
+      // in parts.
+      if (length > limits.max_span && !from_decoded && whole(span) && decode_parts(span)) continue;
       if (length > limits.max_span || decoded.size() + length > budget) {
         ++stats.capped_spans;
         stats.capped_bytes += length;
@@ -46,6 +102,7 @@ bool scan_encoded(ScanContext& context, std::string_view text, std::uint64_t bas
       piece.begin = decoded.size();
       decoded += decoding;
       piece.end = decoded.size();
+      piece.own_end = piece.end;
       decoded += kSeparator;
       if (parent == nullptr) {
         piece.offset = base + span.begin;
@@ -61,7 +118,7 @@ bool scan_encoded(ScanContext& context, std::string_view text, std::uint64_t bas
     }
   };
 
-  find_encoded_spans(text.substr(0, std::min(text.size(), own_end + limits.max_span)), spans);
+  find_encoded_spans(text.substr(0, searched), spans);
   std::erase_if(spans, [&](const EncodedSpan& s) { return s.begin < own_begin || s.begin >= own_end; });
   decode_all(false, 0, nullptr);
   // Each further depth searches what the one before decoded.
@@ -88,7 +145,7 @@ bool scan_encoded(ScanContext& context, std::string_view text, std::uint64_t bas
                                [](std::uint64_t offset, const Piece& p) { return offset < p.begin; });
     if (it == pieces.begin()) continue;
     const Piece& piece = *std::prev(it);
-    if (m.secret_offset + m.secret.size() > piece.end) continue;
+    if (m.secret_offset + m.secret.size() > piece.end || m.secret_offset >= piece.own_end) continue;
     // A secret the encoding left as it was is where the plain scan finds it.
     const std::string_view encoded = text.substr(static_cast<std::size_t>(piece.offset - base),
                                                  static_cast<std::size_t>(piece.offset_end - piece.offset));

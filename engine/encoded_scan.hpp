@@ -18,8 +18,11 @@ namespace sluice::engine {
 // `decodings` to the chain; a secret that stands as it is in the encoded text is left to the
 // plain scan. Bounded by the context's DecodeLimits; what they leave undone is
 // counted in its DecodeStats. Scans in context.nested(), so a stream open on `context` goes on
-// undisturbed. False if Hyperscan failed.
+// undisturbed. A span longer than DecodeLimits::max_span is decoded in parts when its end is at
+// hand: it ends before `text` does, or `ends_input` says that `text` ends where the input does.
+// False if Hyperscan failed.
 [[nodiscard]] bool scan_encoded(ScanContext& context, std::string_view text, std::uint64_t base, std::size_t own_begin,
-                                std::size_t own_end, std::string_view path, std::vector<Match>& out);
+                                std::size_t own_end, std::string_view path, std::vector<Match>& out,
+                                bool ends_input = false);
 
 }  // namespace sluice::engine

@@ -149,8 +149,10 @@ ScannedSegment scan_segment(engine::ScanContext& context, std::string_view buffe
   }
   // Encoded spans that start in the segment; the overlap after it holds the rest of them.
   if (out.ok && (budget == nullptr || !budget->expired())) {
-    out.ok = engine::scan_encoded(context, buffer, from, static_cast<std::size_t>(span.begin - from),
-                                  static_cast<std::size_t>(span.end - from), path, out.matches);
+    // The last segment's bytes reach the input's end (next_from == end only there).
+    out.ok =
+        engine::scan_encoded(context, buffer, from, static_cast<std::size_t>(span.begin - from),
+                             static_cast<std::size_t>(span.end - from), path, out.matches, span.next_from == span.end);
   }
   locate_matches(out, buffer);
   return out;
@@ -333,7 +335,7 @@ void ContentScanner::scan_plain_stream(const Content& content, const io::ReadSom
     decoded_to = to;
     return engine::scan_encoded(service_.context(), std::string_view(buffer.data(), kept + filled), buffer_begin,
                                 static_cast<std::size_t>(from - buffer_begin),
-                                static_cast<std::size_t>(to - buffer_begin), content.path, matches);
+                                static_cast<std::size_t>(to - buffer_begin), content.path, matches, final);
   };
   // Places what the matcher gave while reading the chunk buffer[kept, kept + filled), which
   // ends at result.bytes, then keeps the last `keep` bytes for the next chunk.
