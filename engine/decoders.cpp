@@ -1210,8 +1210,16 @@ std::size_t cut_point(Decoding decoding, std::string_view encoded, std::size_t l
       if (const void* line = memrchr(encoded.data() + (limit - near), '\n', near); line != nullptr) {
         cut = static_cast<std::size_t>(static_cast<const char*>(line) - encoded.data()) + 1;
       }
+      // The characters of the alphabet before the cut, a run at a time (line breaks and
+      // indentation between them).
+      const std::string_view head = encoded.substr(0, cut);
       std::size_t chars = 0;
-      for (std::size_t k = 0; k < cut; ++k) chars += is(encoded[k], kB64) ? 1 : 0;
+      for (std::size_t k = 0; k < cut;) {
+        const std::size_t end = alphabet_end(head, k);
+        chars += end - k;
+        k = end;
+        while (k < cut && !is(encoded[k], kB64)) ++k;
+      }
       while (cut > 0 && chars % 4 != 0) {
         --cut;
         if (is(encoded[cut], kB64)) --chars;
