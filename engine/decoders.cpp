@@ -772,8 +772,10 @@ SLUICE_VBMI __attribute__((always_inline)) inline VbmiMasks block_masks_vbmi(con
   return m;
 }
 
-// A block and the next are read, each with two bytes after it: the bytes a step needs.
-constexpr std::size_t kBlocksNeed = 2 * 64 + 2;
+// A block and the next are read, each with two bytes after it, and a block whose weak escapes
+// are looked at reads the 64 bytes after it (rare_escapes_avx512): the next block's reach
+// 128 + 64 bytes from the first's start.
+constexpr std::size_t kBlocksNeed = 3 * 64;
 
 // The 128-bit mask (lo, hi) shifted right by K < 64: the low half.
 template <unsigned K>

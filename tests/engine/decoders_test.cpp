@@ -226,13 +226,20 @@ TEST(Decoders, NoInstructionSetReadsPastTheEnd) {
   char* guard = static_cast<char*>(mapped) + page;
   ASSERT_EQ(::mprotect(guard, static_cast<std::size_t>(page), PROT_NONE), 0);
   std::mt19937_64 rng(5);
-  const std::string text = mixed_text(rng, static_cast<std::size_t>(page));
-  for (std::size_t length = 1; length <= 400; ++length) {
-    std::memcpy(guard - length, text.data(), length);
-    for (SpanSearch search : {SpanSearch::kPortable, SpanSearch::kAvx2, SpanSearch::kAvx512, SpanSearch::kAvx512Vbmi}) {
-      if (!span_search_supported(search)) continue;
-      std::vector<EncodedSpan> spans;
-      find_encoded_spans(std::string_view(guard - length, length), spans, search);
+  // Mixed text, and text where every block has what the rare paths look at (weak and strong
+  // escapes on short lines, '%', '&', '=', NUL bytes).
+  std::string escapes;
+  while (escapes.size() < 512) escapes += "printf(\"a\\n\\t\\\"%41%4&amp;=3D\\u0041\");\n";
+  escapes[100] = '\0';
+  for (const std::string& text : {mixed_text(rng, static_cast<std::size_t>(page)), escapes}) {
+    for (std::size_t length = 1; length <= std::min<std::size_t>(400, text.size()); ++length) {
+      std::memcpy(guard - length, text.data(), length);
+      for (SpanSearch search :
+           {SpanSearch::kPortable, SpanSearch::kAvx2, SpanSearch::kAvx512, SpanSearch::kAvx512Vbmi}) {
+        if (!span_search_supported(search)) continue;
+        std::vector<EncodedSpan> spans;
+        find_encoded_spans(std::string_view(guard - length, length), spans, search);
+      }
     }
   }
   ::munmap(mapped, size);
