@@ -305,7 +305,8 @@ int run(ScanFlags& flags, CLI::App& command) {
   }
   if (!flags.quiet && report.stats.decoded.capped_spans > 0) {
     const engine::DecodeStats& decoded = report.stats.decoded;
-    say("sluice: {} encoded span{} ({}) not decoded: longer than {} or over the decoded bytes an input may give\n",
+    say("sluice: {} encoded span{} ({}) not decoded, or only in part: longer than {}, over the decoded bytes an "
+        "input may give, or running past the bytes held at once (an archive member is read in segments)\n",
         decoded.capped_spans, decoded.capped_spans == 1 ? "" : "s",
         human_bytes(static_cast<double>(decoded.capped_bytes)),
         human_bytes(static_cast<double>(flags.scan.decode.max_span)));

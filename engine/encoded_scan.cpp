@@ -12,6 +12,12 @@ constexpr std::string_view kSeparator = "\n\n";
 // the cut and is at most about this long once decoded is whole in the part before it.
 constexpr std::size_t kPartOverlap = 8192;
 
+// A span that ends this close to the end of the bytes searched may go on past them.
+constexpr std::size_t kCutSlack = 16;
+
+// How far a span is followed past the bytes searched for it.
+constexpr std::size_t kFollowReach = std::size_t{16} << 20;
+
 // A decoded span in ScanContext::decoded_.
 struct Piece {
   std::size_t begin = 0;  // in the decoded bytes
@@ -25,7 +31,8 @@ struct Piece {
 }  // namespace
 
 bool scan_encoded(ScanContext& context, std::string_view text, std::uint64_t base, std::size_t own_begin,
-                  std::size_t own_end, std::string_view path, std::vector<Match>& out, bool ends_input) {
+                  std::size_t own_end, std::string_view path, std::vector<Match>& out, bool ends_input,
+                  std::size_t* defer_from) {
   const DecodeLimits& limits = context.decode_limits_;
   if (limits.max_depth == 0 || own_end <= own_begin) return true;
   DecodeStats& stats = context.decode_stats_;
@@ -34,13 +41,34 @@ bool scan_encoded(ScanContext& context, std::string_view text, std::uint64_t bas
   decoded.clear();
   std::vector<Piece> pieces;
   std::vector<EncodedSpan> spans;
-  const std::size_t budget = std::max(limits.min_budget, limits.budget_ratio * (own_end - own_begin));
+  std::size_t budget = std::max(limits.min_budget, limits.budget_ratio * (own_end - own_begin));
 
+  if (defer_from != nullptr) *defer_from = own_end;
   const std::size_t searched = std::min(text.size(), own_end + limits.max_span);
-  // Whether a span found in text[0, searched) is whole: it ends before the bytes searched do.
-  const auto whole = [&](const EncodedSpan& span) {
-    return span.end < searched || (searched == text.size() && ends_input);
+  // Whether a span found in text[0, limit) is whole: it ends before the bytes searched do (a
+  // span is found whole units at a time, so one that was cut may end a few bytes before them).
+  const auto whole_in = [&](const EncodedSpan& span, std::size_t limit) {
+    return span.end + kCutSlack < limit || (limit == text.size() && ends_input);
   };
+  const auto whole = [&](const EncodedSpan& span) { return whole_in(span, searched); };
+  // A span the end of the search cut short while `text` goes on is followed to its end, as far
+  // as kFollowReach: a long span across the segments of a mapped file. The decoded bytes it may
+  // give grow by its bytes past own_end (no later call decodes them).
+  const auto follow = [&](EncodedSpan& span) {
+    if (searched == text.size()) return false;
+    const std::size_t reach = std::min(text.size(), span.begin + kFollowReach);
+    std::vector<EncodedSpan> found;
+    find_encoded_spans(text.substr(span.begin, reach - span.begin), found);
+    for (const EncodedSpan& f : found) {
+      if (f.begin != 0 || f.decoding != span.decoding || f.end < span.end - span.begin) continue;
+      span.end = span.begin + f.end;
+      if (!whole_in(span, reach)) return false;
+      budget += limits.budget_ratio * (span.end - std::min(span.end, own_end));
+      return true;
+    }
+    return false;
+  };
+  std::vector<EncodedSpan> cut_spans;  // top-level spans whose end is not at hand
   std::string tail;
   // A span of `text` longer than max_span, cut into parts of at most that many bytes (each
   // decoded and scanned with kPartOverlap bytes of the next): a UTF-16 file, a base64 blob.
@@ -88,12 +116,22 @@ bool scan_encoded(ScanContext& context, std::string_view text, std::uint64_t bas
       // What starts in a part's overlap is the next part's.
       if (parent != nullptr && at + span.begin >= parent->own_end) continue;
       const std::size_t length = span.end - span.begin;
-      // A long span wholly at hand (not cut short by the end of the bytes searched) is decoded
-      // in parts.
-      if (length > limits.max_span && !from_decoded && whole(span) && decode_parts(span)) continue;
-      if (length > limits.max_span || decoded.size() + length > budget) {
+      // Cut short by the end of the bytes at hand, the input going on: decoded as far as it is
+      // at hand, and counted, as the rest of it is not decoded.
+      const bool cut = !from_decoded && std::any_of(cut_spans.begin(), cut_spans.end(), [&](const EncodedSpan& c) {
+        return c.begin == span.begin && c.decoding == span.decoding;
+      });
+      // A long span wholly at hand is decoded in parts.
+      if (length > limits.max_span && !from_decoded && !cut && decode_parts(span)) continue;
+      if (cut) {
         ++stats.capped_spans;
         stats.capped_bytes += length;
+      }
+      if (length > limits.max_span || decoded.size() + length > budget) {
+        if (!cut) {
+          ++stats.capped_spans;
+          stats.capped_bytes += length;
+        }
         continue;
       }
       const std::string_view source = from_decoded ? std::string_view(decoded) : text;
@@ -120,6 +158,19 @@ bool scan_encoded(ScanContext& context, std::string_view text, std::uint64_t bas
 
   find_encoded_spans(text.substr(0, searched), spans);
   std::erase_if(spans, [&](const EncodedSpan& s) { return s.begin < own_begin || s.begin >= own_end; });
+  std::vector<EncodedSpan> cut;
+  for (EncodedSpan& span : spans) {
+    if (!whole(span) && !follow(span)) cut.push_back(span);
+  }
+  // With defer_from, a cut span is left to a later call that has more of it at hand, and so is
+  // every span that begins after it (that call owns them).
+  if (defer_from != nullptr && !cut.empty()) {
+    std::size_t first = own_end;
+    for (const EncodedSpan& span : cut) first = std::min(first, span.begin);
+    *defer_from = first;
+    std::erase_if(spans, [&](const EncodedSpan& s) { return s.begin >= first; });
+  }
+  cut_spans.swap(cut);
   decode_all(false, 0, nullptr);
   // Each further depth searches what the one before decoded.
   std::size_t level_begin = 0;

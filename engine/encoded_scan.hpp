@@ -18,11 +18,15 @@ namespace sluice::engine {
 // `decodings` to the chain; a secret that stands as it is in the encoded text is left to the
 // plain scan. Bounded by the context's DecodeLimits; what they leave undone is
 // counted in its DecodeStats. Scans in context.nested(), so a stream open on `context` goes on
-// undisturbed. A span longer than DecodeLimits::max_span is decoded in parts when its end is at
-// hand: it ends before `text` does, or `ends_input` says that `text` ends where the input does.
-// False if Hyperscan failed.
+// undisturbed. `ends_input` says that `text` ends where the input does. A span is followed to
+// its end through the rest of `text`; one longer than DecodeLimits::max_span is decoded in parts.
+// A span that `text` cuts short (the input going on) is, without `defer_from`, decoded as far as
+// it is at hand and counted as capped, since its rest is not decoded. With `defer_from`, it is
+// not decoded: *defer_from is set to its offset in `text` (the first such span's), spans that
+// begin there or later are left too, and the caller calls again with more of the input at hand
+// and own_begin there; *defer_from is own_end when nothing was left. False if Hyperscan failed.
 [[nodiscard]] bool scan_encoded(ScanContext& context, std::string_view text, std::uint64_t base, std::size_t own_begin,
                                 std::size_t own_end, std::string_view path, std::vector<Match>& out,
-                                bool ends_input = false);
+                                bool ends_input = false, std::size_t* defer_from = nullptr);
 
 }  // namespace sluice::engine

@@ -76,7 +76,7 @@ class ScanContext {
  private:
   friend class StreamScanner;
   friend bool scan_encoded(ScanContext&, std::string_view, std::uint64_t, std::size_t, std::size_t, std::string_view,
-                           std::vector<Match>&, bool);
+                           std::vector<Match>&, bool, std::size_t*);
   std::shared_ptr<const CompiledRules> rules_;
   Confidence min_confidence_ = Confidence::kMedium;
   DecodeLimits decode_limits_{};

@@ -121,7 +121,7 @@ ContentKind classify_content(std::string_view head, const ArchiveLimits& limits)
 }
 
 ScannedSegment scan_segment(engine::ScanContext& context, std::string_view buffer, std::string_view path,
-                            engine::SegmentSpan span, const InputBudget* budget) {
+                            engine::SegmentSpan span, const InputBudget* budget, std::string_view rest) {
   ScannedSegment out{engine::SegmentLines(span), {}, true};
   const std::uint64_t from = span.from;
   auto view = [&](std::uint64_t begin, std::uint64_t end) {
@@ -149,10 +149,11 @@ ScannedSegment scan_segment(engine::ScanContext& context, std::string_view buffe
   }
   // Encoded spans that start in the segment; the overlap after it holds the rest of them.
   if (out.ok && (budget == nullptr || !budget->expired())) {
-    // The last segment's bytes reach the input's end (next_from == end only there).
-    out.ok =
-        engine::scan_encoded(context, buffer, from, static_cast<std::size_t>(span.begin - from),
-                             static_cast<std::size_t>(span.end - from), path, out.matches, span.next_from == span.end);
+    // The last segment's bytes reach the input's end (next_from == end only there), and so
+    // does `rest`.
+    out.ok = engine::scan_encoded(
+        context, rest.empty() ? buffer : rest, from, static_cast<std::size_t>(span.begin - from),
+        static_cast<std::size_t>(span.end - from), path, out.matches, !rest.empty() || span.next_from == span.end);
   }
   locate_matches(out, buffer);
   return out;
@@ -255,7 +256,7 @@ void ContentScanner::scan_plain(const Content& content, std::string_view bytes, 
         return;
       }
       segments[k] = scan_segment(service_.context(), bytes.substr(from, to - from), content.path,
-                                 {from, begin, end, next_from, false}, &budget);
+                                 {from, begin, end, next_from, false}, &budget, bytes.substr(from));
     });
   } else {
     segments.push_back(scan_whole(service_.context(), bytes, content.path, &budget));
@@ -324,6 +325,9 @@ void ContentScanner::scan_plain_stream(const Content& content, const io::ReadSom
   // Encoded spans that start before this offset were decoded; a span is decoded once `keep` / 2
   // bytes after its start are at hand (or the input ended).
   std::uint64_t decoded_to = 0;
+  // A span that runs past the chunk is decoded later, its bytes kept until its end comes, as long
+  // as no more than this is held; one longer is decoded as far as it is at hand, and counted.
+  const std::size_t max_held = keep + 4 * service_.context().decode_limits().max_span;
   auto decode = [&](std::size_t filled, bool final) {
     const std::uint64_t end = result.bytes;
     const std::uint64_t buffer_begin = end - filled - kept;
@@ -332,24 +336,31 @@ void ContentScanner::scan_plain_stream(const Content& content, const io::ReadSom
     const std::uint64_t to = final ? end : (end > keep / 2 ? std::max(decoded_to, end - keep / 2) : decoded_to);
     if (to <= decoded_to) return true;
     const std::uint64_t from = std::max(decoded_to, buffer_begin);
-    decoded_to = to;
-    return engine::scan_encoded(service_.context(), std::string_view(buffer.data(), kept + filled), buffer_begin,
-                                static_cast<std::size_t>(from - buffer_begin),
-                                static_cast<std::size_t>(to - buffer_begin), content.path, matches, final);
+    std::size_t deferred = 0;
+    const bool defer = !final && kept + filled < max_held;
+    const bool ok =
+        engine::scan_encoded(service_.context(), std::string_view(buffer.data(), kept + filled), buffer_begin,
+                             static_cast<std::size_t>(from - buffer_begin), static_cast<std::size_t>(to - buffer_begin),
+                             content.path, matches, final, defer ? &deferred : nullptr);
+    decoded_to = defer ? buffer_begin + deferred : to;
+    return ok;
   };
   // Places what the matcher gave while reading the chunk buffer[kept, kept + filled), which
-  // ends at result.bytes, then keeps the last `keep` bytes for the next chunk.
+  // ends at result.bytes, then keeps the last `keep` bytes for the next chunk, or more when a
+  // span left for later starts before them.
   auto place = [&](std::size_t filled) {
     const std::uint64_t end = result.bytes;
     const std::uint64_t begin = end - filled;
-    ScannedSegment segment{engine::SegmentLines({begin - kept, begin, end, end > keep ? end - keep : 0, false}),
-                           std::move(matches), true};
+    const std::size_t next =
+        std::min(std::max<std::size_t>(keep, static_cast<std::size_t>(end - std::min(end, decoded_to))), kept + filled);
+    ScannedSegment segment{engine::SegmentLines({begin - kept, begin, end, end - next, false}), std::move(matches),
+                           true};
     matches.clear();
     locate_matches(segment, std::string_view(buffer.data(), kept + filled));
     place_into(placer, segment, result.matches);
-    const std::size_t next = std::min(keep, kept + filled);
     std::memmove(buffer.data(), buffer.data() + kept + filled - next, next);
     kept = next;
+    if (buffer.size() < kept + chunk) buffer.resize(kept + chunk);
   };
   for (;;) {
     if (budget.expired()) {

@@ -49,9 +49,13 @@ struct ScannedSegment {
 // Scans the segment `span` of a content. `buffer` holds its bytes from span.from to `to` (one
 // overlap past span.end, or the end of the content): matches that end in (begin, end] are the
 // segment's. The owned bytes are fed in blocks, each one's newlines counted while in cache,
-// the budget checked between them (nullptr: none).
+// the budget checked between them (nullptr: none). Encoded spans that begin in the segment are
+// decoded; `rest`, when the content's bytes after the buffer are at hand, holds all of them from
+// span.from to the content's end (`buffer` is its start), and a span that runs past the buffer
+// is followed into it.
 [[nodiscard]] ScannedSegment scan_segment(engine::ScanContext& context, std::string_view buffer, std::string_view path,
-                                          engine::SegmentSpan span, const InputBudget* budget = nullptr);
+                                          engine::SegmentSpan span, const InputBudget* budget = nullptr,
+                                          std::string_view rest = {});
 
 // The matches of a content's segments, given in order, with their line and column.
 [[nodiscard]] std::vector<PlacedMatch> place_segments(std::vector<ScannedSegment>& segments);

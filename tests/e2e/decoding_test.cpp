@@ -380,6 +380,62 @@ TEST(Decoding, LongSpansAreDecodedInParts) {
   }
 }
 
+// A span that runs past the bytes one read or one segment holds: on standard input its bytes
+// are kept until its end comes (up to 4 MiB past the chunk), in a mapped file it is followed
+// into the next segments, and where neither can be (a longer span on standard input, a big
+// archive member read in segments) what is not decoded is counted, never dropped silently.
+TEST(Decoding, SpansLongerThanAReadAreFollowedOrCounted) {
+  TempDir dir;
+  KeyGen gen(19);
+  std::string filler = gen.filler(240'000);
+  std::replace(filler.begin(), filler.end(), '\0', ' ');
+  const std::string key = gen.personal_key();
+  std::string text = filler;
+  text.replace(230'000, key.size() + 2, " " + key + " ");
+  const std::string encoded = base64(text);  // 320,000 bytes on one line, the key near its end
+  const std::string bytes = gen.filler(50'000) + " " + encoded + "\n" + gen.filler(30'000) + "\n";
+  const std::set<Decoded> expected{{"posthog_personal_key", key, 50'001, "base64"}};
+  const auto not_decoded = [](const RunResult& r) {
+    return r.err.find("not decoded, or only in part") != std::string::npos;
+  };
+
+  // Standard input, read 64 KiB at a time: the span crosses five reads.
+  RunResult result = sluice({"scan", "-", "-f", "jsonl", "--chunk-size", "65536"},
+                            RunOptions{bytes, "", false, std::chrono::seconds{60}});
+  EXPECT_EQ(decoded_of(result), expected) << describe(result);
+  EXPECT_FALSE(not_decoded(result)) << result.err;
+
+  // A mapped file in segments of 64 KiB.
+  const std::string path = dir.write("split/blob.txt", bytes);
+  result = sluice({"scan", path, "-f", "jsonl", "--segment-size", "65536", "--mmap-threshold", "4096"});
+  EXPECT_EQ(decoded_of(result), expected) << describe(result);
+  EXPECT_FALSE(not_decoded(result)) << result.err;
+
+  // A UTF-16 file of 2.9 MB in segments of 1 MiB: followed, then decoded in parts.
+  std::string wide = gen.filler(1'450'000);
+  std::replace(wide.begin(), wide.end(), '\0', ' ');
+  wide.replace(1'100'000, key.size() + 2, " " + key + " ");
+  const std::string reg = dir.write("wide/export.reg", "\xff\xfe" + testing::units(wide, 2, true));
+  result = sluice({"scan", reg, "-f", "jsonl", "--segment-size", "1048576", "--mmap-threshold", "4096"});
+  const std::vector<Finding> found = parse_jsonl(result.out);
+  ASSERT_EQ(found.size(), 1u) << describe(result);
+  EXPECT_EQ(found[0].secret, key);
+  EXPECT_EQ(found[0].raw["locations"][0]["decoders"], (nlohmann::json{"utf-16le"}));
+
+  // Longer than standard input keeps (4 MiB past a read): decoded as far as it was held, and counted.
+  std::string long_text = gen.filler(4'000'000);
+  std::replace(long_text.begin(), long_text.end(), '\0', ' ');
+  const std::string long_bytes = base64(long_text) + "\n";
+  result = sluice({"scan", "-", "--chunk-size", "65536"}, RunOptions{long_bytes, "", false, std::chrono::seconds{60}});
+  EXPECT_TRUE(not_decoded(result)) << result.err;
+
+  // A member of a tar.gz read in segments of 64 KiB: the span is counted.
+  dir.write("tgz/blob.tar.gz", make_archive("pax", {"gzip"}, {testing::Member{"blob.txt", bytes}}));
+  result = sluice({"scan", dir.path("tgz"), "-f", "jsonl", "--segment-size", "65536", "-j", "1"});
+  EXPECT_TRUE(not_decoded(result)) << result.err;
+  EXPECT_NE(result.err.find("1 encoded span"), std::string::npos) << result.err;
+}
+
 TEST(Decoding, NoiseGivesNothingAndCapsAreCounted) {
   TempDir dir;
   KeyGen gen(3);
