@@ -35,6 +35,10 @@ struct Expected {
   std::string rule_id;
   bool rule_exists = true;
   std::uint64_t offset = 0;  // byte offset of the secret in its file, from line and column
+  // A secret only decoding finds: the decoders from the encoded text, outermost first, joined
+  // with ' ', and the first bytes of the encoded span at `offset` (the secret is not there).
+  std::string decoders;
+  std::string encoded_prefix;
 };
 
 // One location of one finding of the report.
@@ -44,7 +48,18 @@ struct Reported {
   std::uint64_t offset = 0;
   std::uint64_t length = 0;  // of the reported secret
   std::uint64_t line = 0;
+  std::string decoders;  // joined with ' '; empty for a secret found as it stands
 };
+
+// A JSON array of strings, joined with ' '.
+[[nodiscard]] inline std::string joined(const nlohmann::json& list) {
+  std::string out;
+  for (const auto& item : list) {
+    if (!out.empty()) out += ' ';
+    out += item.get<std::string>();
+  }
+  return out;
+}
 
 struct ShapeScore {
   std::size_t expected = 0;
@@ -108,6 +123,13 @@ struct Score {
     e.kind = j.value("kind", std::string{});
     e.rule_id = j["rule_id"].get<std::string>();
     e.rule_exists = j.value("rule_exists", true);
+    if (j.contains("decoders")) {
+      e.decoders = joined(j["decoders"]);
+      e.encoded_prefix = j.value("encoded_prefix", std::string{});
+      if (e.decoders.empty() || e.encoded_prefix.empty()) {
+        throw std::runtime_error(where + ": a decoded secret needs its decoders and encoded_prefix");
+      }
+    }
     auto [it, inserted] = files.try_emplace(e.path);
     if (inserted) it->second = slurp(corpus / e.path);
     auto offset = offset_of(it->second, e.line, e.column);
@@ -148,6 +170,7 @@ struct Score {
       r.offset = loc["offset"].get<std::uint64_t>();
       r.length = j["secret"].get<std::string>().size();
       r.line = loc.value("line", std::uint64_t{0});
+      if (loc.contains("decoders")) r.decoders = joined(loc["decoders"]);
       out.push_back(std::move(r));
     }
   }

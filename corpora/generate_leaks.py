@@ -383,6 +383,27 @@ class Corpus:
             self.expected.append(entry)
         return path
 
+    def add_encoded(self, path, data, secrets):
+        """Writes `data` (str or bytes) to `path`; each secret is (value, encoded, decoders, shape,
+        kind, rule_id): `value` decoded from the span `encoded` (as it stands in the file, str or
+        bytes), reached through `decoders`, outermost first. It is expected at the span's start."""
+        assert path not in self.files, path
+        raw = data if isinstance(data, bytes) else data.encode()
+        self.files[path] = data
+        for value, encoded, decoders, shape, kind, rule_id in secrets:
+            span = encoded if isinstance(encoded, bytes) else encoded.encode()
+            offset = raw.find(span)
+            assert offset >= 0, (path, value[:40])
+            line = raw.count(b"\n", 0, offset) + 1
+            column = offset - (raw.rfind(b"\n", 0, offset) + 1) + 1
+            entry = {"path": path, "line": line, "column": column, "secret": value, "shape": shape, "kind": kind,
+                     "rule_id": rule_id, "decoders": list(decoders),
+                     "encoded_prefix": span[:16].decode("latin-1")}
+            if rule_id not in EXISTING_RULES:
+                entry["rule_exists"] = False
+            self.expected.append(entry)
+        return path
+
     def write(self, expected_path):
         os.makedirs(self.out, exist_ok=True)
         for entry in os.listdir(self.out):
@@ -391,6 +412,10 @@ class Corpus:
         for path, text in sorted(self.files.items()):
             full = os.path.join(self.out, path)
             os.makedirs(os.path.dirname(full), exist_ok=True)
+            if isinstance(text, bytes):
+                with open(full, "wb") as f:
+                    f.write(text)
+                continue
             with open(full, "w", encoding="utf-8", newline="") as f:
                 f.write(text)
         self.expected.sort(key=lambda e: (e["path"], e["line"], e["column"]))
@@ -1500,6 +1525,101 @@ def near_misses(c, r):
                                                 for k in range(5)), near_miss=True)
 
 
+# ------------------------------------------------------------------------------- encoded secrets
+
+
+def encoded_leaks(c, r):
+    """Secrets that only decoding finds (issue 20): base64 of a credentials file in an
+    environment variable, a PowerShell -EncodedCommand (base64 of UTF-16LE), a UTF-16 registry
+    export, a quoted-printable mail body, a percent-encoded URL in an access log, JSON with
+    escaped slashes, a hex-encoded value and a base64 file wrapped at 76 columns. Each is
+    expected at its encoded span's start, with its chain of decoders."""
+    def b64(text):
+        return base64.b64encode(text.encode() if isinstance(text, str) else text).decode()
+
+    for j in range(3):
+        kid, secret = aws_key_id(r), aws_secret(r)
+        blob = b64(f"[default]\naws_access_key_id = {kid}\naws_secret_access_key = {secret}\nregion = eu-west-1\n")
+        text = (f"APP_ENV=production\nAWS_CREDENTIALS_FILE_B64={blob}\nLOG_LEVEL=info\n")
+        shape = "encoded/env-base64-credentials-file"
+        c.add_encoded(f"{repo(r)}/deploy/.env.production", text,
+                      [(kid, blob, ["base64"], shape, "aws-key-id", "aws_access_key_id"),
+                       (secret, blob, ["base64"], shape, "aws-secret", "aws_secret_access_key")])
+
+    for j in range(3):
+        tok = VENDORS["github-classic-pat"][0](r)
+        script = (f"$env:GITHUB_TOKEN = '{tok}'\r\n"
+                  f"git clone https://github.com/{r.org()}/{r.project()}.git C:\\build\\src\r\n")
+        blob = b64(script.encode("utf-16-le"))
+        text = (f"@echo off\r\nrem nightly checkout on the build agent\r\n"
+                f"powershell.exe -NoProfile -NonInteractive -EncodedCommand {blob}\r\n")
+        c.add_encoded(f"{repo(r)}/ci/windows/checkout.cmd", text,
+                      [(tok, blob, ["base64", "utf-16le"], "encoded/powershell-encoded-command", "github-token",
+                        "github_classic_pat")])
+
+    for j in range(3):
+        tok = VENDORS["slack-bot"][0](r)
+        app = r.pick(["Notifier", "ReleaseBot", "AlertBridge"])
+        body = (f"Windows Registry Editor Version 5.00\r\n\r\n[HKEY_CURRENT_USER\\Software\\{r.org()}\\{app}]\r\n"
+                f"\"Channel\"=\"#ops-{r.project()}\"\r\n\"SlackToken\"=\"{tok}\"\r\n\"Enabled\"=dword:00000001\r\n")
+        data = b"\xff\xfe" + body.encode("utf-16-le")
+        c.add_encoded(f"exports/{app.lower()}-{j}.reg", data,
+                      [(tok, body.encode("utf-16-le"), ["utf-16le"], "encoded/utf16-registry-export", "slack-token",
+                        "slack_bot_token")])
+
+    for j in range(3):
+        key = VENDORS["stripe-secret"][0](r)
+        line = f"STRIPE_SECRET_KEY=3D{key}"  # "=" itself is written =3D
+        # Quoted-printable: lines of at most 76 characters, soft breaks ("=" at a line end).
+        wrapped = "=\r\n".join(line[k:k + 75] for k in range(0, len(line), 75))
+        user = r.user()
+        text = (f"From: {user}@{r.org()}.example\r\nTo: ops@{r.org()}.example\r\nSubject: new keys for billing\r\n"
+                f"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                f"Content-Transfer-Encoding: quoted-printable\r\n\r\nHere is the new live key, rotate the old one =\r\n"
+                f"today:\r\n\r\n{wrapped}\r\n\r\nThanks=2C\r\n{user}\r\n")
+        c.add_encoded(f"{home(r)}/Mail/sent/{j + 1}.eml", text,
+                      [(key, wrapped, ["quoted-printable"], "encoded/quoted-printable-mail", "stripe-key",
+                        "stripe_live_secret_key")])
+
+    for j in range(3):
+        hook = VENDORS["slack-webhook"][0](r)
+        quoted = hook.replace(":", "%3A").replace("/", "%2F")
+        ip = f"10.{r.int(0, 255)}.{r.int(0, 255)}.{r.int(1, 254)}"
+        text = (f"{ip} - - [12/Mar/2026:10:{r.int(10, 59)}:{r.int(10, 59)} +0000] \"GET /healthz HTTP/1.1\" 200 2\n"
+                f"{ip} - - [12/Mar/2026:10:{r.int(10, 59)}:{r.int(10, 59)} +0000] "
+                f"\"GET /integrations/save?kind=slack&url={quoted}&channel=%23alerts HTTP/1.1\" 302 0\n")
+        # A percent-encoded span is the whole request target it lies in.
+        c.add_encoded(f"srv/logs/nginx/access-{j}.log", text,
+                      [(hook, f"/integrations/save?kind=slack&url={quoted}", ["percent"], "encoded/percent-encoded-url", "slack-webhook",
+                        "slack_webhook_url")])
+
+    for j in range(3):
+        hook = VENDORS["slack-webhook"][0](r)
+        escaped = hook.replace("/", "\\/")
+        text = (f'{{"id":{r.int(100, 999)},"name":"alerts","settings":{{"webhook_url":"{escaped}",'
+                f'"username":"deploy-bot","icon_emoji":":rocket:"}}}}\n')
+        c.add_encoded(f"{repo(r)}/storage/app/integrations-{j}.json", text,
+                      [(hook, escaped, ["escape"], "encoded/json-escaped-slashes", "slack-webhook",
+                        "slack_webhook_url")])
+
+    for j in range(2):
+        tok = VENDORS["gitlab-pat"][0](r)
+        hexed = tok.encode().hex()
+        text = f"[remote]\nurl = https://gitlab.{r.org()}.example\n# stored hex-encoded by the setup script\ntoken_hex = {hexed}\n"
+        c.add_encoded(f"{home(r)}/.config/{r.project()}/remote.ini", text,
+                      [(tok, hexed, ["hex"], "encoded/hex-value", "gitlab-token", "gitlab_pat")])
+
+    for j in range(2):
+        tok = VENDORS["slack-bot"][0](r)
+        npm = VENDORS["npm"][0](r)
+        doc = json.dumps({"service": r.project(), "slack": {"bot_token": tok, "channel": "#deploys"},
+                          "npm": {"registry": "https://registry.npmjs.org/", "token": npm}}, indent=2)
+        blob = base64.encodebytes(doc.encode()).decode()  # wrapped at 76 columns
+        c.add_encoded(f"{repo(r)}/secrets/ci-secrets.json.b64", blob,
+                      [(tok, blob[:76], ["base64"], "encoded/base64-file-wrapped", "slack-token", "slack_bot_token"),
+                       (npm, blob[:76], ["base64"], "encoded/base64-file-wrapped", "npm-token", "npm_access_token")])
+
+
 # ----------------------------------------------------------------------------------------- driver
 
 
@@ -1531,6 +1651,7 @@ def main():
     vendor_keys(c, r)
     pastes(c, r)
     near_misses(c, r)
+    encoded_leaks(c, r)
     c.write(args.expected)
     leak_files = sum(1 for p in c.files if not p.startswith("near-miss/"))
     print(f"{leak_files} leak files, {len(c.files) - leak_files} near-miss files, {len(c.expected)} expected secrets")

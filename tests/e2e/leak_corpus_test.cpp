@@ -57,12 +57,36 @@ std::string list(const std::vector<Reported>& findings) {
 
 TEST(LeakCorpus, EveryExpectedSecretIsInItsFileAtItsLineAndColumn) {
   ASSERT_GE(expected().size(), 300u);
+  std::size_t decoded = 0;
   for (const Expected& e : expected()) {
     const std::string bytes = leaks::slurp(kCorpus / e.path);
+    if (!e.decoders.empty()) {
+      // Encoded: the span starts there, and the secret does not stand as it is in the file.
+      ++decoded;
+      EXPECT_EQ(bytes.compare(e.offset, e.encoded_prefix.size(), e.encoded_prefix), 0)
+          << e.path << ":" << e.line << ":" << e.column << " does not start the expected encoded span";
+      EXPECT_EQ(bytes.find(e.secret), std::string::npos) << e.path << ": the " << e.shape << " secret is not encoded";
+      continue;
+    }
     EXPECT_EQ(bytes.compare(e.offset, e.secret.size(), e.secret), 0)
         << e.path << ":" << e.line << ":" << e.column << " does not hold the expected " << e.shape << " secret";
     EXPECT_NE(e.path.rfind(leaks::kNearMissDir, 0), 0u) << e.path << ": a near-miss file has no planted secret";
     EXPECT_FALSE(e.shape.empty() || e.kind.empty() || e.rule_id.empty()) << e.path << ":" << e.line;
+  }
+  EXPECT_GE(decoded, 20u);
+}
+
+// A secret only decoding finds is reported at its encoded span with the expected rule and the
+// expected chain of decoders, outermost first.
+TEST(LeakCorpus, EncodedSecretsAreFoundWithTheirDecoders) {
+  for (const Expected& e : expected()) {
+    if (e.decoders.empty()) continue;
+    bool found = false;
+    for (const Reported& r : report()) {
+      found = found || (r.path == e.path && r.offset == e.offset && r.rule_id == e.rule_id && r.decoders == e.decoders);
+    }
+    EXPECT_TRUE(found) << e.path << ":" << e.line << ":" << e.column << " " << e.rule_id << " [" << e.decoders
+                       << "] not found";
   }
 }
 
