@@ -99,7 +99,8 @@ std::optional<Match> confirm(const CompiledRules& rules, std::uint32_t rule_inde
 
   const std::string_view secret_view(secret.data(), secret.size());
   const std::string_view match_view(spans[0].data(), spans[0].size());
-  if (!has_keyword(rule, window.bytes)) return std::nullopt;
+  // The context bytes before the rule's reach do not count: the keyword is in the match's window.
+  if (!has_keyword(rule, window.bytes.substr(window.context))) return std::nullopt;
   if (compiled.path && !RE2::PartialMatch(window.path, *compiled.path)) return std::nullopt;
   Confidence confidence = compiled.confidence;
   std::string_view reason;

@@ -71,21 +71,26 @@ constexpr std::size_t kMaxQpLine = 76;
 // A wrapped base64 line at least this long is continued by the next line.
 constexpr std::size_t kMinWrap = 40;
 
+#if defined(__SSE2__)
+// SSE2 byte classes: lo <= byte <= hi (signed bytes: ASCII ranges), byte == c.
+inline __m128i sse2_range(__m128i v, char lo, char hi) noexcept {
+  return _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(static_cast<char>(lo - 1))),
+                       _mm_cmplt_epi8(v, _mm_set1_epi8(static_cast<char>(hi + 1))));
+}
+inline __m128i sse2_eq(__m128i v, char c) noexcept { return _mm_cmpeq_epi8(v, _mm_set1_epi8(c)); }
+#endif
+
 // The base64 (or hex) run at `at`, lines of equal length joined (PEM bodies, MIME parts, YAML
 // block scalars): its end, and whether it holds upper and lower case letters and only hex.
 // The end of the run of the base64 alphabet (both) at `at`: 16 bytes at a time.
 std::size_t alphabet_end(std::string_view text, std::size_t at) noexcept {
 #if defined(__SSE2__)
-  const auto range = [](__m128i v, char lo, char hi) {
-    return _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(static_cast<char>(lo - 1))),
-                         _mm_cmplt_epi8(v, _mm_set1_epi8(static_cast<char>(hi + 1))));
-  };
-  const auto eq = [](__m128i v, char c) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(c)); };
   while (at + 16 <= text.size()) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + at));
-    const __m128i letters = range(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 'z');
-    const __m128i signs = _mm_or_si128(_mm_or_si128(eq(v, '+'), eq(v, '/')), _mm_or_si128(eq(v, '-'), eq(v, '_')));
-    const __m128i alphabet = _mm_or_si128(_mm_or_si128(letters, range(v, '0', '9')), signs);
+    const __m128i letters = sse2_range(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 'z');
+    const __m128i signs =
+        _mm_or_si128(_mm_or_si128(sse2_eq(v, '+'), sse2_eq(v, '/')), _mm_or_si128(sse2_eq(v, '-'), sse2_eq(v, '_')));
+    const __m128i alphabet = _mm_or_si128(_mm_or_si128(letters, sse2_range(v, '0', '9')), signs);
     const unsigned in = static_cast<unsigned>(_mm_movemask_epi8(alphabet));
     if (in != 0xffffu) return at + static_cast<unsigned>(__builtin_ctz(~in));
     at += 16;
@@ -844,13 +849,12 @@ static_assert(kMinBase64 == 20 && kMinHex == 32, "all_set20 and all_set32 follow
 constexpr bool has_nul(const BlockMasks& /*unused*/) noexcept { return false; }
 inline bool has_nul(const VbmiMasks& masks) noexcept { return masks.nul; }
 
-// The bytes of `cur` that may start a span.
-inline std::uint64_t block_hits(const BlockMasks& cur, const BlockMasks& next) noexcept {
-  std::uint64_t hits = cur.escapes;
-  // A character reference ends with ';' 3 to 11 bytes after its '&' (&lt; .. &#x10FFFF;).
-  if (cur.ampersands != 0) hits |= cur.ampersands & references_end(cur.semicolons, next.semicolons);
-  // Most blocks of code hold a run of 20 (snake_case names, paths) but no case flip past the
-  // first three characters of a run (prose: "The", "Linux"; names: getName).
+// The bytes of `cur` that may start a base64 or hex run, from the masks every search has.
+// Most blocks of code hold a run of 20 (snake_case names, paths) but no case flip past the
+// first three characters of a run (prose: "The", "Linux"; names: getName).
+template <typename Masks>
+inline std::uint64_t run_hits(const Masks& cur, const Masks& next) noexcept {
+  std::uint64_t hits = 0;
   const std::uint64_t flips = flips_in_runs(cur.flips, cur.alphabet, ~std::uint64_t{0});
   const std::uint64_t next_flips = flips_in_runs(next.flips, next.alphabet, cur.alphabet);
   if ((flips | next_flips) != 0) {
@@ -861,20 +865,21 @@ inline std::uint64_t block_hits(const BlockMasks& cur, const BlockMasks& next) n
   return hits;
 }
 
+// The bytes of `cur` that may start a span.
+inline std::uint64_t block_hits(const BlockMasks& cur, const BlockMasks& next) noexcept {
+  std::uint64_t hits = cur.escapes;
+  // A character reference ends with ';' 3 to 11 bytes after its '&' (&lt; .. &#x10FFFF;).
+  if (cur.ampersands != 0) hits |= cur.ampersands & references_end(cur.semicolons, next.semicolons);
+  return hits | run_hits(cur, next);
+}
+
 // The same with VBMI: the masks most blocks do not need are tested only when needed.
 SLUICE_VBMI inline std::uint64_t block_hits(const VbmiMasks& cur, const VbmiMasks& next) {
   std::uint64_t hits = cur.escapes;
   if (cur.ampersands != 0) {
     hits |= cur.ampersands & references_end(test(cur.classes, kcSemicolon), test(next.classes, kcSemicolon));
   }
-  const std::uint64_t flips = flips_in_runs(cur.flips, cur.alphabet, ~std::uint64_t{0});
-  const std::uint64_t next_flips = flips_in_runs(next.flips, next.alphabet, cur.alphabet);
-  if ((flips | next_flips) != 0) {
-    const std::uint64_t runs = all_set20(cur.alphabet, next.alphabet);
-    if (runs != 0) hits |= runs & flips_past3(flips, next_flips);
-  }
-  if (may_hold_hex_run(cur.hex, next.hex)) hits |= all_set32(cur.hex, next.hex);
-  return hits;
+  return hits | run_hits(cur, next);
 }
 
 // Where the block search stopped last, so that the next search in the same text goes on from
@@ -955,11 +960,6 @@ SLUICE_VBMI std::size_t skip_plain_vbmi(std::string_view text, std::size_t at, c
 std::size_t skip_plain_sse2(std::string_view text, std::size_t at, const Covered& covered) {
 #if defined(__SSE2__)
   const std::size_t n = text.size();
-  const auto range = [](__m128i v, char lo, char hi) {
-    return _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(static_cast<char>(lo - 1))),
-                         _mm_cmplt_epi8(v, _mm_set1_epi8(static_cast<char>(hi + 1))));
-  };
-  const auto eq = [](__m128i v, char c) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(c)); };
   std::size_t run_start = at;  // where the run of the alphabet that reaches `at` starts
   bool in_run = false;
   while (at + 17 <= n) {
@@ -968,14 +968,16 @@ std::size_t skip_plain_sse2(std::string_view text, std::size_t at, const Covered
     // A superset of the alphabet is enough here ('+' to '9' takes ',' and '.' in too): the
     // caller measures the run exactly.
     const __m128i folded = _mm_or_si128(v, _mm_set1_epi8(0x20));
-    const __m128i alphabet = _mm_or_si128(_mm_or_si128(range(v, '+', '9'), range(folded, 'a', 'z')), eq(v, '_'));
-    const __m128i next_word = _mm_or_si128(range(_mm_or_si128(next, _mm_set1_epi8(0x20)), 'a', 'z'),
-                                           _mm_or_si128(range(next, '0', '9'), eq(next, '#')));
-    const __m128i next_line = _mm_or_si128(eq(next, '\n'), eq(next, '\r'));
+    const __m128i alphabet =
+        _mm_or_si128(_mm_or_si128(sse2_range(v, '+', '9'), sse2_range(folded, 'a', 'z')), sse2_eq(v, '_'));
+    const __m128i next_word = _mm_or_si128(sse2_range(_mm_or_si128(next, _mm_set1_epi8(0x20)), 'a', 'z'),
+                                           _mm_or_si128(sse2_range(next, '0', '9'), sse2_eq(next, '#')));
+    const __m128i next_line = _mm_or_si128(sse2_eq(next, '\n'), sse2_eq(next, '\r'));
     // '\\', '%', '&' before a letter, digit or '#', '=' before one or a line break.
-    const __m128i escape = _mm_or_si128(_mm_or_si128(eq(v, '\\'), eq(v, '%')),
-                                        _mm_or_si128(_mm_and_si128(eq(v, '&'), next_word),
-                                                     _mm_and_si128(eq(v, '='), _mm_or_si128(next_word, next_line))));
+    const __m128i escape =
+        _mm_or_si128(_mm_or_si128(sse2_eq(v, '\\'), sse2_eq(v, '%')),
+                     _mm_or_si128(_mm_and_si128(sse2_eq(v, '&'), next_word),
+                                  _mm_and_si128(sse2_eq(v, '='), _mm_or_si128(next_word, next_line))));
     const unsigned triggers = static_cast<unsigned>(_mm_movemask_epi8(escape));
     const unsigned letters = static_cast<unsigned>(_mm_movemask_epi8(alphabet));
     // The run in progress ends at the first byte out of the alphabet (16: it goes on).

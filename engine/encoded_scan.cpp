@@ -81,8 +81,9 @@ bool scan_encoded(ScanContext& context, std::string_view text, std::uint64_t bas
       const std::size_t rest = encoded.size() - from;
       std::size_t cut = rest;
       if (rest > limits.max_span) {
+        // Not 0: the decodings that are cut have a cut point in every stretch of max_span bytes.
         cut = cut_point(span.decoding, encoded.substr(from), limits.max_span - kPartOverlap);
-        if (cut == 0) cut = rest;  // cannot be: a cut point exists for every part
+        if (cut == 0) return false;
       }
       const std::size_t to = from + cut;
       const std::size_t shared = std::min(encoded.size(), to + kPartOverlap) - to;

@@ -50,7 +50,8 @@ std::variant<StagedChanges, std::string> read_staged(const std::string& path) {
     if (git_revparse_single(&raw_tree, repository.get(), "HEAD^{tree}") != 0) return last_error("cannot read HEAD");
     head_tree.reset(raw_tree);
   }
-  git_diff_options options = GIT_DIFF_OPTIONS_INIT;
+  git_diff_options options;
+  git_diff_options_init(&options, GIT_DIFF_OPTIONS_VERSION);
   options.flags |= GIT_DIFF_IGNORE_SUBMODULES;
   git_diff* raw_diff = nullptr;
   if (git_diff_tree_to_index(&raw_diff, repository.get(), reinterpret_cast<git_tree*>(head_tree.get()), index.get(),
@@ -58,7 +59,8 @@ std::variant<StagedChanges, std::string> read_staged(const std::string& path) {
     return last_error("cannot compare the index with HEAD");
   }
   std::unique_ptr<git_diff, DiffDeleter> diff(raw_diff);
-  git_diff_find_options find = GIT_DIFF_FIND_OPTIONS_INIT;
+  git_diff_find_options find;
+  git_diff_find_options_init(&find, GIT_DIFF_FIND_OPTIONS_VERSION);
   find.flags = GIT_DIFF_FIND_RENAMES | GIT_DIFF_FIND_COPIES;
   if (git_diff_find_similar(diff.get(), &find) != 0) return last_error("cannot detect renames");
 
