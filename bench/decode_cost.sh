@@ -34,7 +34,7 @@ if ((noise > 0)); then
 elif ((${#inputs[@]} == 0)); then
   inputs=("$repo/corpora/perf/linux-6.1")
 fi
-echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cores; commit $(git -C "$repo" rev-parse --short HEAD)"
+echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cores; commit $(git -C "$repo" rev-parse --short HEAD)${SLUICE_SPAN_SEARCH:+; span search asked: $SLUICE_SPAN_SEARCH}"
 median() { sort -n -k"$1" "$2" | awk -v k="$1" '{v[NR] = $k} END {print v[int((NR + 1) / 2)]}'; }
 for input in "${inputs[@]}"; do
   [[ -e $input ]] || { echo "decode_cost: no input at $input (corpora/make_perf_inputs.sh)" >&2; exit 2; }

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <tuple>
@@ -1196,11 +1197,24 @@ bool span_search_supported(SpanSearch search) noexcept {
 #endif
 }
 
+SpanSearch default_span_search() noexcept {
+  SpanSearch best = span_search_supported(SpanSearch::kAvx512Vbmi) ? SpanSearch::kAvx512Vbmi
+                    : span_search_supported(SpanSearch::kAvx512)   ? SpanSearch::kAvx512
+                    : span_search_supported(SpanSearch::kAvx2)     ? SpanSearch::kAvx2
+                                                                   : SpanSearch::kPortable;
+  // A benchmark may ask for a lesser instruction set (what another CPU would run).
+  if (const char* asked = std::getenv("SLUICE_SPAN_SEARCH"); asked != nullptr) {
+    const std::string_view name(asked);
+    for (const auto& [known, search] : {std::pair{"sse2", SpanSearch::kPortable}, std::pair{"avx2", SpanSearch::kAvx2},
+                                        std::pair{"avx512bw", SpanSearch::kAvx512}}) {
+      if (name == known && search < best) best = search;
+    }
+  }
+  return best;
+}
+
 void find_encoded_spans(std::string_view text, std::vector<EncodedSpan>& out) {
-  static const SpanSearch best = span_search_supported(SpanSearch::kAvx512Vbmi) ? SpanSearch::kAvx512Vbmi
-                                 : span_search_supported(SpanSearch::kAvx512)   ? SpanSearch::kAvx512
-                                 : span_search_supported(SpanSearch::kAvx2)     ? SpanSearch::kAvx2
-                                                                                : SpanSearch::kPortable;
+  static const SpanSearch best = default_span_search();
   find_encoded_spans(text, out, best);
 }
 

@@ -73,6 +73,9 @@ void find_encoded_spans(std::string_view text, std::vector<EncodedSpan>& out);
 // The instruction sets the search can use: every one gives the same spans.
 enum class SpanSearch : std::uint8_t { kPortable, kAvx2, kAvx512, kAvx512Vbmi };
 [[nodiscard]] bool span_search_supported(SpanSearch search) noexcept;
+// The best the CPU supports, or the lesser one the environment variable SLUICE_SPAN_SEARCH names
+// (sse2, avx2, avx512bw: for benchmarks of what other CPUs run; anything else is ignored).
+[[nodiscard]] SpanSearch default_span_search() noexcept;
 // The same with a given instruction set (tests compare them).
 void find_encoded_spans(std::string_view text, std::vector<EncodedSpan>& out, SpanSearch search);
 

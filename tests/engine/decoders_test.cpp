@@ -45,6 +45,24 @@ const std::string kSecret = [] {
   return testing::personal_key(rng, 0);
 }();
 
+// SLUICE_SPAN_SEARCH picks a lesser instruction set for benchmarks, never a better one than the
+// CPU has; anything else leaves the best.
+TEST(Decoders, TheEnvironmentMayAskForALesserSpanSearch) {
+  const SpanSearch best = span_search_supported(SpanSearch::kAvx512Vbmi) ? SpanSearch::kAvx512Vbmi
+                          : span_search_supported(SpanSearch::kAvx512)   ? SpanSearch::kAvx512
+                          : span_search_supported(SpanSearch::kAvx2)     ? SpanSearch::kAvx2
+                                                                         : SpanSearch::kPortable;
+  ::unsetenv("SLUICE_SPAN_SEARCH");
+  EXPECT_EQ(default_span_search(), best);
+  ::setenv("SLUICE_SPAN_SEARCH", "sse2", 1);
+  EXPECT_EQ(default_span_search(), SpanSearch::kPortable);
+  ::setenv("SLUICE_SPAN_SEARCH", "avx2", 1);
+  EXPECT_EQ(default_span_search(), std::min(best, SpanSearch::kAvx2));
+  ::setenv("SLUICE_SPAN_SEARCH", "avx512vbmi-please", 1);
+  EXPECT_EQ(default_span_search(), best);
+  ::unsetenv("SLUICE_SPAN_SEARCH");
+}
+
 TEST(Decoders, EachDecodingUndoesItsEncoding) {
   EXPECT_EQ(decoded("token: " + base64(kSecret) + "\n", Decoding::kBase64), kSecret);
   EXPECT_EQ(decoded("t=" + base64("k=" + kSecret, true) + ";", Decoding::kBase64), "k=" + kSecret);
