@@ -17,7 +17,7 @@ _sluice() {
   local i
   for ((i = 1; i < COMP_CWORD; ++i)); do
     case ${COMP_WORDS[i]} in
-      scan | rules | list | show | check | profile) command+=("${COMP_WORDS[i]}") ;;
+      scan | merge | rules | list | show | check | profile) command+=("${COMP_WORDS[i]}") ;;
     esac
   done
   local help

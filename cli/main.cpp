@@ -26,10 +26,12 @@ int main(int argc, char** argv) {
       "  sluice scan . --baseline old.json           only findings that are not in an earlier report\n"
       "  sluice scan --staged                        what `git commit` would record (pre-commit)\n"
       "  docker save app:1 | sluice scan -           a container image from standard input\n"
+      "  sluice scan --shard 0/4 -o s0.jsonl DIR     one of four parts (then: sluice merge s*.jsonl)\n"
       "  sluice rules show posthog_personal_key      a detector card");
   app.set_version_flag("--version", "sluice " + std::string(sluice::kVersion));
   int exit_code = sluice::cli::kClean;
   sluice::cli::register_scan(app, exit_code);
+  sluice::cli::register_merge(app, exit_code);
   sluice::cli::register_rules(app, exit_code);
   try {
     app.parse(argc, argv);

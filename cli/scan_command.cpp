@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -16,7 +17,10 @@
 #include <iostream>
 #include <limits>
 #include <map>
+#include <nlohmann/json.hpp>
+#include <numeric>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <variant>
 
@@ -33,8 +37,10 @@
 #include "pipeline/redactor.hpp"
 #include "pipeline/sarif_sink.hpp"
 #include "pipeline/scanner.hpp"
+#include "pipeline/shard.hpp"
 #include "pipeline/sink.hpp"
 #include "pipeline/staged_scan.hpp"
+#include "sluice/version.hpp"
 
 namespace sluice::cli {
 namespace {
@@ -53,6 +59,7 @@ struct ScanFlags {
   bool verbose = false;
   std::string git_history = "full";
   std::string repos_from;
+  std::string shard;  // --shard I/N
   pipeline::ScanOptions scan;
   WorkflowFlags workflow;  // config, ignores, baselines, --fail-on, --staged, progress
 };
@@ -172,6 +179,39 @@ bool reader_gone(int fd) {
   return ::poll(&p, 1, 0) == 1 && (p.revents & POLLERR) != 0;
 }
 
+// What a shard's report must share with the others' for sluice merge to join them: the options
+// that change what is found or reported (not the threads, sizes of reads or the output).
+nlohmann::json shard_settings(const ScanFlags& flags) {
+  const pipeline::ScanOptions& scan = flags.scan;
+  const pipeline::ArchiveLimits& archives = scan.archives;
+  return {{"min_confidence", engine::to_string(scan.min_confidence)},
+          {"redact", flags.redact},
+          {"dedup", scan.dedup_content},
+          {"follow_symlinks", scan.follow_symlinks},
+          {"git_history", flags.git_history},
+          {"max_blob_size", scan.max_blob_size},
+          {"max_input_seconds", scan.max_input_seconds},
+          {"max_decode_depth", scan.decode.max_depth},
+          {"archives",
+           {{"enabled", archives.enabled},
+            {"max_depth", archives.max_depth},
+            {"max_member_size", archives.max_member_size},
+            {"max_ratio", archives.max_ratio},
+            {"max_decompression_memory", archives.max_decompression_memory}}}};
+}
+
+// Checks --shard against the rest of the command line; an error message, or nothing.
+std::optional<std::string> shard_conflict(const ScanFlags& flags, const CLI::App& command) {
+  if (flags.format != "jsonl" && command.get_option("--format")->count() > 0) {
+    return "--shard writes a JSON Lines report for sluice merge: leave -f out or give -f jsonl";
+  }
+  if (std::find(flags.scan.roots.begin(), flags.scan.roots.end(), "-") != flags.scan.roots.end()) {
+    return "--shard cannot split standard input";
+  }
+  if (flags.workflow.staged) return "--shard cannot split --staged";
+  return std::nullopt;
+}
+
 int run(ScanFlags& flags, CLI::App& command) {
   const WorkflowFlags& workflow = flags.workflow;
   // Every root, --repos-from's included, before any config is discovered: a file found in one
@@ -201,6 +241,21 @@ int run(ScanFlags& flags, CLI::App& command) {
     return kFatal;
   }
 
+  std::optional<pipeline::ShardSpec> shard;
+  if (!flags.shard.empty()) {
+    shard = pipeline::parse_shard(flags.shard);
+    if (!shard) {
+      say("sluice: error: --shard {}: expected I/N, 0 <= I < N <= {}\n", pipeline::printable(flags.shard),
+          pipeline::kMaxShards);
+      return kFatal;
+    }
+    if (auto conflict = shard_conflict(flags, command)) {
+      say("sluice: error: {}\n", *conflict);
+      return kFatal;
+    }
+    flags.format = "jsonl";
+  }
+
   pipeline::OutputFormat format = pipeline::OutputFormat::kText;
   if (flags.format == "json") format = pipeline::OutputFormat::kJson;
   if (flags.format == "jsonl") format = pipeline::OutputFormat::kJsonl;
@@ -228,6 +283,35 @@ int run(ScanFlags& flags, CLI::App& command) {
   if (workflow.staged && flags.scan.roots.size() != 1) {
     say("sluice: --staged takes at most one path (a directory inside the repository)\n");
     return kFatal;
+  }
+
+  std::string shard_header;
+  if (shard) {
+    // The same walk as the scan's (its excludes, repositories as units), without passing over
+    // this shard's own report: every shard must see the same inputs.
+    io::WalkOptions walk{flags.scan.follow_symlinks, flags.scan.git_history, 64};
+    walk.filter = flags.scan.path_filter;
+    auto plan = std::make_shared<pipeline::ShardPlan>(pipeline::ShardPlan::make(flags.scan.roots, walk, *shard));
+    if (flags.verbose) {
+      say("sluice: shard {}/{}: {} of {} inputs, {} of {}\n", shard->index, shard->count, plan->my_units(),
+          plan->units(), human_bytes(static_cast<double>(plan->loads()[shard->index])),
+          human_bytes(
+              static_cast<double>(std::accumulate(plan->loads().begin(), plan->loads().end(), std::uint64_t{0}))));
+    }
+    shard_header = nlohmann::json{{"shard",
+                                   {{"index", shard->index},
+                                    {"count", shard->count},
+                                    {"inputs", flags.scan.roots},
+                                    {"units", plan->units()},
+                                    {"plan", plan->digest()},
+                                    {"catalog", rules->catalog_hash()},
+                                    {"version", kVersion},
+                                    {"settings", shard_settings(flags)}}}}
+                       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    flags.scan.shard = std::move(plan);
+    // Whether a finding is only in tests or docs depends on all its locations: sluice merge
+    // decides, once it has every shard's.
+    flags.scan.demote_test_and_docs = false;
   }
 
   auto opened = ReportOutput::open(flags.output, !flags.redact, flags.scan.roots);
@@ -276,12 +360,30 @@ int run(ScanFlags& flags, CLI::App& command) {
   pipeline::sort_for_report(report.findings, *rules);
   if (redactor) redactor->add_found(report.findings);  // suppressed ones too: they are secrets all the same
   observer.flush();
+  std::vector<std::string> suppressed_fingerprints;
+  if (shard) {
+    for (const pipeline::Finding& finding : report.findings) suppressed_fingerprints.push_back(finding.fingerprint);
+  }
   const std::size_t suppressed = suppressions.apply(report.findings);
+  if (shard) {
+    // The fingerprints apply() took out: those no finding left has.
+    std::set<std::string> kept;
+    for (const pipeline::Finding& finding : report.findings) kept.insert(finding.fingerprint);
+    std::erase_if(suppressed_fingerprints, [&](const std::string& fp) { return kept.count(fp) != 0; });
+    std::sort(suppressed_fingerprints.begin(), suppressed_fingerprints.end());
+    suppressed_fingerprints.erase(std::unique(suppressed_fingerprints.begin(), suppressed_fingerprints.end()),
+                                  suppressed_fingerprints.end());
+  }
   if (redactor) redactor->apply(report.findings, report.issues);
 
   pipeline::SinkOptions sink_options{flags.redact};
   sink_options.issues = &report.issues;
   sink_options.suppressed = suppressed;
+  if (shard) {
+    sink_options.shard_header = shard_header;
+    sink_options.suppressed_fingerprints = &suppressed_fingerprints;
+    sink_options.shares = &report.shares;
+  }
   auto sink = flags.format == "sarif"
                   ? pipeline::make_sarif_sink(out, *rules, sink_options,
                                               pipeline::SarifOptions{flags.scan.roots, &report.issues})
@@ -452,6 +554,11 @@ void register_scan(CLI::App& app, int& exit_code) {
   scan->add_option("--mmap-threshold", flags->scan.map_threshold, "Files at least this large are memory-mapped")
       ->capture_default_str()
       ->group(perf_group);
+  scan->add_option("--shard", flags->shard,
+                   "Scan only the I-th of N deterministic, size-balanced parts of the inputs (0 <= I < N), for a "
+                   "JSON Lines report that sluice merge joins with the other parts' (scripts/slurm-scan)")
+      ->type_name("I/N")
+      ->group("Scale-out");
   scan->add_option("--max-in-flight", flags->scan.max_in_flight,
                    "Batches of up to 32 inputs queued between the walk and the merge (0: 2 per thread)")
       ->capture_default_str()

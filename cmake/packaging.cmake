@@ -5,6 +5,8 @@
 include(GNUInstallDirs)
 
 install(TARGETS sluice RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# The Slurm driver of sharded scans (README: Scaling out), beside the binary it runs.
+install(PROGRAMS ${PROJECT_SOURCE_DIR}/scripts/slurm-scan DESTINATION ${CMAKE_INSTALL_BINDIR} RENAME sluice-slurm-scan)
 
 # The man page is generated from the binary's own --help (scripts/manpage.sh, help2man), so it
 # never drifts from the flags; Debian installs man pages gzip'd.

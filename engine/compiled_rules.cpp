@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <unordered_map>
 
+#include "engine/rule_codec.hpp"
+
 namespace sluice::engine {
 namespace {
 
@@ -116,6 +118,12 @@ std::string probes_key_of(const std::vector<Rule>& rules) {
 }
 
 }  // namespace
+
+std::string CompiledRules::catalog_hash() const {
+  const std::string encoded = encode_rules(set_);
+  const XXH128_hash_t digest = XXH3_128bits(encoded.data(), encoded.size());
+  return fmt::format("{:016x}{:016x}", digest.high64, digest.low64);
+}
 
 std::string CompiledRules::serialize_probes() const {
   std::string out;

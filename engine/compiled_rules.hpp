@@ -95,6 +95,9 @@ class CompiledRules {
   [[nodiscard]] bool loaded_precompiled() const noexcept { return loaded_precompiled_; }
 
   [[nodiscard]] const std::vector<Rule>& rules() const noexcept { return set_.rules; }
+  // Identifies the catalog: every card and allowlist as the codec writes them (hex XXH3-128).
+  // Reports that sluice merge joins must come from the same catalog.
+  [[nodiscard]] std::string catalog_hash() const;
   [[nodiscard]] const CompiledRule& compiled(std::size_t index) const noexcept { return compiled_[index]; }
   [[nodiscard]] std::size_t size() const noexcept { return compiled_.size(); }
   [[nodiscard]] const std::vector<CompiledAllowlist>& global_allowlists() const noexcept { return global_allowlists_; }

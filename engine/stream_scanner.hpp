@@ -52,6 +52,14 @@ struct DecodeStats {
     capped_bytes += o.capped_bytes;
     return *this;
   }
+  DecodeStats& operator-=(const DecodeStats& o) noexcept {
+    spans -= o.spans;
+    bytes -= o.bytes;
+    capped_spans -= o.capped_spans;
+    capped_bytes -= o.capped_bytes;
+    return *this;
+  }
+  friend bool operator==(const DecodeStats&, const DecodeStats&) = default;
 };
 
 // Per-worker state: Hyperscan scratch, one reusable stream and buffers. Move-only; used by

@@ -732,7 +732,12 @@ class ArchiveScan {
     dispatch(
         [this, big, slot, buffer = std::move(buffer), span]() mutable {
           try {
-            *slot = scan_segment(service_.context(), buffer, big->path, span);
+            engine::ScanContext& context = service_.context();
+            const engine::DecodeStats before = context.decode_stats();
+            *slot = scan_segment(context, buffer, big->path, span);
+            engine::DecodeStats delta = context.decode_stats();
+            delta -= before;
+            budget_.add_decoded(delta);
             pool_.give(std::move(buffer));
           } catch (const std::exception& failure) {
             slot->ok = false;

@@ -149,11 +149,17 @@ ScannedSegment scan_segment(engine::ScanContext& context, std::string_view buffe
   }
   // Encoded spans that start in the segment; the overlap after it holds the rest of them.
   if (out.ok && (budget == nullptr || !budget->expired())) {
+    const engine::DecodeStats before = context.decode_stats();
     // The last segment's bytes reach the input's end (next_from == end only there), and so
     // does `rest`.
     out.ok = engine::scan_encoded(
         context, rest.empty() ? buffer : rest, from, static_cast<std::size_t>(span.begin - from),
         static_cast<std::size_t>(span.end - from), path, out.matches, !rest.empty() || span.next_from == span.end);
+    if (budget != nullptr) {
+      engine::DecodeStats delta = context.decode_stats();
+      delta -= before;
+      budget->add_decoded(delta);
+    }
   }
   locate_matches(out, buffer);
   return out;
@@ -338,11 +344,15 @@ void ContentScanner::scan_plain_stream(const Content& content, const io::ReadSom
     const std::uint64_t from = std::max(decoded_to, buffer_begin);
     std::size_t deferred = 0;
     const bool defer = !final && kept + filled < max_held;
+    const engine::DecodeStats before = service_.context().decode_stats();
     const bool ok =
         engine::scan_encoded(service_.context(), std::string_view(buffer.data(), kept + filled), buffer_begin,
                              static_cast<std::size_t>(from - buffer_begin), static_cast<std::size_t>(to - buffer_begin),
                              content.path, matches, final, defer ? &deferred : nullptr);
     decoded_to = defer ? buffer_begin + deferred : to;
+    engine::DecodeStats delta = service_.context().decode_stats();
+    delta -= before;
+    budget.add_decoded(delta);
     return ok;
   };
   // Places what the matcher gave while reading the chunk buffer[kept, kept + filled), which

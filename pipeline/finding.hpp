@@ -64,6 +64,9 @@ struct Finding {
   // An attribute of (rule, secret), not part of its identity: baselines and dedup ignore it.
   engine::Confidence confidence = engine::Confidence::kHigh;
   std::string_view confidence_reason{};  // "checksum", "placeholder", "low-entropy"; empty unless low
+  // The secret's size in bytes when `secret` holds its masked form instead (a merge of reports
+  // written with --redact); 0 otherwise.
+  std::uint64_t masked_size = 0;
 };
 
 // Stable identifier of (rule id, secret): hex XXH3-128. Baselines can store it instead of

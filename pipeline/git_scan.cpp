@@ -149,7 +149,9 @@ class RepositoryScan {
     if (result.error) out_.issues.push_back(InputIssue{label(blob.oid), std::move(*result.error)});
     if (result.duplicate) {
       // Scanned as another input (a working-tree file, an archive member): its findings, if
-      // any, are placed in this history too.
+      // any, are placed in this history too. Counted as a blob read all the same, whichever
+      // of the two came first.
+      ++out_.blobs_scanned;
       ++out_.duplicates;
       out_.blobs.push_back(GitBlobRef{blob.oid, *result.content});
       return;

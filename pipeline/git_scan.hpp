@@ -36,10 +36,10 @@ struct GitOutcome {
   std::vector<ImageRecord> images;      // of image tarballs committed to the repository
   std::vector<GitBlobRef> blobs;
   std::vector<InputIssue> issues;
-  std::uint64_t blobs_scanned = 0;
-  std::uint64_t bytes = 0;       // blob bytes scanned (decompressed bytes for archives)
-  std::uint64_t shared = 0;      // blobs already claimed by another repository of the run
-  std::uint64_t duplicates = 0;  // blobs whose content was scanned as another input
+  std::uint64_t blobs_scanned = 0;  // blobs read, those whose content was scanned as another input too
+  std::uint64_t bytes = 0;          // blob bytes scanned (decompressed bytes for archives)
+  std::uint64_t shared = 0;         // blobs already claimed by another repository of the run
+  std::uint64_t duplicates = 0;     // blobs whose content was scanned as another input
   std::uint64_t archives = 0;
   std::uint64_t members = 0;
 };

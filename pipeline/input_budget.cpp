@@ -51,4 +51,14 @@ bool InputBudget::exhaust(std::string* why, std::string text) {
   return false;
 }
 
+void InputBudget::add_decoded(const engine::DecodeStats& stats) const {
+  std::lock_guard lock(decoded_mutex_);
+  decoded_ += stats;
+}
+
+engine::DecodeStats InputBudget::decoded() const {
+  std::lock_guard lock(decoded_mutex_);
+  return decoded_;
+}
+
 }  // namespace sluice::pipeline

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <string>
 
 #include "pipeline/scanner.hpp"
@@ -56,6 +57,11 @@ class InputBudget {
   [[nodiscard]] bool expired() const {
     return (stop_ != nullptr && stop_->load(std::memory_order_relaxed)) || std::chrono::steady_clock::now() > deadline_;
   }
+  // What decoding did for this input (any thread may add), for the input's own share of the
+  // summary (sharded scans: pipeline/shard.hpp).
+  void add_decoded(const engine::DecodeStats& stats) const;
+  [[nodiscard]] engine::DecodeStats decoded() const;
+
   // Why expired() is true, for the message of the input cut short.
   [[nodiscard]] std::string expired_reason() const;
   // The expansion budget of the whole input is spent: read nothing more of it.
@@ -72,6 +78,8 @@ class InputBudget {
   std::uint64_t members_cut_ = 0;
   std::atomic<bool> exhausted_{false};
   std::atomic<bool> out_of_time_{false};
+  mutable std::mutex decoded_mutex_;
+  mutable engine::DecodeStats decoded_;
 };
 
 }  // namespace sluice::pipeline

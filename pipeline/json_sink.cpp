@@ -1,4 +1,6 @@
 // JSON (one document with findings and a summary) and JSON Lines (one finding per line).
+#include <fmt/format.h>
+
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -29,6 +31,17 @@ nlohmann::json summary_json(const ScanStats& stats) {
             {"capped_spans", stats.decoded.capped_spans},
             {"capped_bytes", stats.decoded.capped_bytes}}},
           {"seconds", stats.seconds}};
+}
+
+nlohmann::json shares_json(const std::vector<InputShare>& shares) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const InputShare& share : shares) {
+    const ScanStats& s = share.stats;
+    out.push_back({fmt::format("{:016x}{:016x}", share.content_high, share.content_low), s.files, s.bytes, s.archives,
+                   s.members, s.images, s.duplicates, s.decoded.spans, s.decoded.bytes, s.decoded.capped_spans,
+                   s.decoded.capped_bytes});
+  }
+  return out;
 }
 
 nlohmann::json image_json(const ImageRef& image) {
@@ -76,6 +89,10 @@ class JsonSink final : public Sink {
   JsonSink(std::ostream& out, const engine::CompiledRules& rules, const SinkOptions& options, bool lines)
       : out_(out), rules_(rules), options_(options), lines_(lines) {}
 
+  void begin() override {
+    if (lines_ && !options_.shard_header.empty()) out_ << options_.shard_header << '\n';
+  }
+
   void accept(const Finding& finding) override {
     const engine::Rule& rule = rules_.rules()[finding.rule];
     json locations = json::array();
@@ -103,7 +120,7 @@ class JsonSink final : public Sink {
         {"family", rule.family},
         {"severity", engine::to_string(rule.severity)},
         {"confidence", engine::to_string(finding.confidence)},
-        {"secret", options_.redact ? redact(finding.secret) : finding.secret},
+        {"secret", shown_secret(finding, options_)},
         {"redacted", options_.redact},
         {"fingerprint", finding.fingerprint},
         {"occurrences", finding.locations.size()},
@@ -112,6 +129,8 @@ class JsonSink final : public Sink {
         {"mitigation", rule.mitigation},
     };
     if (!finding.confidence_reason.empty()) item["confidence_reason"] = finding.confidence_reason;
+    // A shard's report under --redact keeps the secret's size for the merged report's regions.
+    if (options_.redact && !options_.shard_header.empty()) item["secret_bytes"] = finding.secret.size();
     ++by_severity_[std::string(engine::to_string(rule.severity))];
     ++by_confidence_[std::string(engine::to_string(finding.confidence))];
     if (lines_) {
@@ -155,6 +174,9 @@ class JsonSink final : public Sink {
       }
     }
     summary["issues"] = std::move(issues);
+    if (options_.suppressed_fingerprints != nullptr)
+      summary["suppressed_fingerprints"] = *options_.suppressed_fingerprints;
+    if (options_.shares != nullptr) summary["shares"] = shares_json(*options_.shares);
   }
 
   std::ostream& out_;

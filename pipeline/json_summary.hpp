@@ -9,6 +9,9 @@
 namespace sluice::pipeline {
 
 [[nodiscard]] nlohmann::json summary_json(const ScanStats& stats);
+// A shard's shares (ScanReport::shares): [content id in hex, 0 (files), bytes, archives, members,
+// images, duplicates, decoded spans, decoded bytes, capped spans, capped bytes] each.
+[[nodiscard]] nlohmann::json shares_json(const std::vector<InputShare>& shares);
 // {name, layer | config: true, deleted_in_layer?}
 [[nodiscard]] nlohmann::json image_json(const ImageRef& image);
 // {repository, commit, author, date, summary (null when unknown), blob, staged?}

@@ -198,10 +198,12 @@ class SarifSink final : public Sink {
     if (!nested && at.line > 0) {
       physical["region"] = {{"startLine", at.line}, {"startColumn", at.column}, {"byteOffset", at.offset}};
       // A decoded secret starts there, encoded, and its encoded length is not the secret's.
-      if (at.decoders.empty()) physical["region"]["byteLength"] = finding.secret.size();
+      if (at.decoders.empty()) {
+        physical["region"]["byteLength"] = finding.masked_size != 0 ? finding.masked_size : finding.secret.size();
+      }
     }
     json location = {{"physicalLocation", std::move(physical)}};
-    json properties = {{"secret", options_.redact ? redact(finding.secret) : finding.secret},
+    json properties = {{"secret", shown_secret(finding, options_)},
                        {"redacted", options_.redact},
                        {"fingerprint", finding.fingerprint},
                        {"confidence", engine::to_string(finding.confidence)},

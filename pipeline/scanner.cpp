@@ -36,6 +36,7 @@ struct InputResult {
   std::optional<GitOutcome> git;          // the input was a git repository
   std::optional<std::string> error;       // the input was not (completely) scanned
   bool interrupted = false;               // not scanned: the scan was stopped first
+  engine::DecodeStats decoded;            // what decoding did for it
 };
 
 // Small inputs travel through the graph in batches so that the per-message cost of the
@@ -140,6 +141,7 @@ InputResult ScanGraph::process(io::WalkEntry entry) {
   } catch (const std::exception& error) {
     result.error = fmt::format("internal error: {}", error.what());
   }
+  result.decoded = budget.decoded();
   return result;
 }
 
@@ -312,10 +314,10 @@ void ScanGraph::merge(InputResult result) {
   }
   const std::vector<std::string> chain{result.entry.path};
   ContentResult& content = result.content;
-  if (content.scanned) {
-    ++stats.files;
-    stats.bytes += content.bytes;
-  }
+  // Files read, the duplicates among them too: which of two identical inputs is scanned and
+  // which is the duplicate depends on timing, their number does not.
+  if (content.scanned || content.duplicate) ++stats.files;
+  if (content.scanned) stats.bytes += content.bytes;
   matches_seen_ += content.matches.size() + result.path_matches.size();
   findings_.add(chain, result.path_matches);
   for (ImageRecord& image : result.images) {
@@ -336,6 +338,22 @@ void ScanGraph::merge(InputResult result) {
       findings_.add_image(std::move(image));
     }
     for (InputIssue& item : archive.issues) issue(std::move(item.path), std::move(item.reason), item.kind);
+  }
+  // A sharded scan records the share of each top-level content it scanned (unique ids, of
+  // streams and --no-dedup, are no content's: no other shard can have them).
+  if (options_.shard && content.scanned && !content.duplicate && content.content &&
+      content.content->high != ~std::uint64_t{0}) {
+    InputShare share{content.content->high, content.content->low, {}};
+    share.stats.bytes = content.bytes;
+    share.stats.images = result.images.size();
+    if (content.archive) {
+      share.stats.archives = content.archive->archives;
+      share.stats.members = content.archive->members;
+      share.stats.duplicates = content.archive->duplicates;
+      share.stats.images += content.archive->images.size();
+    }
+    share.stats.decoded = result.decoded;
+    report_.shares.push_back(share);
   }
   if (content.duplicate) {
     ++stats.duplicates;
@@ -376,6 +394,7 @@ ScanReport ScanGraph::run() {
       while (batch.size() < kBatchEntries) {
         auto entry = walker.next();
         if (!entry) break;
+        if (options_.shard && !options_.shard->mine(entry->path)) continue;  // another shard's
         batch.push_back(std::move(*entry));
       }
     } catch (const std::exception& error) {

@@ -17,6 +17,7 @@
 #include "io/path_filter.hpp"
 #include "io/walker.hpp"
 #include "pipeline/finding.hpp"
+#include "pipeline/shard.hpp"
 
 namespace sluice::pipeline {
 
@@ -59,6 +60,9 @@ struct ScanOptions {
   std::shared_ptr<io::PathFilter> path_filter;
   // Files the walk reports as skipped instead of scanning (the report -o replaces).
   std::vector<io::WalkOptions::PassOver> pass_over;
+  // Under `--shard I/N`: the top-level inputs this shard scans; the others' are left to the
+  // other shards, unmentioned (nullptr: every input).
+  std::shared_ptr<const ShardPlan> shard;
 };
 
 // An input that was not (completely) scanned, deliberately skipped, or worth a note: the one
@@ -66,13 +70,13 @@ struct ScanOptions {
 using InputIssue = io::Error;
 
 struct ScanStats {
-  std::uint64_t files = 0;         // inputs scanned (files and streams)
+  std::uint64_t files = 0;         // inputs read (files and streams), duplicates among them too
   std::uint64_t bytes = 0;         // bytes scanned (decompressed bytes for archive members)
   std::uint64_t archives = 0;      // archives and compressed streams opened (nested ones too)
   std::uint64_t members = 0;       // archive members scanned
   std::uint64_t images = 0;        // container images found
   std::uint64_t repositories = 0;  // git repositories whose history was scanned
-  std::uint64_t blobs = 0;         // git blobs scanned (once per run, whatever the number of repositories)
+  std::uint64_t blobs = 0;         // git blobs read (once per run, whatever the number of repositories), duplicates too
   std::uint64_t duplicates = 0;    // inputs not rescanned because identical content was scanned
   std::uint64_t skipped = 0;
   std::uint64_t errors = 0;
@@ -85,10 +89,21 @@ struct ScanStats {
   engine::DecodeStats decoded;
 };
 
+// What one top-level input whose content was scanned (not a duplicate) added to the stats, by
+// its content id: sluice merge takes the share of a content that two shards both scanned off
+// once (a single scan would have scanned it once and counted a duplicate).
+struct InputShare {
+  std::uint64_t content_high = 0;
+  std::uint64_t content_low = 0;
+  ScanStats stats;  // its bytes, archives, members, images, inner duplicates, decoded
+};
+
 struct ScanReport {
   std::vector<Finding> findings;
   std::vector<InputIssue> issues;
   ScanStats stats;
+  // Under ScanOptions::shard: the share of each top-level file scanned.
+  std::vector<InputShare> shares;
   [[nodiscard]] bool incomplete() const noexcept { return stats.errors > 0 || stats.interrupted; }
 };
 

@@ -17,6 +17,10 @@ std::unique_ptr<Sink> make_sink(OutputFormat format, std::ostream& out, const en
   return make_text_sink(out, rules, options);
 }
 
+std::string shown_secret(const Finding& finding, const SinkOptions& options) {
+  return options.redact && !options.secrets_masked ? redact(finding.secret) : finding.secret;
+}
+
 void sort_for_report(std::vector<Finding>& findings, const engine::CompiledRules& rules) {
   auto key = [&](const Finding& f) {
     const engine::Rule& rule = rules.rules()[f.rule];

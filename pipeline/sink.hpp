@@ -39,6 +39,16 @@ struct SinkOptions {
   // findings left out by a baseline or ignore file.
   const std::vector<InputIssue>* issues = nullptr;
   std::size_t suppressed = 0;
+  // A shard's report (`sluice scan --shard`, JSONL only): its header record, one JSON object
+  // written as the first line, and the fingerprints of the findings a baseline or ignore file
+  // suppressed, in the summary (sluice merge counts each once across the shards).
+  std::string shard_header;
+  const std::vector<std::string>* suppressed_fingerprints = nullptr;
+  // ...and the share of each top-level content it scanned (ScanReport::shares).
+  const std::vector<InputShare>* shares = nullptr;
+  // The secrets were masked before (a merge of reports written with --redact): under `redact`,
+  // they are written as they are.
+  bool secrets_masked = false;
 };
 
 class Sink {
@@ -55,6 +65,10 @@ class Sink {
                                                    const SinkOptions& options);
 [[nodiscard]] std::unique_ptr<Sink> make_json_sink(std::ostream& out, const engine::CompiledRules& rules,
                                                    const SinkOptions& options, bool lines);
+
+// The secret as a report writes it: masked under SinkOptions::redact (unless it was masked
+// before), else as it is.
+[[nodiscard]] std::string shown_secret(const Finding& finding, const SinkOptions& options);
 
 // Findings in report order: severity (highest first), then rule id, then first location.
 void sort_for_report(std::vector<Finding>& findings, const engine::CompiledRules& rules);

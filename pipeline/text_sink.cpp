@@ -22,7 +22,7 @@ class TextSink final : public Sink {
     std::string block = fmt::format("[{}] {} ({})\n", severity, rule.name, rule.id);
     if (!rule.vendor.empty()) block += fmt::format("  vendor:       {} · {}\n", rule.vendor, rule.family);
     const std::string secret = finding.secret.empty() ? std::string("(the file path matched)")
-                               : options_.redact      ? redact(finding.secret)
+                               : options_.redact      ? shown_secret(finding, options_)
                                                       : printable(finding.secret, 120);
     block += fmt::format("  secret:       {}\n", secret);
     block += fmt::format("  fingerprint:  {}\n", finding.fingerprint);

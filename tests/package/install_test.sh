@@ -29,6 +29,7 @@ check_root() {
   [[ $status == 1 ]] || fail "$how: scan exit code $status, expected 1 (findings): $(cat "$tmp/stderr")"
   grep -q '"rule_id":"posthog_personal_key"' <<<"$report" || fail "$how: the planted key was not reported"
   grep -q "$key" <<<"$report" && fail "$how: --redact printed the key"
+  [[ -x $prefix/bin/sluice-slurm-scan ]] || fail "$how: no sluice-slurm-scan"
   [[ -s $prefix/share/man/man1/sluice.1.gz ]] || fail "$how: no man page"
   zcat "$prefix/share/man/man1/sluice.1.gz" | grep -q -- '--max-ratio' || fail "$how: the man page lacks the scan flags"
   [[ -s $prefix/share/doc/sluice/README.md && -s $prefix/share/doc/sluice/copyright ]] || fail "$how: no README or copyright"
@@ -41,7 +42,8 @@ check_root() {
   }
   local offered
   for case in "scan --form|--format" "scan --format js|json jsonl" "scan -f s|sarif" "scan --format = js|json jsonl" \
-              "scan --min-confidence h|high" "rules |list show check profile" "--|--help --version"; do
+              "scan --min-confidence h|high" "rules |list show check profile" "--|--help --version" \
+              "merge --form|--format"; do
     local words=${case%%|*} expected=${case#*|}
     read -ra argv <<<"$words"
     [[ $words == *" " ]] && argv+=("")

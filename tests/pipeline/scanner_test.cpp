@@ -67,10 +67,13 @@ TEST(Scanner, IdenticalFilesAreScannedOnceAndReportedAtEveryPath) {
   ASSERT_EQ(report.findings.size(), 1u);
   EXPECT_EQ(report.findings[0].locations.size(), 3u);
   EXPECT_EQ(report.stats.duplicates, 2u);
-  EXPECT_EQ(report.stats.files, 1u);
+  EXPECT_EQ(report.stats.files, 3u);  // read, one of them scanned
+  EXPECT_EQ(report.stats.bytes, content.size());
   options.dedup_content = false;
   const ScanReport all = run_scan(catalog(), options);
   EXPECT_EQ(all.stats.files, 3u);
+  EXPECT_EQ(all.stats.duplicates, 0u);
+  EXPECT_EQ(all.stats.bytes, 3 * content.size());
   EXPECT_EQ(flatten(all), flatten(report));
 }
 

@@ -1,0 +1,214 @@
+// Sharded scans (`sluice scan --shard I/N`) joined by `sluice merge`: the merged report is the
+// report of one scan of the same inputs, in every format (timings aside, lines sorted), on a
+// corpus of a tree, archives and two git repositories; merge refuses a missing, repeated or
+// cut-short shard and shards of different scans.
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "support.hpp"
+
+namespace sluice::e2e {
+namespace {
+
+void git(const std::string& repo, std::vector<std::string> args) {
+  args.insert(args.begin(), {"git", "-C", repo, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c",
+                             "commit.gpgsign=false"});
+  const RunResult result = run(args);
+  ASSERT_TRUE(exited_with(result, 0)) << describe(result);
+}
+
+// A repository whose history holds `secrets`, one commit each, the last deleted again.
+void make_repo(const TempDir& dir, const std::string& name, const std::vector<std::string>& secrets) {
+  const std::string repo = dir.mkdir(name);
+  git(repo, {"init", "-q"});
+  for (std::size_t k = 0; k < secrets.size(); ++k) {
+    dir.write(name + "/config" + std::to_string(k) + ".env", "POSTHOG_KEY=" + secrets[k] + "\n");
+    git(repo, {"add", "."});
+    git(repo, {"commit", "-q", "-m", "add config " + std::to_string(k)});
+  }
+  git(repo, {"rm", "-q", "config" + std::to_string(secrets.size() - 1) + ".env"});
+  git(repo, {"commit", "-q", "-m", "remove the last config"});
+}
+
+// A report with what differs between runs taken out (seconds, rates) and its lines sorted.
+std::string normalized(const std::string& report) {
+  static const std::regex seconds(R"("seconds": ?[0-9.eE+-]+)");
+  static const std::regex timing(R"(in [0-9.]+ s( \([0-9.]+ [KMGT]?B/s\))?)");
+  std::string text = std::regex_replace(std::regex_replace(report, seconds, "\"seconds\":0"), timing, "in X s");
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  std::sort(lines.begin(), lines.end());
+  std::string out;
+  for (const std::string& line : lines) out += line + "\n";
+  return out;
+}
+
+struct Corpus {
+  TempDir dir;
+  std::vector<std::string> secrets;
+};
+
+// A tree of files with keys (one only under tests/, one both there and in the code), a tar.gz
+// and a zip with keys in members, two repositories with keys in their history, a FIFO (an
+// issue) and a .sluiceignore that suppresses one key.
+void make_corpus(Corpus& c) {
+  KeyGen gen(21);
+  const TempDir& dir = c.dir;
+  for (int k = 0; k < 40; ++k) c.secrets.push_back(gen.personal_key());
+  std::size_t next = 0;
+  for (int k = 0; k < 24; ++k) {
+    const std::string text = gen.filler(500 + 997 * static_cast<std::size_t>(k)) + "\napi_key = \"" +
+                             c.secrets[next++] + "\"\n" + gen.filler(300) + "\n";
+    dir.write("tree/src/module" + std::to_string(k % 5) + "/file" + std::to_string(k) + ".py", text);
+  }
+  // Only in a test: demoted and hidden. In a test and in the code: reported with both.
+  dir.write("tree/tests/test_keys.py", "KEY = \"" + c.secrets[next] + "\"\nOTHER = \"" + c.secrets[next + 1] + "\"\n");
+  dir.write("tree/src/app/settings.py", "KEY = \"" + c.secrets[next + 1] + "\"\n");
+  next += 2;
+  std::vector<Member> members;
+  for (int k = 0; k < 3; ++k)
+    members.push_back(Member{"etc/app" + std::to_string(k) + ".conf", "token=" + c.secrets[next++] + "\n"});
+  dir.write("tree/backups/etc.tar.gz", make_archive("pax", {"gzip"}, members));
+  members.clear();
+  for (int k = 0; k < 2; ++k) members.push_back(Member{"cfg/k" + std::to_string(k) + ".txt", c.secrets[next++] + "\n"});
+  dir.write("tree/backups/cfg.zip", make_archive("zip", {}, members));
+  make_repo(dir, "tree/repos/one", {c.secrets[next], c.secrets[next + 1], c.secrets[next + 2]});
+  next += 3;
+  make_repo(dir, "tree/repos/two", {c.secrets[next], c.secrets[next + 1]});
+  next += 2;
+  const std::string suppressed = c.secrets[next++];
+  c.secrets.resize(next);
+  dir.write("tree/src/legacy.cfg", "secret_key = " + suppressed + "\n");
+  const RunResult fingerprints = sluice({"scan", dir.path("tree/src/legacy.cfg"), "-f", "jsonl"});
+  const std::vector<Finding> found = parse_jsonl(fingerprints.out);
+  ASSERT_EQ(found.size(), 1u) << describe(fingerprints);
+  dir.write("tree/.sluiceignore", found[0].raw["fingerprint"].get<std::string>() + "\n");
+  ASSERT_EQ(::mkfifo(dir.path("tree/src/pipe").c_str(), 0600), 0);
+}
+
+std::vector<std::string> shard_files(const Corpus& c, unsigned count, const std::vector<std::string>& extra = {}) {
+  std::vector<std::string> files;
+  for (unsigned index = 0; index < count; ++index) {
+    const std::string file = c.dir.path("shards/shard-" + std::to_string(index) + ".jsonl");
+    std::vector<std::string> args{
+        "scan", c.dir.path("tree"), "--shard", std::to_string(index) + "/" + std::to_string(count), "-o", file};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const RunResult result = sluice(args);
+    EXPECT_TRUE(exited_with(result, kFindings) || exited_with(result, kClean)) << describe(result);
+    files.push_back(file);
+  }
+  return files;
+}
+
+TEST(Shards, TheMergedReportIsTheSingleScansInEveryFormat) {
+  Corpus c;
+  make_corpus(c);
+  c.dir.mkdir("shards");
+  const std::vector<std::string> files = shard_files(c, 4);
+  // Every shard scanned something, and no input was scanned twice.
+  std::uint64_t files_scanned = 0;
+  for (const std::string& file : files) {
+    const std::string text = read_file(file);
+    ASSERT_EQ(text.rfind("{\"shard\":", 0), 0u) << text.substr(0, 200);
+    const auto summary = nlohmann::json::parse(text.substr(text.rfind("{\"summary\"")))["summary"];
+    EXPECT_GT(summary["files"].get<std::uint64_t>() + summary["repositories"].get<std::uint64_t>(), 0u) << file;
+    files_scanned += summary["files"].get<std::uint64_t>();
+  }
+  for (const std::string format : {"jsonl", "json", "text", "sarif"}) {
+    const RunResult single = sluice({"scan", c.dir.path("tree"), "-f", format});
+    ASSERT_TRUE(exited_with(single, kIncomplete) || exited_with(single, kFindings)) << describe(single);
+    std::vector<std::string> args{"merge", "-f", format};
+    args.insert(args.end(), files.begin(), files.end());
+    const RunResult merged = sluice(args);
+    EXPECT_EQ(merged.exit_code, single.exit_code) << describe(merged);
+    EXPECT_TRUE(normalized(merged.out) == normalized(single.out)) << format << ": the merged report differs:\n"
+                                                                  << merged.out.substr(0, 3000);
+    if (format == std::string("jsonl")) {
+      const auto summary = jsonl_summary(single.out);
+      // Every file was read by one shard. The two repositories' identical hook samples went to
+      // two shards, which both scanned them: the merge counted one scan and duplicates, as the
+      // single scan did (the equality above).
+      EXPECT_EQ(summary["files"].get<std::uint64_t>(), files_scanned);
+      EXPECT_EQ(summary["hidden_in_tests_or_docs"], 1);
+      EXPECT_EQ(summary["suppressed"], 1);
+      EXPECT_EQ(summary["repositories"], 2);
+      EXPECT_GE(summary["issues"].size(), 1u);  // the FIFO
+      const std::vector<Finding> found = parse_jsonl(merged.out);
+      EXPECT_EQ(found.size(), c.secrets.size() - 2);  // all but the hidden and the suppressed ones
+    }
+  }
+  // The same partition with another order of listing: a second run's shards are the same files.
+  const std::vector<std::string> again = shard_files(c, 4);
+  for (const std::string& file : again) EXPECT_FALSE(read_file(file).empty());
+}
+
+TEST(Shards, MergeRefusesAMissingRepeatedCutOrForeignShard) {
+  Corpus c;
+  make_corpus(c);
+  c.dir.mkdir("shards");
+  const std::vector<std::string> files = shard_files(c, 3);
+
+  RunResult result = sluice({"merge", files[0], files[2]});
+  EXPECT_TRUE(exited_with(result, kFatal)) << describe(result);
+  EXPECT_NE(result.err.find("shard 1 of 3 missing"), std::string::npos) << result.err;
+
+  result = sluice({"merge", files[0], files[1], files[1], files[2]});
+  EXPECT_TRUE(exited_with(result, kFatal)) << describe(result);
+  EXPECT_NE(result.err.find("shard 1 of 3 given twice"), std::string::npos) << result.err;
+
+  const std::string whole = read_file(files[2]);
+  const std::string cut = c.dir.write("cut.jsonl", whole.substr(0, whole.rfind("{\"summary\"")));
+  result = sluice({"merge", files[0], files[1], cut});
+  EXPECT_TRUE(exited_with(result, kFatal)) << describe(result);
+  EXPECT_NE(result.err.find("cut short"), std::string::npos) << result.err;
+
+  // A shard of a scan with another catalog, or of other inputs.
+  c.dir.mkdir("other");
+  const std::string foreign = c.dir.path("other/shard-1.jsonl");
+  result = sluice({"scan", c.dir.path("tree"), "--shard", "1/3", "-o", foreign, "--disable", "posthog_personal_key"});
+  result = sluice({"merge", files[0], foreign, files[2]});
+  EXPECT_TRUE(exited_with(result, kFatal)) << describe(result);
+  EXPECT_NE(result.err.find("their catalog differ"), std::string::npos) << result.err;
+  result = sluice({"scan", c.dir.path("tree/src"), "--shard", "1/3", "-o", foreign});
+  result = sluice({"merge", files[0], foreign, files[2]});
+  EXPECT_TRUE(exited_with(result, kFatal)) << describe(result);
+  EXPECT_NE(result.err.find("their inputs differ"), std::string::npos) << result.err;
+
+  // A plain report is no shard; --shard with another format is refused.
+  const std::string plain = c.dir.path("plain.jsonl");
+  result = sluice({"scan", c.dir.path("tree/src/app"), "-f", "jsonl", "-o", plain});
+  result = sluice({"merge", plain});
+  EXPECT_TRUE(exited_with(result, kFatal)) << describe(result);
+  EXPECT_NE(result.err.find("not a shard report"), std::string::npos) << result.err;
+  result = sluice({"scan", c.dir.path("tree"), "--shard", "0/2", "-f", "sarif"});
+  EXPECT_TRUE(exited_with(result, kFatal)) << describe(result);
+  result = sluice({"scan", "-", "--shard", "0/2"});
+  EXPECT_TRUE(exited_with(result, kFatal)) << describe(result);
+  result = sluice({"scan", c.dir.path("tree"), "--shard", "2/2"});
+  EXPECT_TRUE(exited_with(result, kFatal)) << describe(result);
+}
+
+TEST(Shards, RedactedShardsMergeRedacted) {
+  Corpus c;
+  make_corpus(c);
+  c.dir.mkdir("shards");
+  const std::vector<std::string> files = shard_files(c, 2, {"--redact"});
+  for (const std::string format : {"jsonl", "text", "sarif"}) {
+    const RunResult single = sluice({"scan", c.dir.path("tree"), "-f", format, "--redact"});
+    std::vector<std::string> args{"merge", "-f", format};
+    args.insert(args.end(), files.begin(), files.end());
+    const RunResult merged = sluice(args);
+    EXPECT_TRUE(normalized(merged.out) == normalized(single.out)) << format << ": the merged report differs";
+    for (const std::string& secret : c.secrets) EXPECT_EQ(merged.out.find(secret), std::string::npos) << format;
+  }
+}
+
+}  // namespace
+}  // namespace sluice::e2e
