@@ -288,6 +288,7 @@ pipeline::ScanReport merged_summary(const std::vector<ShardReport>& reports, std
     stats.duplicates += count("duplicates");
     stats.skipped += count("skipped");
     stats.errors += count("errors");
+    stats.from_state += count("from_state");
     stats.interrupted = stats.interrupted || s.value("interrupted", false);
     stats.seconds = std::max(stats.seconds, s.value("seconds", 0.0));
     if (s.contains("decoded")) {

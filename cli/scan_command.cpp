@@ -40,6 +40,7 @@
 #include "pipeline/shard.hpp"
 #include "pipeline/sink.hpp"
 #include "pipeline/staged_scan.hpp"
+#include "pipeline/state_store.hpp"
 #include "sluice/version.hpp"
 
 namespace sluice::cli {
@@ -60,6 +61,8 @@ struct ScanFlags {
   std::string git_history = "full";
   std::string repos_from;
   std::string shard;  // --shard I/N
+  std::string state;  // --state FILE
+  bool new_only = false;
   pipeline::ScanOptions scan;
   WorkflowFlags workflow;  // config, ignores, baselines, --fail-on, --staged, progress
 };
@@ -314,13 +317,36 @@ int run(ScanFlags& flags, CLI::App& command) {
     flags.scan.demote_test_and_docs = false;
   }
 
+  if (flags.new_only && flags.state.empty()) {
+    say("sluice: error: --new-only needs --state FILE (what earlier runs saw)\n");
+    return kFatal;
+  }
+  if (!flags.state.empty()) {
+    try {
+      flags.scan.state = pipeline::StateStore::open(flags.state, rules);
+    } catch (const pipeline::StateError& error) {
+      say("sluice: error: {}\n", error.what());
+      return kFatal;
+    }
+    flags.scan.new_only = flags.new_only;
+    // The state file is not an input: a run that scanned it would report what it records.
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      const std::string file = flags.state + suffix;
+      const auto at = pipeline::stamp_of(file);
+      if (!at) continue;
+      flags.scan.pass_over.push_back(
+          io::WalkOptions::PassOver{std::filesystem::path(file).filename().string(), static_cast<dev_t>(at->device),
+                                    static_cast<ino_t>(at->inode), "the --state file of this run"});
+    }
+  }
+
   auto opened = ReportOutput::open(flags.output, !flags.redact, flags.scan.roots);
   if (auto* error = std::get_if<std::string>(&opened)) {
     say("sluice: error: {}\n", pipeline::printable(*error));
     return kFatal;
   }
   ReportOutput& output = *std::get<std::unique_ptr<ReportOutput>>(opened);
-  flags.scan.pass_over = output.pass_over();
+  for (const io::WalkOptions::PassOver& over : output.pass_over()) flags.scan.pass_over.push_back(over);
   std::ostream& out = output.stream();
 
   // No message on stderr prints what a rule matches (a key in a file or member name), with or
@@ -400,6 +426,10 @@ int run(ScanFlags& flags, CLI::App& command) {
     return kFatal;
   }
   if (!flags.quiet) print_summary(report, *rules);
+  if (!flags.quiet && report.stats.from_state > 0) {
+    say("sluice: {} input{} unchanged since an earlier run: findings taken from --state {}\n", report.stats.from_state,
+        report.stats.from_state == 1 ? "" : "s", pipeline::printable(flags.state));
+  }
   if (!flags.quiet && report.stats.hidden_in_tests_or_docs > 0) {
     say("sluice: {} more finding{} only in test code, test data or docs, not shown (--min-confidence low shows "
         "them)\n",
@@ -554,6 +584,14 @@ void register_scan(CLI::App& app, int& exit_code) {
   scan->add_option("--mmap-threshold", flags->scan.map_threshold, "Files at least this large are memory-mapped")
       ->capture_default_str()
       ->group(perf_group);
+  scan->add_option("--state", flags->state,
+                   "Keep what was scanned in this SQLite file: a later run takes unchanged files and git blobs "
+                   "scanned with the same rules from it instead of reading them again, with the same findings")
+      ->type_name("FILE")
+      ->group("Scale-out");
+  scan->add_flag("--new-only", flags->new_only,
+                 "With --state: report only findings in content no earlier run with this state file saw")
+      ->group("Scale-out");
   scan->add_option("--shard", flags->shard,
                    "Scan only the I-th of N deterministic, size-balanced parts of the inputs (0 <= I < N), for a "
                    "JSON Lines report that sluice merge joins with the other parts' (scripts/slurm-scan)")

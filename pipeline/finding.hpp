@@ -67,6 +67,8 @@ struct Finding {
   // The secret's size in bytes when `secret` holds its masked form instead (a merge of reports
   // written with --redact); 0 otherwise.
   std::uint64_t masked_size = 0;
+  // Seen in content this run read (not only in content an earlier run's --state gave).
+  bool fresh = false;
 };
 
 // Stable identifier of (rule id, secret): hex XXH3-128. Baselines can store it instead of

@@ -90,6 +90,7 @@ void FindingSet::place(const std::vector<std::string>& chain, const PlacedMatch&
     finding.fingerprint = fingerprint(rule_id_of_(match.rule), match.secret);
     findings_.push_back(std::move(finding));
   }
+  if (!match.from_state) findings_[it->second].fresh = true;
   Location location{join_chain(chain),       chain,    match.offset, match.line, match.column, image, git,
                     match.decodings.names(), match.key};
   findings_[it->second].locations.push_back(std::move(location));

@@ -47,6 +47,7 @@ struct PlacedMatch {
   std::uint64_t encoded_end = 0;         // and end (decoded matches only)
   bool rule_decoded = false;             // the rule decoded its own value (engine::Match)
   std::string key{};                     // the name the value is assigned to, if the rule tells
+  bool from_state = false;               // found by an earlier run (--state), not read again now
 };
 
 // A member of an archive content that has findings, or may have (its content was scanned

@@ -14,6 +14,7 @@
 
 #include "io/archive_format.hpp"
 #include "io/git_pack.hpp"
+#include "pipeline/state_store.hpp"
 
 namespace sluice::pipeline {
 namespace {
@@ -103,6 +104,23 @@ class RepositoryScan {
   // The pack reader first; libgit2 for loose objects and whatever the reader declines (it
   // also words the error of a corrupt object).
   void read_and_scan(io::GitPackReader& reader, std::optional<io::GitObjects>& handle, const BlobEntry& blob) {
+    if (options_.state != nullptr) {
+      // Scanned by an earlier run with this catalog: its matches, without reading it.
+      if (auto stored = options_.state->blob(blob.oid.hex())) {
+        const bool first = !options_.content.dedup || service_.claim(stored->id);
+        std::lock_guard lock(mutex_);
+        ++out_.blobs_scanned;
+        ++out_.from_state;
+        if (!first) {
+          ++out_.duplicates;
+          out_.blobs.push_back(GitBlobRef{blob.oid, stored->id});
+        } else if (!stored->matches.empty()) {
+          out_.contents.push_back(ContentRecord{stored->id, std::move(stored->matches), {}, {}});
+          out_.blobs.push_back(GitBlobRef{blob.oid, stored->id});
+        }
+        return;
+      }
+    }
     if (blob.size > options_.max_blob_size) {
       issue(blob.oid, fmt::format("blob of {} bytes is over the limit of {} bytes (--max-blob-size); not scanned",
                                   blob.size, options_.max_blob_size));
@@ -154,9 +172,14 @@ class RepositoryScan {
       ++out_.blobs_scanned;
       ++out_.duplicates;
       out_.blobs.push_back(GitBlobRef{blob.oid, *result.content});
+      if (options_.state != nullptr) options_.state->record_blob(blob.oid.hex(), *result.content, 0, nullptr);
       return;
     }
     if (!result.scanned) return;
+    if (options_.state != nullptr && result.content && !result.archive && !result.error &&
+        result.content->high != ~std::uint64_t{0}) {
+      options_.state->record_blob(blob.oid.hex(), *result.content, result.bytes, &result.matches);
+    }
     ++out_.blobs_scanned;
     out_.bytes += result.bytes;
     const ContentId id = result.content ? *result.content : service_.unique_id();

@@ -17,12 +17,15 @@
 
 namespace sluice::pipeline {
 
+class StateStore;
+
 struct GitScanOptions {
   ContentScanOptions content;                            // each blob is a content (a committed archive is opened)
   std::uint64_t max_blob_size = std::uint64_t{1} << 30;  // blobs are read whole: bigger ones are reported
   std::size_t pack_cache_bytes = std::size_t{96} << 20;  // decoded delta bases kept per reading thread
   const std::atomic<bool>* stop = nullptr;               // set: read no more blobs
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();  // time budget
+  StateStore* state = nullptr;  // --state: blobs scanned before are taken from it, new ones recorded
 };
 
 // A blob whose content has something to report, or was scanned as another input (it may).
@@ -36,6 +39,7 @@ struct GitOutcome {
   std::vector<ImageRecord> images;      // of image tarballs committed to the repository
   std::vector<GitBlobRef> blobs;
   std::vector<InputIssue> issues;
+  std::uint64_t from_state = 0;     // blobs whose matches came from --state
   std::uint64_t blobs_scanned = 0;  // blobs read, those whose content was scanned as another input too
   std::uint64_t bytes = 0;          // blob bytes scanned (decompressed bytes for archives)
   std::uint64_t shared = 0;         // blobs already claimed by another repository of the run

@@ -25,6 +25,7 @@ nlohmann::json summary_json(const ScanStats& stats) {
           {"complete", stats.errors == 0 && !stats.interrupted},
           {"interrupted", stats.interrupted},
           {"hidden_in_tests_or_docs", stats.hidden_in_tests_or_docs},
+          {"from_state", stats.from_state},
           {"decoded",
            {{"spans", stats.decoded.spans},
             {"bytes", stats.decoded.bytes},

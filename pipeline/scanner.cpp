@@ -21,6 +21,7 @@
 #include "pipeline/finding_set.hpp"
 #include "pipeline/git_scan.hpp"
 #include "pipeline/input_budget.hpp"
+#include "pipeline/state_store.hpp"
 #include "pipeline/test_paths.hpp"
 
 namespace sluice::pipeline {
@@ -37,6 +38,7 @@ struct InputResult {
   std::optional<std::string> error;       // the input was not (completely) scanned
   bool interrupted = false;               // not scanned: the scan was stopped first
   engine::DecodeStats decoded;            // what decoding did for it
+  bool from_state = false;                // its content and matches came from --state
 };
 
 // Small inputs travel through the graph in batches so that the per-message cost of the
@@ -202,6 +204,24 @@ void ScanGraph::scan_file(InputResult& result, InputBudget& budget) {
   const std::string& path = result.entry.path;
   add_path_matches(result);
   read_image_layout(result);
+  // Unchanged since an earlier run recorded it: its matches from the state, not read again.
+  std::optional<FileStamp> stamp;
+  if (options_.state) {
+    stamp = stamp_of(path);
+    if (stamp) {
+      if (auto stored = options_.state->file(path, *stamp)) {
+        result.from_state = true;
+        result.content.content = stored->id;
+        if (options_.dedup_content && !claim(stored->id)) {
+          result.content.duplicate = true;
+          return;
+        }
+        result.content.scanned = true;
+        result.content.matches = std::move(stored->matches);
+        return;
+      }
+    }
+  }
   auto opened = io::read_file(path, options_.map_threshold, &workers_.local().buffer);
   if (auto* error = std::get_if<io::Error>(&opened)) {
     result.error = error->reason;
@@ -212,6 +232,14 @@ void ScanGraph::scan_file(InputResult& result, InputBudget& budget) {
   result.content = scanner.scan(Content{{path}, path, view.mapped()}, view.bytes(), budget);
   if (result.content.error) result.error = std::move(result.content.error);
   if (view.truncated()) result.error = "file was truncated while being scanned; part of it was not scanned";
+  // Recorded when scanned whole as plain bytes (or found a duplicate), and unchanged while it
+  // was read.
+  const ContentResult& content = result.content;
+  if (stamp && (content.scanned || content.duplicate) && content.content && !content.archive && !result.error &&
+      content.content->high != ~std::uint64_t{0} && stamp_of(path) == stamp) {
+    options_.state->record_file(path, *stamp, *content.content, content.bytes,
+                                content.duplicate ? nullptr : &content.matches);
+  }
 }
 
 void ScanGraph::scan_stream(InputResult& result, InputBudget& budget) {
@@ -237,6 +265,7 @@ void ScanGraph::scan_git(InputResult& result, std::chrono::steady_clock::time_po
   options.deadline = deadline;
   options.max_blob_size = options_.max_blob_size;
   options.stop = options_.stop;
+  options.state = options_.state.get();
   // git's own default delta base cache per thread, within 1 GiB for all threads together.
   options.pack_cache_bytes =
       std::clamp<std::size_t>((std::size_t{1} << 30) / threads_, std::size_t{16} << 20, std::size_t{96} << 20);
@@ -298,6 +327,7 @@ void ScanGraph::merge(InputResult result) {
     GitOutcome& git = *result.git;
     ++stats.repositories;
     stats.blobs += git.blobs_scanned;
+    stats.from_state += git.from_state;
     stats.bytes += git.bytes;
     stats.archives += git.archives;
     stats.members += git.members;
@@ -318,6 +348,7 @@ void ScanGraph::merge(InputResult result) {
   // which is the duplicate depends on timing, their number does not.
   if (content.scanned || content.duplicate) ++stats.files;
   if (content.scanned) stats.bytes += content.bytes;
+  if (result.from_state) ++stats.from_state;
   matches_seen_ += content.matches.size() + result.path_matches.size();
   findings_.add(chain, result.path_matches);
   for (ImageRecord& image : result.images) {
@@ -439,6 +470,16 @@ ScanReport ScanGraph::run() {
   for (Worker& worker : workers_) report_.stats.decoded += worker.context->decode_stats();
   locate_git_findings();
   report_.findings = findings_.take();
+  if (options_.state) {
+    try {
+      options_.state->commit();
+    } catch (const StateError& error) {
+      // The findings stand; the next run scans again what this one could not record.
+      report_.issues.push_back(
+          InputIssue{"--state", fmt::format("not updated: {}", error.what()), InputIssue::Kind::kNote});
+    }
+    if (options_.new_only) std::erase_if(report_.findings, [](const Finding& f) { return !f.fresh; });
+  }
   if (options_.demote_test_and_docs) {
     report_.stats.hidden_in_tests_or_docs =
         demote_test_and_docs_findings(report_.findings, options_.roots, options_.min_confidence);

@@ -31,6 +31,8 @@ struct ArchiveLimits {
   std::uint64_t max_decompression_memory = std::uint64_t{256} << 20;  // an xz/lzip dictionary bigger: not opened
 };
 
+class StateStore;
+
 struct ScanOptions {
   std::vector<std::string> roots;                    // "-" is standard input
   std::size_t threads = 0;                           // 0: every core
@@ -63,6 +65,11 @@ struct ScanOptions {
   // Under `--shard I/N`: the top-level inputs this shard scans; the others' are left to the
   // other shards, unmentioned (nullptr: every input).
   std::shared_ptr<const ShardPlan> shard;
+  // Under `--state FILE`: files unchanged and blobs scanned in an earlier run are taken from it,
+  // and what this run scans is recorded there (pipeline/state_store.hpp; nullptr: none).
+  std::shared_ptr<StateStore> state;
+  // With `state`: report only findings seen in content this run read (--new-only).
+  bool new_only = false;
 };
 
 // An input that was not (completely) scanned, deliberately skipped, or worth a note: the one
@@ -85,6 +92,8 @@ struct ScanStats {
   // Findings seen only in test code, test data or docs, lowered to low confidence and so below
   // ScanOptions::min_confidence: not reported, counted (pipeline/test_paths.hpp).
   std::uint64_t hidden_in_tests_or_docs = 0;
+  // Files and blobs whose findings were taken from --state, unchanged since an earlier run.
+  std::uint64_t from_state = 0;
   // Encoded spans decoded and scanned, and those the decoding caps left undecoded.
   engine::DecodeStats decoded;
 };

@@ -1,0 +1,351 @@
+#include "pipeline/state_store.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <unordered_map>
+
+#include "pipeline/finding.hpp"
+
+namespace sluice::pipeline {
+namespace {
+
+// Records per transaction: a killed run redoes at most this many inputs.
+constexpr std::size_t kBatch = 4096;
+
+// A confidence reason as a view that outlives the store (PlacedMatch holds a string_view).
+std::string_view interned(const std::string& reason) {
+  static std::mutex mutex;
+  static std::set<std::string> reasons;
+  std::lock_guard lock(mutex);
+  return *reasons.insert(reason).first;
+}
+
+std::string id_bytes(const ContentId& id) {
+  std::string out(16, '\0');
+  for (int k = 0; k < 8; ++k) {
+    out[static_cast<std::size_t>(k)] = static_cast<char>(id.high >> (56 - 8 * k));
+    out[static_cast<std::size_t>(8 + k)] = static_cast<char>(id.low >> (56 - 8 * k));
+  }
+  return out;
+}
+
+ContentId id_of(const void* data, int size) {
+  ContentId id;
+  if (size != 16 || data == nullptr) return id;
+  const auto* bytes = static_cast<const unsigned char*>(data);
+  for (int k = 0; k < 8; ++k) {
+    id.high = (id.high << 8) | bytes[k];
+    id.low = (id.low << 8) | bytes[8 + k];
+  }
+  return id;
+}
+
+}  // namespace
+
+std::optional<FileStamp> stamp_of(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  return FileStamp{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino),
+                   static_cast<std::uint64_t>(st.st_size),
+                   static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec,
+                   static_cast<std::int64_t>(st.st_ctim.tv_sec) * 1'000'000'000 + st.st_ctim.tv_nsec};
+}
+
+std::unique_ptr<StateStore> StateStore::open(const std::string& path,
+                                             std::shared_ptr<const engine::CompiledRules> rules) {
+  std::unique_ptr<StateStore> store(new StateStore());
+  store->path_ = path;
+  store->rules_ = std::move(rules);
+  store->catalog_ = store->rules_->catalog_hash();
+  for (std::size_t k = 0; k < store->rules_->rules().size(); ++k) {
+    store->rule_index_.emplace(store->rules_->rules()[k].id, static_cast<std::uint32_t>(k));
+  }
+  // It holds the secrets found: created readable by its owner only (SQLite gives its journal
+  // the same mode).
+  if (const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600); fd >= 0) {
+    ::close(fd);
+  } else if (errno != EEXIST) {
+    throw StateError(fmt::format("--state {}: cannot be opened ({})", printable(path), std::strerror(errno)));
+  }
+  const int opened = sqlite3_open_v2(path.c_str(), &store->db_,
+                                     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (opened != SQLITE_OK) {
+    throw StateError(fmt::format("--state {}: cannot be opened ({})", printable(path), sqlite3_errstr(opened)));
+  }
+  // One run at a time: the first write takes an exclusive lock it keeps; a second run gets
+  // SQLITE_BUSY at once (no wait), which names the file.
+  store->exec("PRAGMA locking_mode=EXCLUSIVE");
+  store->exec("PRAGMA journal_mode=WAL");
+  store->exec("PRAGMA synchronous=OFF");
+  store->exec("PRAGMA cache_size=-65536");
+  store->exec("PRAGMA wal_autocheckpoint=16384");
+  store->exec("BEGIN IMMEDIATE");
+  store->exec(
+      "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS files(path BLOB PRIMARY KEY, device INTEGER, inode INTEGER, size INTEGER,"
+      " modified INTEGER, changed INTEGER, content BLOB NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS contents(content BLOB NOT NULL, catalog TEXT NOT NULL, bytes INTEGER,"
+      " matches TEXT NOT NULL, PRIMARY KEY(content, catalog));"
+      "CREATE TABLE IF NOT EXISTS blobs(oid TEXT NOT NULL, catalog TEXT NOT NULL, content BLOB NOT NULL,"
+      " PRIMARY KEY(oid, catalog));");
+  sqlite3_stmt* schema = store->prepare("SELECT value FROM meta WHERE key = 'schema'");
+  std::optional<std::string> found;
+  if (sqlite3_step(schema) == SQLITE_ROW) found = reinterpret_cast<const char*>(sqlite3_column_text(schema, 0));
+  sqlite3_finalize(schema);
+  if (!found) {
+    store->exec(fmt::format("INSERT INTO meta(key, value) VALUES('schema', '{}')", kSchema).c_str());
+  } else if (*found != std::to_string(kSchema)) {
+    throw StateError(
+        fmt::format("--state {}: a state file of schema {}; this sluice reads schema {} only (use a new "
+                    "file, or the sluice that wrote it)",
+                    printable(path), printable(*found), kSchema));
+  }
+  store->exec("COMMIT");
+  store->load();
+  store->put_file_ = store->prepare(
+      "INSERT OR REPLACE INTO files(path, device, inode, size, modified, changed, content) VALUES(?, ?, ?, ?, ?, ?, "
+      "?)");
+  store->put_content_ =
+      store->prepare("INSERT OR REPLACE INTO contents(content, catalog, bytes, matches) VALUES(?, ?, ?, ?)");
+  store->put_blob_ = store->prepare("INSERT OR REPLACE INTO blobs(oid, catalog, content) VALUES(?, ?, ?)");
+  store->writer_ = std::thread([raw = store.get()] { raw->write_loop(); });
+  return store;
+}
+
+StateStore::~StateStore() {
+  {
+    std::lock_guard lock(queue_mutex_);
+    closing_ = true;
+  }
+  queue_ready_.notify_all();
+  if (writer_.joinable()) writer_.join();
+  for (sqlite3_stmt* statement : {put_file_, put_content_, put_blob_}) sqlite3_finalize(statement);
+  sqlite3_close_v2(db_);
+}
+
+void StateStore::exec(const char* sql) {
+  char* message = nullptr;
+  const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &message);
+  if (rc == SQLITE_OK) return;
+  const std::string text = message != nullptr ? message : sqlite3_errstr(rc);
+  sqlite3_free(message);
+  if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+    throw StateError(
+        fmt::format("--state {}: in use by another sluice run (one run at a time per state file)", printable(path_)));
+  }
+  if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT) {
+    throw StateError(fmt::format("--state {}: not a sluice state file ({})", printable(path_), text));
+  }
+  throw StateError(fmt::format("--state {}: {}", printable(path_), text));
+}
+
+sqlite3_stmt* StateStore::prepare(const char* sql) {
+  sqlite3_stmt* statement = nullptr;
+  if (sqlite3_prepare_v2(db_, sql, -1, &statement, nullptr) != SQLITE_OK) {
+    throw StateError(fmt::format("--state {}: {}", printable(path_), sqlite3_errmsg(db_)));
+  }
+  return statement;
+}
+
+void StateStore::load() {
+  const auto each_row = [&](const char* sql, bool with_catalog, const auto& row) {
+    sqlite3_stmt* statement = prepare(sql);
+    if (with_catalog) sqlite3_bind_text(statement, 1, catalog_.c_str(), -1, SQLITE_TRANSIENT);
+    int rc = SQLITE_ROW;
+    while ((rc = sqlite3_step(statement)) == SQLITE_ROW) row(statement);
+    sqlite3_finalize(statement);
+    if (rc != SQLITE_DONE) throw StateError(fmt::format("--state {}: {}", printable(path_), sqlite3_errstr(rc)));
+  };
+  each_row("SELECT path, device, inode, size, modified, changed, content FROM files", false, [&](sqlite3_stmt* r) {
+    const auto* key = static_cast<const char*>(sqlite3_column_blob(r, 0));
+    std::string path(key != nullptr ? key : "", static_cast<std::size_t>(sqlite3_column_bytes(r, 0)));
+    const FileStamp stamp{
+        static_cast<std::uint64_t>(sqlite3_column_int64(r, 1)), static_cast<std::uint64_t>(sqlite3_column_int64(r, 2)),
+        static_cast<std::uint64_t>(sqlite3_column_int64(r, 3)), sqlite3_column_int64(r, 4), sqlite3_column_int64(r, 5)};
+    files_.insert_or_assign(std::move(path),
+                            FileRow{stamp, id_of(sqlite3_column_blob(r, 6), sqlite3_column_bytes(r, 6))});
+  });
+  each_row("SELECT content, bytes, matches FROM contents WHERE catalog = ?", true, [&](sqlite3_stmt* r) {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(r, 2));
+    std::string matches = text != nullptr ? text : "";
+    if (matches == "[]") matches.clear();
+    contents_.insert_or_assign(id_of(sqlite3_column_blob(r, 0), sqlite3_column_bytes(r, 0)),
+                               ContentRow{static_cast<std::uint64_t>(sqlite3_column_int64(r, 1)), std::move(matches)});
+  });
+  each_row("SELECT oid, content FROM blobs WHERE catalog = ?", true, [&](sqlite3_stmt* r) {
+    const auto* oid = reinterpret_cast<const char*>(sqlite3_column_text(r, 0));
+    blobs_.insert_or_assign(oid != nullptr ? oid : "", id_of(sqlite3_column_blob(r, 1), sqlite3_column_bytes(r, 1)));
+  });
+}
+
+std::optional<StoredContent> StateStore::content(const ContentId& id) const {
+  const auto found = contents_.find(id);
+  if (found == contents_.end()) return std::nullopt;
+  StoredContent out;
+  out.id = id;
+  out.bytes = found->second.bytes;
+  if (found->second.matches.empty()) return out;
+  const nlohmann::json matches = nlohmann::json::parse(found->second.matches, nullptr, false);
+  if (!matches.is_array()) return std::nullopt;  // unreadable: scanned again
+  try {
+    for (const nlohmann::json& m : matches) {
+      PlacedMatch match;
+      const auto rule = rule_index_.find(m.at(0).get<std::string>());
+      if (rule == rule_index_.end()) return std::nullopt;
+      match.rule = rule->second;
+      match.secret = m.at(1).get<std::string>();
+      match.offset = m.at(2).get<std::uint64_t>();
+      match.line = m.at(3).get<std::uint64_t>();
+      match.column = m.at(4).get<std::uint64_t>();
+      match.confidence = static_cast<engine::Confidence>(m.at(5).get<int>());
+      match.confidence_reason = interned(m.at(6).get<std::string>());
+      for (const nlohmann::json& step : m.at(7)) {
+        match.decodings = match.decodings.then(static_cast<engine::Decoding>(step.get<int>()));
+      }
+      match.encoded_end = m.at(8).get<std::uint64_t>();
+      match.rule_decoded = m.at(9).get<bool>();
+      match.key = m.at(10).get<std::string>();
+      match.from_state = true;
+      out.matches.push_back(std::move(match));
+    }
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;
+  }
+  return out;
+}
+
+std::optional<StoredContent> StateStore::file(const std::string& path, const FileStamp& stamp) {
+  const auto found = files_.find(path);
+  if (found == files_.end() || found->second.stamp != stamp) return std::nullopt;
+  return content(found->second.id);
+}
+
+std::optional<StoredContent> StateStore::blob(std::string_view oid_hex) {
+  const auto found = blobs_.find(std::string(oid_hex));
+  if (found == blobs_.end()) return std::nullopt;
+  return content(found->second);
+}
+
+namespace {
+
+std::string matches_json(const engine::CompiledRules& rules, const std::vector<PlacedMatch>& matches) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const PlacedMatch& m : matches) {
+    nlohmann::json steps = nlohmann::json::array();
+    for (std::size_t k = 0; k < m.decodings.depth; ++k) steps.push_back(static_cast<int>(m.decodings.steps[k]));
+    list.push_back({rules.rules()[m.rule].id, m.secret, m.offset, m.line, m.column, static_cast<int>(m.confidence),
+                    std::string(m.confidence_reason), std::move(steps), m.encoded_end, m.rule_decoded, m.key});
+  }
+  return list.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace
+
+void StateStore::record_file(const std::string& path, const FileStamp& stamp, const ContentId& id, std::uint64_t bytes,
+                             const std::vector<PlacedMatch>* matches) {
+  Record record{Record::Kind::kFile, path, stamp, id, bytes, std::nullopt};
+  if (matches != nullptr) record.matches = matches_json(*rules_, *matches);
+  enqueue(std::move(record));
+}
+
+void StateStore::record_blob(std::string_view oid_hex, const ContentId& id, std::uint64_t bytes,
+                             const std::vector<PlacedMatch>* matches) {
+  Record record{Record::Kind::kBlob, std::string(oid_hex), {}, id, bytes, std::nullopt};
+  if (matches != nullptr) record.matches = matches_json(*rules_, *matches);
+  enqueue(std::move(record));
+}
+
+void StateStore::enqueue(Record record) {
+  {
+    std::lock_guard lock(queue_mutex_);
+    queue_.push_back(std::move(record));
+  }
+  queue_ready_.notify_one();
+}
+
+void StateStore::write(const Record& record) {
+  const auto step = [&](sqlite3_stmt* statement) {
+    if (sqlite3_step(statement) != SQLITE_DONE) {
+      throw StateError(fmt::format("--state {}: {}", printable(path_), sqlite3_errmsg(db_)));
+    }
+  };
+  const std::string key = id_bytes(record.id);
+  if (record.matches) {
+    sqlite3_reset(put_content_);
+    sqlite3_bind_blob(put_content_, 1, key.data(), 16, SQLITE_TRANSIENT);
+    sqlite3_bind_text(put_content_, 2, catalog_.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(put_content_, 3, static_cast<sqlite3_int64>(record.bytes));
+    sqlite3_bind_text(put_content_, 4, record.matches->c_str(), static_cast<int>(record.matches->size()),
+                      SQLITE_TRANSIENT);
+    step(put_content_);
+  }
+  if (record.kind == Record::Kind::kFile) {
+    sqlite3_reset(put_file_);
+    sqlite3_bind_blob(put_file_, 1, record.key.data(), static_cast<int>(record.key.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_int64(put_file_, 2, static_cast<sqlite3_int64>(record.stamp.device));
+    sqlite3_bind_int64(put_file_, 3, static_cast<sqlite3_int64>(record.stamp.inode));
+    sqlite3_bind_int64(put_file_, 4, static_cast<sqlite3_int64>(record.stamp.size));
+    sqlite3_bind_int64(put_file_, 5, record.stamp.modified_ns);
+    sqlite3_bind_int64(put_file_, 6, record.stamp.changed_ns);
+    sqlite3_bind_blob(put_file_, 7, key.data(), 16, SQLITE_TRANSIENT);
+    step(put_file_);
+  } else {
+    sqlite3_reset(put_blob_);
+    sqlite3_bind_text(put_blob_, 1, record.key.data(), static_cast<int>(record.key.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_text(put_blob_, 2, catalog_.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_blob(put_blob_, 3, key.data(), 16, SQLITE_TRANSIENT);
+    step(put_blob_);
+  }
+}
+
+void StateStore::write_loop() {
+  std::unique_lock lock(queue_mutex_);
+  for (;;) {
+    queue_ready_.wait(lock, [&] { return !queue_.empty() || closing_; });
+    if (queue_.empty()) break;  // closing, and nothing left
+    // One transaction per batch taken from the queue; the workers go on queueing meanwhile.
+    std::deque<Record> batch;
+    while (!queue_.empty() && batch.size() < kBatch) {
+      batch.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    writing_ = true;
+    const bool failed = write_error_.has_value();
+    lock.unlock();
+    try {
+      if (!failed) {
+        exec("BEGIN IMMEDIATE");
+        for (const Record& record : batch) write(record);
+        exec("COMMIT");
+      }
+    } catch (const StateError& error) {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      lock.lock();
+      write_error_ = error.what();
+      lock.unlock();
+    }
+    lock.lock();
+    writing_ = false;
+    if (queue_.empty()) queue_drained_.notify_all();
+  }
+  queue_drained_.notify_all();
+}
+
+void StateStore::commit() {
+  std::unique_lock lock(queue_mutex_);
+  queue_ready_.notify_one();
+  queue_drained_.wait(lock, [&] { return queue_.empty() && !writing_; });
+  if (write_error_) throw StateError(*write_error_);
+}
+
+}  // namespace sluice::pipeline

@@ -1,0 +1,145 @@
+#pragma once
+// What earlier runs scanned (`sluice scan --state FILE`): a SQLite database (WAL) of the
+// content of top-level files by path and stat, the matches of each content and of each git
+// blob by the catalog that found them. A run reads a file unchanged since it was recorded
+// (same device, inode, size, modification and change times, as git's index tells) and a blob
+// already scanned from the database instead of scanning them again, and reports the same
+// findings. Archives are scanned every time.
+//
+// Robustness: every record is committed in transactions of its own batch, so a run killed at
+// any point leaves a database the next run uses (at most the batch in flight is redone); one
+// run holds the file at a time (a second gets StateError naming it); a database of another
+// schema is refused, never misread.
+
+#include <sys/types.h>
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/compiled_rules.hpp"
+#include "pipeline/finding_set.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace sluice::pipeline {
+
+class StateError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// How git's index tells a file unchanged without reading it.
+struct FileStamp {
+  std::uint64_t device = 0;
+  std::uint64_t inode = 0;
+  std::uint64_t size = 0;
+  std::int64_t modified_ns = 0;
+  std::int64_t changed_ns = 0;
+  friend bool operator==(const FileStamp&, const FileStamp&) = default;
+};
+
+// The stamp of a regular file at `path` (symbolic links followed); nullopt otherwise.
+[[nodiscard]] std::optional<FileStamp> stamp_of(const std::string& path);
+
+// A content recorded by an earlier run.
+struct StoredContent {
+  ContentId id;
+  std::uint64_t bytes = 0;
+  std::vector<PlacedMatch> matches;  // marked `from_state`
+};
+
+class StateStore {
+ public:
+  // The schema this sluice writes; a database of another is refused.
+  static constexpr int kSchema = 1;
+
+  // Opens (creating it) the database at `path` for a run with `rules`. Throws StateError with
+  // a one-line message naming the file.
+  [[nodiscard]] static std::unique_ptr<StateStore> open(const std::string& path,
+                                                        std::shared_ptr<const engine::CompiledRules> rules);
+  ~StateStore();
+  StateStore(const StateStore&) = delete;
+  StateStore& operator=(const StateStore&) = delete;
+
+  // The content of the file at `path` if it was recorded with this stamp, and its matches if
+  // they were found with this catalog. Any thread.
+  [[nodiscard]] std::optional<StoredContent> file(const std::string& path, const FileStamp& stamp);
+  // The content and matches of a git blob scanned with this catalog. Any thread.
+  [[nodiscard]] std::optional<StoredContent> blob(std::string_view oid_hex);
+
+  // Records what a scan found (batched; any thread). Without `matches`, the file or blob is
+  // only named as holding content `id` (a duplicate: the content's own record comes from the
+  // input that was scanned).
+  void record_file(const std::string& path, const FileStamp& stamp, const ContentId& id, std::uint64_t bytes,
+                   const std::vector<PlacedMatch>* matches);
+  void record_blob(std::string_view oid_hex, const ContentId& id, std::uint64_t bytes,
+                   const std::vector<PlacedMatch>* matches);
+
+  // Waits until what is recorded is committed; throws StateError if a write failed. The
+  // destructor commits too.
+  void commit();
+
+ private:
+  StateStore() = default;
+  void exec(const char* sql);
+  sqlite3_stmt* prepare(const char* sql);
+  void load();
+  std::optional<StoredContent> content(const ContentId& id) const;
+  // A record for the writer thread.
+  struct Record {
+    enum class Kind : unsigned char { kFile, kBlob } kind = Kind::kFile;
+    std::string key;  // path or blob id
+    FileStamp stamp;
+    ContentId id;
+    std::uint64_t bytes = 0;
+    std::optional<std::string> matches;  // JSON; none: only the name of the content
+  };
+  void enqueue(Record record);
+  void write_loop();
+  void write(const Record& record);
+
+  std::string path_;
+  std::shared_ptr<const engine::CompiledRules> rules_;
+  std::string catalog_;
+  std::unordered_map<std::string, std::uint32_t> rule_index_;  // rule id -> index in rules_
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* put_file_ = nullptr;
+  sqlite3_stmt* put_content_ = nullptr;
+  sqlite3_stmt* put_blob_ = nullptr;
+
+  // What earlier runs recorded, read once at open (lookups then take no lock).
+  struct FileRow {
+    FileStamp stamp;
+    ContentId id;
+  };
+  struct ContentRow {
+    std::uint64_t bytes = 0;
+    std::string matches;  // JSON; empty for none
+  };
+  std::unordered_map<std::string, FileRow> files_;
+  std::unordered_map<ContentId, ContentRow, ContentIdHash> contents_;  // of this catalog
+  std::unordered_map<std::string, ContentId> blobs_;                   // of this catalog
+
+  // Records go to one writer thread, in transactions of a batch each.
+  std::mutex queue_mutex_;
+  std::condition_variable queue_ready_;
+  std::condition_variable queue_drained_;
+  std::deque<Record> queue_;
+  bool writing_ = false;
+  bool closing_ = false;
+  std::optional<std::string> write_error_;
+  std::thread writer_;
+};
+
+}  // namespace sluice::pipeline
