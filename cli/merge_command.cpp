@@ -23,7 +23,9 @@
 #include "cli/commands.hpp"
 #include "cli/messages.hpp"
 #include "cli/report_output.hpp"
+#include "engine/builtin_database.hpp"
 #include "engine/compiled_rules.hpp"
+#include "pipeline/redactor.hpp"
 #include "pipeline/sarif_sink.hpp"
 #include "pipeline/scanner.hpp"
 #include "pipeline/sink.hpp"
@@ -39,6 +41,7 @@ struct MergeFlags {
   std::string format = "text";
   std::string output;
   bool quiet = false;
+  bool redact = false;
   RuleSources rules;
 };
 
@@ -342,14 +345,24 @@ int run_merge(const MergeFlags& flags) {
       pipeline::demote_test_and_docs_findings(report.findings, roots, min_confidence);
   pipeline::sort_for_report(report.findings, *rules);
 
+  // Shards written with --redact merge into a redacted report; --redact here masks reports
+  // that were not, as the scan would have (every span a rule of the catalog matches, and every
+  // secret found, wherever it reappears).
   const bool redacted = settings.value("redact", false);
-  auto opened = ReportOutput::open(flags.output, !redacted, flags.reports);
+  if (flags.redact && !redacted) {
+    pipeline::Redactor redactor(
+        engine::CompiledRules::compile(select_rules(load_rules(flags.rules), flags.rules), engine::builtin_database()));
+    redactor.add_found(report.findings);
+    redactor.apply(report.findings, report.issues);
+  }
+  const bool masked = redacted || flags.redact;
+  auto opened = ReportOutput::open(flags.output, !masked, flags.reports);
   if (auto* error = std::get_if<std::string>(&opened)) {
     say("sluice: error: {}\n", pipeline::printable(*error));
     return kFatal;
   }
   ReportOutput& output = *std::get<std::unique_ptr<ReportOutput>>(opened);
-  pipeline::SinkOptions sink_options{redacted};
+  pipeline::SinkOptions sink_options{masked};
   sink_options.secrets_masked = redacted;
   sink_options.issues = &report.issues;
   sink_options.suppressed = suppressed;
@@ -397,6 +410,7 @@ void register_merge(CLI::App& app, int& exit_code) {
   merge->add_option("-o,--output", flags->output, "Write the report to FILE instead of standard output")
       ->type_name("FILE");
   merge->add_flag("-q,--quiet", flags->quiet, "Print only errors on standard error");
+  merge->add_flag("--redact", flags->redact, "Mask secrets in the merged report (reports written with --redact are)");
   add_rule_source_options(*merge, flags->rules);
   merge->footer(
       "Exit codes: 0 nothing found; 1 findings; 2 the reports cannot be merged (one is missing, cut short, given "

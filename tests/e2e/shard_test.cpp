@@ -195,6 +195,21 @@ TEST(Shards, MergeRefusesAMissingRepeatedCutOrForeignShard) {
   EXPECT_TRUE(exited_with(result, kFatal)) << describe(result);
 }
 
+TEST(Shards, MergeRedactsWhatTheShardsDidNot) {
+  Corpus c;
+  make_corpus(c);
+  c.dir.mkdir("shards");
+  const std::vector<std::string> files = shard_files(c, 2);
+  for (const std::string format : {"jsonl", "text", "sarif"}) {
+    const RunResult single = sluice({"scan", c.dir.path("tree"), "-f", format, "--redact"});
+    std::vector<std::string> args{"merge", "--redact", "-f", format};
+    args.insert(args.end(), files.begin(), files.end());
+    const RunResult merged = sluice(args);
+    EXPECT_TRUE(normalized(merged.out) == normalized(single.out)) << format << ": the merged report differs";
+    for (const std::string& secret : c.secrets) EXPECT_EQ(merged.out.find(secret), std::string::npos) << format;
+  }
+}
+
 TEST(Shards, RedactedShardsMergeRedacted) {
   Corpus c;
   make_corpus(c);
