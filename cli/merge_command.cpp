@@ -181,12 +181,6 @@ pipeline::Location location_of(const json& at) {
   return location;
 }
 
-// A confidence reason as a view that outlives the merge (Finding holds a string_view).
-std::string_view interned(const std::string& reason) {
-  static std::set<std::string> reasons;
-  return *reasons.insert(reason).first;
-}
-
 // The rules the reports name, from the catalog merge was given (every rule, on by default or
 // not: the shards' selection is theirs), compiled alone: the sinks read their cards.
 std::shared_ptr<const engine::CompiledRules> rules_named(const std::vector<ShardReport>& reports,
@@ -230,7 +224,7 @@ std::vector<pipeline::Finding> merged_findings(const std::vector<ShardReport>& r
         finding.secret = item.at("secret").get<std::string>();
         finding.fingerprint = fingerprint;
         finding.confidence = confidence;
-        finding.confidence_reason = interned(text_or_empty(item.value("confidence_reason", json())));
+        finding.confidence_reason = pipeline::interned_reason(text_or_empty(item.value("confidence_reason", json())));
         finding.masked_size = item.value("secret_bytes", std::uint64_t{0});
       }
       for (const json& at : item.at("locations")) finding.locations.push_back(location_of(at));

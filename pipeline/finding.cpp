@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 #include <xxhash.h>
 
+#include <mutex>
+#include <set>
+
 namespace sluice::pipeline {
 
 std::string fingerprint(std::string_view rule_id, std::string_view secret) {
@@ -57,6 +60,15 @@ std::string join_chain(const std::vector<std::string>& chain) {
     out += part;
   }
   return out;
+}
+
+std::string_view interned_reason(std::string_view reason) {
+  static std::mutex mutex;
+  static std::set<std::string, std::less<>> reasons;
+  std::lock_guard lock(mutex);
+  auto found = reasons.find(reason);
+  if (found == reasons.end()) found = reasons.emplace(reason).first;
+  return *found;
 }
 
 std::string redact(std::string_view secret) {

@@ -88,6 +88,10 @@ struct Finding {
 // escaped as "\!", joined with '!' (so a file named "a.zip!b" never reads like member b of a.zip).
 [[nodiscard]] std::string printable_chain(const std::vector<std::string>& chain, std::size_t limit = 4096);
 
+// A confidence reason read back from a report or the state file, as a view that lives as long
+// as the process (Finding and PlacedMatch hold reasons as string_views). Thread-safe.
+[[nodiscard]] std::string_view interned_reason(std::string_view reason);
+
 // What reports show instead of the secret under --redact.
 [[nodiscard]] std::string redact(std::string_view secret);
 

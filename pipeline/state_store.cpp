@@ -22,14 +22,6 @@ namespace {
 // Records per transaction: a killed run redoes at most this many inputs.
 constexpr std::size_t kBatch = 4096;
 
-// A confidence reason as a view that outlives the store (PlacedMatch holds a string_view).
-std::string_view interned(const std::string& reason) {
-  static std::mutex mutex;
-  static std::set<std::string> reasons;
-  std::lock_guard lock(mutex);
-  return *reasons.insert(reason).first;
-}
-
 std::string id_bytes(const ContentId& id) {
   std::string out(16, '\0');
   for (int k = 0; k < 8; ++k) {
@@ -208,7 +200,7 @@ std::optional<StoredContent> StateStore::content(const ContentId& id) const {
       match.line = m.at(3).get<std::uint64_t>();
       match.column = m.at(4).get<std::uint64_t>();
       match.confidence = static_cast<engine::Confidence>(m.at(5).get<int>());
-      match.confidence_reason = interned(m.at(6).get<std::string>());
+      match.confidence_reason = interned_reason(m.at(6).get<std::string>());
       for (const nlohmann::json& step : m.at(7)) {
         match.decodings = match.decodings.then(static_cast<engine::Decoding>(step.get<int>()));
       }

@@ -20,13 +20,6 @@
 namespace sluice::e2e {
 namespace {
 
-void git(const std::string& repo, std::vector<std::string> args) {
-  args.insert(args.begin(), {"git", "-C", repo, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c",
-                             "commit.gpgsign=false"});
-  const RunResult result = run(args);
-  ASSERT_TRUE(exited_with(result, 0)) << describe(result);
-}
-
 // A tree of `files` files, one in three with a key, and a repository with keys in its history.
 std::vector<std::string> make_tree(const TempDir& dir, KeyGen& gen, int files) {
   std::vector<std::string> keys;
@@ -39,15 +32,15 @@ std::vector<std::string> make_tree(const TempDir& dir, KeyGen& gen, int files) {
     dir.write("tree/d" + std::to_string(k % 7) + "/f" + std::to_string(k) + ".txt", text);
   }
   const std::string repo = dir.mkdir("tree/repo");
-  git(repo, {"init", "-q"});
+  git_in(repo, {"init", "-q"});
   for (int k = 0; k < 2; ++k) {
     keys.push_back(gen.personal_key());
     dir.write("tree/repo/env" + std::to_string(k), "KEY=" + keys.back() + "\n");
-    git(repo, {"add", "."});
-    git(repo, {"commit", "-q", "-m", "env " + std::to_string(k)});
+    git_in(repo, {"add", "."});
+    git_in(repo, {"commit", "-q", "-m", "env " + std::to_string(k)});
   }
-  git(repo, {"rm", "-q", "env1"});
-  git(repo, {"commit", "-q", "-m", "drop env1"});
+  git_in(repo, {"rm", "-q", "env1"});
+  git_in(repo, {"commit", "-q", "-m", "drop env1"});
   return keys;
 }
 

@@ -299,6 +299,13 @@ std::string read_file(const fs::path& path) {
   return text.str();
 }
 
+void git_in(const std::string& repo, std::vector<std::string> args) {
+  args.insert(args.begin(), {"git", "-C", repo, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c",
+                             "commit.gpgsign=false"});
+  const RunResult result = run(args);
+  EXPECT_TRUE(exited_with(result, 0)) << describe(result);
+}
+
 std::string copy_posthog_rules(const TempDir& dir) {
   const std::string text = read_file(kSourceDir / "engine" / "rules" / "posthog.toml");
   EXPECT_FALSE(text.empty()) << "cannot read engine/rules/posthog.toml under " << kSourceDir;

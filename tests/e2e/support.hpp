@@ -101,6 +101,9 @@ class TempDir {
 // `--no-builtin-rules --rules <it>` have a small confirmation window.
 std::string copy_posthog_rules(const TempDir& dir);
 
+// Runs `git -C repo ARGS...` with a test identity and no signing; an ADD_FAILURE if it fails.
+void git_in(const std::string& repo, std::vector<std::string> args);
+
 // ------------------------------------------------------------------------------------ reports
 
 struct Location {
