@@ -1,6 +1,7 @@
 #include "io/walker.hpp"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <oneapi/tbb/task_group.h>
@@ -49,12 +50,20 @@ WalkEntry make(WalkEntry::Kind kind, std::string path, std::string reason = {}) 
   return WalkEntry{kind, std::move(path), std::move(reason)};
 }
 
+FileStamp stamp_from(const struct stat& st) {
+  return FileStamp{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino),
+                   static_cast<std::uint64_t>(st.st_size),
+                   static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec,
+                   static_cast<std::int64_t>(st.st_ctim.tv_sec) * 1'000'000'000 + st.st_ctim.tv_nsec};
+}
+
 // What git itself checks before calling a directory a git directory.
-bool looks_like_git_dir(const std::vector<std::pair<std::string, unsigned char>>& entries) {
+template <class Child>
+bool looks_like_git_dir(const std::vector<Child>& entries) {
   bool head = false;
   bool objects = false;
   bool refs = false;
-  for (const auto& [name, type] : entries) {
+  for (const auto& [name, type, stamp] : entries) {
     const bool dir = type == DT_DIR || type == DT_UNKNOWN;
     if (name == "HEAD" && type != DT_DIR) head = true;
     if (name == "objects" && dir) objects = true;
@@ -105,6 +114,12 @@ bool Walker::git_store_file(Store store, std::string_view name) {
   return false;
 }
 
+std::optional<FileStamp> stamp_of(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  return stamp_from(st);
+}
+
 struct Walker::Tasks {
   oneapi::tbb::task_group group;
 };
@@ -121,7 +136,7 @@ void Walker::finish() {
   ahead_.clear();
 }
 
-void Walker::list(Listing& listing) {
+void Walker::list(Listing& listing, bool stamp_files) {
   std::unique_ptr<DIR, DirCloser> dir(::opendir(listing.path.c_str()));
   if (!dir) {
     listing.error = errno;
@@ -141,20 +156,27 @@ void Walker::list(Listing& listing) {
       return;
     }
     if (std::strcmp(entry->d_name, ".") == 0 || std::strcmp(entry->d_name, "..") == 0) continue;
-    listing.entries.emplace_back(entry->d_name, entry->d_type);
+    Child child{entry->d_name, entry->d_type};
+    if (stamp_files && (entry->d_type == DT_REG || entry->d_type == DT_UNKNOWN)) {
+      struct stat st {};
+      if (::fstatat(dirfd(dir.get()), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode)) {
+        child.stamp = stamp_from(st);
+      }
+    }
+    listing.entries.push_back(std::move(child));
   }
 }
 
 void Walker::read_ahead(const Directory& directory) {
-  for (const auto& [name, type] : directory.entries) {
+  for (const auto& [name, type, stamp] : directory.entries) {
     if (ahead_.size() >= options_.read_ahead) return;
     if (type != DT_DIR || (!options_.find_repositories && name == ".git")) continue;
     auto listing = std::make_shared<Listing>();
     listing->path = join(directory.path, name.c_str());
     if (options_.filter && filtered_out(listing->path, true)) continue;
     ahead_.emplace(listing->path, listing);
-    tasks_->group.run([listing] {
-      list(*listing);
+    tasks_->group.run([listing, stamp_files = options_.stamp_files] {
+      list(*listing, stamp_files);
       listing->ready.store(true, std::memory_order_release);
     });
   }
@@ -190,7 +212,7 @@ std::optional<WalkEntry> Walker::next() {
       stack_.pop_back();
       continue;
     }
-    auto [name, type] = std::move(top.entries[top.position++]);
+    auto [name, type, stamp] = std::move(top.entries[top.position++]);
     std::string path = join(top.path, name.c_str());
     if (type == DT_UNKNOWN && (top.store != Store::kNone || top.git_dir)) {
       struct stat info {};
@@ -211,7 +233,7 @@ std::optional<WalkEntry> Walker::next() {
     if (const WalkOptions::PassOver* over = passed_over(name, path, type)) {
       return make(WalkEntry::Kind::kSkipped, std::move(path), over->reason);
     }
-    if (auto entry = visit_child(path, type)) return entry;
+    if (auto entry = visit_child(path, type, stamp)) return entry;
   }
 }
 
@@ -233,7 +255,8 @@ std::optional<WalkEntry> Walker::visit_root(const std::string& root) {
   return make(WalkEntry::Kind::kSkipped, root, special_kind(info.st_mode));
 }
 
-std::optional<WalkEntry> Walker::visit_child(const std::string& path, unsigned char type) {
+std::optional<WalkEntry> Walker::visit_child(const std::string& path, unsigned char type,
+                                             const std::optional<FileStamp>& stamp) {
   if (type == DT_UNKNOWN) {
     struct stat info {};
     if (::lstat(path.c_str(), &info) != 0) {
@@ -261,8 +284,11 @@ std::optional<WalkEntry> Walker::visit_child(const std::string& path, unsigned c
   switch (type) {
     case DT_DIR:
       return enter_directory(path);
-    case DT_REG:
-      return make(WalkEntry::Kind::kFile, path);
+    case DT_REG: {
+      WalkEntry entry = make(WalkEntry::Kind::kFile, path);
+      entry.stamp = stamp;
+      return entry;
+    }
     case DT_FIFO:
       return make(WalkEntry::Kind::kSkipped, path, "a FIFO (not opened, so the scan cannot block on it)");
     case DT_SOCK:
@@ -291,7 +317,7 @@ std::optional<WalkEntry> Walker::enter_directory(const std::string& path, Store 
   if (!listing) {
     listing = std::make_shared<Listing>();
     listing->path = path;
-    list(*listing);
+    list(*listing, options_.stamp_files);
   }
   if (listing->error != 0) {
     if (listing->error == ENOENT) return make(WalkEntry::Kind::kError, path, "vanished during the scan");

@@ -21,6 +21,19 @@
 
 namespace sluice::io {
 
+// How git's index tells a file unchanged without reading it: what stat says of it.
+struct FileStamp {
+  std::uint64_t device = 0;
+  std::uint64_t inode = 0;
+  std::uint64_t size = 0;
+  std::int64_t modified_ns = 0;
+  std::int64_t changed_ns = 0;
+  friend bool operator==(const FileStamp&, const FileStamp&) = default;
+};
+
+// The stamp of a regular file at `path` (symbolic links followed); nullopt otherwise.
+[[nodiscard]] std::optional<FileStamp> stamp_of(const std::string& path);
+
 struct WalkEntry {
   enum class Kind : std::uint8_t {
     kFile,        // a regular file
@@ -32,6 +45,9 @@ struct WalkEntry {
   Kind kind = Kind::kFile;
   std::string path;
   std::string reason;  // for kSkipped and kError
+  // A file's stamp, taken when its directory was listed (WalkOptions::stamp_files; not for a
+  // root or a followed symbolic link).
+  std::optional<FileStamp> stamp{};
 };
 
 struct WalkOptions {
@@ -55,6 +71,9 @@ struct WalkOptions {
     std::string reason;
   };
   std::vector<PassOver> pass_over{};
+  // Stat each regular file as its directory is listed (relative to the directory, in the
+  // read-ahead tasks) and give its stamp with the entry.
+  bool stamp_files = false;
 };
 
 class Walker {
@@ -74,16 +93,22 @@ class Walker {
   // packs and their indexes, info files) are read through the history and passed over; any
   // other file there is scanned like every file.
   enum class Store : unsigned char { kNone, kObjects, kFanout, kPack, kInfo, kGraphs };
+  struct Child {
+    std::string name;
+    unsigned char type = 0;  // d_type
+    std::optional<FileStamp> stamp{};
+  };
   struct Directory {
     std::string path;
-    std::vector<std::pair<std::string, unsigned char>> entries;  // name, d_type
+    std::vector<Child> entries;
     std::size_t position = 0;
     std::pair<dev_t, ino_t> id{};
     bool git_dir = false;
     Store store = Store::kNone;
   };
   std::optional<WalkEntry> visit_root(const std::string& root);
-  std::optional<WalkEntry> visit_child(const std::string& path, unsigned char type);
+  std::optional<WalkEntry> visit_child(const std::string& path, unsigned char type,
+                                       const std::optional<FileStamp>& stamp);
   std::optional<WalkEntry> enter_directory(const std::string& path, Store store = Store::kNone);
   [[nodiscard]] bool filtered_out(const std::string& path, bool directory) const;
   [[nodiscard]] const WalkOptions::PassOver* passed_over(std::string_view name, const std::string& path,
@@ -95,12 +120,12 @@ class Walker {
   // One directory's entries, read by a read-ahead task or inline, whichever gets there first.
   struct Listing {
     std::string path;
-    std::vector<std::pair<std::string, unsigned char>> entries;
+    std::vector<Child> entries;
     std::pair<dev_t, ino_t> id{};
     int error = 0;  // errno; 0 when listed
     std::atomic<bool> ready{false};
   };
-  static void list(Listing& listing);
+  static void list(Listing& listing, bool stamp_files);
 
   std::vector<std::string> roots_;
   std::size_t next_root_ = 0;

@@ -207,7 +207,7 @@ void ScanGraph::scan_file(InputResult& result, InputBudget& budget) {
   // Unchanged since an earlier run recorded it: its matches from the state, not read again.
   std::optional<FileStamp> stamp;
   if (options_.state) {
-    stamp = stamp_of(path);
+    stamp = result.entry.stamp ? result.entry.stamp : stamp_of(path);
     if (stamp) {
       if (auto stored = options_.state->file(path, *stamp)) {
         result.from_state = true;
@@ -412,6 +412,7 @@ ScanReport ScanGraph::run() {
   io::WalkOptions walk{options_.follow_symlinks, options_.git_history, threads_ > 1 ? 64u : 0u};
   walk.filter = options_.path_filter;
   walk.pass_over = options_.pass_over;
+  walk.stamp_files = options_.state != nullptr;
   io::Walker walker(options_.roots, walk);
   flow::graph graph;
   flow::input_node<Batch> source(graph, [&](oneapi::tbb::flow_control& control) -> Batch {

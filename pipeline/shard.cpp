@@ -141,12 +141,14 @@ ShardPlan ShardPlan::make(const std::vector<std::string>& roots, const io::WalkO
   // repository itself, by the group of its units.
   std::unordered_map<std::string, std::uint64_t> repository_groups;
   constexpr std::uint64_t kRepositoryGroup = std::uint64_t{1} << 63;  // file sizes stay below
-  io::Walker walker(roots, walk);
+  io::WalkOptions stamped = walk;
+  stamped.stamp_files = true;  // sizes from stat calls relative to each directory
+  io::Walker walker(roots, stamped);
   while (auto entry = walker.next()) {
     WorkUnit unit{std::move(entry->path), 0, 0};
     switch (entry->kind) {
       case io::WalkEntry::Kind::kFile: {
-        const std::uint64_t size = size_of(unit.path);
+        const std::uint64_t size = entry->stamp ? entry->stamp->size : size_of(unit.path);
         unit.weight = size + kPerFileWeight;
         unit.group = size + 1;
         break;

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "engine/compiled_rules.hpp"
+#include "io/walker.hpp"
 #include "pipeline/finding_set.hpp"
 
 struct sqlite3;
@@ -39,18 +40,8 @@ class StateError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// How git's index tells a file unchanged without reading it.
-struct FileStamp {
-  std::uint64_t device = 0;
-  std::uint64_t inode = 0;
-  std::uint64_t size = 0;
-  std::int64_t modified_ns = 0;
-  std::int64_t changed_ns = 0;
-  friend bool operator==(const FileStamp&, const FileStamp&) = default;
-};
-
-// The stamp of a regular file at `path` (symbolic links followed); nullopt otherwise.
-[[nodiscard]] std::optional<FileStamp> stamp_of(const std::string& path);
+using io::FileStamp;
+using io::stamp_of;
 
 // A content recorded by an earlier run.
 struct StoredContent {
@@ -62,7 +53,7 @@ struct StoredContent {
 class StateStore {
  public:
   // The schema this sluice writes; a database of another is refused.
-  static constexpr int kSchema = 1;
+  static constexpr int kSchema = 2;
 
   // Opens (creating it) the database at `path` for a run with `rules`. Throws StateError with
   // a one-line message naming the file.
@@ -118,18 +109,38 @@ class StateStore {
   sqlite3_stmt* put_content_ = nullptr;
   sqlite3_stmt* put_blob_ = nullptr;
 
-  // What earlier runs recorded, read once at open (lookups then take no lock).
+  // What earlier runs recorded, read once at open (lookups then take no lock): open-addressing
+  // tables keyed by 128-bit hashes (of the path, of the blob id, the content id itself), so
+  // that loading and dropping a state of millions of files costs no allocation per row.
   struct FileRow {
     FileStamp stamp;
     ContentId id;
   };
   struct ContentRow {
     std::uint64_t bytes = 0;
-    std::string matches;  // JSON; empty for none
+    std::uint64_t matches_at = 0;  // matches JSON in matches_ (length 0: none)
+    std::uint64_t matches_size = 0;
   };
-  std::unordered_map<std::string, FileRow> files_;
-  std::unordered_map<ContentId, ContentRow, ContentIdHash> contents_;  // of this catalog
-  std::unordered_map<std::string, ContentId> blobs_;                   // of this catalog
+  template <class Value>
+  class Table {
+   public:
+    void put(const ContentId& key, const Value& value);
+    [[nodiscard]] const Value* find(const ContentId& key) const;
+
+   private:
+    struct Slot {
+      ContentId key;
+      bool used = false;
+      Value value;
+    };
+    void grow();
+    std::vector<Slot> slots_;
+    std::size_t size_ = 0;
+  };
+  Table<FileRow> files_;        // by the hash of the path
+  Table<ContentRow> contents_;  // of this catalog
+  Table<ContentId> blobs_;      // of this catalog, by the hash of the object id
+  std::string matches_;         // the matches JSON of contents_, one after another
 
   // Records go to one writer thread, in transactions of a batch each.
   std::mutex queue_mutex_;
@@ -138,6 +149,7 @@ class StateStore {
   std::deque<Record> queue_;
   bool writing_ = false;
   bool closing_ = false;
+  bool flushing_ = false;  // commit() waits: write what is queued now
   std::optional<std::string> write_error_;
   std::thread writer_;
 };

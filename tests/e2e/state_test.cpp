@@ -49,7 +49,7 @@ nlohmann::json summary(const RunResult& result) { return jsonl_summary(result.ou
 TEST(State, ASecondRunTakesUnchangedInputsFromTheStateWithTheSameFindings) {
   TempDir dir;
   KeyGen gen(31);
-  make_tree(dir, gen, 30);
+  make_tree(dir, gen, 1500);  // more than the state's tables hold before they first grow
   const std::string state = dir.path("audit.state");
   const RunResult plain = sluice({"scan", dir.path("tree"), "-f", "jsonl"});
   const RunResult first = sluice({"scan", dir.path("tree"), "-f", "jsonl", "--state", state});

@@ -44,6 +44,31 @@ TEST(Walker, EnumeratesFilesAndReportsSpecialEntries) {
   EXPECT_THAT(entries.at("pipe").reason, ::testing::HasSubstr("FIFO"));
 }
 
+// With stamp_files, each regular file found in a directory comes with what stat says of it
+// (taken relative to the directory as it is listed, inline or read ahead); a root named on the
+// command line, a followed symbolic link and anything that is not a file come without one.
+TEST(Walker, StampsFilesWhenAskedAsStatWould) {
+  testing::TempTree tree;
+  tree.write("a.txt", "alpha");
+  tree.write("sub/b.txt", "bravo bravo");
+  std::filesystem::create_symlink("a.txt", tree.root() / "link");
+  for (std::size_t read_ahead : {0u, 64u}) {
+    WalkOptions options{true, true, read_ahead};
+    options.stamp_files = true;
+    auto entries = walk(tree.root().string(), options);
+    for (const char* name : {"a.txt", "sub/b.txt"}) {
+      const WalkEntry& entry = entries.at(name);
+      ASSERT_TRUE(entry.stamp.has_value()) << name;
+      EXPECT_EQ(entry.stamp, stamp_of(entry.path)) << name;
+    }
+    EXPECT_EQ(entries.at("sub/b.txt").stamp->size, 11u);
+    EXPECT_EQ(entries.at("link").kind, Kind::kFile);
+    EXPECT_FALSE(entries.at("link").stamp.has_value());
+    EXPECT_FALSE(walk(tree.path("a.txt"), options).begin()->second.stamp.has_value());
+  }
+  EXPECT_FALSE(walk(tree.root().string()).at("a.txt").stamp.has_value());  // not asked
+}
+
 TEST(Walker, GitDirectoriesAreRepositoriesOrSkipped) {
   testing::TempTree tree;
   tree.write("work/src.txt", "s");
