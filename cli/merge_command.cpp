@@ -29,6 +29,7 @@
 #include "pipeline/sarif_sink.hpp"
 #include "pipeline/scanner.hpp"
 #include "pipeline/sink.hpp"
+#include "pipeline/state_store.hpp"
 #include "pipeline/test_paths.hpp"
 
 namespace sluice::cli {
@@ -37,7 +38,8 @@ namespace {
 using nlohmann::json;
 
 struct MergeFlags {
-  std::vector<std::string> reports;
+  std::vector<std::string> reports;  // and state files, told apart by their first bytes
+  std::string state;                 // where state files merge to
   std::string format = "text";
   std::string output;
   bool quiet = false;
@@ -310,7 +312,40 @@ pipeline::ScanReport merged_summary(const std::vector<ShardReport>& reports, std
   return out;
 }
 
-int run_merge(const MergeFlags& flags) {
+// The state files among the inputs (SQLite databases) merge into --state; the rest are reports.
+// -1 when that went well, or the exit code.
+int merge_states(MergeFlags& flags) {
+  std::vector<std::string> states;
+  std::erase_if(flags.reports, [&](const std::string& file) {
+    if (!pipeline::StateStore::looks_like_state(file)) return false;
+    states.push_back(file);
+    return true;
+  });
+  if (states.empty() && flags.state.empty()) return -1;
+  if (flags.state.empty()) {
+    say("sluice: error: {} is a state file (sluice scan --state): give --state FILE to merge state files into\n",
+        pipeline::printable(states.front()));
+    return kFatal;
+  }
+  if (states.empty()) {
+    say("sluice: error: --state {}: no state files to merge were given\n", pipeline::printable(flags.state));
+    return kFatal;
+  }
+  try {
+    pipeline::StateStore::merge(flags.state, states);
+  } catch (const pipeline::StateError& error) {
+    say("sluice: error: {}\n", error.what());
+    return kFatal;
+  }
+  if (!flags.quiet) {
+    say("sluice: merged {} state file{} into {}\n", states.size(), states.size() == 1 ? "" : "s",
+        pipeline::printable(flags.state));
+  }
+  return flags.reports.empty() ? kClean : -1;
+}
+
+int run_merge(MergeFlags& flags) {
+  if (const int merged = merge_states(flags); merged != -1) return merged;
   std::vector<ShardReport> reports;
   std::shared_ptr<const engine::CompiledRules> rules;
   pipeline::ScanReport report;
@@ -395,15 +430,22 @@ void register_merge(CLI::App& app, int& exit_code) {
   auto flags = std::make_shared<MergeFlags>();
   CLI::App* merge = app.add_subcommand(
       "merge", "Join the reports of a sharded scan into the report one scan of the same inputs prints");
-  merge->add_option("reports", flags->reports, "The shards' JSON Lines reports, one for each I of N")
+  merge
+      ->add_option("reports", flags->reports,
+                   "The shards' JSON Lines reports, one for each I of N, and state files (--state) to merge")
       ->required()
-      ->type_name("REPORT");
+      ->type_name("REPORT|STATE");
   merge->add_option("-f,--format", flags->format, "Report format")
       ->check(CLI::IsMember({"text", "json", "jsonl", "sarif"}))
       ->capture_default_str();
   merge->add_option("-o,--output", flags->output, "Write the report to FILE instead of standard output")
       ->type_name("FILE");
   merge->add_flag("-q,--quiet", flags->quiet, "Print only errors on standard error");
+  merge
+      ->add_option("--state", flags->state,
+                   "Merge the state files given (the shards' sluice scan --state) into FILE, created if missing: a "
+                   "later scan with --state FILE reuses what any of them scanned")
+      ->type_name("FILE");
   merge->add_flag("--redact", flags->redact, "Mask secrets in the merged report (reports written with --redact are)");
   add_rule_source_options(*merge, flags->rules);
   merge->footer(

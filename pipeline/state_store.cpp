@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <fstream>
 
 #include <map>
 #include <nlohmann/json.hpp>
@@ -96,52 +97,13 @@ std::unique_ptr<StateStore> StateStore::open(const std::string& path,
                                              std::shared_ptr<const engine::CompiledRules> rules) {
   std::unique_ptr<StateStore> store(new StateStore());
   store->path_ = path;
+  store->name_ = "--state " + printable(path);
   store->rules_ = std::move(rules);
   store->catalog_ = store->rules_->catalog_hash();
   for (std::size_t k = 0; k < store->rules_->rules().size(); ++k) {
     store->rule_index_.emplace(store->rules_->rules()[k].id, static_cast<std::uint32_t>(k));
   }
-  // It holds the secrets found: created readable by its owner only (SQLite gives its journal
-  // the same mode).
-  if (const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600); fd >= 0) {
-    ::close(fd);
-  } else if (errno != EEXIST) {
-    throw StateError(fmt::format("--state {}: cannot be opened ({})", printable(path), std::strerror(errno)));
-  }
-  const int opened = sqlite3_open_v2(path.c_str(), &store->db_,
-                                     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-  if (opened != SQLITE_OK) {
-    throw StateError(fmt::format("--state {}: cannot be opened ({})", printable(path), sqlite3_errstr(opened)));
-  }
-  // One run at a time: the first write takes an exclusive lock it keeps; a second run gets
-  // SQLITE_BUSY at once (no wait), which names the file.
-  store->exec("PRAGMA locking_mode=EXCLUSIVE");
-  store->exec("PRAGMA journal_mode=WAL");
-  store->exec("PRAGMA synchronous=OFF");
-  store->exec("PRAGMA cache_size=-65536");
-  store->exec("PRAGMA wal_autocheckpoint=16384");
-  store->exec("BEGIN IMMEDIATE");
-  store->exec(
-      "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-      "CREATE TABLE IF NOT EXISTS files(path BLOB PRIMARY KEY, device INTEGER, inode INTEGER, size INTEGER,"
-      " modified INTEGER, changed INTEGER, content BLOB NOT NULL) WITHOUT ROWID;"
-      "CREATE TABLE IF NOT EXISTS contents(content BLOB NOT NULL, catalog TEXT NOT NULL, bytes INTEGER,"
-      " matches TEXT NOT NULL, PRIMARY KEY(content, catalog)) WITHOUT ROWID;"
-      "CREATE TABLE IF NOT EXISTS blobs(oid TEXT NOT NULL, catalog TEXT NOT NULL, content BLOB NOT NULL,"
-      " PRIMARY KEY(oid, catalog)) WITHOUT ROWID;");
-  sqlite3_stmt* schema = store->prepare("SELECT value FROM meta WHERE key = 'schema'");
-  std::optional<std::string> found;
-  if (sqlite3_step(schema) == SQLITE_ROW) found = reinterpret_cast<const char*>(sqlite3_column_text(schema, 0));
-  sqlite3_finalize(schema);
-  if (!found) {
-    store->exec(fmt::format("INSERT INTO meta(key, value) VALUES('schema', '{}')", kSchema).c_str());
-  } else if (*found != std::to_string(kSchema)) {
-    throw StateError(
-        fmt::format("--state {}: a state file of schema {}; this sluice reads schema {} only (use a new "
-                    "file, or the sluice that wrote it)",
-                    printable(path), printable(*found), kSchema));
-  }
-  store->exec("COMMIT");
+  store->open_database(true);
   store->load();
   store->put_file_ = store->prepare(
       "INSERT OR REPLACE INTO files(path, device, inode, size, modified, changed, content) VALUES(?, ?, ?, ?, ?, ?, "
@@ -151,6 +113,113 @@ std::unique_ptr<StateStore> StateStore::open(const std::string& path,
   store->put_blob_ = store->prepare("INSERT OR REPLACE INTO blobs(oid, catalog, content) VALUES(?, ?, ?)");
   store->writer_ = std::thread([raw = store.get()] { raw->write_loop(); });
   return store;
+}
+
+bool StateStore::looks_like_state(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char magic[16] = {};
+  return in.read(magic, sizeof magic) && std::memcmp(magic, "SQLite format 3", 16) == 0;
+}
+
+void StateStore::merge(const std::string& path, const std::vector<std::string>& inputs) {
+  // Every input is a state of this schema, and none is the output, before anything is written.
+  const std::optional<FileStamp> out = stamp_of(path);
+  for (const std::string& input : inputs) {
+    const std::optional<FileStamp> in = stamp_of(input);
+    if (!in) throw StateError(fmt::format("{}: not a regular file", printable(input)));
+    if (out && in->device == out->device && in->inode == out->inode) {
+      throw StateError(fmt::format("{}: is the --state file merged into; give it once, as --state", printable(input)));
+    }
+    StateStore from;  // read as a state of its own: its errors name it
+    from.path_ = input;
+    from.name_ = printable(input);
+    from.open_database(false);
+    from.exec("PRAGMA wal_checkpoint(TRUNCATE)");  // what a killed run left in its WAL, into the file
+  }
+  StateStore store;
+  store.path_ = path;
+  store.name_ = "--state " + printable(path);
+  store.open_database(true);
+  for (const std::string& input : inputs) {
+    sqlite3_stmt* attach = store.prepare("ATTACH DATABASE ? AS input");
+    sqlite3_bind_text(attach, 1, input.c_str(), -1, SQLITE_TRANSIENT);
+    const int attached = sqlite3_step(attach);
+    sqlite3_finalize(attach);
+    if (attached != SQLITE_DONE) {
+      throw StateError(fmt::format("{}: cannot be read ({})", printable(input), sqlite3_errmsg(store.db_)));
+    }
+    try {
+      store.exec("BEGIN IMMEDIATE");
+      // A path two runs saw: the record of the later state of the file.
+      store.exec(
+          "INSERT INTO main.files SELECT * FROM input.files WHERE true ON CONFLICT(path) DO UPDATE SET "
+          "device = excluded.device, inode = excluded.inode, size = excluded.size, modified = excluded.modified, "
+          "changed = excluded.changed, content = excluded.content WHERE excluded.changed >= files.changed");
+      store.exec("INSERT OR IGNORE INTO main.contents SELECT * FROM input.contents");
+      store.exec("INSERT OR IGNORE INTO main.blobs SELECT * FROM input.blobs");
+      store.exec("COMMIT");
+    } catch (const StateError&) {
+      sqlite3_exec(store.db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      sqlite3_exec(store.db_, "DETACH DATABASE input", nullptr, nullptr, nullptr);
+      throw;
+    }
+    store.exec("DETACH DATABASE input");
+  }
+}
+
+void StateStore::open_database(bool create) {
+  const std::string& path = path_;
+  // It holds the secrets found: created readable by its owner only (SQLite gives its journal
+  // the same mode).
+  if (const int fd = ::open(path.c_str(), O_RDWR | (create ? O_CREAT : 0) | O_CLOEXEC | O_NOFOLLOW, 0600); fd >= 0) {
+    ::close(fd);
+  } else if (errno != EEXIST) {
+    throw StateError(fmt::format("{}: cannot be opened ({})", name_, std::strerror(errno)));
+  }
+  const int opened = sqlite3_open_v2(
+      path.c_str(), &db_, SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (opened != SQLITE_OK) {
+    throw StateError(fmt::format("{}: cannot be opened ({})", name_, sqlite3_errstr(opened)));
+  }
+  // One run at a time: the first write takes an exclusive lock it keeps; a second run gets
+  // SQLITE_BUSY at once (no wait), which names the file.
+  exec("PRAGMA locking_mode=EXCLUSIVE");
+  exec("PRAGMA journal_mode=WAL");
+  exec("PRAGMA synchronous=OFF");
+  exec("PRAGMA cache_size=-65536");
+  exec("PRAGMA wal_autocheckpoint=16384");
+  exec("BEGIN IMMEDIATE");
+  if (!create) {
+    // Another run's state, read: never made into one.
+    sqlite3_stmt* tables =
+        prepare("SELECT count(*) FROM sqlite_schema WHERE name IN ('meta', 'files', 'contents', 'blobs')");
+    const bool complete = sqlite3_step(tables) == SQLITE_ROW && sqlite3_column_int(tables, 0) == 4;
+    sqlite3_finalize(tables);
+    if (!complete) throw StateError(fmt::format("{}: not a sluice state file", name_));
+  }
+  exec(
+      "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS files(path BLOB PRIMARY KEY, device INTEGER, inode INTEGER, size INTEGER,"
+      " modified INTEGER, changed INTEGER, content BLOB NOT NULL) WITHOUT ROWID;"
+      "CREATE TABLE IF NOT EXISTS contents(content BLOB NOT NULL, catalog TEXT NOT NULL, bytes INTEGER,"
+      " matches TEXT NOT NULL, PRIMARY KEY(content, catalog)) WITHOUT ROWID;"
+      "CREATE TABLE IF NOT EXISTS blobs(oid TEXT NOT NULL, catalog TEXT NOT NULL, content BLOB NOT NULL,"
+      " PRIMARY KEY(oid, catalog)) WITHOUT ROWID;");
+  sqlite3_stmt* schema = prepare("SELECT value FROM meta WHERE key = 'schema'");
+  std::optional<std::string> found;
+  if (sqlite3_step(schema) == SQLITE_ROW) found = reinterpret_cast<const char*>(sqlite3_column_text(schema, 0));
+  sqlite3_finalize(schema);
+  if (!found && !create) {
+    throw StateError(fmt::format("{}: not a sluice state file (no schema)", name_));
+  } else if (!found) {
+    exec(fmt::format("INSERT INTO meta(key, value) VALUES('schema', '{}')", kSchema).c_str());
+  } else if (*found != std::to_string(kSchema)) {
+    throw StateError(
+        fmt::format("{}: a state file of schema {}; this sluice reads schema {} only (use a new "
+                    "file, or the sluice that wrote it)",
+                    name_, printable(*found), kSchema));
+  }
+  exec("COMMIT");
 }
 
 StateStore::~StateStore() {
@@ -171,19 +240,18 @@ void StateStore::exec(const char* sql) {
   const std::string text = message != nullptr ? message : sqlite3_errstr(rc);
   sqlite3_free(message);
   if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
-    throw StateError(
-        fmt::format("--state {}: in use by another sluice run (one run at a time per state file)", printable(path_)));
+    throw StateError(fmt::format("{}: in use by another sluice run (one run at a time per state file)", name_));
   }
   if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT) {
-    throw StateError(fmt::format("--state {}: not a sluice state file ({})", printable(path_), text));
+    throw StateError(fmt::format("{}: not a sluice state file ({})", name_, text));
   }
-  throw StateError(fmt::format("--state {}: {}", printable(path_), text));
+  throw StateError(fmt::format("{}: {}", name_, text));
 }
 
 sqlite3_stmt* StateStore::prepare(const char* sql) {
   sqlite3_stmt* statement = nullptr;
   if (sqlite3_prepare_v2(db_, sql, -1, &statement, nullptr) != SQLITE_OK) {
-    throw StateError(fmt::format("--state {}: {}", printable(path_), sqlite3_errmsg(db_)));
+    throw StateError(fmt::format("{}: {}", name_, sqlite3_errmsg(db_)));
   }
   return statement;
 }
@@ -195,7 +263,7 @@ void StateStore::load() {
     int rc = SQLITE_ROW;
     while ((rc = sqlite3_step(statement)) == SQLITE_ROW) row(statement);
     sqlite3_finalize(statement);
-    if (rc != SQLITE_DONE) throw StateError(fmt::format("--state {}: {}", printable(path_), sqlite3_errstr(rc)));
+    if (rc != SQLITE_DONE) throw StateError(fmt::format("{}: {}", name_, sqlite3_errstr(rc)));
   };
   each_row("SELECT path, device, inode, size, modified, changed, content FROM files", false, [&](sqlite3_stmt* r) {
     const auto* key = static_cast<const char*>(sqlite3_column_blob(r, 0));
@@ -310,7 +378,7 @@ void StateStore::enqueue(Record record) {
 void StateStore::write(const Record& record) {
   const auto step = [&](sqlite3_stmt* statement) {
     if (sqlite3_step(statement) != SQLITE_DONE) {
-      throw StateError(fmt::format("--state {}: {}", printable(path_), sqlite3_errmsg(db_)));
+      throw StateError(fmt::format("{}: {}", name_, sqlite3_errmsg(db_)));
     }
   };
   const std::string key = id_bytes(record.id);

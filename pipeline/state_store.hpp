@@ -59,6 +59,16 @@ class StateStore {
   // a one-line message naming the file.
   [[nodiscard]] static std::unique_ptr<StateStore> open(const std::string& path,
                                                         std::shared_ptr<const engine::CompiledRules> rules);
+  // Merges the state files `inputs` (of shards, or of earlier runs) into the one at `path`
+  // (created if missing): every content and blob record, and for each path the record of the
+  // file as it was last seen (the newest change time). Throws StateError naming the file that
+  // is not a state file of this schema, or in use.
+  static void merge(const std::string& path, const std::vector<std::string>& inputs);
+
+  // Whether the file at `path` begins as an SQLite database does (a state file, or not: the
+  // schema is checked when it is opened).
+  [[nodiscard]] static bool looks_like_state(const std::string& path);
+
   ~StateStore();
   StateStore(const StateStore&) = delete;
   StateStore& operator=(const StateStore&) = delete;
@@ -83,6 +93,8 @@ class StateStore {
 
  private:
   StateStore() = default;
+  // Opens (or creates) the database at path_, takes the lock and checks the schema.
+  void open_database(bool create);
   void exec(const char* sql);
   sqlite3_stmt* prepare(const char* sql);
   void load();
@@ -101,6 +113,7 @@ class StateStore {
   void write(const Record& record);
 
   std::string path_;
+  std::string name_;  // in messages: "--state FILE", or the file
   std::shared_ptr<const engine::CompiledRules> rules_;
   std::string catalog_;
   std::unordered_map<std::string, std::uint32_t> rule_index_;  // rule id -> index in rules_

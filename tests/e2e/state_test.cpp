@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -174,6 +175,78 @@ TEST(State, OneRunAtATimeAndForeignFilesAreRefused) {
   refused = sluice({"scan", dir.path("tree"), "--state", text});
   EXPECT_TRUE(exited_with(refused, kFatal)) << describe(refused);
   EXPECT_NE(refused.err.find("not a sluice state file"), std::string::npos) << refused.err;
+}
+
+// Shards keep a state each; `sluice merge --state` joins them into one that a scan of all the
+// inputs reuses whole. A path two states both hold keeps the record of its later state.
+// Merge refuses what is not a state, and the output given as an input, before writing.
+TEST(State, ShardStatesMergeIntoOneThatAWholeScanReuses) {
+  TempDir dir;
+  KeyGen gen(47);
+  make_tree(dir, gen, 60);
+  const RunResult plain = sluice({"scan", dir.path("tree"), "-f", "jsonl"});
+  std::vector<std::string> args = {"merge", "--state", dir.path("all.state"), "-f", "jsonl"};
+  for (int index = 0; index < 3; ++index) {
+    const std::string name = "shard-" + std::to_string(index);
+    const RunResult shard = sluice({"scan", dir.path("tree"), "--shard", std::to_string(index) + "/3", "--state",
+                                    dir.path(name + ".state"), "-o", dir.path(name + ".jsonl")});
+    ASSERT_TRUE(exited_with(shard, kFindings) || exited_with(shard, kClean)) << describe(shard);
+    args.push_back(dir.path(name + ".jsonl"));
+    args.push_back(dir.path(name + ".state"));
+  }
+  const RunResult merged = sluice(args);
+  ASSERT_TRUE(exited_with(merged, kFindings)) << describe(merged);
+  EXPECT_NE(merged.err.find("merged 3 state files"), std::string::npos) << merged.err;
+  EXPECT_EQ(flatten(parse_jsonl(merged.out)), flatten(parse_jsonl(plain.out)));
+
+  const RunResult whole = sluice({"scan", dir.path("tree"), "-f", "jsonl", "--state", dir.path("all.state")});
+  ASSERT_TRUE(exited_with(whole, kFindings)) << describe(whole);
+  EXPECT_EQ(flatten(parse_jsonl(whole.out)), flatten(parse_jsonl(plain.out)));
+  const nlohmann::json s = summary(whole);
+  EXPECT_EQ(s["from_state"].get<int>(), s["files"].get<int>() + s["blobs"].get<int>()) << s.dump();
+  EXPECT_EQ(s["bytes"], 0);
+
+  // A file changed after an old state was written, and recorded in a new one: in either order,
+  // the merged state holds the new record, so a scan takes the file from it.
+  const std::string old_state = dir.path("all.state");
+  const std::string changed = gen.personal_key();
+  dir.write("tree/d0/f0.txt", "POSTHOG_KEY=" + changed + "\n");
+  ASSERT_TRUE(exited_with(sluice({"scan", dir.path("tree/d0"), "--state", dir.path("new.state")}), kFindings));
+  for (const bool new_first : {false, true}) {
+    const std::string out = dir.path(new_first ? "b.state" : "a.state");
+    const RunResult joined = sluice({"merge", "--state", out, new_first ? dir.path("new.state") : old_state,
+                                     new_first ? old_state : dir.path("new.state")});
+    ASSERT_TRUE(exited_with(joined, kClean)) << describe(joined);
+    const RunResult again = sluice({"scan", dir.path("tree"), "-f", "jsonl", "--state", out});
+    const nlohmann::json a = summary(again);
+    EXPECT_EQ(a["bytes"], 0) << new_first << " " << a.dump();
+    EXPECT_NE(again.out.find(changed), std::string::npos) << new_first;
+  }
+
+  // Refused, with a line naming the file, and nothing written.
+  RunResult refused = sluice({"merge", dir.path("shard-0.state")});
+  EXPECT_TRUE(exited_with(refused, kFatal)) << describe(refused);
+  EXPECT_NE(refused.err.find("give --state FILE"), std::string::npos) << refused.err;
+  refused = sluice({"merge", "--state", dir.path("x.state"), dir.path("shard-0.jsonl")});
+  EXPECT_TRUE(exited_with(refused, kFatal)) << describe(refused);
+  EXPECT_NE(refused.err.find("no state files to merge"), std::string::npos) << refused.err;
+  refused = sluice({"merge", "--state", old_state, old_state});
+  EXPECT_TRUE(exited_with(refused, kFatal)) << describe(refused);
+  EXPECT_NE(refused.err.find("is the --state file merged into"), std::string::npos) << refused.err;
+  const RunResult other = run({"python3", "-c",
+                               "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
+                               "c.execute('CREATE TABLE notes(text)'); c.commit()",
+                               dir.path("other.db")});
+  ASSERT_TRUE(exited_with(other, 0)) << describe(other);
+  refused = sluice({"merge", "--state", dir.path("y.state"), dir.path("shard-1.state"), dir.path("other.db")});
+  EXPECT_TRUE(exited_with(refused, kFatal)) << describe(refused);
+  EXPECT_NE(refused.err.find("other.db: not a sluice state file"), std::string::npos) << refused.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.path("y.state")));
+  const RunResult tables = run({"python3", "-c",
+                                "import sqlite3, sys; print(sorted(r[0] for r in sqlite3.connect(sys.argv[1]).execute("
+                                "\"SELECT name FROM sqlite_schema WHERE type = 'table'\")))",
+                                dir.path("other.db")});
+  EXPECT_EQ(tables.out, "['notes']\n") << "an input that is not a state is not made into one";
 }
 
 }  // namespace

@@ -141,6 +141,26 @@ diff <(normalized "$tmp/single.sarif") <(normalized "$tmp/out/report.sarif") >/d
   fail "the merged SARIF report differs from a single scan's"
 echo "ok: --resume reran shard 2 alone"
 
+# --state: each shard keeps a state, merged into state.db; a second run reads nothing again but
+# the archives (not kept in a state) and reports the same.
+set +e
+"$source_dir/scripts/slurm-scan" --shards 4 --out "$tmp/st" --sluice "$sluice" --state -- "$corpus" 2>"$tmp/st1.err"
+rc1=$?
+"$source_dir/scripts/slurm-scan" --shards 4 --out "$tmp/st" --sluice "$sluice" --state -- "$corpus" 2>"$tmp/st2.err"
+rc2=$?
+set -e
+[[ $rc1 == 1 && $rc2 == 1 ]] || fail "--state runs exited $rc1 and $rc2: $(cat "$tmp/st1.err" "$tmp/st2.err")"
+for i in 0 1 2 3; do [[ -s $tmp/st/state-$i.db ]] || fail "no state of shard $i"; done
+grep -q "merged 4 state files" "$tmp/st2.err" || fail "the shards' states were not merged: $(cat "$tmp/st2.err")"
+diff <(normalized "$tmp/single.jsonl" | grep -v '"summary"') <(normalized "$tmp/st/report.jsonl" | grep -v '"summary"') >/dev/null ||
+  fail "the findings of a re-audit with --state differ from a single scan's"
+python3 - "$tmp/st/report.jsonl" <<'PY' || fail "the re-audit read inputs again"
+import json, sys
+summary = json.loads(open(sys.argv[1]).read().splitlines()[-1])["summary"]
+assert summary["from_state"] == summary["files"] + summary["blobs"] - summary["archives"], summary
+PY
+echo "ok: --state re-audit read only the archives again, same findings"
+
 # A task that fails is named, and nothing is merged.
 set +e
 "$source_dir/scripts/slurm-scan" --shards 2 --out "$tmp/bad" --sluice "$sluice" -- "$corpus" -- --no-such-flag 2>"$tmp/bad.err"
