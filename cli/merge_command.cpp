@@ -157,8 +157,15 @@ pipeline::Location location_of(const json& at) {
     location.chain = at["archive_chain"].get<std::vector<std::string>>();
   }
   location.offset = at.at("offset").get<std::uint64_t>();
-  location.line = at.at("line").get<std::uint64_t>();
   location.column = at.at("column").get<std::uint64_t>();
+  if (at.contains("split")) {
+    // Placed from its range's start: the line may be below 1 (it wraps, and so does the sum).
+    location.line = static_cast<std::uint64_t>(at.at("line").get<std::int64_t>());
+    location.split =
+        pipeline::SplitPlace{at["split"].at("range").get<std::uint32_t>(), at["split"].at("column_known").get<bool>()};
+  } else {
+    location.line = at.at("line").get<std::uint64_t>();
+  }
   if (at.contains("blob")) {
     pipeline::GitRef git;
     git.repository = text_or_empty(at.value("repository", json()));
@@ -207,8 +214,76 @@ std::shared_ptr<const engine::CompiledRules> rules_named(const std::vector<Shard
   return engine::CompiledRules::compile(std::move(named));
 }
 
+// What the ranges of a cut file before range k hold: the newlines, and the last newline before
+// range k's first buffer. By path, by range.
+struct RangeStart {
+  std::uint64_t newlines = 0;
+  std::optional<std::uint64_t> last_newline;
+};
+using SplitStarts = std::map<std::string, std::vector<RangeStart>>;
+
+// The byte ranges of the files the shards cut, each given once by one shard, in order.
+SplitStarts split_starts(const std::vector<ShardReport>& reports) {
+  std::map<std::string, std::vector<std::optional<json>>> ranges;  // by path: each range's facts
+  for (const ShardReport& report : reports) {
+    for (const json& range : report.summary.value("splits", json::array())) {
+      const std::string path = range.contains("path_percent_encoded")
+                                   ? percent_decoded(range["path_percent_encoded"].get<std::string>())
+                                   : range.at("path").get<std::string>();
+      const auto index = range.at("range").get<std::uint32_t>();
+      const auto count = range.at("ranges").get<std::uint32_t>();
+      std::vector<std::optional<json>>& of_file = ranges[path];
+      if (of_file.empty()) of_file.resize(count);
+      if (of_file.size() != count || index >= count) {
+        throw MergeError(fmt::format("{}: the shards cut {} in different ranges", pipeline::printable(report.file),
+                                     pipeline::printable(path)));
+      }
+      if (of_file[index]) {
+        throw MergeError(fmt::format("{}: range {} of {} given twice", pipeline::printable(report.file), index,
+                                     pipeline::printable(path)));
+      }
+      of_file[index] = range;
+    }
+  }
+  SplitStarts starts;
+  for (const auto& [path, of_file] : ranges) {
+    std::vector<RangeStart>& out = starts[path];
+    RangeStart start;
+    for (std::size_t k = 0; k < of_file.size(); ++k) {
+      if (!of_file[k]) {
+        throw MergeError(fmt::format("range {} of {} ranges of {} is in no report: a shard did not scan it", k,
+                                     of_file.size(), pipeline::printable(path)));
+      }
+      out.push_back(start);
+      start.newlines += of_file[k]->at("newlines").get<std::uint64_t>();
+      const json& last = of_file[k]->at("last_newline");
+      if (!last.is_null()) start.last_newline = last.get<std::uint64_t>();
+    }
+  }
+  return starts;
+}
+
+// A location found in a range of a cut file, placed as a single scan places it: its line after
+// the newlines of the ranges before, its column from the last newline before it when its range
+// had none.
+void place_in_file(pipeline::Location& location, const SplitStarts& starts) {
+  if (!location.split) return;
+  const std::string& file = location.chain.empty() ? location.path : location.chain.front();
+  const auto found = starts.find(file);
+  if (found == starts.end() || location.split->range >= found->second.size()) {
+    throw MergeError(fmt::format("a finding in range {} of {}, a range no shard reported", location.split->range,
+                                 pipeline::printable(file)));
+  }
+  const RangeStart& start = found->second[location.split->range];
+  location.line += start.newlines;
+  if (!location.split->column_known && start.last_newline && location.offset > *start.last_newline) {
+    location.column = location.offset - *start.last_newline;
+  }
+  location.split.reset();
+}
+
 std::vector<pipeline::Finding> merged_findings(const std::vector<ShardReport>& reports,
-                                               const engine::CompiledRules& rules) {
+                                               const engine::CompiledRules& rules, const SplitStarts& starts) {
   std::map<std::string, std::size_t> index_of_rule;
   for (std::size_t k = 0; k < rules.rules().size(); ++k) index_of_rule[rules.rules()[k].id] = k;
   std::map<std::pair<std::size_t, std::string>, pipeline::Finding> by_key;  // (rule, fingerprint)
@@ -229,7 +304,10 @@ std::vector<pipeline::Finding> merged_findings(const std::vector<ShardReport>& r
         finding.confidence_reason = pipeline::interned_reason(text_or_empty(item.value("confidence_reason", json())));
         finding.masked_size = item.value("secret_bytes", std::uint64_t{0});
       }
-      for (const json& at : item.at("locations")) finding.locations.push_back(location_of(at));
+      for (const json& at : item.at("locations")) {
+        finding.locations.push_back(location_of(at));
+        place_in_file(finding.locations.back(), starts);
+      }
     }
   }
   std::vector<pipeline::Finding> out;
@@ -359,7 +437,7 @@ int run_merge(MergeFlags& flags) {
     roots = reports.front().header.value("inputs", std::vector<std::string>{});
     rules = rules_named(reports, flags.rules);
     report = merged_summary(reports, suppressed);
-    report.findings = merged_findings(reports, *rules);
+    report.findings = merged_findings(reports, *rules, split_starts(reports));
   } catch (const MergeError& error) {
     say("sluice: error: {}\n", error.what());
     return kFatal;

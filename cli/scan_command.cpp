@@ -34,6 +34,7 @@
 #include "engine/builtin_database.hpp"
 #include "engine/compiled_rules.hpp"
 #include "pipeline/baseline.hpp"
+#include "pipeline/content_scan.hpp"
 #include "pipeline/redactor.hpp"
 #include "pipeline/sarif_sink.hpp"
 #include "pipeline/scanner.hpp"
@@ -60,8 +61,9 @@ struct ScanFlags {
   bool verbose = false;
   std::string git_history = "full";
   std::string repos_from;
-  std::string shard;  // --shard I/N
-  std::string state;  // --state FILE
+  std::string shard;                                        // --shard I/N
+  std::uint64_t shard_split_size = std::uint64_t{1} << 30;  // --shard-split-size
+  std::string state;                                        // --state FILE
   bool new_only = false;
   pipeline::ScanOptions scan;
   WorkflowFlags workflow;  // config, ignores, baselines, --fail-on, --staged, progress
@@ -182,6 +184,13 @@ bool reader_gone(int fd) {
   return ::poll(&p, 1, 0) == 1 && (p.revents & POLLERR) != 0;
 }
 
+// --shard-split-size, up to a multiple of --segment-size: the ranges of a cut file are then
+// scanned in the segments a single scan of it uses. 0: files are not cut.
+std::uint64_t split_size(const ScanFlags& flags) {
+  const std::uint64_t segment = std::max<std::uint64_t>(flags.scan.segment_size, 1);
+  return (flags.shard_split_size + segment - 1) / segment * segment;
+}
+
 // What a shard's report must share with the others' for sluice merge to join them: the options
 // that change what is found or reported (not the threads, sizes of reads or the output).
 nlohmann::json shard_settings(const ScanFlags& flags) {
@@ -195,6 +204,7 @@ nlohmann::json shard_settings(const ScanFlags& flags) {
           {"max_blob_size", scan.max_blob_size},
           {"max_input_seconds", scan.max_input_seconds},
           {"max_decode_depth", scan.decode.max_depth},
+          {"shard_split_size", split_size(flags)},
           {"archives",
            {{"enabled", archives.enabled},
             {"max_depth", archives.max_depth},
@@ -294,7 +304,16 @@ int run(ScanFlags& flags, CLI::App& command) {
     // this shard's own report: every shard must see the same inputs.
     io::WalkOptions walk{flags.scan.follow_symlinks, flags.scan.git_history, 64};
     walk.filter = flags.scan.path_filter;
-    auto plan = std::make_shared<pipeline::ShardPlan>(pipeline::ShardPlan::make(flags.scan.roots, walk, *shard));
+    // A big file is cut in byte ranges when it is plain bytes: an archive or a compressed stream
+    // is read from its start, by one shard.
+    pipeline::SplitOptions split{split_size(flags), [&flags](const std::string& path) {
+                                   std::ifstream in(path, std::ios::binary);
+                                   std::string head(io::kSniffBytes, '\0');
+                                   in.read(head.data(), static_cast<std::streamsize>(head.size()));
+                                   head.resize(static_cast<std::size_t>(std::max<std::streamsize>(in.gcount(), 0)));
+                                   return !pipeline::classify_content(head, flags.scan.archives).container();
+                                 }};
+    auto plan = std::make_shared<pipeline::ShardPlan>(pipeline::ShardPlan::make(flags.scan.roots, walk, *shard, split));
     if (flags.verbose) {
       say("sluice: shard {}/{}: {} of {} inputs, {} of {}\n", shard->index, shard->count, plan->my_units(),
           plan->units(), human_bytes(static_cast<double>(plan->loads()[shard->index])),
@@ -400,7 +419,10 @@ int run(ScanFlags& flags, CLI::App& command) {
     suppressed_fingerprints.erase(std::unique(suppressed_fingerprints.begin(), suppressed_fingerprints.end()),
                                   suppressed_fingerprints.end());
   }
-  if (redactor) redactor->apply(report.findings, report.issues);
+  if (redactor) {
+    redactor->apply(report.findings, report.issues);
+    for (pipeline::SplitRange& range : report.splits) range.path = redactor->mask(range.path);
+  }
 
   pipeline::SinkOptions sink_options{flags.redact};
   sink_options.issues = &report.issues;
@@ -409,6 +431,7 @@ int run(ScanFlags& flags, CLI::App& command) {
     sink_options.shard_header = shard_header;
     sink_options.suppressed_fingerprints = &suppressed_fingerprints;
     sink_options.shares = &report.shares;
+    sink_options.splits = &report.splits;
   }
   auto sink = flags.format == "sarif"
                   ? pipeline::make_sarif_sink(out, *rules, sink_options,
@@ -596,6 +619,11 @@ void register_scan(CLI::App& app, int& exit_code) {
                    "Scan only the I-th of N deterministic, size-balanced parts of the inputs (0 <= I < N), for a "
                    "JSON Lines report that sluice merge joins with the other parts' (scripts/slurm-scan)")
       ->type_name("I/N")
+      ->group("Scale-out");
+  scan->add_option("--shard-split-size", flags->shard_split_size,
+                   "With --shard: a plain file bigger than this many bytes (rounded up to a multiple of "
+                   "--segment-size) is cut into ranges of that size, spread over the shards like files (0: never)")
+      ->capture_default_str()
       ->group("Scale-out");
   scan->add_option("--max-in-flight", flags->scan.max_in_flight,
                    "Batches of up to 32 inputs queued between the walk and the merge (0: 2 per thread)")

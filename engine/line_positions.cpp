@@ -98,7 +98,8 @@ std::vector<TextPosition> LinePlacer::place(const SegmentLines& segment) {
                                                     : 0;
     positions.push_back(
         TextPosition{static_cast<std::uint64_t>(static_cast<std::int64_t>(1 + newlines_before_) + located.line_delta),
-                     located.offset >= start ? located.offset - start + 1 : 1});
+                     located.offset >= start ? located.offset - start + 1 : 1,
+                     located.line_start.has_value() || last_before_from_.has_value()});
   }
   newlines_before_ += segment.newlines_;
   if (segment.last_before_next_) last_before_from_ = segment.last_before_next_;

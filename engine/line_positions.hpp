@@ -15,6 +15,10 @@ namespace sluice::engine {
 struct TextPosition {
   std::uint64_t line = 1;    // 1-based
   std::uint64_t column = 1;  // 1-based, in bytes
+  // False when no newline before the offset was seen and the column was counted from the
+  // start of the input: right for a whole input, to be corrected for a part of one (a shard's
+  // byte range, placed from a LinePlacer that did not see the bytes before it).
+  bool anchored = true;
 };
 
 // One segment of an input as a scan sees it. Its buffer holds the input bytes from `from` on;
@@ -71,6 +75,11 @@ class LinePlacer {
  public:
   // The positions of the offsets `segment` located, in the order given to locate().
   [[nodiscard]] std::vector<TextPosition> place(const SegmentLines& segment);
+
+  // After the segments placed so far: their newlines, and the last newline before the next
+  // segment's buffer (the facts a part of an input gives the parts after it).
+  [[nodiscard]] std::uint64_t newlines_before() const noexcept { return newlines_before_; }
+  [[nodiscard]] std::optional<std::uint64_t> last_before_from() const noexcept { return last_before_from_; }
 
  private:
   std::uint64_t newlines_before_ = 0;              // in [0, begin of the next segment)

@@ -86,13 +86,16 @@ std::size_t fill(const io::ReadSome& read, char* into, std::size_t capacity, std
 }
 
 // Places one segment's matches after the segments before it (`placer` has seen them).
-void place_into(engine::LinePlacer& placer, ScannedSegment& segment, std::vector<PlacedMatch>& out) {
+void place_into(engine::LinePlacer& placer, ScannedSegment& segment, std::vector<PlacedMatch>& out,
+                std::int64_t range = -1) {
   const std::vector<engine::TextPosition> positions = placer.place(segment.lines);
   for (std::size_t k = 0; k < segment.matches.size(); ++k) {
     engine::Match& m = segment.matches[k];
     out.push_back(PlacedMatch{m.rule, std::move(m.secret), m.secret_offset, positions[k].line, positions[k].column,
                               m.confidence, m.confidence_reason, m.decodings, m.decodings.empty() ? 0 : m.match_end,
                               m.rule_decoded, std::move(m.key)});
+    out.back().range = range;
+    out.back().column_known = positions[k].anchored;
   }
 }
 
@@ -239,31 +242,38 @@ ContentResult ContentScanner::scan(const Content& content, std::string_view byte
   return result;
 }
 
+// Scans the owned range [begin, end) of `bytes` in overlapping segments of `segment` bytes
+// from `begin`, each reporting only the matches that end inside it. Each stream starts one
+// overlap early and reads one overlap past its end: a match ending at the boundary sees the
+// byte that decides a trailing \b, and a longer match that would replace it is seen as well.
+std::vector<ScannedSegment> ContentScanner::scan_split(const Content& content, std::string_view bytes,
+                                                       std::uint64_t begin, std::uint64_t end, InputBudget& budget) {
+  const std::size_t overlap = service_.context().rules().required_overlap();
+  const std::size_t segment = std::max(options_.segment_size, 4 * overlap);
+  const std::size_t count = static_cast<std::size_t>((end - begin + segment - 1) / segment);
+  std::vector<ScannedSegment> segments(count);
+  oneapi::tbb::parallel_for(std::size_t{0}, count, [&](std::size_t k) {
+    const std::uint64_t own_begin = begin + k * segment;
+    const std::uint64_t own_end = std::min<std::uint64_t>(end, own_begin + segment);
+    const std::uint64_t from = own_begin > overlap ? own_begin - overlap : 0;
+    const std::uint64_t to = std::min<std::uint64_t>(bytes.size(), own_end + overlap);
+    const std::uint64_t next_from =
+        own_end == bytes.size() ? own_end : std::max<std::uint64_t>(from, own_end - overlap);
+    if (budget.expired()) {
+      segments[k] = ScannedSegment{engine::SegmentLines({from, own_begin, own_end, next_from, false}), {}, false};
+      return;
+    }
+    segments[k] = scan_segment(service_.context(), bytes.substr(from, to - from), content.path,
+                               {from, own_begin, own_end, next_from, false}, &budget, bytes.substr(from));
+  });
+  return segments;
+}
+
 void ContentScanner::scan_plain(const Content& content, std::string_view bytes, bool split, InputBudget& budget,
                                 ContentResult& result) {
   std::vector<ScannedSegment> segments;
   if (split) {
-    // Overlapping segments, each reporting only the matches that end inside it. Each stream
-    // starts one overlap early and reads one overlap past its end: a match ending at the
-    // boundary sees the byte that decides a trailing \b, and a longer match that would
-    // replace it is seen as well.
-    const std::size_t segment = std::max(options_.segment_size, 4 * service_.context().rules().required_overlap());
-    const std::size_t overlap = service_.context().rules().required_overlap();
-    const std::size_t count = (bytes.size() + segment - 1) / segment;
-    segments.resize(count);
-    oneapi::tbb::parallel_for(std::size_t{0}, count, [&](std::size_t k) {
-      const std::uint64_t begin = k * segment;
-      const std::uint64_t end = std::min<std::uint64_t>(bytes.size(), begin + segment);
-      const std::uint64_t from = begin > overlap ? begin - overlap : 0;
-      const std::uint64_t to = std::min<std::uint64_t>(bytes.size(), end + overlap);
-      const std::uint64_t next_from = end == bytes.size() ? end : std::max<std::uint64_t>(from, end - overlap);
-      if (budget.expired()) {
-        segments[k] = ScannedSegment{engine::SegmentLines({from, begin, end, next_from, false}), {}, false};
-        return;
-      }
-      segments[k] = scan_segment(service_.context(), bytes.substr(from, to - from), content.path,
-                                 {from, begin, end, next_from, false}, &budget, bytes.substr(from));
-    });
+    segments = scan_split(content, bytes, 0, bytes.size(), budget);
   } else {
     segments.push_back(scan_whole(service_.context(), bytes, content.path, &budget));
   }
@@ -271,6 +281,33 @@ void ContentScanner::scan_plain(const Content& content, std::string_view bytes, 
   for (const ScannedSegment& segment : segments) ok = ok && segment.ok;
   if (!ok) result.error = budget.expired() ? budget.expired_reason() : "the matcher failed on this input";
   result.matches = place_segments(segments);
+}
+
+ContentResult ContentScanner::scan_ranges(const Content& content, std::string_view bytes,
+                                          const std::vector<std::uint32_t>& ranges, std::uint64_t range_size,
+                                          InputBudget& budget, std::vector<SplitRange>& facts) {
+  ContentResult result;
+  result.content = service_.unique_id();
+  result.scanned = true;
+  const auto count = static_cast<std::uint32_t>((bytes.size() + range_size - 1) / range_size);
+  bool ok = true;
+  for (const std::uint32_t range : ranges) {
+    const std::uint64_t begin = std::uint64_t{range} * range_size;
+    const std::uint64_t end = std::min<std::uint64_t>(bytes.size(), begin + range_size);
+    if (begin >= end) continue;
+    std::vector<ScannedSegment> segments = scan_split(content, bytes, begin, end, budget);
+    // Placed as if the content began at the range: the merge adds what the ranges before say.
+    engine::LinePlacer placer;
+    for (ScannedSegment& segment : segments) {
+      ok = ok && segment.ok;
+      place_into(placer, segment, result.matches, range);
+    }
+    facts.push_back(SplitRange{content.chain.empty() ? std::string() : content.chain.front(), range, count, begin, end,
+                               placer.newlines_before(), placer.last_before_from()});
+    result.bytes += end - begin;
+  }
+  if (!ok) result.error = budget.expired() ? budget.expired_reason() : "the matcher failed on this input";
+  return result;
 }
 
 ContentResult ContentScanner::scan(const Content& content, const io::ReadSome& read, InputBudget& budget) {

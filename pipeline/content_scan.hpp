@@ -100,6 +100,13 @@ class ContentScanner {
 
   // Bytes in memory.
   [[nodiscard]] ContentResult scan(const Content& content, std::string_view bytes, InputBudget& budget);
+  // The byte ranges `ranges` (ascending) of a content cut in ranges of `range_size` bytes (a
+  // shard's share of a big file): each scanned in the segments a whole scan would use, its
+  // matches placed from the range's start (PlacedMatch::range), and its line facts added to
+  // `facts`. The content is not claimed by id (no shard has all of it).
+  [[nodiscard]] ContentResult scan_ranges(const Content& content, std::string_view bytes,
+                                          const std::vector<std::uint32_t>& ranges, std::uint64_t range_size,
+                                          InputBudget& budget, std::vector<SplitRange>& facts);
   // A stream, read to its end (it is not claimed by id: its bytes are never all in memory).
   [[nodiscard]] ContentResult scan(const Content& content, const io::ReadSome& read, InputBudget& budget);
 
@@ -108,6 +115,8 @@ class ContentScanner {
                                       const InputBudget& budget);
   void scan_plain(const Content& content, std::string_view bytes, bool split, InputBudget& budget,
                   ContentResult& result);
+  std::vector<ScannedSegment> scan_split(const Content& content, std::string_view bytes, std::uint64_t begin,
+                                         std::uint64_t end, InputBudget& budget);
   void scan_plain_stream(const Content& content, const io::ReadSome& read, InputBudget& budget, ContentResult& result);
 
   ContentService& service_;

@@ -36,6 +36,16 @@ struct GitRef {
   friend auto operator<=>(const GitRef&, const GitRef&) = default;
 };
 
+// Where a location found in a byte range of a file cut for shards sits, until sluice merge
+// completes its line and column (PlacedMatch::range).
+struct SplitPlace {
+  std::uint32_t range = 0;
+  bool column_known = true;
+
+  friend bool operator==(const SplitPlace&, const SplitPlace&) = default;
+  friend auto operator<=>(const SplitPlace&, const SplitPlace&) = default;
+};
+
 struct Location {
   std::string path;                // the chain joined with '!': "outer.tar.gz!inner.zip!dir/file"
   std::vector<std::string> chain;  // the input, then each archive member down to the content (one
@@ -51,6 +61,7 @@ struct Location {
   // The name the secret is assigned to where the rule reads one: a Kubernetes Secret's data
   // key, a registry in a Docker config. Empty otherwise.
   std::string key{};
+  std::optional<SplitPlace> split{};  // a shard's report only
 
   friend bool operator==(const Location&, const Location&) = default;
   friend auto operator<=>(const Location&, const Location&) = default;

@@ -93,6 +93,7 @@ void FindingSet::place(const std::vector<std::string>& chain, const PlacedMatch&
   if (!match.from_state) findings_[it->second].fresh = true;
   Location location{join_chain(chain),       chain,    match.offset, match.line, match.column, image, git,
                     match.decodings.names(), match.key};
+  if (match.range >= 0) location.split = SplitPlace{static_cast<std::uint32_t>(match.range), match.column_known};
   findings_[it->second].locations.push_back(std::move(location));
 }
 

@@ -48,6 +48,12 @@ struct PlacedMatch {
   bool rule_decoded = false;             // the rule decoded its own value (engine::Match)
   std::string key{};                     // the name the value is assigned to, if the rule tells
   bool from_state = false;               // found by an earlier run (--state), not read again now
+  // Found in one byte range of a file cut for shards (ShardPlan::Split): the range, and its line
+  // and column as placed from the range's start (sluice merge completes them: `line` counts
+  // from 1 at the range's start and may be below it, wrapping; the column is final only when a
+  // newline before the match was in the range's bytes).
+  std::int64_t range = -1;
+  bool column_known = true;
 };
 
 // A member of an archive content that has findings, or may have (its content was scanned

@@ -112,6 +112,11 @@ class JsonSink final : public Sink {
       if (at.image) location["image"] = image_json(*at.image);
       if (!at.decoders.empty()) location["decoders"] = at.decoders;
       if (!at.key.empty()) location["key"] = at.key;
+      if (at.split) {
+        // Placed from its range's start until sluice merge places it: the line may be below 1.
+        location["line"] = static_cast<std::int64_t>(at.line);
+        location["split"] = {{"range", at.split->range}, {"column_known", at.split->column_known}};
+      }
       locations.push_back(std::move(location));
     }
     json item = {
@@ -178,6 +183,21 @@ class JsonSink final : public Sink {
     if (options_.suppressed_fingerprints != nullptr)
       summary["suppressed_fingerprints"] = *options_.suppressed_fingerprints;
     if (options_.shares != nullptr) summary["shares"] = shares_json(*options_.shares);
+    if (options_.splits != nullptr && !options_.splits->empty()) {
+      json splits = json::array();
+      for (const SplitRange& range : *options_.splits) {
+        json& item =
+            splits.emplace_back(json{{"path", range.path},
+                                     {"range", range.range},
+                                     {"ranges", range.ranges},
+                                     {"begin", range.begin},
+                                     {"end", range.end},
+                                     {"newlines", range.newlines},
+                                     {"last_newline", range.last_newline ? json(*range.last_newline) : json(nullptr)}});
+        if (!valid_utf8(range.path)) item["path_percent_encoded"] = uri_encode_path(range.path);
+      }
+      summary["splits"] = std::move(splits);
+    }
   }
 
   std::ostream& out_;

@@ -39,6 +39,10 @@ struct InputResult {
   bool interrupted = false;               // not scanned: the scan was stopped first
   engine::DecodeStats decoded;            // what decoding did for it
   bool from_state = false;                // its content and matches came from --state
+  // Some byte ranges of a file cut for shards: the facts of each, and whether this shard counts
+  // the file (it has the first range).
+  std::vector<SplitRange> splits;
+  bool counts_file = true;
 };
 
 // Small inputs travel through the graph in batches so that the per-message cost of the
@@ -79,6 +83,7 @@ class ScanGraph final : public ContentService {
   ContentScanOptions content_options() const;
   InputResult process(io::WalkEntry entry);
   void scan_file(InputResult& result, InputBudget& budget);
+  void scan_ranges(InputResult& result, InputBudget& budget, const ShardPlan::Split& cut);
   void scan_stream(InputResult& result, InputBudget& budget);
   void scan_git(InputResult& result, std::chrono::steady_clock::time_point deadline);
   void locate_git_findings();
@@ -200,8 +205,47 @@ void ScanGraph::read_image_layout(InputResult& result) {
   }
 }
 
+// This shard's byte ranges of a file the shard plan cut: the file as a whole (its path's matches,
+// its count) is the shard's with the first range.
+void ScanGraph::scan_ranges(InputResult& result, InputBudget& budget, const ShardPlan::Split& cut) {
+  const std::string& path = result.entry.path;
+  std::vector<std::uint32_t> ranges;
+  for (std::uint32_t k = 0; k < cut.shards.size(); ++k) {
+    if (cut.shards[k] == options_.shard->spec().index) ranges.push_back(k);
+  }
+  result.counts_file = !ranges.empty() && ranges.front() == 0;
+  if (result.counts_file) add_path_matches(result);
+  auto opened = io::read_file(path, options_.map_threshold, &workers_.local().buffer);
+  if (auto* error = std::get_if<io::Error>(&opened)) {
+    result.error = error->reason;
+    return;
+  }
+  const io::FileView& view = std::get<io::FileView>(opened);
+  if (view.bytes().size() != cut.file_size) {
+    result.error = fmt::format("its size changed since the shard plan was made ({} bytes then, {} now): not scanned",
+                               cut.file_size, view.bytes().size());
+    return;
+  }
+  // Ranges are scanned in parallel segments: bytes in this worker's read buffer (a file below
+  // the mapping threshold) are copied first, as tasks this thread runs meanwhile reuse it.
+  std::string copy;
+  if (!view.mapped()) copy.assign(view.bytes());
+  const std::string_view bytes = view.mapped() ? view.bytes() : std::string_view(copy);
+  ContentScanner scanner(*this, content_options_);
+  result.content = scanner.scan_ranges(Content{{path}, path, true, std::nullopt, true}, bytes, ranges, cut.range_size,
+                                       budget, result.splits);
+  if (result.content.error) result.error = std::move(result.content.error);
+  if (view.truncated()) result.error = "file was truncated while being scanned; part of it was not scanned";
+}
+
 void ScanGraph::scan_file(InputResult& result, InputBudget& budget) {
   const std::string& path = result.entry.path;
+  if (options_.shard) {
+    if (const ShardPlan::Split* cut = options_.shard->split(path)) {
+      scan_ranges(result, budget, *cut);
+      return;
+    }
+  }
   add_path_matches(result);
   read_image_layout(result);
   // Unchanged since an earlier run recorded it: its matches from the state, not read again.
@@ -346,7 +390,8 @@ void ScanGraph::merge(InputResult result) {
   ContentResult& content = result.content;
   // Files read, the duplicates among them too: which of two identical inputs is scanned and
   // which is the duplicate depends on timing, their number does not.
-  if (content.scanned || content.duplicate) ++stats.files;
+  if ((content.scanned || content.duplicate) && result.counts_file) ++stats.files;
+  for (SplitRange& range : result.splits) report_.splits.push_back(std::move(range));
   if (content.scanned) stats.bytes += content.bytes;
   if (result.from_state) ++stats.from_state;
   matches_seen_ += content.matches.size() + result.path_matches.size();

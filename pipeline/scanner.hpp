@@ -107,12 +107,27 @@ struct InputShare {
   ScanStats stats;  // its bytes, archives, members, images, inner duplicates, decoded
 };
 
+// What a shard that scanned one byte range of a cut file (ShardPlan::Split) knows of it, for
+// sluice merge to place the matches of the ranges after it: the newlines in [begin, end), and
+// the last newline before the next range's first buffer (its start less the overlap).
+struct SplitRange {
+  std::string path;
+  std::uint32_t range = 0;
+  std::uint32_t ranges = 0;
+  std::uint64_t begin = 0;
+  std::uint64_t end = 0;
+  std::uint64_t newlines = 0;
+  std::optional<std::uint64_t> last_newline;
+};
+
 struct ScanReport {
   std::vector<Finding> findings;
   std::vector<InputIssue> issues;
   ScanStats stats;
   // Under ScanOptions::shard: the share of each top-level file scanned.
   std::vector<InputShare> shares;
+  // Under ScanOptions::shard: the byte ranges of cut files scanned.
+  std::vector<SplitRange> splits;
   [[nodiscard]] bool incomplete() const noexcept { return stats.errors > 0 || stats.interrupted; }
 };
 

@@ -65,7 +65,8 @@ std::vector<unsigned> partition(const std::vector<WorkUnit>& units, unsigned cou
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
     if (units[a].weight != units[b].weight) return units[a].weight > units[b].weight;
-    return units[a].path < units[b].path;
+    if (units[a].path != units[b].path) return units[a].path < units[b].path;
+    return units[a].range < units[b].range;
   });
   // Loads in a heap ordered by (load, index): the least loaded shard, the lowest index first.
   std::vector<std::pair<std::uint64_t, unsigned>> heap;
@@ -118,7 +119,9 @@ ShardPlan ShardPlan::of_units(const std::vector<WorkUnit>& units, ShardSpec spec
   // node.
   std::vector<std::size_t> order(units.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return units[a].path < units[b].path; });
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return units[a].path != units[b].path ? units[a].path < units[b].path : units[a].range < units[b].range;
+  });
   plan.shard_of_.reserve(units.size());
   std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state(XXH3_createState(), &XXH3_freeState);
   if (!state) throw std::bad_alloc();
@@ -126,6 +129,21 @@ ShardPlan ShardPlan::of_units(const std::vector<WorkUnit>& units, ShardSpec spec
   for (const std::size_t k : order) {
     XXH3_128bits_update(state.get(), units[k].path.data(), units[k].path.size() + 1);
     XXH3_128bits_update(state.get(), &units[k].weight, sizeof units[k].weight);
+    if (units[k].ranges != 0) {
+      // A range: its shard is the plan's, and the file is every range's.
+      XXH3_128bits_update(state.get(), &units[k].range, sizeof units[k].range);
+      XXH3_128bits_update(state.get(), &units[k].ranges, sizeof units[k].ranges);
+      Split& split = plan.splits_[path_hash(units[k].path)];
+      if (split.shards.empty()) {
+        split.file_size = units[k].file_size;
+        split.range_size = units[k].range_size;
+        split.shards.assign(units[k].ranges, 0);
+      }
+      if (units[k].range < split.shards.size()) split.shards[units[k].range] = shards[k];
+      plan.loads_[shards[k]] += units[k].weight;
+      if (shards[k] == spec.index) ++plan.my_units_;
+      continue;
+    }
     const unsigned shard = plan.shard_of_.try_emplace(path_hash(units[k].path), shards[k]).first->second;
     plan.loads_[shard] += units[k].weight;
     if (shard == spec.index) ++plan.my_units_;
@@ -135,7 +153,8 @@ ShardPlan ShardPlan::of_units(const std::vector<WorkUnit>& units, ShardSpec spec
   return plan;
 }
 
-ShardPlan ShardPlan::make(const std::vector<std::string>& roots, const io::WalkOptions& walk, ShardSpec spec) {
+ShardPlan ShardPlan::make(const std::vector<std::string>& roots, const io::WalkOptions& walk, ShardSpec spec,
+                          const SplitOptions& split) {
   std::vector<WorkUnit> units;
   // Where each repository's files are: its work tree (the parent of a ".git"), or the bare
   // repository itself, by the group of its units.
@@ -149,6 +168,16 @@ ShardPlan ShardPlan::make(const std::vector<std::string>& roots, const io::WalkO
     switch (entry->kind) {
       case io::WalkEntry::Kind::kFile: {
         const std::uint64_t size = entry->stamp ? entry->stamp->size : size_of(unit.path);
+        if (split.size != 0 && size > split.size && split.splittable && split.splittable(unit.path)) {
+          // Ranges of split.size bytes, the last one shorter; the first carries the file's cost.
+          const std::uint64_t ranges = (size + split.size - 1) / split.size;
+          for (std::uint64_t k = 0; k < ranges; ++k) {
+            const std::uint64_t bytes = std::min(split.size, size - k * split.size);
+            units.push_back(WorkUnit{unit.path, bytes + (k == 0 ? kPerFileWeight : 0), 0, static_cast<std::uint32_t>(k),
+                                     static_cast<std::uint32_t>(ranges), size, split.size});
+          }
+          continue;
+        }
         unit.weight = size + kPerFileWeight;
         unit.group = size + 1;
         break;
@@ -183,7 +212,16 @@ ShardPlan ShardPlan::make(const std::vector<std::string>& roots, const io::WalkO
   return of_units(units, spec);
 }
 
+const ShardPlan::Split* ShardPlan::split(std::string_view path) const {
+  if (splits_.empty()) return nullptr;
+  const auto found = splits_.find(path_hash(path));
+  return found != splits_.end() ? &found->second : nullptr;
+}
+
 bool ShardPlan::mine(std::string_view path) const {
+  if (const Split* cut = split(path)) {
+    return std::find(cut->shards.begin(), cut->shards.end(), spec_.index) != cut->shards.end();
+  }
   const auto found = shard_of_.find(path_hash(path));
   const unsigned shard = found != shard_of_.end() ? found->second : fallback_shard(path, spec_.count);
   return shard == spec_.index;

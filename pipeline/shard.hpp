@@ -7,6 +7,7 @@
 // shards' reports.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,6 +39,12 @@ struct WorkUnit {
   std::string path;
   std::uint64_t weight = 0;
   std::uint64_t group = 0;
+  // A byte range of a big file (SplitOptions): the range-th of `ranges` ranges of `range_size`
+  // bytes (the last one shorter) of a file of `file_size` bytes. ranges 0: the whole input.
+  std::uint32_t range = 0;
+  std::uint32_t ranges = 0;
+  std::uint64_t file_size = 0;
+  std::uint64_t range_size = 0;
 };
 
 // What a file costs beyond its bytes (opening, reading, placing its findings), in bytes: a tree
@@ -53,6 +60,14 @@ inline constexpr std::uint64_t kPerFileWeight = 16 * 1024;
 // hash of the path, so that exactly one shard scans it.
 [[nodiscard]] unsigned fallback_shard(std::string_view path, unsigned count);
 
+// Files bigger than `size` that `splittable` says are plain bytes (not an archive or a
+// compressed stream, which are read from their start) are cut into byte ranges of `size` bytes,
+// each a unit of its own. 0: no file is cut.
+struct SplitOptions {
+  std::uint64_t size = 0;
+  std::function<bool(const std::string& path)> splittable{};
+};
+
 // Which of the top-level inputs a walk finds are this shard's.
 class ShardPlan {
  public:
@@ -61,12 +76,22 @@ class ShardPlan {
   // or unreadable entry weighs nothing but is still one shard's, so that its issue is reported
   // once), groups the files by size and partitions them.
   [[nodiscard]] static ShardPlan make(const std::vector<std::string>& roots, const io::WalkOptions& walk,
-                                      ShardSpec spec);
+                                      ShardSpec spec, const SplitOptions& split = {});
   // A plan for units already weighed and grouped.
   [[nodiscard]] static ShardPlan of_units(const std::vector<WorkUnit>& units, ShardSpec spec);
 
-  // Whether this shard scans the walk entry at `path`.
+  // Whether this shard scans the walk entry at `path` (all of it, or some of its ranges).
   [[nodiscard]] bool mine(std::string_view path) const;
+
+  // A file the plan cut into ranges: its size then, the bytes of each range (the last one
+  // shorter) and the shard of each.
+  struct Split {
+    std::uint64_t file_size = 0;
+    std::uint64_t range_size = 0;
+    std::vector<unsigned> shards;
+  };
+  // The cut of the file at `path`; nullptr when it is scanned whole.
+  [[nodiscard]] const Split* split(std::string_view path) const;
 
   [[nodiscard]] const ShardSpec& spec() const noexcept { return spec_; }
   [[nodiscard]] std::size_t units() const noexcept { return units_; }
@@ -85,6 +110,7 @@ class ShardPlan {
   // By a 64-bit hash of the path (a plan of millions of paths stays small); two paths with
   // one hash share the shard the sorted order gave the first, on every node alike.
   std::unordered_map<std::uint64_t, unsigned> shard_of_;
+  std::unordered_map<std::uint64_t, Split> splits_;  // by the hash of the path
 };
 
 }  // namespace sluice::pipeline

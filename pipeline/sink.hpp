@@ -46,6 +46,8 @@ struct SinkOptions {
   const std::vector<std::string>* suppressed_fingerprints = nullptr;
   // ...and the share of each top-level content it scanned (ScanReport::shares).
   const std::vector<InputShare>* shares = nullptr;
+  // ...and the line facts of the byte ranges of cut files it scanned (ScanReport::splits).
+  const std::vector<SplitRange>* splits = nullptr;
   // The secrets were masked before (a merge of reports written with --redact): under `redact`,
   // they are written as they are.
   bool secrets_masked = false;

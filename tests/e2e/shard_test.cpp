@@ -7,10 +7,12 @@
 
 #include <algorithm>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "../support/encoders.hpp"
 #include "support.hpp"
 
 namespace sluice::e2e {
@@ -41,6 +43,12 @@ std::string normalized(const std::string& report) {
   std::string out;
   for (const std::string& line : lines) out += line + "\n";
   return out;
+}
+
+std::size_t count_of(const std::string& text, const std::string& what) {
+  std::size_t count = 0;
+  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++count;
+  return count;
 }
 
 struct Corpus {
@@ -148,6 +156,104 @@ TEST(Shards, TheMergedReportIsTheSingleScansInEveryFormat) {
     EXPECT_EQ(normalized(text.substr(0, text.rfind("{\"summary\""))),
               normalized(first[k].substr(0, first[k].rfind("{\"summary\""))))
         << "shard " << k;
+  }
+}
+
+// Files over --shard-split-size are cut in byte ranges that go to different shards; the merged
+// report is still the single scan's, in every format: a key that crosses a range boundary, a
+// private key block that starts in one range and ends in the next (its line counted back over
+// the boundary), keys on a line longer than a range (columns counted from a newline in an
+// earlier range), base64 that runs across a boundary. A compressed file as big is not cut.
+TEST(Shards, BigFilesCutInRangesMergeToTheSingleScan) {
+  TempDir dir;
+  KeyGen gen(53);
+  constexpr std::size_t kRange = 128 * 1024;  // --segment-size 64 KiB, two segments a range
+  std::string big;
+  std::size_t keys = 0;
+  const auto add_key_at = [&](std::size_t at, const std::string& text) {
+    if (big.size() < at) big += gen.filler(at - big.size());
+    big += text;
+    ++keys;
+  };
+  for (std::size_t boundary = kRange; boundary < 9 * kRange; boundary += kRange) {
+    const std::size_t k = boundary / kRange;
+    if (k % 3 == 1) add_key_at(boundary - 20, "\ntoken = " + gen.personal_key() + "\n");  // across the boundary
+    if (k % 3 == 2) {
+      std::string body;
+      for (int i = 0; i < 900; ++i) body.push_back(static_cast<char>(gen.below(256)));
+      // Starts about 600 bytes before the boundary, ends after it.
+      add_key_at(boundary - 600, "\n-----BEGIN PRIVATE KEY-----\n" + testing::wrapped(testing::base64(body), 64) +
+                                     "-----END PRIVATE KEY-----\n");
+    }
+    if (k % 3 == 0) {
+      // One line longer than a range with keys in it, and base64 of a key across the boundary.
+      std::string line = "\ndata=";
+      for (int part = 0; part < 6; ++part) {
+        std::string words = gen.filler(30000);
+        std::replace(words.begin(), words.end(), '\n', ' ');
+        line += words + " key=" + gen.personal_key() + " ";
+      }
+      keys += 5;  // and one for the line, below
+      add_key_at(boundary - 1000, line + "\n");
+      add_key_at(big.size() + 10, "blob: " + testing::base64("POSTHOG_KEY=" + gen.personal_key()) + "\n");
+    }
+  }
+  big += gen.filler(50000) + "\n";
+  dir.write("tree/dump.sql", big);
+  dir.write("tree/small.env", "POSTHOG_KEY=" + gen.personal_key() + "\n");
+  std::string compressed_text;
+  while (compressed_text.size() < 4 * kRange) compressed_text += gen.filler(1000) + " k=" + gen.personal_key() + "\n";
+  dir.write("tree/logs.gz", make_archive("raw", {"gzip"}, {Member{"logs", compressed_text}}));
+  const std::vector<std::string> sizes{"--segment-size", "65536"};
+
+  dir.mkdir("shards");
+  std::vector<std::string> files;
+  std::set<unsigned> shards_with_ranges;
+  for (unsigned index = 0; index < 3; ++index) {
+    const std::string file = dir.path("shards/" + std::to_string(index) + ".jsonl");
+    std::vector<std::string> args{"scan",
+                                  dir.path("tree"),
+                                  "--shard",
+                                  std::to_string(index) + "/3",
+                                  "-o",
+                                  file,
+                                  "--shard-split-size",
+                                  std::to_string(kRange)};
+    args.insert(args.end(), sizes.begin(), sizes.end());
+    const RunResult shard = sluice(args);
+    ASSERT_TRUE(exited_with(shard, kFindings) || exited_with(shard, kClean)) << describe(shard);
+    const nlohmann::json summary = jsonl_summary(read_file(file));
+    for (const nlohmann::json& range : summary.value("splits", nlohmann::json::array())) {
+      EXPECT_EQ(range["path"], dir.path("tree/dump.sql")) << "only the plain file is cut";
+      EXPECT_EQ(range["ranges"], (big.size() + kRange - 1) / kRange);
+      shards_with_ranges.insert(index);
+    }
+    files.push_back(file);
+  }
+  EXPECT_EQ(shards_with_ranges.size(), 3u) << "the ranges are spread over the shards";
+  for (const std::string format : {"jsonl", "json", "text", "sarif"}) {
+    std::vector<std::string> args{"scan", dir.path("tree"), "-f", format};
+    args.insert(args.end(), sizes.begin(), sizes.end());
+    const RunResult single = sluice(args);
+    ASSERT_TRUE(exited_with(single, kFindings)) << describe(single);
+    std::vector<std::string> merge{"merge", "-f", format};
+    merge.insert(merge.end(), files.begin(), files.end());
+    const RunResult merged = sluice(merge);
+    EXPECT_EQ(merged.exit_code, single.exit_code) << describe(merged);
+    EXPECT_TRUE(normalized(merged.out) == normalized(single.out)) << format << ": the merged report differs:\n"
+                                                                  << merged.out.substr(0, 3000);
+    if (format == std::string("jsonl")) {
+      std::size_t in_dump = 0;
+      for (const Finding& finding : parse_jsonl(single.out)) {
+        for (const nlohmann::json& at : finding.raw["locations"]) in_dump += at["path"] == dir.path("tree/dump.sql");
+      }
+      EXPECT_GE(in_dump, keys) << "every key of the cut file was found";
+      // The test covers what the merge completes: lines counted back over a boundary and
+      // columns from a newline in an earlier range.
+      std::size_t unknown_columns = 0;
+      for (const std::string& file : files) unknown_columns += count_of(read_file(file), "\"column_known\":false");
+      EXPECT_GE(unknown_columns, 4u);
+    }
   }
 }
 

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <numeric>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -130,6 +131,44 @@ TEST(Shard, APlanFromAWalkIsStableAndCoversTheTree) {
     }
   }
   for (std::size_t k = 0; k < paths.size(); ++k) EXPECT_EQ(owners[k], 1u) << paths[k];
+  fs::remove_all(root);
+}
+
+// A file over the split size that is plain bytes is cut in ranges of that size, each one unit:
+// every range in exactly one shard, the same on every node, the ranges spread like files (a
+// file of ten ranges is not one shard's); a file the callback refuses (an archive) stays whole.
+TEST(Shard, BigPlainFilesAreCutInRangesEachInOneShard) {
+  namespace fs = std::filesystem;
+  std::string pattern = (fs::temp_directory_path() / "sluice-shard-XXXXXX").string();
+  ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+  const fs::path root = pattern;
+  const std::string big = (root / "big.txt").string();
+  const std::string archive = (root / "big.tar").string();
+  std::ofstream(big) << std::string(10 * 4096 - 100, 'x');
+  std::ofstream(archive) << std::string(10 * 4096, 'y');
+  for (int k = 0; k < 20; ++k) std::ofstream(root / fmt::format("small{}.txt", k)) << std::string(300 + k, 'z');
+  const SplitOptions split{4096, [&](const std::string& path) { return path != archive; }};
+  std::vector<unsigned> shards_of_big;
+  for (unsigned index = 0; index < 3; ++index) {
+    const ShardPlan plan = ShardPlan::make({root.string()}, io::WalkOptions{}, {index, 3}, split);
+    EXPECT_EQ(plan.digest(), ShardPlan::make({root.string()}, io::WalkOptions{}, {index, 3}, split).digest());
+    EXPECT_EQ(plan.units(), 20u + 1u + 10u);
+    EXPECT_EQ(plan.split(archive), nullptr);
+    const ShardPlan::Split* cut = plan.split(big);
+    ASSERT_NE(cut, nullptr);
+    EXPECT_EQ(cut->file_size, 10u * 4096 - 100);
+    EXPECT_EQ(cut->range_size, 4096u);
+    ASSERT_EQ(cut->shards.size(), 10u);
+    if (index == 0) shards_of_big = cut->shards;
+    EXPECT_EQ(cut->shards, shards_of_big) << "every node cuts and places the ranges alike";
+    const bool any = std::count(cut->shards.begin(), cut->shards.end(), index) > 0;
+    EXPECT_EQ(plan.mine(big), any);
+  }
+  EXPECT_GT(std::set<unsigned>(shards_of_big.begin(), shards_of_big.end()).size(), 1u);
+  // No split size: the file is one unit again, and the plan another.
+  const ShardPlan whole = ShardPlan::make({root.string()}, io::WalkOptions{}, {0, 3});
+  EXPECT_EQ(whole.split(big), nullptr);
+  EXPECT_EQ(whole.units(), 22u);
   fs::remove_all(root);
 }
 
