@@ -313,7 +313,10 @@ int run(ScanFlags& flags, CLI::App& command) {
                                    head.resize(static_cast<std::size_t>(std::max<std::streamsize>(in.gcount(), 0)));
                                    return !pipeline::classify_content(head, flags.scan.archives).container();
                                  }};
-    auto plan = std::make_shared<pipeline::ShardPlan>(pipeline::ShardPlan::make(flags.scan.roots, walk, *shard, split));
+    auto mine = std::make_shared<std::vector<io::WalkEntry>>();
+    auto plan = std::make_shared<pipeline::ShardPlan>(
+        pipeline::ShardPlan::make(flags.scan.roots, walk, *shard, split, mine.get()));
+    flags.scan.planned = std::move(mine);
     if (flags.verbose) {
       say("sluice: shard {}/{}: {} of {} inputs, {} of {}\n", shard->index, shard->count, plan->my_units(),
           plan->units(), human_bytes(static_cast<double>(plan->loads()[shard->index])),

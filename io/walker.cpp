@@ -11,6 +11,7 @@
 #include <initializer_list>
 #include <memory>
 #include <string_view>
+#include <thread>
 
 #include "io/error.hpp"
 
@@ -176,6 +177,9 @@ void Walker::read_ahead(const Directory& directory) {
     if (options_.filter && filtered_out(listing->path, true)) continue;
     ahead_.emplace(listing->path, listing);
     tasks_->group.run([listing, stamp_files = options_.stamp_files] {
+      // Not taken by the walk in the meantime (it reads a listing inline when its task has not
+      // started).
+      if (listing->taken.exchange(true, std::memory_order_acq_rel)) return;
       list(*listing, stamp_files);
       listing->ready.store(true, std::memory_order_release);
     });
@@ -310,8 +314,13 @@ bool Walker::filtered_out(const std::string& path, bool directory) const {
 std::optional<WalkEntry> Walker::enter_directory(const std::string& path, Store store) {
   std::shared_ptr<Listing> listing;
   if (auto ahead = ahead_.find(path); ahead != ahead_.end()) {
-    // A listing still being read is left to its task; reading it here never waits.
-    if (ahead->second->ready.load(std::memory_order_acquire)) listing = std::move(ahead->second);
+    // A listing whose task has not started is read here (the task then does nothing); one
+    // being read by its task, on another thread, is waited for: a directory is listed (and its
+    // files stamped) once.
+    if (ahead->second->taken.exchange(true, std::memory_order_acq_rel)) {
+      while (!ahead->second->ready.load(std::memory_order_acquire)) std::this_thread::yield();
+      listing = std::move(ahead->second);
+    }
     ahead_.erase(ahead);
   }
   if (!listing) {

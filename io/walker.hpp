@@ -1,8 +1,9 @@
 #pragma once
 // Lazy depth-first enumeration of the inputs under the scan roots. Directory listings are
-// read ahead by parallel tasks (a bounded number at a time, never waited for: a listing that
-// is not ready when the walk reaches it is read inline), so enumeration proceeds on several
-// cores while memory follows the tree's depth and the read-ahead cap, not the tree's size.
+// read ahead by parallel tasks (a bounded number at a time; a listing whose task has not started
+// when the walk reaches it is read inline, one being read is waited for), so enumeration
+// proceeds on several cores while memory follows the tree's depth and the read-ahead cap, not
+// the tree's size.
 // Opening and reading the files is left to the (parallel) caller.
 
 #include <sys/types.h>
@@ -122,7 +123,8 @@ class Walker {
     std::string path;
     std::vector<Child> entries;
     std::pair<dev_t, ino_t> id{};
-    int error = 0;  // errno; 0 when listed
+    int error = 0;                   // errno; 0 when listed
+    std::atomic<bool> taken{false};  // by its task or by the walk, whichever came first
     std::atomic<bool> ready{false};
   };
   static void list(Listing& listing, bool stamp_files);

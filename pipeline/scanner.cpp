@@ -1,5 +1,7 @@
 #include "pipeline/scanner.hpp"
 
+#include <sys/stat.h>
+
 #include <fmt/format.h>
 #include <oneapi/tbb/enumerable_thread_specific.h>
 #include <oneapi/tbb/flow_graph.h>
@@ -458,7 +460,27 @@ ScanReport ScanGraph::run() {
   walk.filter = options_.path_filter;
   walk.pass_over = options_.pass_over;
   walk.stamp_files = options_.state != nullptr;
-  io::Walker walker(options_.roots, walk);
+  io::Walker walker(options_.planned ? std::vector<std::string>{} : options_.roots, walk);
+  std::size_t next_planned = 0;
+  // The next input: from the shard plan's walk, or from this walk.
+  const auto next_entry = [&]() -> std::optional<io::WalkEntry> {
+    if (!options_.planned) return walker.next();
+    if (next_planned == options_.planned->size()) return std::nullopt;
+    io::WalkEntry entry = (*options_.planned)[next_planned++];
+    if (entry.kind == io::WalkEntry::Kind::kFile) {
+      // The earlier report that -o replaces, as the walk passes it over.
+      const std::string_view name = std::string_view(entry.path).substr(entry.path.rfind('/') + 1);
+      for (const io::WalkOptions::PassOver& over : options_.pass_over) {
+        struct stat info {};
+        if (over.name == name && ::lstat(entry.path.c_str(), &info) == 0 && info.st_dev == over.device &&
+            info.st_ino == over.inode) {
+          entry = io::WalkEntry{io::WalkEntry::Kind::kSkipped, std::move(entry.path), over.reason};
+          break;
+        }
+      }
+    }
+    return entry;
+  };
   flow::graph graph;
   flow::input_node<Batch> source(graph, [&](oneapi::tbb::flow_control& control) -> Batch {
     Batch batch;
@@ -469,7 +491,7 @@ ScanReport ScanGraph::run() {
     }
     try {
       while (batch.size() < kBatchEntries) {
-        auto entry = walker.next();
+        auto entry = next_entry();
         if (!entry) break;
         if (options_.shard && !options_.shard->mine(entry->path)) continue;  // another shard's
         batch.push_back(std::move(*entry));

@@ -65,6 +65,9 @@ struct ScanOptions {
   // Under `--shard I/N`: the top-level inputs this shard scans; the others' are left to the
   // other shards, unmentioned (nullptr: every input).
   std::shared_ptr<const ShardPlan> shard;
+  // With `shard`: this shard's entries as the plan's walk found them; the scan takes its inputs
+  // from them and does not walk the roots again (nullptr: it walks).
+  std::shared_ptr<const std::vector<io::WalkEntry>> planned;
   // Under `--state FILE`: files unchanged and blobs scanned in an earlier run are taken from it,
   // and what this run scans is recorded there (pipeline/state_store.hpp; nullptr: none).
   std::shared_ptr<StateStore> state;

@@ -154,7 +154,8 @@ ShardPlan ShardPlan::of_units(const std::vector<WorkUnit>& units, ShardSpec spec
 }
 
 ShardPlan ShardPlan::make(const std::vector<std::string>& roots, const io::WalkOptions& walk, ShardSpec spec,
-                          const SplitOptions& split) {
+                          const SplitOptions& split, std::vector<io::WalkEntry>* mine) {
+  std::vector<io::WalkEntry> entries;
   std::vector<WorkUnit> units;
   // Where each repository's files are: its work tree (the parent of a ".git"), or the bare
   // repository itself, by the group of its units.
@@ -164,6 +165,7 @@ ShardPlan ShardPlan::make(const std::vector<std::string>& roots, const io::WalkO
   stamped.stamp_files = true;  // sizes from stat calls relative to each directory
   io::Walker walker(roots, stamped);
   while (auto entry = walker.next()) {
+    if (mine != nullptr) entries.push_back(*entry);
     WorkUnit unit{std::move(entry->path), 0, 0};
     switch (entry->kind) {
       case io::WalkEntry::Kind::kFile: {
@@ -209,7 +211,14 @@ ShardPlan ShardPlan::make(const std::vector<std::string>& roots, const io::WalkO
       }
     }
   }
-  return of_units(units, spec);
+  ShardPlan plan = of_units(units, spec);
+  if (mine != nullptr) {
+    mine->clear();
+    for (io::WalkEntry& entry : entries) {
+      if (plan.mine(entry.path)) mine->push_back(std::move(entry));
+    }
+  }
+  return plan;
 }
 
 const ShardPlan::Split* ShardPlan::split(std::string_view path) const {

@@ -75,8 +75,11 @@ class ShardPlan {
   // repository by the files of its git directory, plus kPerFileWeight for each file; a skipped
   // or unreadable entry weighs nothing but is still one shard's, so that its issue is reported
   // once), groups the files by size and partitions them.
+  // With `mine`, it receives the entries of the walk that are this shard's, in walk order (with
+  // the stamps of files), so that the scan does not walk the tree again.
   [[nodiscard]] static ShardPlan make(const std::vector<std::string>& roots, const io::WalkOptions& walk,
-                                      ShardSpec spec, const SplitOptions& split = {});
+                                      ShardSpec spec, const SplitOptions& split = {},
+                                      std::vector<io::WalkEntry>* mine = nullptr);
   // A plan for units already weighed and grouped.
   [[nodiscard]] static ShardPlan of_units(const std::vector<WorkUnit>& units, ShardSpec spec);
 

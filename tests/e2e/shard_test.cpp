@@ -257,6 +257,29 @@ TEST(Shards, BigFilesCutInRangesMergeToTheSingleScan) {
   }
 }
 
+// A shard takes its inputs from its plan's walk (the tree is walked once): what the walk would
+// pass over is passed over all the same, as the earlier report that -o replaces in the tree.
+TEST(Shards, AShardPassesOverTheEarlierReportItReplaces) {
+  TempDir dir;
+  KeyGen gen(59);
+  for (int k = 0; k < 6; ++k) dir.write("tree/f" + std::to_string(k) + ".env", "KEY=" + gen.personal_key() + "\n");
+  const std::string report = dir.path("tree/shard.jsonl");
+  for (int run = 0; run < 2; ++run) {
+    const RunResult shard = sluice({"scan", dir.path("tree"), "--shard", "0/1", "-o", report});
+    ASSERT_TRUE(exited_with(shard, kFindings)) << describe(shard);
+  }
+  const std::string text = read_file(report);
+  const nlohmann::json summary = jsonl_summary(text);
+  EXPECT_EQ(summary["files"], 6) << summary.dump();
+  EXPECT_EQ(count_of(text, "\"rule_id\""), 6u);
+  bool named = false;
+  for (const nlohmann::json& issue : summary["issues"]) {
+    named = named ||
+            (issue["path"] == report && issue["reason"].get<std::string>().find("earlier report") != std::string::npos);
+  }
+  EXPECT_TRUE(named) << summary["issues"].dump();
+}
+
 TEST(Shards, MergeRefusesAMissingRepeatedCutOrForeignShard) {
   Corpus c;
   make_corpus(c);
