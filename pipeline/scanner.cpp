@@ -263,6 +263,11 @@ void ScanGraph::scan_file(InputResult& result, InputBudget& budget) {
           return;
         }
         result.content.scanned = true;
+        if (stored->archive) {
+          // An archive: what its members gave, none of them read again (bytes stay 0).
+          result.content.archive = std::move(stored->archive);
+          return;
+        }
         result.content.matches = std::move(stored->matches);
         return;
       }
@@ -285,6 +290,12 @@ void ScanGraph::scan_file(InputResult& result, InputBudget& budget) {
       content.content->high != ~std::uint64_t{0} && stamp_of(path) == stamp) {
     options_.state->record_file(path, *stamp, *content.content, content.bytes,
                                 content.duplicate ? nullptr : &content.matches);
+  }
+  // An archive read whole, every member scanned: its outcome, so that an unchanged archive is
+  // not decompressed again.
+  if (stamp && content.scanned && content.archive && content.archive->issues.empty() && content.content &&
+      !result.error && content.content->high != ~std::uint64_t{0} && stamp_of(path) == stamp) {
+    options_.state->record_archive(path, *stamp, *content.content, *content.archive);
   }
 }
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cstring>
 #include <fstream>
@@ -111,6 +112,7 @@ std::unique_ptr<StateStore> StateStore::open(const std::string& path,
   store->put_content_ =
       store->prepare("INSERT OR REPLACE INTO contents(content, catalog, bytes, matches) VALUES(?, ?, ?, ?)");
   store->put_blob_ = store->prepare("INSERT OR REPLACE INTO blobs(oid, catalog, content) VALUES(?, ?, ?)");
+  store->put_archive_ = store->prepare("INSERT OR REPLACE INTO archives(content, catalog, outcome) VALUES(?, ?, ?)");
   store->writer_ = std::thread([raw = store.get()] { raw->write_loop(); });
   return store;
 }
@@ -157,6 +159,7 @@ void StateStore::merge(const std::string& path, const std::vector<std::string>& 
           "changed = excluded.changed, content = excluded.content WHERE excluded.changed >= files.changed");
       store.exec("INSERT OR IGNORE INTO main.contents SELECT * FROM input.contents");
       store.exec("INSERT OR IGNORE INTO main.blobs SELECT * FROM input.blobs");
+      store.exec("INSERT OR IGNORE INTO main.archives SELECT * FROM input.archives");
       store.exec("COMMIT");
     } catch (const StateError&) {
       sqlite3_exec(store.db_, "ROLLBACK", nullptr, nullptr, nullptr);
@@ -192,8 +195,8 @@ void StateStore::open_database(bool create) {
   if (!create) {
     // Another run's state, read: never made into one.
     sqlite3_stmt* tables =
-        prepare("SELECT count(*) FROM sqlite_schema WHERE name IN ('meta', 'files', 'contents', 'blobs')");
-    const bool complete = sqlite3_step(tables) == SQLITE_ROW && sqlite3_column_int(tables, 0) == 4;
+        prepare("SELECT count(*) FROM sqlite_schema WHERE name IN ('meta', 'files', 'contents', 'blobs', 'archives')");
+    const bool complete = sqlite3_step(tables) == SQLITE_ROW && sqlite3_column_int(tables, 0) == 5;
     sqlite3_finalize(tables);
     if (!complete) throw StateError(fmt::format("{}: not a sluice state file", name_));
   }
@@ -204,7 +207,9 @@ void StateStore::open_database(bool create) {
       "CREATE TABLE IF NOT EXISTS contents(content BLOB NOT NULL, catalog TEXT NOT NULL, bytes INTEGER,"
       " matches TEXT NOT NULL, PRIMARY KEY(content, catalog)) WITHOUT ROWID;"
       "CREATE TABLE IF NOT EXISTS blobs(oid TEXT NOT NULL, catalog TEXT NOT NULL, content BLOB NOT NULL,"
-      " PRIMARY KEY(oid, catalog)) WITHOUT ROWID;");
+      " PRIMARY KEY(oid, catalog)) WITHOUT ROWID;"
+      "CREATE TABLE IF NOT EXISTS archives(content BLOB NOT NULL, catalog TEXT NOT NULL, outcome TEXT NOT NULL,"
+      " PRIMARY KEY(content, catalog)) WITHOUT ROWID;");
   sqlite3_stmt* schema = prepare("SELECT value FROM meta WHERE key = 'schema'");
   std::optional<std::string> found;
   if (sqlite3_step(schema) == SQLITE_ROW) found = reinterpret_cast<const char*>(sqlite3_column_text(schema, 0));
@@ -229,7 +234,7 @@ StateStore::~StateStore() {
   }
   queue_ready_.notify_all();
   if (writer_.joinable()) writer_.join();
-  for (sqlite3_stmt* statement : {put_file_, put_content_, put_blob_}) sqlite3_finalize(statement);
+  for (sqlite3_stmt* statement : {put_file_, put_content_, put_blob_, put_archive_}) sqlite3_finalize(statement);
   sqlite3_close_v2(db_);
 }
 
@@ -281,21 +286,26 @@ void StateStore::load() {
                   ContentRow{static_cast<std::uint64_t>(sqlite3_column_int64(r, 1)), matches_.size(), matches.size()});
     matches_.append(matches);
   });
+  each_row("SELECT content, outcome FROM archives WHERE catalog = ?", true, [&](sqlite3_stmt* r) {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(r, 1));
+    const std::string_view outcome(text != nullptr ? text : "", static_cast<std::size_t>(sqlite3_column_bytes(r, 1)));
+    archives_.put(id_of(sqlite3_column_blob(r, 0), sqlite3_column_bytes(r, 0)),
+                  ContentRow{0, matches_.size(), outcome.size()});
+    matches_.append(outcome);
+  });
   each_row("SELECT oid, content FROM blobs WHERE catalog = ?", true, [&](sqlite3_stmt* r) {
     const auto* oid = reinterpret_cast<const char*>(sqlite3_column_text(r, 0));
     blobs_.put(key_of(oid != nullptr ? oid : ""), id_of(sqlite3_column_blob(r, 1), sqlite3_column_bytes(r, 1)));
   });
 }
 
-std::optional<StoredContent> StateStore::content(const ContentId& id) const {
-  const ContentRow* found = contents_.find(id);
-  if (found == nullptr) return std::nullopt;
-  StoredContent out;
-  out.id = id;
-  out.bytes = found->bytes;
-  if (found->matches_size == 0) return out;
-  const nlohmann::json matches =
-      nlohmann::json::parse(std::string_view(matches_).substr(found->matches_at, found->matches_size), nullptr, false);
+std::optional<std::vector<PlacedMatch>> StateStore::parse_matches(std::string_view text) const {
+  if (text.empty()) return std::vector<PlacedMatch>{};
+  return matches_of(nlohmann::json::parse(text, nullptr, false));
+}
+
+std::optional<std::vector<PlacedMatch>> StateStore::matches_of(const nlohmann::json& matches) const {
+  std::vector<PlacedMatch> out;
   if (!matches.is_array()) return std::nullopt;  // unreadable: scanned again
   try {
     for (const nlohmann::json& m : matches) {
@@ -316,12 +326,24 @@ std::optional<StoredContent> StateStore::content(const ContentId& id) const {
       match.rule_decoded = m.at(9).get<bool>();
       match.key = m.at(10).get<std::string>();
       match.from_state = true;
-      out.matches.push_back(std::move(match));
+      out.push_back(std::move(match));
     }
   } catch (const nlohmann::json::exception&) {
     return std::nullopt;
   }
   return out;
+}
+
+std::optional<StoredContent> StateStore::content(const ContentId& id) const {
+  const ContentRow* found = contents_.find(id);
+  if (found == nullptr) {
+    std::optional<ArchiveOutcome> outcome = archive(id);
+    if (!outcome) return std::nullopt;
+    return StoredContent{id, 0, {}, std::move(outcome)};
+  }
+  auto matches = parse_matches(std::string_view(matches_).substr(found->matches_at, found->matches_size));
+  if (!matches) return std::nullopt;
+  return StoredContent{id, found->bytes, std::move(*matches), std::nullopt};
 }
 
 std::optional<StoredContent> StateStore::file(const std::string& path, const FileStamp& stamp) {
@@ -338,7 +360,7 @@ std::optional<StoredContent> StateStore::blob(std::string_view oid_hex) {
 
 namespace {
 
-std::string matches_json(const engine::CompiledRules& rules, const std::vector<PlacedMatch>& matches) {
+nlohmann::json matches_array(const engine::CompiledRules& rules, const std::vector<PlacedMatch>& matches) {
   nlohmann::json list = nlohmann::json::array();
   for (const PlacedMatch& m : matches) {
     nlohmann::json steps = nlohmann::json::array();
@@ -346,7 +368,56 @@ std::string matches_json(const engine::CompiledRules& rules, const std::vector<P
     list.push_back({rules.rules()[m.rule].id, m.secret, m.offset, m.line, m.column, static_cast<int>(m.confidence),
                     std::string(m.confidence_reason), std::move(steps), m.encoded_end, m.rule_decoded, m.key});
   }
-  return list.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return list;
+}
+
+std::string matches_json(const engine::CompiledRules& rules, const std::vector<PlacedMatch>& matches) {
+  return matches_array(rules, matches).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string hex_of(const ContentId& id) { return fmt::format("{:016x}{:016x}", id.high, id.low); }
+
+std::optional<ContentId> id_of_hex(const nlohmann::json& text) {
+  if (!text.is_string() || text.get_ref<const std::string&>().size() != 32) return std::nullopt;
+  const std::string& hex = text.get_ref<const std::string&>();
+  ContentId id;
+  const auto parse = [](std::string_view part, std::uint64_t& out) {
+    return std::from_chars(part.data(), part.data() + part.size(), out, 16).ec == std::errc{};
+  };
+  if (!parse(std::string_view(hex).substr(0, 16), id.high) || !parse(std::string_view(hex).substr(16), id.low)) {
+    return std::nullopt;
+  }
+  return id;
+}
+
+nlohmann::json image_blob_json(const std::optional<ImageRecord::Blob>& blob) {
+  if (!blob) return nullptr;
+  return {{"digest", blob->digest}, {"chain", blob->chain}, {"id", hex_of(blob->id)}};
+}
+
+// An archive's outcome in the state: its members' records, its images and its counts.
+std::string outcome_json(const engine::CompiledRules& rules, const ArchiveOutcome& outcome) {
+  nlohmann::json contents = nlohmann::json::array();
+  for (const ContentRecord& record : outcome.contents) {
+    nlohmann::json children = nlohmann::json::array();
+    for (const ChildRef& child : record.children) children.push_back({child.name, hex_of(child.id)});
+    contents.push_back({{"id", hex_of(record.id)},
+                        {"matches", matches_array(rules, record.matches)},
+                        {"children", std::move(children)},
+                        {"whiteouts", record.whiteouts}});
+  }
+  nlohmann::json images = nlohmann::json::array();
+  for (const ImageRecord& image : outcome.images) {
+    nlohmann::json layers = nlohmann::json::array();
+    for (const ImageRecord::Blob& layer : image.layers) layers.push_back(image_blob_json(layer));
+    images.push_back({{"name", image.name}, {"config", image_blob_json(image.config)}, {"layers", std::move(layers)}});
+  }
+  return nlohmann::json{{"contents", std::move(contents)},
+                        {"images", std::move(images)},
+                        {"members", outcome.members},
+                        {"archives", outcome.archives},
+                        {"duplicates", outcome.duplicates}}
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace
@@ -363,6 +434,74 @@ void StateStore::record_blob(std::string_view oid_hex, const ContentId& id, std:
   Record record{Record::Kind::kBlob, std::string(oid_hex), {}, id, bytes, std::nullopt};
   if (matches != nullptr) record.matches = matches_json(*rules_, *matches);
   enqueue(std::move(record));
+}
+
+void StateStore::record_archive(const std::string& path, const FileStamp& stamp, const ContentId& id,
+                                const ArchiveOutcome& outcome) {
+  enqueue(Record{Record::Kind::kFile, path, stamp, id, 0, std::nullopt});
+  enqueue(Record{Record::Kind::kArchive, {}, {}, id, 0, outcome_json(*rules_, outcome)});
+}
+
+std::optional<ArchiveOutcome> StateStore::archive(const ContentId& id) const {
+  const ContentRow* found = archives_.find(id);
+  if (found == nullptr) return std::nullopt;
+  const nlohmann::json stored =
+      nlohmann::json::parse(std::string_view(matches_).substr(found->matches_at, found->matches_size), nullptr, false);
+  if (!stored.is_object()) return std::nullopt;
+  ArchiveOutcome out;
+  try {
+    std::set<std::pair<std::uint64_t, std::uint64_t>> held;
+    std::vector<ContentId> referenced;
+    for (const nlohmann::json& item : stored.at("contents")) {
+      ContentRecord record;
+      const auto record_id = id_of_hex(item.at("id"));
+      auto matches = matches_of(item.at("matches"));
+      if (!record_id || !matches) return std::nullopt;
+      record.id = *record_id;
+      record.matches = std::move(*matches);
+      for (const nlohmann::json& child : item.at("children")) {
+        const auto child_id = id_of_hex(child.at(1));
+        if (!child_id) return std::nullopt;
+        record.children.push_back(ChildRef{child.at(0).get<std::string>(), *child_id});
+        referenced.push_back(*child_id);
+      }
+      record.whiteouts = item.at("whiteouts").get<std::vector<std::string>>();
+      held.emplace(record.id.high, record.id.low);
+      out.contents.push_back(std::move(record));
+    }
+    // Members that were other inputs' content (a duplicate of a file scanned first): their
+    // records from the state, or the archive is scanned again.
+    for (const ContentId& child : referenced) {
+      if (!held.emplace(child.high, child.low).second) continue;
+      const ContentRow* row = contents_.find(child);
+      if (row == nullptr) return std::nullopt;
+      auto matches = parse_matches(std::string_view(matches_).substr(row->matches_at, row->matches_size));
+      if (!matches) return std::nullopt;
+      if (!matches->empty()) out.contents.push_back(ContentRecord{child, std::move(*matches), {}, {}});
+    }
+    const auto blob_of = [](const nlohmann::json& item) -> std::optional<ImageRecord::Blob> {
+      if (item.is_null()) return std::nullopt;
+      const auto blob_id = id_of_hex(item.at("id"));
+      if (!blob_id) throw nlohmann::json::other_error::create(501, "bad image blob id", nullptr);
+      return ImageRecord::Blob{item.at("digest").get<std::string>(), item.at("chain").get<std::vector<std::string>>(),
+                               *blob_id};
+    };
+    for (const nlohmann::json& item : stored.at("images")) {
+      ImageRecord image;
+      image.name = item.at("name").get<std::string>();
+      image.config = blob_of(item.at("config"));
+      for (const nlohmann::json& layer : item.at("layers")) {
+        if (auto blob = blob_of(layer)) image.layers.push_back(std::move(*blob));
+      }
+      out.images.push_back(std::move(image));
+    }
+    out.members = stored.at("members").get<std::uint64_t>();
+    out.archives = stored.at("archives").get<std::uint64_t>();
+    out.duplicates = stored.at("duplicates").get<std::uint64_t>();
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;
+  }
+  return out;
 }
 
 void StateStore::enqueue(Record record) {
@@ -382,6 +521,15 @@ void StateStore::write(const Record& record) {
     }
   };
   const std::string key = id_bytes(record.id);
+  if (record.kind == Record::Kind::kArchive) {
+    sqlite3_reset(put_archive_);
+    sqlite3_bind_blob(put_archive_, 1, key.data(), 16, SQLITE_TRANSIENT);
+    sqlite3_bind_text(put_archive_, 2, catalog_.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(put_archive_, 3, record.matches->c_str(), static_cast<int>(record.matches->size()),
+                      SQLITE_TRANSIENT);
+    step(put_archive_);
+    return;
+  }
   if (record.matches) {
     sqlite3_reset(put_content_);
     sqlite3_bind_blob(put_content_, 1, key.data(), 16, SQLITE_TRANSIENT);

@@ -26,8 +26,11 @@
 #include <unordered_map>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "engine/compiled_rules.hpp"
 #include "io/walker.hpp"
+#include "pipeline/archive_scan.hpp"
 #include "pipeline/finding_set.hpp"
 
 struct sqlite3;
@@ -48,6 +51,9 @@ struct StoredContent {
   ContentId id;
   std::uint64_t bytes = 0;
   std::vector<PlacedMatch> matches;  // marked `from_state`
+  // An archive or compressed stream: what scanning it gave (its members' records, with the
+  // records of members scanned as other inputs looked up too), `bytes` 0.
+  std::optional<ArchiveOutcome> archive;
 };
 
 class StateStore {
@@ -86,6 +92,10 @@ class StateStore {
                    const std::vector<PlacedMatch>* matches);
   void record_blob(std::string_view oid_hex, const ContentId& id, std::uint64_t bytes,
                    const std::vector<PlacedMatch>* matches);
+  // Records the file at `path`, an archive or compressed stream whose scan gave `outcome` (with
+  // no issue: an archive not read whole is scanned again next time).
+  void record_archive(const std::string& path, const FileStamp& stamp, const ContentId& id,
+                      const ArchiveOutcome& outcome);
 
   // Waits until what is recorded is committed; throws StateError if a write failed. The
   // destructor commits too.
@@ -99,14 +109,17 @@ class StateStore {
   sqlite3_stmt* prepare(const char* sql);
   void load();
   std::optional<StoredContent> content(const ContentId& id) const;
+  std::optional<std::vector<PlacedMatch>> parse_matches(std::string_view json) const;
+  std::optional<std::vector<PlacedMatch>> matches_of(const nlohmann::json& matches) const;
+  std::optional<ArchiveOutcome> archive(const ContentId& id) const;
   // A record for the writer thread.
   struct Record {
-    enum class Kind : unsigned char { kFile, kBlob } kind = Kind::kFile;
+    enum class Kind : unsigned char { kFile, kBlob, kArchive } kind = Kind::kFile;
     std::string key;  // path or blob id
     FileStamp stamp;
     ContentId id;
     std::uint64_t bytes = 0;
-    std::optional<std::string> matches;  // JSON; none: only the name of the content
+    std::optional<std::string> matches;  // JSON (an archive's outcome); none: only the name of the content
   };
   void enqueue(Record record);
   void write_loop();
@@ -121,6 +134,7 @@ class StateStore {
   sqlite3_stmt* put_file_ = nullptr;
   sqlite3_stmt* put_content_ = nullptr;
   sqlite3_stmt* put_blob_ = nullptr;
+  sqlite3_stmt* put_archive_ = nullptr;
 
   // What earlier runs recorded, read once at open (lookups then take no lock): open-addressing
   // tables keyed by 128-bit hashes (of the path, of the blob id, the content id itself), so
@@ -152,6 +166,7 @@ class StateStore {
   };
   Table<FileRow> files_;        // by the hash of the path
   Table<ContentRow> contents_;  // of this catalog
+  Table<ContentRow> archives_;  // of this catalog: the outcome JSON in matches_
   Table<ContentId> blobs_;      // of this catalog, by the hash of the object id
   std::string matches_;         // the matches JSON of contents_, one after another
 

@@ -249,5 +249,41 @@ TEST(State, ShardStatesMergeIntoOneThatAWholeScanReuses) {
   EXPECT_EQ(tables.out, "['notes']\n") << "an input that is not a state is not made into one";
 }
 
+// An archive unchanged since it was scanned is not decompressed again: its members' findings
+// (nested archives too) come from the state, with the same locations; a member that was a
+// duplicate of a file that has changed since still has its findings (the content's record).
+TEST(State, UnchangedArchivesAreTakenFromTheState) {
+  TempDir dir;
+  KeyGen gen(61);
+  const std::string shared = "KEY=" + gen.personal_key() + "\n";
+  dir.write("tree/src/dup.env", shared);
+  const std::string inner =
+      make_archive("zip", {}, {Member{"deep/secret.txt", "x=" + gen.personal_key() + "\n"}, Member{"none", "-\n"}});
+  dir.write("tree/backup.tar.gz", make_archive("pax", {"gzip"},
+                                               {Member{"etc/a.conf", "token=" + gen.personal_key() + "\n"},
+                                                Member{"etc/dup.env", shared}, Member{"inner.zip", inner}}));
+  dir.write("tree/cfg.zip", make_archive("zip", {}, {Member{"k.txt", gen.personal_key() + "\n"}}));
+  const std::string state = dir.path("audit.state");
+  const RunResult first = sluice({"scan", dir.path("tree"), "-f", "jsonl", "--state", state});
+  ASSERT_TRUE(exited_with(first, kFindings)) << describe(first);
+  const RunResult second = sluice({"scan", dir.path("tree"), "-f", "jsonl", "--state", state});
+  ASSERT_TRUE(exited_with(second, kFindings)) << describe(second);
+  EXPECT_EQ(flatten(parse_jsonl(second.out)), flatten(parse_jsonl(first.out)));
+  const nlohmann::json a = summary(first);
+  const nlohmann::json b = summary(second);
+  EXPECT_EQ(b["bytes"], 0) << b.dump();
+  EXPECT_EQ(b["from_state"], 3) << b.dump();  // the two archives and the file
+  for (const char* field : {"files", "archives", "members", "duplicates", "findings"}) {
+    EXPECT_EQ(b[field], a[field]) << field;
+  }
+
+  // The file the archive's member duplicated changes: the member keeps its findings.
+  dir.write("tree/src/dup.env", "KEY=" + gen.personal_key() + "\n");
+  const RunResult third = sluice({"scan", dir.path("tree"), "-f", "jsonl", "--state", state});
+  const RunResult plain = sluice({"scan", dir.path("tree"), "-f", "jsonl"});
+  EXPECT_EQ(flatten(parse_jsonl(third.out)), flatten(parse_jsonl(plain.out)));
+  EXPECT_EQ(summary(third)["from_state"], 2);
+}
+
 }  // namespace
 }  // namespace sluice::e2e
