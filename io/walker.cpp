@@ -10,6 +10,7 @@
 #include <cstring>
 #include <initializer_list>
 #include <memory>
+#include <new>
 #include <string_view>
 #include <thread>
 
@@ -180,7 +181,13 @@ void Walker::read_ahead(const Directory& directory) {
       // Not taken by the walk in the meantime (it reads a listing inline when its task has not
       // started).
       if (listing->taken.exchange(true, std::memory_order_acq_rel)) return;
-      list(*listing, stamp_files);
+      // The walk may be waiting for this listing: it is marked ready whatever happens.
+      try {
+        list(*listing, stamp_files);
+      } catch (const std::bad_alloc&) {
+        listing->entries.clear();
+        listing->error = ENOMEM;
+      }
       listing->ready.store(true, std::memory_order_release);
     });
   }
