@@ -222,8 +222,11 @@ struct RangeStart {
 };
 using SplitStarts = std::map<std::string, std::vector<RangeStart>>;
 
-// The byte ranges of the files the shards cut, each given once by one shard, in order.
-SplitStarts split_starts(const std::vector<ShardReport>& reports) {
+// The byte ranges of the files the shards cut, each given once by one shard, in order. A range
+// no shard scanned (its shard could not read the file: it changed size since the plan, or
+// vanished; that shard's report says so) makes the file incomplete, an issue of its own; the
+// lines after it are counted without its newlines.
+SplitStarts split_starts(const std::vector<ShardReport>& reports, pipeline::ScanReport& merged) {
   std::map<std::string, std::vector<std::optional<json>>> ranges;  // by path: each range's facts
   for (const ShardReport& report : reports) {
     for (const json& range : report.summary.value("splits", json::array())) {
@@ -250,11 +253,15 @@ SplitStarts split_starts(const std::vector<ShardReport>& reports) {
     std::vector<RangeStart>& out = starts[path];
     RangeStart start;
     for (std::size_t k = 0; k < of_file.size(); ++k) {
-      if (!of_file[k]) {
-        throw MergeError(fmt::format("range {} of {} ranges of {} is in no report: a shard did not scan it", k,
-                                     of_file.size(), pipeline::printable(path)));
-      }
       out.push_back(start);
+      if (!of_file[k]) {
+        ++merged.stats.errors;
+        merged.issues.push_back(pipeline::InputIssue{
+            path, fmt::format("range {} of {} of this file was scanned by no shard (see the issue of the shard that "
+                              "had it); lines after it are counted without it",
+                              k, of_file.size())});
+        continue;
+      }
       start.newlines += of_file[k]->at("newlines").get<std::uint64_t>();
       const json& last = of_file[k]->at("last_newline");
       if (!last.is_null()) start.last_newline = last.get<std::uint64_t>();
@@ -437,7 +444,7 @@ int run_merge(MergeFlags& flags) {
     roots = reports.front().header.value("inputs", std::vector<std::string>{});
     rules = rules_named(reports, flags.rules);
     report = merged_summary(reports, suppressed);
-    report.findings = merged_findings(reports, *rules, split_starts(reports));
+    report.findings = merged_findings(reports, *rules, split_starts(reports, report));
   } catch (const MergeError& error) {
     say("sluice: error: {}\n", error.what());
     return kFatal;

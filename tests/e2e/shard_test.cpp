@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <fstream>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -255,6 +256,23 @@ TEST(Shards, BigFilesCutInRangesMergeToTheSingleScan) {
       EXPECT_GE(unknown_columns, 4u);
     }
   }
+  // A shard that could not read its ranges (the file changed size after its plan) says so: the
+  // merge reports the ranges no shard scanned as an issue, keeps every finding, and exits 3.
+  const std::string text = read_file(files[1]);
+  const std::size_t last = text.rfind("{\"summary\"");
+  nlohmann::json record = nlohmann::json::parse(text.substr(last));
+  ASSERT_TRUE(record["summary"].contains("splits"));
+  record["summary"].erase("splits");
+  std::ofstream(files[1], std::ios::trunc) << text.substr(0, last) << record.dump() << "\n";
+  std::vector<std::string> merge{"merge", "-f", "jsonl"};
+  merge.insert(merge.end(), files.begin(), files.end());
+  const RunResult partial = sluice(merge);
+  EXPECT_TRUE(exited_with(partial, kIncomplete)) << describe(partial);
+  const nlohmann::json summary = jsonl_summary(partial.out);
+  EXPECT_FALSE(summary["complete"].get<bool>());
+  EXPECT_NE(summary["issues"].dump().find("was scanned by no shard"), std::string::npos) << summary["issues"].dump();
+  const RunResult single = sluice({"scan", dir.path("tree"), "-f", "jsonl", "--segment-size", "65536"});
+  EXPECT_EQ(parse_jsonl(partial.out).size(), parse_jsonl(single.out).size()) << "no finding lost";
 }
 
 // A shard takes its inputs from its plan's walk (the tree is walked once): what the walk would
