@@ -355,7 +355,11 @@ std::optional<StoredContent> StateStore::file(const std::string& path, const Fil
 std::optional<StoredContent> StateStore::blob(std::string_view oid_hex) {
   const ContentId* found = blobs_.find(key_of(oid_hex));
   if (found == nullptr) return std::nullopt;
-  return content(*found);
+  std::optional<StoredContent> stored = content(*found);
+  // A blob holding what an archive file held: the history scan reads archive outcomes from no
+  // state (it would place none of their findings), so the blob is read again, as before.
+  if (stored && stored->archive) return std::nullopt;
+  return stored;
 }
 
 namespace {

@@ -82,7 +82,8 @@ class StateStore {
   // The content of the file at `path` if it was recorded with this stamp, and its matches if
   // they were found with this catalog. Any thread.
   [[nodiscard]] std::optional<StoredContent> file(const std::string& path, const FileStamp& stamp);
-  // The content and matches of a git blob scanned with this catalog. Any thread.
+  // The content and matches of a git blob scanned with this catalog (not an archive's outcome:
+  // such a blob is scanned again). Any thread.
   [[nodiscard]] std::optional<StoredContent> blob(std::string_view oid_hex);
 
   // Records what a scan found (batched; any thread). Without `matches`, the file or blob is
