@@ -280,7 +280,9 @@ TEST(State, UnchangedArchivesAreTakenFromTheState) {
   // The file the archive's member duplicated changes: the member keeps its findings.
   dir.write("tree/src/dup.env", "KEY=" + gen.personal_key() + "\n");
   const RunResult third = sluice({"scan", dir.path("tree"), "-f", "jsonl", "--state", state});
+  ASSERT_TRUE(exited_with(third, kFindings)) << describe(third);
   const RunResult plain = sluice({"scan", dir.path("tree"), "-f", "jsonl"});
+  ASSERT_TRUE(exited_with(plain, kFindings)) << describe(plain);
   EXPECT_EQ(flatten(parse_jsonl(third.out)), flatten(parse_jsonl(plain.out)));
   EXPECT_EQ(summary(third)["from_state"], 2);
 }
