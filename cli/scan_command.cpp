@@ -33,6 +33,7 @@
 #include "cli/signals.hpp"
 #include "engine/builtin_database.hpp"
 #include "engine/compiled_rules.hpp"
+#include "io/git_remote.hpp"
 #include "pipeline/baseline.hpp"
 #include "pipeline/content_scan.hpp"
 #include "pipeline/redactor.hpp"
@@ -49,6 +50,8 @@ namespace {
 
 // Rule counts from which compiling takes seconds, noted on stderr.
 constexpr std::size_t kBigCatalog = 2000;
+// Git remotes fetched at once: network-bound, and each fetch indexes its pack on one core.
+constexpr unsigned kParallelFetches = 4;
 
 struct ScanFlags {
   std::vector<std::string> paths;
@@ -61,6 +64,10 @@ struct ScanFlags {
   bool verbose = false;
   std::string git_history = "full";
   std::string repos_from;
+  std::vector<std::string> git_urls;                        // --git-url
+  std::string git_urls_from;                                // --git-urls-from
+  std::string clone_dir;                                    // --clone-dir
+  std::vector<std::string> remotes;                         // every --git-url, as shown (no credentials), sorted
   std::string shard;                                        // --shard I/N
   std::uint64_t shard_split_size = std::uint64_t{1} << 30;  // --shard-split-size
   std::string state;                                        // --state FILE
@@ -69,13 +76,13 @@ struct ScanFlags {
   WorkflowFlags workflow;  // config, ignores, baselines, --fail-on, --staged, progress
 };
 
-// Paths listed one per line in `file` ('-': standard input); blank lines and '#' comments
-// are ignored. Throws when the list cannot be read.
-std::vector<std::string> read_path_list(const std::string& file) {
+// Paths (or URLs) listed one per line in `file` ('-': standard input); blank lines and '#'
+// comments are ignored. Throws, naming the list as `option`, when it cannot be read.
+std::vector<std::string> read_path_list(const std::string& file, const char* option) {
   std::ifstream opened;
   if (file != "-") {
     opened.open(file);
-    if (!opened) throw std::runtime_error(fmt::format("cannot read --repos-from list {}", file));
+    if (!opened) throw std::runtime_error(fmt::format("cannot read {} list {}", option, file));
   }
   std::istream& in = file == "-" ? std::cin : opened;
   std::vector<std::string> out;
@@ -84,7 +91,7 @@ std::vector<std::string> read_path_list(const std::string& file) {
     if (line.empty() || line[0] == '#') continue;
     out.push_back(line);
   }
-  if (in.bad()) throw std::runtime_error(fmt::format("reading --repos-from list {} failed", file));
+  if (in.bad()) throw std::runtime_error(fmt::format("reading {} list {} failed", option, file));
   return out;
 }
 
@@ -205,6 +212,7 @@ nlohmann::json shard_settings(const ScanFlags& flags) {
           {"max_input_seconds", scan.max_input_seconds},
           {"max_decode_depth", scan.decode.max_depth},
           {"shard_split_size", split_size(flags)},
+          {"git_urls", flags.remotes},
           {"archives",
            {{"enabled", archives.enabled},
             {"max_depth", archives.max_depth},
@@ -225,21 +233,82 @@ std::optional<std::string> shard_conflict(const ScanFlags& flags, const CLI::App
   return std::nullopt;
 }
 
+// $XDG_CACHE_HOME/sluice/git, else ~/.cache/sluice/git; empty when neither is known.
+std::string default_clone_dir() {
+  const char* cache = std::getenv("XDG_CACHE_HOME");
+  if (cache != nullptr && cache[0] == '/') return std::string(cache) + "/sluice/git";
+  const char* home = std::getenv("HOME");
+  if (home != nullptr && home[0] == '/') return std::string(home) + "/.cache/sluice/git";
+  return {};
+}
+
+// Clones or fetches the mirrors of `urls` (this shard's), and hands them to the scan as
+// repositories named by their URLs; a remote that could not be fetched is an issue of the
+// report (the rest is scanned, exit 3).
+void fetch_remotes(ScanFlags& flags, const std::vector<std::string>& urls, const std::atomic<bool>& stop) {
+  if (urls.empty()) return;
+  const std::string cache = flags.clone_dir.empty() ? default_clone_dir() : flags.clone_dir;
+  if (!flags.quiet) {
+    say("sluice: fetching {} git remote{} into {}\n", urls.size(), urls.size() == 1 ? "" : "s",
+        pipeline::printable(cache));
+  }
+  std::vector<io::MirrorOutcome> outcomes;
+  if (cache.empty()) {
+    for (const std::string& url : urls) {
+      outcomes.push_back(io::MirrorOutcome{
+          io::parse_remote_url(url).shown, {}, "no clone directory: set HOME or XDG_CACHE_HOME, or give --clone-dir"});
+    }
+  } else {
+    outcomes = io::sync_mirrors(urls, cache, kParallelFetches, &stop);
+  }
+  std::set<std::string> taken;
+  for (io::MirrorOutcome& outcome : outcomes) {
+    if (!outcome.error.empty()) {
+      flags.scan.issues.push_back(io::Error{std::move(outcome.url), std::move(outcome.error)});
+      continue;
+    }
+    if (flags.verbose) {
+      say("sluice: {} {}: {} objects, {} received\n", outcome.cloned ? "cloned" : "fetched",
+          pipeline::printable(outcome.url), outcome.received_objects,
+          human_bytes(static_cast<double>(outcome.received_bytes)));
+    }
+    if (taken.insert(outcome.path).second) {
+      flags.scan.repositories.push_back(pipeline::GitRepository{outcome.path, outcome.url});
+    }
+  }
+}
+
 int run(ScanFlags& flags, CLI::App& command) {
   const WorkflowFlags& workflow = flags.workflow;
   // Every root, --repos-from's included, before any config is discovered: a file found in one
   // scanned tree must not narrow another (cli/config.hpp, discovery_root).
   flags.scan.roots = flags.paths;
-  if (!flags.repos_from.empty()) {
-    try {
-      for (std::string& path : read_path_list(flags.repos_from)) flags.scan.roots.push_back(std::move(path));
-    } catch (const std::exception& error) {
-      say("sluice: error: {}\n", error.what());
-      return kFatal;
+  std::vector<std::string> git_urls = flags.git_urls;
+  if (flags.repos_from == "-" && flags.git_urls_from == "-") {
+    say("sluice: error: --repos-from and --git-urls-from cannot both read standard input\n");
+    return kFatal;
+  }
+  try {
+    if (!flags.repos_from.empty()) {
+      for (std::string& path : read_path_list(flags.repos_from, "--repos-from")) {
+        flags.scan.roots.push_back(std::move(path));
+      }
     }
-  } else if (flags.scan.roots.empty()) {
+    if (!flags.git_urls_from.empty()) {
+      for (std::string& url : read_path_list(flags.git_urls_from, "--git-urls-from"))
+        git_urls.push_back(std::move(url));
+    }
+  } catch (const std::exception& error) {
+    say("sluice: error: {}\n", error.what());
+    return kFatal;
+  }
+  // Nothing named: the current directory. Only remotes named: only them.
+  if (flags.scan.roots.empty() && flags.repos_from.empty() && git_urls.empty() && flags.git_urls_from.empty()) {
     flags.scan.roots.push_back(".");
   }
+  for (const std::string& url : git_urls) flags.remotes.push_back(io::parse_remote_url(url).shown);
+  std::sort(flags.remotes.begin(), flags.remotes.end());
+  flags.remotes.erase(std::unique(flags.remotes.begin(), flags.remotes.end()), flags.remotes.end());
   try {
     apply_config_file(workflow, flags.scan.roots, command, flags.rules, flags.verbose);
   } catch (const ConfigError& error) {
@@ -293,6 +362,10 @@ int run(ScanFlags& flags, CLI::App& command) {
 
   flags.scan.git_history = flags.git_history == "full";
   flags.scan.min_confidence = engine::parse_confidence(flags.min_confidence).value_or(engine::Confidence::kMedium);
+  if (workflow.staged && !git_urls.empty()) {
+    say("sluice: error: --staged reads one local repository's index: leave --git-url out\n");
+    return kFatal;
+  }
   if (workflow.staged && flags.scan.roots.size() != 1) {
     say("sluice: --staged takes at most one path (a directory inside the repository)\n");
     return kFatal;
@@ -334,6 +407,10 @@ int run(ScanFlags& flags, CLI::App& command) {
                                     {"settings", shard_settings(flags)}}}}
                        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     flags.scan.shard = std::move(plan);
+    // Remotes are shared out by URL, each to one shard, before anything is fetched.
+    std::erase_if(git_urls, [&](const std::string& url) {
+      return pipeline::fallback_shard(io::parse_remote_url(url).shown, shard->count) != shard->index;
+    });
     // Whether a finding is only in tests or docs depends on all its locations: sluice merge
     // decides, once it has every shard's.
     flags.scan.demote_test_and_docs = false;
@@ -385,6 +462,7 @@ int run(ScanFlags& flags, CLI::App& command) {
   pipeline::ScanReport report;
   StopOnSignals signals;
   flags.scan.stop = &signals.stop();
+  fetch_remotes(flags, git_urls, signals.stop());
   // Under --redact, lines about inputs wait for the end of the scan (and the progress line,
   // which names inputs, is off): a name may hold a secret that is found later.
   StderrObserver observer(flags.quiet, flags.verbose, nullptr, flags.redact);
@@ -580,6 +658,18 @@ void register_scan(CLI::App& app, int& exit_code) {
       ->group(git_group);
   scan->add_option("--repos-from", flags->repos_from,
                    "Also scan the paths listed in FILE, one per line ('-': standard input; '#' comments)")
+      ->group(git_group);
+  scan->add_option("--git-url", flags->git_urls,
+                   "Also scan the history of the git remote at URL (repeatable): a bare mirror of every ref is cloned "
+                   "into --clone-dir, or fetched when it is already there. Credentials may be given in the URL "
+                   "(https://USER:TOKEN@HOST/...; never stored, never shown); ssh uses the ssh agent")
+      ->group(git_group);
+  scan->add_option("--git-urls-from", flags->git_urls_from,
+                   "Also scan the git remotes listed in FILE, one URL per line ('-': standard input; '#' comments)")
+      ->group(git_group);
+  scan->add_option("--clone-dir", flags->clone_dir,
+                   "Where the mirrors of git remotes are kept between runs (default: $XDG_CACHE_HOME/sluice/git, "
+                   "else ~/.cache/sluice/git)")
       ->group(git_group);
   scan->add_option("--max-blob-size", flags->scan.max_blob_size,
                    "Git blobs are read whole; bigger ones are reported and not scanned")

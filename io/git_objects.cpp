@@ -12,27 +12,10 @@
 #include <fstream>
 #include <unordered_set>
 
+#include "io/libgit2.hpp"
+
 namespace sluice::io {
 namespace {
-
-// libgit2 is initialised once for the process and never shut down (threads may still use it).
-// Ownership validation is off: see the header (sluice runs nothing from a repository).
-// Objects are not re-hashed on read (as `git cat-file` does not): SHA-1 of every blob cost
-// 35% of reading time (bench/git.sh), and zlib's checksum still catches corrupt data.
-void ensure_libgit2() {
-  static const int initialised = [] {
-    const int n = git_libgit2_init();
-    git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
-    git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
-    return n;
-  }();
-  (void)initialised;
-}
-
-std::string last_error(std::string_view fallback) {
-  const git_error* error = git_error_last();
-  return error != nullptr && error->message != nullptr ? std::string(error->message) : std::string(fallback);
-}
 
 struct RepositoryDeleter {
   void operator()(git_repository* repo) const noexcept { git_repository_free(repo); }
@@ -132,23 +115,23 @@ std::variant<GitObjects, std::string> GitObjects::open(const std::string& path) 
   auto state = std::make_unique<State>();
   git_repository* repository = nullptr;
   if (git_repository_open_ext(&repository, path.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH, nullptr) != 0) {
-    return fmt::format("not a readable git repository: {}", last_error("unknown error"));
+    return fmt::format("not a readable git repository: {}", libgit2_error("unknown error"));
   }
   state->repository.reset(repository);
   state->common_dir = directory_of(git_repository_commondir(repository));
   // The repository's own loose objects and packs, without its alternates (see the header).
   const std::string objects = state->common_dir + "objects";
   git_odb* odb = nullptr;
-  if (git_odb_new(&odb) != 0) return fmt::format("git object database: {}", last_error("unknown error"));
+  if (git_odb_new(&odb) != 0) return fmt::format("git object database: {}", libgit2_error("unknown error"));
   state->odb.reset(odb);
   git_odb_backend* packed = nullptr;
   git_odb_backend* loose = nullptr;
   if (git_odb_backend_pack(&packed, objects.c_str()) != 0 || git_odb_add_backend(odb, packed, 2) != 0 ||
       git_odb_backend_loose(&loose, objects.c_str(), -1, 0, 0, 0) != 0 || git_odb_add_backend(odb, loose, 1) != 0) {
-    return fmt::format("git object database unreadable: {}", last_error("unknown error"));
+    return fmt::format("git object database unreadable: {}", libgit2_error("unknown error"));
   }
   if (git_repository_set_odb(repository, odb) != 0) {
-    return fmt::format("git object database unreadable: {}", last_error("unknown error"));
+    return fmt::format("git object database unreadable: {}", libgit2_error("unknown error"));
   }
   return GitObjects(std::move(state));
 }
@@ -168,7 +151,7 @@ std::optional<std::string> GitObjects::for_each_blob(
     std::size_t size = 0;
     git_object_t type = GIT_OBJECT_INVALID;
     if (git_odb_read_header(&size, &type, w->odb, oid) != 0) {
-      if (w->error.empty()) w->error = last_error("object header unreadable");
+      if (w->error.empty()) w->error = libgit2_error("object header unreadable");
       return 0;  // go on with the other objects
     }
     if (type != GIT_OBJECT_BLOB) return 0;
@@ -178,7 +161,7 @@ std::optional<std::string> GitObjects::for_each_blob(
     return 0;
   };
   if (git_odb_foreach(state_->odb.get(), each, &walk) != 0) {
-    return fmt::format("walking the object database failed: {}", last_error("unknown error"));
+    return fmt::format("walking the object database failed: {}", libgit2_error("unknown error"));
   }
   if (!walk.error.empty()) return fmt::format("some objects could not be read: {}", walk.error);
   return std::nullopt;
@@ -190,7 +173,7 @@ std::variant<std::string, std::string> GitObjects::read_blob(const GitOid& oid) 
   git_odb_object* raw = nullptr;
   if (git_odb_read(&raw, state_->odb.get(), &id) != 0) {
     return std::variant<std::string, std::string>(
-        std::in_place_index<1>, fmt::format("blob {} unreadable: {}", oid.hex(), last_error("missing")));
+        std::in_place_index<1>, fmt::format("blob {} unreadable: {}", oid.hex(), libgit2_error("missing")));
   }
   std::unique_ptr<git_odb_object, OdbObjectDeleter> object(raw);
   const auto* data = static_cast<const char*>(git_odb_object_data(raw));
@@ -253,11 +236,11 @@ std::vector<Error> GitObjects::notices() const {
                  true));
     }
   } else {
-    out.push_back(notice(fmt::format("references unreadable: {}", last_error("unknown error")), true));
+    out.push_back(notice(fmt::format("references unreadable: {}", libgit2_error("unknown error")), true));
   }
   const int unborn = git_repository_head_unborn(repository);
   if (unborn < 0) {
-    out.push_back(notice(fmt::format("HEAD unreadable: {}", last_error("unknown error")), true));
+    out.push_back(notice(fmt::format("HEAD unreadable: {}", libgit2_error("unknown error")), true));
   } else if (unborn == 1 && references == 0) {
     out.push_back(notice("empty repository (no commits)", false));
   }
@@ -299,7 +282,7 @@ std::vector<GitIntroduction> GitObjects::introductions(const std::vector<GitOid>
       if (!seen_trees.insert(tree_id).second) continue;
       git_tree* raw = nullptr;
       if (git_tree_lookup(&raw, repository, &tree_id) != 0) {
-        note(fmt::format("tree {} unreadable: {}", hex_of(tree_id), last_error("missing")));
+        note(fmt::format("tree {} unreadable: {}", hex_of(tree_id), libgit2_error("missing")));
         continue;
       }
       std::unique_ptr<git_tree, TreeDeleter> tree(raw);
@@ -321,7 +304,7 @@ std::vector<GitIntroduction> GitObjects::introductions(const std::vector<GitOid>
     while (!wanted.empty() && git_revwalk_next(&commit_id, revwalk) == 0) {
       git_commit* raw = nullptr;
       if (git_commit_lookup(&raw, repository, &commit_id) != 0) {
-        note(fmt::format("commit {} unreadable: {}", hex_of(commit_id), last_error("missing")));
+        note(fmt::format("commit {} unreadable: {}", hex_of(commit_id), libgit2_error("missing")));
         continue;
       }
       std::unique_ptr<git_commit, CommitDeleter> commit(raw);
@@ -349,7 +332,7 @@ std::vector<GitIntroduction> GitObjects::introductions(const std::vector<GitOid>
   auto new_walk = [&]() -> std::unique_ptr<git_revwalk, RevwalkDeleter> {
     git_revwalk* raw = nullptr;
     if (git_revwalk_new(&raw, repository) != 0) {
-      note(fmt::format("history walk: {}", last_error("unknown error")));
+      note(fmt::format("history walk: {}", libgit2_error("unknown error")));
       return nullptr;
     }
     std::unique_ptr<git_revwalk, RevwalkDeleter> revwalk(raw);

@@ -4,6 +4,8 @@
 
 #include <memory>
 
+#include "io/libgit2.hpp"
+
 namespace sluice::io {
 namespace {
 
@@ -23,16 +25,12 @@ struct BlobDeleter {
   void operator()(git_blob* p) const noexcept { git_blob_free(p); }
 };
 
-std::string last_error(const char* what) {
-  const git_error* error = git_error_last();
-  return std::string(what) + ": " + (error != nullptr && error->message != nullptr ? error->message : "unknown error");
-}
+std::string last_error(const std::string& what) { return what + ": " + libgit2_error("unknown error"); }
 
 }  // namespace
 
 std::variant<StagedChanges, std::string> read_staged(const std::string& path) {
-  static const int initialised = git_libgit2_init();
-  (void)initialised;
+  ensure_libgit2();
   git_repository* raw_repository = nullptr;
   if (git_repository_open_ext(&raw_repository, path.c_str(), 0, nullptr) != 0) {
     return last_error("not a git repository");
@@ -84,7 +82,7 @@ std::variant<StagedChanges, std::string> read_staged(const std::string& path) {
     if (file.mode != GIT_FILEMODE_BLOB && file.mode != GIT_FILEMODE_BLOB_EXECUTABLE) continue;
     git_blob* raw_blob = nullptr;
     if (git_blob_lookup(&raw_blob, repository.get(), &file.id) != 0) {
-      return last_error((std::string("cannot read the staged blob of ") + file.path).c_str());
+      return last_error(std::string("cannot read the staged blob of ") + file.path);
     }
     std::unique_ptr<git_blob, BlobDeleter> blob(raw_blob);
     const auto* bytes = static_cast<const char*>(git_blob_rawcontent(blob.get()));

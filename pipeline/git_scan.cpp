@@ -30,8 +30,9 @@ struct BlobEntry {
 
 class RepositoryScan {
  public:
-  RepositoryScan(ContentService& service, const GitScanOptions& options, std::string path, GitOutcome& out)
-      : service_(service), options_(options), path_(std::move(path)), name_(repository_name(path_)), out_(out) {}
+  RepositoryScan(ContentService& service, const GitScanOptions& options, const GitRepository& repository,
+                 GitOutcome& out)
+      : service_(service), options_(options), path_(repository.path), name_(repository.name), out_(out) {}
 
   void run(const std::function<bool(const io::GitOid&)>& claim_blob) {
     auto opened = io::GitObjects::open(path_);
@@ -218,24 +219,24 @@ std::string repository_name(const std::string& path) {
   return name;
 }
 
-void scan_repository(ContentService& service, const GitScanOptions& options, const std::string& path,
+void scan_repository(ContentService& service, const GitScanOptions& options, const GitRepository& repository,
                      const std::function<bool(const io::GitOid&)>& claim_blob, GitOutcome& out) {
-  RepositoryScan scan(service, options, path, out);
+  RepositoryScan scan(service, options, repository, out);
   scan.run(claim_blob);
 }
 
-std::vector<GitLocated> locate_blobs(const std::vector<std::string>& paths,
+std::vector<GitLocated> locate_blobs(const std::vector<GitRepository>& repositories,
                                      const std::unordered_map<io::GitOid, ContentId, io::GitOidHash>& targets,
                                      std::vector<InputIssue>& issues) {
   std::vector<io::GitOid> wanted;
   wanted.reserve(targets.size());
   for (const auto& [oid, content] : targets) wanted.push_back(oid);
-  std::vector<std::vector<GitLocated>> located(paths.size());
-  std::vector<std::vector<InputIssue>> problems(paths.size());
-  oneapi::tbb::parallel_for(std::size_t{0}, paths.size(), [&](std::size_t k) {
-    const std::string name = repository_name(paths[k]);
+  std::vector<std::vector<GitLocated>> located(repositories.size());
+  std::vector<std::vector<InputIssue>> problems(repositories.size());
+  oneapi::tbb::parallel_for(std::size_t{0}, repositories.size(), [&](std::size_t k) {
+    const std::string& name = repositories[k].name;
     try {
-      auto opened = io::GitObjects::open(paths[k]);
+      auto opened = io::GitObjects::open(repositories[k].path);
       if (auto* error = std::get_if<std::string>(&opened)) {
         problems[k].push_back(InputIssue{name, fmt::format("provenance of findings not found: {}", *error)});
         return;
@@ -262,7 +263,7 @@ std::vector<GitLocated> locate_blobs(const std::vector<std::string>& paths,
     }
   });
   std::vector<GitLocated> out;
-  for (std::size_t k = 0; k < paths.size(); ++k) {
+  for (std::size_t k = 0; k < repositories.size(); ++k) {
     for (GitLocated& item : located[k]) out.push_back(std::move(item));
     for (InputIssue& item : problems[k]) issues.push_back(std::move(item));
   }

@@ -51,9 +51,9 @@ struct GitOutcome {
 // "x/.git" -> "x"; a bare repository keeps its name.
 [[nodiscard]] std::string repository_name(const std::string& path);
 
-// Scans every blob of the repository at `path` that `claim_blob` grants (true once per object
-// id in a run). Called from a worker thread; reads and scans on every core.
-void scan_repository(ContentService& service, const GitScanOptions& options, const std::string& path,
+// Scans every blob of `repository` that `claim_blob` grants (true once per object id in a
+// run). Called from a worker thread; reads and scans on every core.
+void scan_repository(ContentService& service, const GitScanOptions& options, const GitRepository& repository,
                      const std::function<bool(const io::GitOid&)>& claim_blob, GitOutcome& out);
 
 // A blob with findings, placed in one repository's history.
@@ -63,10 +63,10 @@ struct GitLocated {
   GitRef git;
 };
 
-// For every repository of `paths`, where each of `targets` (blob -> content) it holds entered
+// For every one of `repositories`, where each of `targets` (blob -> content) it holds entered
 // its history. Repositories are searched in parallel; problems become issues.
 [[nodiscard]] std::vector<GitLocated> locate_blobs(
-    const std::vector<std::string>& paths, const std::unordered_map<io::GitOid, ContentId, io::GitOidHash>& targets,
-    std::vector<InputIssue>& issues);
+    const std::vector<GitRepository>& repositories,
+    const std::unordered_map<io::GitOid, ContentId, io::GitOidHash>& targets, std::vector<InputIssue>& issues);
 
 }  // namespace sluice::pipeline

@@ -109,10 +109,18 @@ class ScanGraph final : public ContentService {
 
   std::optional<std::string> walk_error_;  // written by the serial input node
 
+  // A repository the walk found, or the mirror of a git remote (named by its URL).
+  [[nodiscard]] GitRepository repository_of(const std::string& path) const {
+    for (const GitRepository& remote : options_.repositories) {
+      if (remote.path == path) return remote;
+    }
+    return GitRepository{path, repository_name(path)};
+  }
+
   // Owned by the serial merge node.
   FindingSet findings_;
-  std::vector<std::string> repositories_;  // whose history was scanned
-  std::vector<GitBlobRef> git_blobs_;      // that may need provenance
+  std::vector<GitRepository> repositories_;  // whose history was scanned
+  std::vector<GitBlobRef> git_blobs_;        // that may need provenance
   ScanReport report_;
   std::uint64_t matches_seen_ = 0;  // for progress reports
 };
@@ -328,7 +336,7 @@ void ScanGraph::scan_git(InputResult& result, std::chrono::steady_clock::time_po
       std::clamp<std::size_t>((std::size_t{1} << 30) / threads_, std::size_t{16} << 20, std::size_t{96} << 20);
   result.git.emplace();
   scan_repository(
-      *this, options, result.entry.path,
+      *this, options, repository_of(result.entry.path),
       [this](const io::GitOid& oid) { return !options_.dedup_content || claimed_blobs_.insert(oid); }, *result.git);
 }
 
@@ -389,7 +397,7 @@ void ScanGraph::merge(InputResult result) {
     stats.archives += git.archives;
     stats.members += git.members;
     stats.duplicates += git.duplicates;
-    repositories_.push_back(result.entry.path);
+    repositories_.push_back(repository_of(result.entry.path));
     for (ContentRecord& record : git.contents) findings_.add_content(std::move(record));
     for (ImageRecord& image : git.images) {
       ++stats.images;
@@ -453,7 +461,11 @@ void ScanGraph::merge(InputResult result) {
   } else {
     findings_.add(chain, content.matches);
   }
-  if (result.error) issue(result.entry.path, *result.error, Kind::kIncomplete);
+  if (result.error) {
+    issue(result.entry.kind == io::WalkEntry::Kind::kRepository ? repository_of(result.entry.path).name
+                                                                : result.entry.path,
+          *result.error, Kind::kIncomplete);
+  }
   if (observer_ != nullptr) {
     observer_->on_progress(ScanProgress{stats.files + stats.members, stats.bytes, matches_seen_, result.entry.path});
   }
@@ -464,6 +476,12 @@ ScanReport ScanGraph::run() {
   threads_ = options_.threads != 0 ? options_.threads : std::max(1u, std::thread::hardware_concurrency());
   content_options_ = content_options();
   oneapi::tbb::global_control parallelism(oneapi::tbb::global_control::max_allowed_parallelism, threads_);
+  for (const InputIssue& item : options_.issues) {
+    if (item.incomplete()) ++report_.stats.errors;
+    if (item.skipped()) ++report_.stats.skipped;
+    if (observer_ != nullptr) observer_->on_issue(item);
+    report_.issues.push_back(item);
+  }
   const std::size_t in_flight = options_.max_in_flight != 0 ? options_.max_in_flight : 2 * threads_;
 
   // Reading directory listings ahead only pays when another thread can do it.
@@ -473,8 +491,8 @@ ScanReport ScanGraph::run() {
   walk.stamp_files = options_.state != nullptr;
   io::Walker walker(options_.planned ? std::vector<std::string>{} : options_.roots, walk);
   std::size_t next_planned = 0;
-  // The next input: from the shard plan's walk, or from this walk.
-  const auto next_entry = [&]() -> std::optional<io::WalkEntry> {
+  // The next input of the walk: from the shard plan's walk, or from this walk.
+  const auto next_walked = [&]() -> std::optional<io::WalkEntry> {
     if (!options_.planned) return walker.next();
     if (next_planned == options_.planned->size()) return std::nullopt;
     io::WalkEntry entry = (*options_.planned)[next_planned++];
@@ -492,6 +510,21 @@ ScanReport ScanGraph::run() {
     }
     return entry;
   };
+  std::size_t next_remote = 0;
+  bool walked = false;
+  // The next input: from the shard plan's walk, or from this walk; then the mirrors of git
+  // remotes (which the caller shared out between shards: `remote` is set).
+  const auto next_entry = [&](bool& remote) -> std::optional<io::WalkEntry> {
+    remote = false;
+    if (!walked) {
+      auto entry = next_walked();
+      if (entry) return entry;
+      walked = true;
+    }
+    if (next_remote == options_.repositories.size()) return std::nullopt;
+    remote = true;
+    return io::WalkEntry{io::WalkEntry::Kind::kRepository, options_.repositories[next_remote++].path, {}};
+  };
   flow::graph graph;
   flow::input_node<Batch> source(graph, [&](oneapi::tbb::flow_control& control) -> Batch {
     Batch batch;
@@ -502,9 +535,10 @@ ScanReport ScanGraph::run() {
     }
     try {
       while (batch.size() < kBatchEntries) {
-        auto entry = next_entry();
+        bool remote = false;
+        auto entry = next_entry(remote);
         if (!entry) break;
-        if (options_.shard && !options_.shard->mine(entry->path)) continue;  // another shard's
+        if (!remote && options_.shard && !options_.shard->mine(entry->path)) continue;  // another shard's
         batch.push_back(std::move(*entry));
       }
     } catch (const std::exception& error) {

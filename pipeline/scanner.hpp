@@ -33,6 +33,13 @@ struct ArchiveLimits {
 
 class StateStore;
 
+// A repository to read, and the name findings and messages give it: repository_name(path) for
+// one the walk found, the remote's URL for a mirror of a git remote.
+struct GitRepository {
+  std::string path;
+  std::string name;
+};
+
 struct ScanOptions {
   std::vector<std::string> roots;                    // "-" is standard input
   std::size_t threads = 0;                           // 0: every core
@@ -73,6 +80,12 @@ struct ScanOptions {
   std::shared_ptr<StateStore> state;
   // With `state`: report only findings seen in content this run read (--new-only).
   bool new_only = false;
+  // Mirrors of git remotes (io/git_remote.hpp) whose history is scanned after the walk, named
+  // by their URLs; under `shard` they are this shard's already (not filtered again).
+  std::vector<GitRepository> repositories;
+  // Problems met before the scan (a remote that could not be fetched): reported first, and
+  // counted like the scan's own.
+  std::vector<io::Error> issues;
 };
 
 // An input that was not (completely) scanned, deliberately skipped, or worth a note: the one

@@ -1,0 +1,264 @@
+// --git-url against a real git server on loopback: `git daemon` serving repositories the test
+// makes. The findings of the remotes' mirrors equal those of the same repositories scanned on
+// disk, named by URL; a second run fetches into the mirrors; a remote that cannot be fetched is
+// one error line naming it (exit 3) while the others are still reported; credentials in a URL
+// are never shown, stored in the mirror, or reported.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <vector>
+
+#include "tests/e2e/support.hpp"
+
+extern char** environ;
+
+namespace sluice::e2e {
+namespace {
+
+// A port nothing listens on now (the kernel's pick for an ephemeral bind).
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t size = sizeof address;
+  int port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) == 0) {
+    port = ntohs(address.sin_port);
+  }
+  ::close(fd);
+  return port;
+}
+
+bool accepts(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  ::close(fd);
+  return ok;
+}
+
+// `git daemon` on 127.0.0.1, exporting every repository under `base`; stopped when destroyed.
+class GitDaemon {
+ public:
+  explicit GitDaemon(const std::string& base) {
+    for (int attempt = 0; attempt < 5 && pid_ <= 0; ++attempt) {
+      port_ = free_port();
+      const std::vector<std::string> args{"git",
+                                          "daemon",
+                                          "--export-all",
+                                          "--reuseaddr",
+                                          "--informative-errors",
+                                          "--listen=127.0.0.1",
+                                          "--port=" + std::to_string(port_),
+                                          "--base-path=" + base,
+                                          base};
+      std::vector<char*> argv;
+      for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+      argv.push_back(nullptr);
+      pid_t pid = 0;
+      // Its stderr is dropped: every probe of the port below is a connection it complains about.
+      posix_spawn_file_actions_t actions;
+      posix_spawn_file_actions_init(&actions);
+      posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+      const int spawned = ::posix_spawnp(&pid, "git", &actions, nullptr, argv.data(), environ);
+      posix_spawn_file_actions_destroy(&actions);
+      if (spawned != 0) return;
+      const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+      while (std::chrono::steady_clock::now() < until && !accepts(port_)) {
+        int status = 0;
+        if (::waitpid(pid, &status, WNOHANG) == pid) {  // exited: the port was taken meanwhile
+          pid = 0;
+          break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+      if (pid > 0 && accepts(port_)) pid_ = pid;
+    }
+  }
+  ~GitDaemon() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+  }
+  GitDaemon(const GitDaemon&) = delete;
+  GitDaemon& operator=(const GitDaemon&) = delete;
+
+  [[nodiscard]] bool running() const { return pid_ > 0; }
+  [[nodiscard]] std::string url(const std::string& repo) const {
+    return "git://127.0.0.1:" + std::to_string(port_) + "/" + repo;
+  }
+
+ private:
+  pid_t pid_ = 0;
+  int port_ = 0;
+};
+
+// A repository at `dir`/`name` (bare, served) with `files` committed in one commit each.
+void make_repo(const TempDir& dir, const std::string& name,
+               const std::vector<std::pair<std::string, std::string>>& files) {
+  const std::string work = dir.mkdir("work/" + name);
+  git_in(work, {"init", "-q", "-b", "main"});
+  for (const auto& [path, content] : files) {
+    dir.write("work/" + name + "/" + path, content);
+    git_in(work, {"add", "--", path});
+    git_in(work, {"commit", "-q", "-m", "add " + path});
+  }
+  const RunResult bare = run({"git", "clone", "-q", "--mirror", work, dir.path("served/" + name + ".git")});
+  ASSERT_TRUE(exited_with(bare, 0)) << describe(bare);
+}
+
+// (repository, commit, path, secret) of every git location of a JSON Lines report.
+using GitHit = std::tuple<std::string, std::string, std::string, std::string>;
+std::set<GitHit> git_hits(const std::string& jsonl) {
+  std::set<GitHit> out;
+  for (const Finding& finding : parse_jsonl(jsonl)) {
+    for (const nlohmann::json& at : finding.raw["locations"]) {
+      out.emplace(at.value("repository", ""), at.value("commit", ""), at.value("path", ""), finding.secret);
+    }
+  }
+  return out;
+}
+
+// The same hits with every repository name replaced by `from` -> `to`.
+std::set<GitHit> renamed(const std::set<GitHit>& hits, const std::map<std::string, std::string>& names) {
+  std::set<GitHit> out;
+  for (const auto& [repository, commit, path, secret] : hits) {
+    const auto found = names.find(repository);
+    out.emplace(found != names.end() ? found->second : repository, commit, path, secret);
+  }
+  return out;
+}
+
+TEST(GitRemote, MirrorsOfRemotesGiveTheFindingsOfTheRepositoriesOnDisk) {
+  TempDir dir;
+  KeyGen gen(71);
+  const std::string shared = "KEY=" + gen.personal_key() + "\n";
+  make_repo(dir, "alpha", {{"a.env", shared}, {"src/config.py", "token = '" + gen.personal_key() + "'\n"}});
+  make_repo(dir, "beta", {{"b.env", shared}, {"deploy/k.txt", gen.personal_key() + "\n"}});
+  // A key only on a branch other than the default one: a mirror has every ref.
+  git_in(dir.path("work/beta"), {"checkout", "-q", "-b", "topic"});
+  dir.write("work/beta/topic.env", "T=" + gen.personal_key() + "\n");
+  git_in(dir.path("work/beta"), {"add", "topic.env"});
+  git_in(dir.path("work/beta"), {"commit", "-q", "-m", "topic"});
+  git_in(dir.path("work/beta"), {"push", "-q", dir.path("served/beta.git"), "topic"});
+
+  GitDaemon daemon(dir.path("served"));
+  ASSERT_TRUE(daemon.running()) << "git daemon did not start on loopback";
+  const std::string cache = dir.path("cache");
+  const std::vector<std::string> remote{
+      "scan", "--git-url", daemon.url("alpha.git"), "--git-url", daemon.url("beta.git"), "--clone-dir", cache,
+      "-f",   "jsonl"};
+  const RunResult first = sluice(remote);
+  ASSERT_TRUE(exited_with(first, kFindings)) << describe(first);
+  const RunResult local = sluice(
+      {"scan", dir.path("served/alpha.git"), dir.path("served/beta.git"), "-f", "jsonl", "--git-history", "full"});
+  ASSERT_TRUE(exited_with(local, kFindings)) << describe(local);
+  const std::set<GitHit> expected = renamed(
+      git_hits(local.out),
+      {{dir.path("served/alpha.git"), daemon.url("alpha.git")}, {dir.path("served/beta.git"), daemon.url("beta.git")}});
+  std::set<GitHit> from_history;  // the local scan also read the bare repositories' own files
+  for (const GitHit& hit : expected) {
+    if (!std::get<1>(hit).empty()) from_history.insert(hit);
+  }
+  EXPECT_EQ(git_hits(first.out), from_history);
+  EXPECT_EQ(from_history.size(), 5u)
+      << "the shared key in both repositories, the other three, the topic branch's among them";
+  EXPECT_NE(first.err.find("fetching 2 git remotes into " + cache), std::string::npos) << first.err;
+  const nlohmann::json summary = jsonl_summary(first.out);
+  EXPECT_EQ(summary["repositories"], 2) << summary.dump();
+  EXPECT_EQ(summary["files"], 0) << "a mirror's own files (config, hooks) are the cache's, not the remote's";
+
+  // New history on the remote: the next run fetches it into the mirror and finds its key.
+  const std::string added = gen.personal_key();
+  dir.write("work/alpha/new.env", "N=" + added + "\n");
+  git_in(dir.path("work/alpha"), {"add", "new.env"});
+  git_in(dir.path("work/alpha"), {"commit", "-q", "-m", "new"});
+  git_in(dir.path("work/alpha"), {"push", "-q", dir.path("served/alpha.git"), "main"});
+  const RunResult second = sluice(remote);
+  ASSERT_TRUE(exited_with(second, kFindings)) << describe(second);
+  std::set<std::string> secrets;
+  for (const Finding& finding : parse_jsonl(second.out)) secrets.insert(finding.secret);
+  EXPECT_EQ(secrets.count(added), 1u);
+  EXPECT_EQ(git_hits(second.out).size(), from_history.size() + 1);
+  std::size_t mirrors = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(cache)) {
+    ++mirrors;
+    EXPECT_EQ(entry.path().extension(), ".git") << entry.path() << ": no partial clone is left";
+  }
+  EXPECT_EQ(mirrors, 2u);
+
+  // With --state, a third run takes every blob from the state and reports the same.
+  const std::string state = dir.path("audit.state");
+  std::vector<std::string> with_state = remote;
+  with_state.insert(with_state.end(), {"--state", state});
+  const RunResult third = sluice(with_state);
+  ASSERT_TRUE(exited_with(third, kFindings)) << describe(third);
+  const RunResult fourth = sluice(with_state);
+  ASSERT_TRUE(exited_with(fourth, kFindings)) << describe(fourth);
+  EXPECT_EQ(git_hits(fourth.out), git_hits(second.out));
+  EXPECT_EQ(jsonl_summary(fourth.out)["bytes"], 0) << fourth.out;
+}
+
+TEST(GitRemote, ARemoteThatCannotBeFetchedIsAnErrorAndTheOthersAreScanned) {
+  TempDir dir;
+  KeyGen gen(72);
+  const std::string key = gen.personal_key();
+  make_repo(dir, "ok", {{"k.env", "K=" + key + "\n"}});
+  GitDaemon daemon(dir.path("served"));
+  ASSERT_TRUE(daemon.running()) << "git daemon did not start on loopback";
+  const std::string password = "hunter2-" + gen.personal_key().substr(4, 12);
+  dir.write("urls.txt", "# remotes\n" + daemon.url("ok.git") + "\n" + daemon.url("missing.git") + "\nhttp://auditor:" +
+                            password + "@127.0.0.1:" + std::to_string(free_port()) + "/private.git\n");
+  const RunResult result =
+      sluice({"scan", "--git-urls-from", dir.path("urls.txt"), "--clone-dir", dir.path("cache"), "-f", "jsonl"});
+  ASSERT_TRUE(exited_with(result, kIncomplete)) << describe(result);
+  EXPECT_EQ(parse_jsonl(result.out).size(), 1u);
+  EXPECT_NE(result.err.find("sluice: error: " + daemon.url("missing.git") + ": fetch failed"), std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find("sluice: error: http://127.0.0.1:"), std::string::npos)
+      << "the URL is named without its credentials: " << result.err;
+  EXPECT_TRUE(no_secret_on_stderr(result, {password, "auditor:"}));
+  EXPECT_EQ(result.out.find(password), std::string::npos);
+  const nlohmann::json summary = jsonl_summary(result.out);
+  EXPECT_EQ(summary["errors"], 2) << summary.dump();
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir.path("cache"))) {
+    if (entry.is_regular_file()) {
+      EXPECT_EQ(read_file(entry.path()).find(password), std::string::npos) << entry.path();
+    }
+  }
+  // Under --shard, each remote goes to exactly one shard.
+  std::set<std::string> secrets;
+  for (const char* shard : {"0/2", "1/2"}) {
+    const RunResult part = sluice({"scan", "--git-url", daemon.url("ok.git"), "--clone-dir", dir.path("cache"),
+                                   "--shard", shard, "-o", dir.path(std::string("shard-") + shard[0] + ".jsonl")});
+    ASSERT_TRUE(exited_with(part, kClean) || exited_with(part, kFindings)) << describe(part);
+    for (const Finding& finding : parse_jsonl(read_file(dir.path(std::string("shard-") + shard[0] + ".jsonl")))) {
+      if (finding.rule_id.empty()) continue;  // the shard's header record
+      EXPECT_TRUE(secrets.insert(finding.secret).second) << "found by both shards";
+    }
+  }
+  EXPECT_EQ(secrets, std::set<std::string>{key});
+}
+
+}  // namespace
+}  // namespace sluice::e2e
