@@ -37,6 +37,7 @@
 #include "pipeline/baseline.hpp"
 #include "pipeline/content_scan.hpp"
 #include "pipeline/redactor.hpp"
+#include "pipeline/registry_source.hpp"
 #include "pipeline/sarif_sink.hpp"
 #include "pipeline/scanner.hpp"
 #include "pipeline/shard.hpp"
@@ -68,6 +69,9 @@ struct ScanFlags {
   std::string git_urls_from;                                // --git-urls-from
   std::string clone_dir;                                    // --clone-dir
   std::vector<std::string> remotes;                         // every --git-url, as shown (no credentials), sorted
+  std::string platform;                                     // --platform os/arch
+  std::vector<std::string> insecure_registries;             // --insecure-registry HOST[:PORT]
+  std::string registry_auth;                                // --registry-auth USER:PASSWORD
   std::string shard;                                        // --shard I/N
   std::uint64_t shard_split_size = std::uint64_t{1} << 30;  // --shard-split-size
   std::string state;                                        // --state FILE
@@ -302,8 +306,16 @@ int run(ScanFlags& flags, CLI::App& command) {
     say("sluice: error: {}\n", error.what());
     return kFatal;
   }
+  // oci:// references are registries' images, not paths.
+  std::vector<std::string> registry_refs;
+  std::erase_if(flags.scan.roots, [&](const std::string& root) {
+    if (root.rfind("oci://", 0) != 0) return false;
+    registry_refs.push_back(root);
+    return true;
+  });
   // Nothing named: the current directory. Only remotes named: only them.
-  if (flags.scan.roots.empty() && flags.repos_from.empty() && git_urls.empty() && flags.git_urls_from.empty()) {
+  if (flags.scan.roots.empty() && flags.repos_from.empty() && git_urls.empty() && flags.git_urls_from.empty() &&
+      registry_refs.empty()) {
     flags.scan.roots.push_back(".");
   }
   for (const std::string& url : git_urls) flags.remotes.push_back(io::parse_remote_url(url).shown);
@@ -362,6 +374,11 @@ int run(ScanFlags& flags, CLI::App& command) {
 
   flags.scan.git_history = flags.git_history == "full";
   flags.scan.min_confidence = engine::parse_confidence(flags.min_confidence).value_or(engine::Confidence::kMedium);
+  if (!registry_refs.empty() && (workflow.staged || !flags.shard.empty())) {
+    say("sluice: error: oci:// images cannot be scanned with {} (not yet shared out between shards)\n",
+        workflow.staged ? "--staged" : "--shard");
+    return kFatal;
+  }
   if (workflow.staged && !git_urls.empty()) {
     say("sluice: error: --staged reads one local repository's index: leave --git-url out\n");
     return kFatal;
@@ -463,6 +480,27 @@ int run(ScanFlags& flags, CLI::App& command) {
   StopOnSignals signals;
   flags.scan.stop = &signals.stop();
   fetch_remotes(flags, git_urls, signals.stop());
+  if (!registry_refs.empty()) {
+    pipeline::RegistryOptions registry;
+    registry.platform = flags.platform;
+    registry.insecure_hosts = flags.insecure_registries;
+    registry.stop = &signals.stop();
+    if (!flags.registry_auth.empty()) {
+      const std::size_t colon = flags.registry_auth.find(':');
+      registry.credentials =
+          io::RegistryCredentials{flags.registry_auth.substr(0, colon),
+                                  colon == std::string::npos ? std::string() : flags.registry_auth.substr(colon + 1)};
+    }
+    if (!flags.quiet) {
+      say("sluice: reading {} registry reference{}\n", registry_refs.size(), registry_refs.size() == 1 ? "" : "s");
+    }
+    flags.scan.registry = pipeline::RegistrySources::resolve(registry_refs, registry, flags.scan.issues);
+    if (flags.verbose) {
+      say("sluice: {} image{}, {} distinct blob{} to read\n", flags.scan.registry->images().size(),
+          flags.scan.registry->images().size() == 1 ? "" : "s", flags.scan.registry->blobs().size(),
+          flags.scan.registry->blobs().size() == 1 ? "" : "s");
+    }
+  }
   // Under --redact, lines about inputs wait for the end of the scan (and the progress line,
   // which names inputs, is off): a name may hold a secret that is found later.
   StderrObserver observer(flags.quiet, flags.verbose, nullptr, flags.redact);
@@ -676,6 +714,18 @@ void register_scan(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(std::uint64_t{1}, std::numeric_limits<std::uint64_t>::max()))
       ->capture_default_str()
       ->group(git_group);
+
+  const std::string registry_group = "Registries";
+  scan->add_option("--platform", flags->platform,
+                   "oci:// images: only this platform of a multi-platform index (os/arch[/variant]); default: every "
+                   "platform")
+      ->group(registry_group);
+  scan->add_option("--insecure-registry", flags->insecure_registries,
+                   "Talk plain http to this registry HOST[:PORT] (repeatable; loopback registries always are)")
+      ->group(registry_group);
+  scan->add_option("--registry-auth", flags->registry_auth,
+                   "USER:PASSWORD for oci:// registries (default: the docker config's credentials for the host)")
+      ->group(registry_group);
 
   scan->add_option("--max-input-seconds", flags->scan.max_input_seconds,
                    "Time one input may take (a file, a stream, an archive with all it holds, a repository's "

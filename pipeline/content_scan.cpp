@@ -323,7 +323,7 @@ ContentResult ContentScanner::scan(const Content& content, const io::ReadSome& r
   const ContentKind kind = head_failed ? ContentKind{} : classify_content(head, options_.archives.limits);
   if (kind.refused) result.error = *kind.refused;
   if (kind.container()) {
-    const ContentId id = service_.unique_id();
+    const ContentId id = content.claimed ? *content.claimed : service_.unique_id();
     result.content = id;
     std::string block(std::size_t{1} << 20, '\0');
     io::PullSource source = [&](std::string* error) -> std::optional<std::string_view> {
@@ -351,6 +351,7 @@ ContentResult ContentScanner::scan(const Content& content, const io::ReadSome& r
     return read(into, capacity, error);
   };
   scan_plain_stream(content, again, budget, result);
+  if (content.claimed) result.content = content.claimed;  // a blob named by its digest
   return result;
 }
 

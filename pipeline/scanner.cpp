@@ -23,6 +23,7 @@
 #include "pipeline/finding_set.hpp"
 #include "pipeline/git_scan.hpp"
 #include "pipeline/input_budget.hpp"
+#include "pipeline/registry_source.hpp"
 #include "pipeline/state_store.hpp"
 #include "pipeline/test_paths.hpp"
 
@@ -45,11 +46,14 @@ struct InputResult {
   // the file (it has the first range).
   std::vector<SplitRange> splits;
   bool counts_file = true;
+  bool registry_blob = false;  // a blob of a registry image (named by the images, not by itself)
 };
 
 // Small inputs travel through the graph in batches so that the per-message cost of the
 // flow graph is paid once per batch, not once per file.
 constexpr std::size_t kBatchEntries = 32;
+// A registry blob is downloaded at most this far ahead of its scan (per blob being read).
+constexpr std::size_t kRegistryReadAhead = std::size_t{8} << 20;
 using Batch = std::vector<io::WalkEntry>;
 using BatchResult = std::vector<InputResult>;
 
@@ -82,6 +86,7 @@ class ScanGraph final : public ContentService {
 
  private:
   void read_image_layout(InputResult& result);
+  void scan_registry_blob(InputResult& result, InputBudget& budget, const RegistryBlob& blob);
   ContentScanOptions content_options() const;
   InputResult process(io::WalkEntry entry);
   void scan_file(InputResult& result, InputBudget& budget);
@@ -309,6 +314,12 @@ void ScanGraph::scan_file(InputResult& result, InputBudget& budget) {
 
 void ScanGraph::scan_stream(InputResult& result, InputBudget& budget) {
   const std::string& path = result.entry.path;
+  if (options_.registry) {
+    if (const RegistryBlob* blob = options_.registry->blob(path)) {
+      scan_registry_blob(result, budget, *blob);
+      return;
+    }
+  }
   auto opened = io::SequentialReader::open(path, options_.stop);
   if (auto* error = std::get_if<io::Error>(&opened)) {
     result.error = error->reason;
@@ -321,6 +332,54 @@ void ScanGraph::scan_stream(InputResult& result, InputBudget& budget) {
   ContentScanner scanner(*this, content_options_);
   result.content = scanner.scan(Content{{path}, path, false}, read, budget);
   if (result.content.error) result.error = std::move(result.content.error);
+}
+
+// A registry blob, streamed from the registry into the scanner (a layer's tar decompressed on
+// the way) while its digest is computed; once per run (shared layers are claimed once).
+void ScanGraph::scan_registry_blob(InputResult& result, InputBudget& budget, const RegistryBlob& blob) {
+  result.registry_blob = true;
+  const ContentId id = digest_content_id(blob.blob.digest);
+  result.content.content = id;
+  if (!claim(id)) {
+    result.content.duplicate = true;
+    return;
+  }
+  std::string error;
+  std::unique_ptr<io::HttpPull> pull = blob.client->open_blob(blob.repository, blob.blob, kRegistryReadAhead, &error);
+  if (!pull) {
+    result.error = std::move(error);
+    return;
+  }
+  io::Sha256Stream digest;
+  bool failed = false;
+  const io::ReadSome read = [&](char* into, std::size_t capacity, std::string* why) -> std::optional<std::size_t> {
+    auto n = pull->read(into, capacity, why);
+    if (!n) failed = true;
+    if (n && *n > 0) digest.update(std::string_view(into, *n));
+    return n;
+  };
+  ContentScanner scanner(*this, content_options_);
+  result.content = scanner.scan(Content{{blob.label}, {}, false, id}, read, budget);
+  if (result.content.error) {
+    result.error = std::move(result.content.error);
+    return;
+  }
+  // The scanner may stop before the end (an archive's end marker): the rest still counts for
+  // the digest.
+  std::string rest(std::size_t{1} << 16, '\0');
+  while (!failed && !stopped()) {
+    auto n = read(rest.data(), rest.size(), &error);
+    if (!n) {
+      result.error = error;
+      return;
+    }
+    if (*n == 0) break;
+  }
+  if (!failed && !stopped() && digest.digest() != blob.blob.digest) {
+    result.error =
+        "the blob's content does not match its digest: its findings are reported, but it is not the blob "
+        "the image names";
+  }
 }
 
 void ScanGraph::scan_git(InputResult& result, std::chrono::steady_clock::time_point deadline) {
@@ -452,7 +511,13 @@ void ScanGraph::merge(InputResult result) {
     share.stats.decoded = result.decoded;
     report_.shares.push_back(share);
   }
-  if (content.duplicate) {
+  if (result.registry_blob) {
+    // Reported through the images that name it (added at the start of the run).
+    if (content.duplicate) ++stats.duplicates;
+    if (content.scanned && content.content && !content.archive) {
+      findings_.add_content(ContentRecord{*content.content, std::move(content.matches), {}, {}});
+    }
+  } else if (content.duplicate) {
     ++stats.duplicates;
     findings_.add_root(chain, *content.content);
   } else if (content.content) {
@@ -476,6 +541,12 @@ ScanReport ScanGraph::run() {
   threads_ = options_.threads != 0 ? options_.threads : std::max(1u, std::thread::hardware_concurrency());
   content_options_ = content_options();
   oneapi::tbb::global_control parallelism(oneapi::tbb::global_control::max_allowed_parallelism, threads_);
+  if (options_.registry) {
+    for (const ImageRecord& image : options_.registry->images()) {
+      ++report_.stats.images;
+      findings_.add_image(image);
+    }
+  }
   for (const InputIssue& item : options_.issues) {
     if (item.incomplete()) ++report_.stats.errors;
     if (item.skipped()) ++report_.stats.skipped;
@@ -511,6 +582,7 @@ ScanReport ScanGraph::run() {
     return entry;
   };
   std::size_t next_remote = 0;
+  std::size_t next_blob = 0;
   bool walked = false;
   // The next input: from the shard plan's walk, or from this walk; then the mirrors of git
   // remotes (which the caller shared out between shards: `remote` is set).
@@ -521,9 +593,14 @@ ScanReport ScanGraph::run() {
       if (entry) return entry;
       walked = true;
     }
-    if (next_remote == options_.repositories.size()) return std::nullopt;
     remote = true;
-    return io::WalkEntry{io::WalkEntry::Kind::kRepository, options_.repositories[next_remote++].path, {}};
+    if (next_remote < options_.repositories.size()) {
+      return io::WalkEntry{io::WalkEntry::Kind::kRepository, options_.repositories[next_remote++].path, {}};
+    }
+    if (options_.registry && next_blob < options_.registry->blobs().size()) {
+      return io::WalkEntry{io::WalkEntry::Kind::kStream, options_.registry->blobs()[next_blob++].label, {}};
+    }
+    return std::nullopt;
   };
   flow::graph graph;
   flow::input_node<Batch> source(graph, [&](oneapi::tbb::flow_control& control) -> Batch {

@@ -35,6 +35,8 @@ class StateStore;
 
 // A repository to read, and the name findings and messages give it: repository_name(path) for
 // one the walk found, the remote's URL for a mirror of a git remote.
+class RegistrySources;
+
 struct GitRepository {
   std::string path;
   std::string name;
@@ -86,6 +88,9 @@ struct ScanOptions {
   // Problems met before the scan (a remote that could not be fetched): reported first, and
   // counted like the scan's own.
   std::vector<io::Error> issues;
+  // Images in registries (pipeline/registry_source.hpp): their blobs are inputs after the
+  // walk and the repositories, each fetched once (nullptr: none).
+  std::shared_ptr<const RegistrySources> registry;
 };
 
 // An input that was not (completely) scanned, deliberately skipped, or worth a note: the one

@@ -3,114 +3,42 @@
 // disk, named by URL; a second run fetches into the mirrors; a remote that cannot be fetched is
 // one error line naming it (exit 3) while the others are still reported; credentials in a URL
 // are never shown, stored in the mirror, or reported.
-#include <arpa/inet.h>
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <chrono>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
-#include <thread>
 #include <tuple>
 #include <vector>
 
 #include "tests/e2e/support.hpp"
 
-extern char** environ;
-
 namespace sluice::e2e {
 namespace {
-
-// A port nothing listens on now (the kernel's pick for an ephemeral bind).
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t size = sizeof address;
-  int port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) == 0) {
-    port = ntohs(address.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
-
-bool accepts(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<std::uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-  ::close(fd);
-  return ok;
-}
 
 // `git daemon` on 127.0.0.1, exporting every repository under `base`; stopped when destroyed.
 class GitDaemon {
  public:
   explicit GitDaemon(const std::string& base) {
-    for (int attempt = 0; attempt < 5 && pid_ <= 0; ++attempt) {
+    for (int attempt = 0; attempt < 5 && !(server_ && server_->running()); ++attempt) {
       port_ = free_port();
-      const std::vector<std::string> args{"git",
-                                          "daemon",
-                                          "--export-all",
-                                          "--reuseaddr",
-                                          "--informative-errors",
-                                          "--listen=127.0.0.1",
-                                          "--port=" + std::to_string(port_),
-                                          "--base-path=" + base,
-                                          base};
-      std::vector<char*> argv;
-      for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-      argv.push_back(nullptr);
-      pid_t pid = 0;
-      // Its stderr is dropped: every probe of the port below is a connection it complains about.
-      posix_spawn_file_actions_t actions;
-      posix_spawn_file_actions_init(&actions);
-      posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-      const int spawned = ::posix_spawnp(&pid, "git", &actions, nullptr, argv.data(), environ);
-      posix_spawn_file_actions_destroy(&actions);
-      if (spawned != 0) return;
-      const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-      while (std::chrono::steady_clock::now() < until && !accepts(port_)) {
-        int status = 0;
-        if (::waitpid(pid, &status, WNOHANG) == pid) {  // exited: the port was taken meanwhile
-          pid = 0;
-          break;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      }
-      if (pid > 0 && accepts(port_)) pid_ = pid;
+      server_ = std::make_unique<LoopbackServer>(
+          std::vector<std::string>{"git", "daemon", "--export-all", "--reuseaddr", "--informative-errors",
+                                   "--listen=127.0.0.1", "--port=" + std::to_string(port_), "--base-path=" + base,
+                                   base},
+          port_);
     }
   }
-  ~GitDaemon() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-  }
-  GitDaemon(const GitDaemon&) = delete;
-  GitDaemon& operator=(const GitDaemon&) = delete;
-
-  [[nodiscard]] bool running() const { return pid_ > 0; }
+  [[nodiscard]] bool running() const { return server_ && server_->running(); }
   [[nodiscard]] std::string url(const std::string& repo) const {
     return "git://127.0.0.1:" + std::to_string(port_) + "/" + repo;
   }
 
  private:
-  pid_t pid_ = 0;
   int port_ = 0;
+  std::unique_ptr<LoopbackServer> server_;
 };
 
 // A repository at `dir`/`name` (bare, served) with `files` committed in one commit each.

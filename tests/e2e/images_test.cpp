@@ -7,6 +7,9 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <memory>
+#include <set>
+#include <sstream>
 
 #include "support.hpp"
 
@@ -255,6 +258,185 @@ TEST(Images, BombFileInALayerCostsOnlyItself) {
   EXPECT_THAT(result.err, ::testing::HasSubstr("sluice: error: " + tar + "!" + layer.path() +
                                                "!var/zeros.img: member over the expansion limit"))
       << describe(result);
+}
+
+// ----------------------------------------------------------------------------- registries
+
+// A CNCF distribution registry (Debian's docker-registry) on 127.0.0.1, its storage and access
+// log under `dir`; with `htpasswd` (a file of bcrypt entries) every request needs credentials.
+class Registry {
+ public:
+  Registry(const TempDir& dir, const std::string& name, const std::string& htpasswd = {})
+      : log_(dir.path(name + "-access.log")) {
+    for (int attempt = 0; attempt < 5 && !(server_ && server_->running()); ++attempt) {
+      port_ = free_port();
+      std::string config =
+          "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: false\nstorage:\n"
+          "  filesystem:\n    rootdirectory: " +
+          dir.path(name + "-data") + "\nhttp:\n  addr: 127.0.0.1:" + std::to_string(port_) + "\n";
+      if (!htpasswd.empty()) config += "auth:\n  htpasswd:\n    realm: sluice-test\n    path: " + htpasswd + "\n";
+      const std::string file = dir.write(name + ".yml", config);
+      server_ =
+          std::make_unique<LoopbackServer>(std::vector<std::string>{"docker-registry", "serve", file}, port_, log_);
+    }
+  }
+  [[nodiscard]] bool running() const { return server_ && server_->running(); }
+  [[nodiscard]] std::string host() const { return "127.0.0.1:" + std::to_string(port_); }
+  // GET requests for blobs in the access log: path -> count.
+  [[nodiscard]] std::map<std::string, int> blob_gets() const {
+    std::map<std::string, int> out;
+    std::istringstream lines(read_file(log_));
+    for (std::string line; std::getline(lines, line);) {
+      const std::size_t at = line.find("\"GET /v2/");
+      if (at == std::string::npos || line.find("/blobs/sha256:", at) == std::string::npos) continue;
+      const std::size_t start = at + 5;
+      ++out[line.substr(start, line.find(' ', start) - start)];
+    }
+    return out;
+  }
+
+ private:
+  std::string log_;
+  int port_ = 0;
+  std::unique_ptr<LoopbackServer> server_;
+};
+
+// skopeo copies image `tag` ("app:1") of a docker save tarball to the registry as `target`.
+void push(const std::string& tar, const std::string& tag, const std::string& target, const std::string& creds = {}) {
+  std::vector<std::string> argv{"skopeo", "--insecure-policy", "copy", "--quiet", "--dest-tls-verify=false"};
+  if (!creds.empty()) argv.insert(argv.end(), {"--dest-creds", creds});
+  argv.insert(argv.end(), {"docker-archive:" + tar + ":" + tag, "docker://" + target});
+  const RunResult result = run(argv, RunOptions{{}, {}, false, std::chrono::seconds(120)});
+  ASSERT_TRUE(exited_with(result, 0)) << describe(result);
+}
+
+// (tag, "config" or "layer", deleted or not, path inside the blob) of every location of `key`:
+// what a registry scan and a tarball scan of the same images share (layer digests differ:
+// the registry holds the layers compressed).
+std::multiset<std::string> image_facts(const RunResult& result, const std::string& key) {
+  std::multiset<std::string> out;
+  for (const std::vector<std::string>& at : image_locations(result, key)) {
+    std::string tag = at[0];
+    if (const std::size_t slash = tag.rfind('/'); tag.rfind("oci://", 0) == 0 && slash != std::string::npos) {
+      tag = tag.substr(slash + 1);
+      tag = tag.substr(0, tag.find('@'));
+    }
+    const std::string inner = at[1] == "config" ? "" : at[3].substr(at[3].rfind('!') + 1);
+    out.insert(tag + " " + (at[1] == "config" ? "config" : "layer") + " " + (at[2].empty() ? "kept" : "deleted") + " " +
+               inner);
+  }
+  return out;
+}
+
+TEST(Registry, ImagesInARegistryGiveTheFindingsOfTheirTarballsEachBlobFetchedOnce) {
+  TempDir dir;
+  Images images({});
+  const std::string tar = dir.write("images.tar", images.docker_save({1, 2}));
+  Registry registry(dir, "open");
+  ASSERT_TRUE(registry.running()) << "docker-registry did not start on loopback";
+  push(tar, "app:1", registry.host() + "/app:1");
+  push(tar, "app:2", registry.host() + "/app:2");
+  push(tar, "app:1", registry.host() + "/team/other:v1");
+
+  const RunResult local = sluice({"scan", tar, "-f", "jsonl"});
+  ASSERT_TRUE(exited_with(local, kFindings)) << describe(local);
+  const std::map<std::string, int> before = registry.blob_gets();
+  ASSERT_TRUE(before.empty()) << "pushes are PUT and HEAD requests";
+  const RunResult remote = sluice({"scan", "oci://" + registry.host() + "/app*", "-f", "jsonl"});
+  ASSERT_TRUE(exited_with(remote, kFindings)) << describe(remote);
+  for (const std::string& key : {images.layer_key, images.deleted_key, images.env_key}) {
+    EXPECT_EQ(image_facts(remote, key), image_facts(local, key)) << key;
+  }
+  // app:1 and app:2 share the base layer: 3 layers and 2 configs, each fetched once.
+  const std::map<std::string, int> gets = registry.blob_gets();
+  EXPECT_EQ(gets.size(), 5u) << remote.err;
+  for (const auto& [path, count] : gets) EXPECT_EQ(count, 1) << path;
+  EXPECT_EQ(jsonl_summary(remote.out)["images"], 2);
+
+  // The whole registry: team/other:v1 (app:1 again) adds an image and no blob.
+  const RunResult whole = sluice({"scan", "oci://" + registry.host() + "/", "-f", "jsonl"});
+  ASSERT_TRUE(exited_with(whole, kFindings)) << describe(whole);
+  EXPECT_EQ(jsonl_summary(whole.out)["images"], 3);
+  EXPECT_EQ(image_locations(whole, images.env_key).size(), 4u) << "twice in each config of app:1";
+  for (const auto& [path, count] : registry.blob_gets()) EXPECT_LE(count, 2) << path;
+
+  // A multi-platform index of app:1 (amd64) and app:2 (arm64): every platform, or one.
+  const auto digest_of = [&](const std::string& tag) {
+    const RunResult head = run({"curl", "-sfI", "-H", "Accept: application/vnd.docker.distribution.manifest.v2+json",
+                                "http://" + registry.host() + "/v2/app/manifests/" + tag});
+    const std::size_t at = head.out.find("sha256:", head.out.find("Docker-Content-Digest"));
+    return at == std::string::npos ? std::string() : head.out.substr(at, 71);
+  };
+  const json index = {{"schemaVersion", 2},
+                      {"mediaType", "application/vnd.oci.image.index.v1+json"},
+                      {"manifests",
+                       {{{"mediaType", "application/vnd.docker.distribution.manifest.v2+json"},
+                         {"digest", digest_of("1")},
+                         {"size", 1},
+                         {"platform", {{"os", "linux"}, {"architecture", "amd64"}}}},
+                        {{"mediaType", "application/vnd.docker.distribution.manifest.v2+json"},
+                         {"digest", digest_of("2")},
+                         {"size", 1},
+                         {"platform", {{"os", "linux"}, {"architecture", "arm64"}}}}}}};
+  const RunResult put = run({"curl", "-sf", "-X", "PUT", "-H", "Content-Type: application/vnd.oci.image.index.v1+json",
+                             "--data-binary", index.dump(), "http://" + registry.host() + "/v2/app/manifests/multi"});
+  ASSERT_TRUE(exited_with(put, 0)) << describe(put);
+  const RunResult both = sluice({"scan", "oci://" + registry.host() + "/app:multi", "-f", "jsonl"});
+  ASSERT_TRUE(exited_with(both, kFindings)) << describe(both);
+  EXPECT_EQ(jsonl_summary(both.out)["images"], 2);
+  const RunResult arm =
+      sluice({"scan", "oci://" + registry.host() + "/app:multi", "--platform", "linux/arm64", "-f", "jsonl"});
+  ASSERT_TRUE(exited_with(arm, kFindings)) << describe(arm);
+  EXPECT_EQ(jsonl_summary(arm.out)["images"], 1);
+  EXPECT_TRUE(image_locations(arm, images.env_key).empty()) << "app:1's config is the amd64 image's";
+  EXPECT_EQ(image_facts(arm, images.deleted_key), (std::multiset<std::string>{"app:multi layer deleted etc/old.env"}));
+
+  // A tag that is not there: one error naming it, exit 3, the other image still reported.
+  const RunResult missing =
+      sluice({"scan", "oci://" + registry.host() + "/app:nope", "oci://" + registry.host() + "/app:1", "-f", "jsonl"});
+  ASSERT_TRUE(exited_with(missing, kIncomplete)) << describe(missing);
+  EXPECT_THAT(missing.err, ::testing::HasSubstr("sluice: error: oci://" + registry.host() + "/app:nope: manifest: "));
+  EXPECT_THAT(missing.err, ::testing::HasSubstr("MANIFEST_UNKNOWN"));
+  EXPECT_EQ(image_facts(missing, images.env_key),
+            (std::multiset<std::string>{"app:1 config kept ", "app:1 config kept "}));
+}
+
+TEST(Registry, APasswordProtectedRegistryTakesCredentialsAndNeverShowsThem) {
+  TempDir dir;
+  Images images({});
+  const std::string tar = dir.write("images.tar", images.docker_save({1}));
+  KeyGen gen(43);
+  const std::string password = "pw-" + gen.personal_key().substr(4, 16);
+  const RunResult hash = run({"htpasswd", "-Bbn", "auditor", password});
+  ASSERT_TRUE(exited_with(hash, 0)) << describe(hash);
+  const std::string htpasswd = dir.write("htpasswd", hash.out);
+  Registry registry(dir, "locked", htpasswd);
+  ASSERT_TRUE(registry.running()) << "docker-registry did not start on loopback";
+  push(tar, "app:1", registry.host() + "/app:1", "auditor:" + password);
+  const std::string ref = "oci://" + registry.host() + "/app:1";
+
+  const RunResult refused = sluice({"scan", ref, "-f", "jsonl"}, RunOptions{});
+  ASSERT_TRUE(exited_with(refused, kIncomplete)) << describe(refused);
+  EXPECT_THAT(refused.err, ::testing::HasSubstr("asks for credentials"));
+  EXPECT_TRUE(parse_jsonl(refused.out).empty());
+
+  const RunResult wrong = sluice({"scan", ref, "--registry-auth", "auditor:not-it", "-f", "jsonl"});
+  ASSERT_TRUE(exited_with(wrong, kIncomplete)) << describe(wrong);
+  EXPECT_THAT(wrong.err, ::testing::HasSubstr("401"));
+
+  const RunResult given = sluice({"scan", ref, "--registry-auth", "auditor:" + password, "-f", "jsonl"});
+  ASSERT_TRUE(exited_with(given, kFindings)) << describe(given);
+  EXPECT_EQ(image_facts(given, images.layer_key), (std::multiset<std::string>{"app:1 layer kept etc/app.env"}));
+  EXPECT_TRUE(no_secret_on_stderr(given, {password}));
+  EXPECT_EQ(given.out.find(password), std::string::npos);
+
+  // From a docker config's "auths" (what `docker login` writes).
+  const RunResult encoded = run({"bash", "-c", "printf %s " + shell_quoted("auditor:" + password) + " | base64 -w0"});
+  dir.write("docker/config.json", json{{"auths", {{registry.host(), {{"auth", encoded.out}}}}}}.dump());
+  const RunResult configured =
+      run({"env", "DOCKER_CONFIG=" + dir.path("docker"), kSluiceBinary, "scan", ref, "-f", "jsonl"});
+  ASSERT_TRUE(exited_with(configured, kFindings)) << describe(configured);
+  EXPECT_EQ(image_facts(configured, images.layer_key), image_facts(given, images.layer_key));
 }
 
 }  // namespace

@@ -72,6 +72,27 @@ struct RunResult {
 [[nodiscard]] ::testing::AssertionResult no_secret_on_stderr(const RunResult& result,
                                                              const std::vector<std::string>& secrets);
 
+// ------------------------------------------------------------------------------ loopback servers
+
+// A TCP port on 127.0.0.1 that nothing listens on now (the kernel's pick).
+[[nodiscard]] int free_port();
+
+// A server the test starts (argv[0] looked up in PATH), its standard output appended to
+// `log` (or dropped when empty) and its standard error dropped; running() once it accepts
+// connections on 127.0.0.1:`port` (within 30 s). Stopped (SIGTERM, then waited for) when
+// destroyed.
+class LoopbackServer {
+ public:
+  LoopbackServer(const std::vector<std::string>& argv, int port, const std::string& log = {});
+  ~LoopbackServer();
+  LoopbackServer(const LoopbackServer&) = delete;
+  LoopbackServer& operator=(const LoopbackServer&) = delete;
+  [[nodiscard]] bool running() const noexcept { return pid_ > 0; }
+
+ private:
+  pid_t pid_ = 0;
+};
+
 // --------------------------------------------------------------------------------- temp trees
 
 // A fresh directory under /tmp, mode 0755 so that an unprivileged child can traverse it;

@@ -1,0 +1,94 @@
+#pragma once
+// The one HTTP layer (libcurl) of remote sources: connections, TLS sessions and DNS answers
+// shared by every request of the process (a curl share handle), HTTP/2 where the server offers
+// it, connect and stall timeouts, retries with backoff on 429, 5xx and broken connections (a
+// body already partly delivered resumes with a Range request), redirects only when the
+// request allows them (to https only, unless the request itself is plain http), proxies from
+// the standard environment variables. Credentials and headers are never logged or put in an
+// error: errors are one line naming the URL without its query string.
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sluice::io {
+
+struct HttpOptions {
+  long connect_timeout_seconds = 15;
+  long stall_seconds = 60;                  // a transfer slower than 1 byte/s for this long is broken
+  int retries = 4;                          // attempts after the first, with backoff 0.5 s, 1 s, 2 s...
+  const std::atomic<bool>* stop = nullptr;  // set: transfers in progress are abandoned
+};
+
+struct HttpRequest {
+  std::string url;
+  std::vector<std::string> headers;  // "Name: value" (an Authorization header too)
+  std::string user;                  // basic authentication, when not empty
+  std::string password;
+  bool follow_redirects = false;
+  std::size_t max_body = std::size_t{16} << 20;  // get(): a longer body is an error
+};
+
+struct HttpResponse {
+  long status = 0;                             // 0: no HTTP answer (see error)
+  std::string body;                            // get() only
+  std::map<std::string, std::string> headers;  // of the final answer, names lower-cased
+  std::string error;                           // a transport failure or a refused body, one line
+
+  [[nodiscard]] bool ok() const noexcept { return error.empty() && status >= 200 && status < 300; }
+  [[nodiscard]] std::string header(const std::string& lower_name) const;
+};
+
+// The request's URL as errors may show it: no userinfo, no query string.
+[[nodiscard]] std::string shown_url(std::string_view url);
+
+class HttpClient {
+ public:
+  explicit HttpClient(HttpOptions options = {});
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // The whole answer in memory (up to request.max_body). Thread-safe.
+  [[nodiscard]] HttpResponse get(const HttpRequest& request);
+  // The body handed to `sink` as it arrives (`sink` returns false to stop: an error). A
+  // transfer broken after some bytes resumes where it stopped. Thread-safe.
+  [[nodiscard]] HttpResponse stream(const HttpRequest& request, const std::function<bool(std::string_view)>& sink);
+
+  // Bytes received by every transfer so far (for progress lines).
+  [[nodiscard]] std::uint64_t received() const noexcept { return received_.load(std::memory_order_relaxed); }
+
+ private:
+  struct Shared;
+  HttpOptions options_;
+  std::unique_ptr<Shared> shared_;
+  std::atomic<std::uint64_t> received_{0};
+  HttpResponse perform(const HttpRequest& request, const std::function<bool(std::string_view)>* sink);
+};
+
+// A body read in order by a consumer while a thread of its own downloads it, at most
+// `buffer_bytes` ahead: what the scanner's sequential path (io::ReadSome) reads.
+class HttpPull {
+ public:
+  HttpPull(HttpClient& client, HttpRequest request, std::size_t buffer_bytes = std::size_t{8} << 20);
+  ~HttpPull();  // stops the download if it is still running
+  HttpPull(const HttpPull&) = delete;
+  HttpPull& operator=(const HttpPull&) = delete;
+
+  // Up to `capacity` bytes: the count, 0 at the end, nullopt on error (`error` set).
+  [[nodiscard]] std::optional<std::size_t> read(char* buffer, std::size_t capacity, std::string* error);
+  // The final answer, once read() has returned 0 or an error.
+  [[nodiscard]] const HttpResponse& response() const noexcept;
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace sluice::io
