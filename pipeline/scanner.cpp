@@ -344,6 +344,19 @@ void ScanGraph::scan_registry_blob(InputResult& result, InputBudget& budget, con
     result.content.duplicate = true;
     return;
   }
+  // Scanned by an earlier run (--state): a digest names the bytes, so nothing is fetched.
+  if (options_.state) {
+    if (auto stored = options_.state->named_content(id)) {
+      result.from_state = true;
+      result.content.scanned = true;
+      if (stored->archive) {
+        result.content.archive = std::move(stored->archive);
+      } else {
+        result.content.matches = std::move(stored->matches);
+      }
+      return;
+    }
+  }
   std::string error;
   std::unique_ptr<io::HttpPull> pull = blob.client->open_blob(blob.repository, blob.blob, kRegistryReadAhead, &error);
   if (!pull) {
@@ -375,10 +388,17 @@ void ScanGraph::scan_registry_blob(InputResult& result, InputBudget& budget, con
     }
     if (*n == 0) break;
   }
-  if (!failed && !stopped() && digest.digest() != blob.blob.digest) {
+  if (failed || stopped()) return;
+  if (digest.digest() != blob.blob.digest) {
     result.error =
         "the blob's content does not match its digest: its findings are reported, but it is not the blob "
         "the image names";
+    return;
+  }
+  const ContentResult& content = result.content;
+  if (options_.state && content.scanned && (!content.archive || content.archive->issues.empty())) {
+    options_.state->record_named(id, content.bytes, content.archive ? nullptr : &content.matches,
+                                 content.archive ? &*content.archive : nullptr);
   }
 }
 

@@ -446,6 +446,15 @@ void StateStore::record_archive(const std::string& path, const FileStamp& stamp,
   enqueue(Record{Record::Kind::kArchive, {}, {}, id, 0, outcome_json(*rules_, outcome)});
 }
 
+void StateStore::record_named(const ContentId& id, std::uint64_t bytes, const std::vector<PlacedMatch>* matches,
+                              const ArchiveOutcome* outcome) {
+  if (outcome != nullptr) {
+    enqueue(Record{Record::Kind::kArchive, {}, {}, id, 0, outcome_json(*rules_, *outcome)});
+  } else if (matches != nullptr) {
+    enqueue(Record{Record::Kind::kContent, {}, {}, id, bytes, matches_json(*rules_, *matches)});
+  }
+}
+
 std::optional<ArchiveOutcome> StateStore::archive(const ContentId& id) const {
   const ContentRow* found = archives_.find(id);
   if (found == nullptr) return std::nullopt;
@@ -543,6 +552,7 @@ void StateStore::write(const Record& record) {
                       SQLITE_TRANSIENT);
     step(put_content_);
   }
+  if (record.kind == Record::Kind::kContent) return;
   if (record.kind == Record::Kind::kFile) {
     sqlite3_reset(put_file_);
     sqlite3_bind_blob(put_file_, 1, record.key.data(), static_cast<int>(record.key.size()), SQLITE_TRANSIENT);

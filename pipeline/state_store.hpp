@@ -98,6 +98,14 @@ class StateStore {
   void record_archive(const std::string& path, const FileStamp& stamp, const ContentId& id,
                       const ArchiveOutcome& outcome);
 
+  // A content named by its id alone (a registry blob, by its digest), scanned with this catalog:
+  // its matches, or an archive's outcome. Any thread.
+  [[nodiscard]] std::optional<StoredContent> named_content(const ContentId& id) const { return content(id); }
+  // Records such a content: plain bytes and their `matches`, or an archive and its `outcome`
+  // (with no issue).
+  void record_named(const ContentId& id, std::uint64_t bytes, const std::vector<PlacedMatch>* matches,
+                    const ArchiveOutcome* outcome);
+
   // Waits until what is recorded is committed; throws StateError if a write failed. The
   // destructor commits too.
   void commit();
@@ -115,7 +123,7 @@ class StateStore {
   std::optional<ArchiveOutcome> archive(const ContentId& id) const;
   // A record for the writer thread.
   struct Record {
-    enum class Kind : unsigned char { kFile, kBlob, kArchive } kind = Kind::kFile;
+    enum class Kind : unsigned char { kFile, kBlob, kArchive, kContent } kind = Kind::kFile;
     std::string key;  // path or blob id
     FileStamp stamp;
     ContentId id;

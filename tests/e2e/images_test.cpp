@@ -360,6 +360,33 @@ TEST(Registry, ImagesInARegistryGiveTheFindingsOfTheirTarballsEachBlobFetchedOnc
   EXPECT_EQ(image_locations(whole, images.env_key).size(), 4u) << "twice in each config of app:1";
   for (const auto& [path, count] : registry.blob_gets()) EXPECT_LE(count, 2) << path;
 
+  // --state: a re-audit fetches only blobs no earlier run scanned, and reports the same.
+  const std::string state = dir.path("registry.state");
+  const auto fetched_since = [&](const std::map<std::string, int>& earlier) {
+    int count = 0;
+    for (const auto& [path, n] : registry.blob_gets()) {
+      const auto found = earlier.find(path);
+      count += n - (found == earlier.end() ? 0 : found->second);
+    }
+    return count;
+  };
+  std::map<std::string, int> mark = registry.blob_gets();
+  const RunResult audit1 = sluice({"scan", "oci://" + registry.host() + "/app:1", "--state", state, "-f", "jsonl"});
+  ASSERT_TRUE(exited_with(audit1, kFindings)) << describe(audit1);
+  EXPECT_EQ(fetched_since(mark), 3) << "app:1: base, top and config";
+  mark = registry.blob_gets();
+  const RunResult audit2 = sluice({"scan", "oci://" + registry.host() + "/app*", "--state", state, "-f", "jsonl"});
+  ASSERT_TRUE(exited_with(audit2, kFindings)) << describe(audit2);
+  EXPECT_EQ(fetched_since(mark), 2) << "app:2's own top layer and config only";
+  for (const std::string& key : {images.layer_key, images.deleted_key, images.env_key}) {
+    EXPECT_EQ(image_facts(audit2, key), image_facts(remote, key)) << key;
+  }
+  mark = registry.blob_gets();
+  const RunResult audit3 = sluice({"scan", "oci://" + registry.host() + "/app*", "--state", state, "-f", "jsonl"});
+  ASSERT_TRUE(exited_with(audit3, kFindings)) << describe(audit3);
+  EXPECT_EQ(fetched_since(mark), 0);
+  EXPECT_EQ(flatten(parse_jsonl(audit3.out)), flatten(parse_jsonl(audit2.out)));
+
   // A multi-platform index of app:1 (amd64) and app:2 (arm64): every platform, or one.
   const auto digest_of = [&](const std::string& tag) {
     const RunResult head = run({"curl", "-sfI", "-H", "Accept: application/vnd.docker.distribution.manifest.v2+json",
