@@ -33,6 +33,7 @@
 #include "cli/signals.hpp"
 #include "engine/builtin_database.hpp"
 #include "engine/compiled_rules.hpp"
+#include "io/forge.hpp"
 #include "io/git_remote.hpp"
 #include "pipeline/baseline.hpp"
 #include "pipeline/content_scan.hpp"
@@ -65,10 +66,16 @@ struct ScanFlags {
   bool verbose = false;
   std::string git_history = "full";
   std::string repos_from;
-  std::vector<std::string> git_urls;                        // --git-url
-  std::string git_urls_from;                                // --git-urls-from
-  std::string clone_dir;                                    // --clone-dir
-  std::vector<std::string> remotes;                         // every --git-url, as shown (no credentials), sorted
+  std::vector<std::string> git_urls;       // --git-url
+  std::string git_urls_from;               // --git-urls-from
+  std::string clone_dir;                   // --clone-dir
+  std::vector<std::string> remotes;        // every --git-url, as shown (no credentials), sorted
+  std::vector<std::string> github_orgs;    // --github-org
+  std::vector<std::string> github_users;   // --github-user
+  std::vector<std::string> gitlab_groups;  // --gitlab-group
+  std::string forge_api;                   // --forge-api URL
+  bool skip_forks = false;
+  bool skip_archived = false;
   std::string platform;                                     // --platform os/arch
   std::vector<std::string> insecure_registries;             // --insecure-registry HOST[:PORT]
   std::string registry_auth;                                // --registry-auth USER:PASSWORD
@@ -246,6 +253,50 @@ std::string default_clone_dir() {
   return {};
 }
 
+// The clone URLs of the repositories the --github-org, --github-user and --gitlab-group
+// listings give (tokens from GITHUB_TOKEN and GITLAB_TOKEN); a listing that fails is an issue of
+// the report, what it listed before is kept. False when --forge-api is refused.
+bool list_forges(ScanFlags& flags, std::vector<std::string>& urls) {
+  using Kind = io::ForgeQuery::Kind;
+  std::vector<io::ForgeQuery> queries;
+  const auto add = [&](const std::vector<std::string>& names, Kind kind) {
+    for (const std::string& name : names) {
+      io::ForgeQuery query;
+      query.kind = kind;
+      query.name = name;
+      query.api = flags.forge_api;
+      const char* token = std::getenv(kind == Kind::kGitlabGroup ? "GITLAB_TOKEN" : "GITHUB_TOKEN");
+      if (token != nullptr) query.token = token;
+      query.forks = !flags.skip_forks;
+      query.archived = !flags.skip_archived;
+      queries.push_back(std::move(query));
+    }
+  };
+  add(flags.github_orgs, Kind::kGithubOrg);
+  add(flags.github_users, Kind::kGithubUser);
+  add(flags.gitlab_groups, Kind::kGitlabGroup);
+  if (queries.empty()) return true;
+  if (flags.forge_api.rfind("http://", 0) == 0 &&
+      !pipeline::loopback_host(flags.forge_api.substr(7, flags.forge_api.find('/', 7) - 7))) {
+    say("sluice: error: --forge-api {}: plain http only to a loopback address (tokens would cross the network "
+        "in clear)\n",
+        pipeline::printable(io::shown_url(flags.forge_api)));
+    return false;
+  }
+  io::HttpClient http;
+  for (const io::ForgeQuery& query : queries) {
+    std::string error;
+    const std::vector<io::ForgeRepository> found = io::list_forge(http, query, &error);
+    const char* what = query.kind == Kind::kGithubOrg    ? "--github-org"
+                       : query.kind == Kind::kGithubUser ? "--github-user"
+                                                         : "--gitlab-group";
+    if (!error.empty()) flags.scan.issues.push_back(io::Error{fmt::format("{} {}", what, query.name), error});
+    if (flags.verbose) say("sluice: {} {}: {} repositories\n", what, pipeline::printable(query.name), found.size());
+    for (const io::ForgeRepository& repository : found) urls.push_back(repository.clone_url);
+  }
+  return true;
+}
+
 // Clones or fetches the mirrors of `urls` (this shard's), and hands them to the scan as
 // repositories named by their URLs; a remote that could not be fetched is an issue of the
 // report (the rest is scanned, exit 3).
@@ -306,6 +357,8 @@ int run(ScanFlags& flags, CLI::App& command) {
     say("sluice: error: {}\n", error.what());
     return kFatal;
   }
+  if (!list_forges(flags, git_urls)) return kFatal;
+  const bool forges = !flags.github_orgs.empty() || !flags.github_users.empty() || !flags.gitlab_groups.empty();
   // oci:// references are registries' images, not paths.
   std::vector<std::string> registry_refs;
   std::erase_if(flags.scan.roots, [&](const std::string& root) {
@@ -315,7 +368,7 @@ int run(ScanFlags& flags, CLI::App& command) {
   });
   // Nothing named: the current directory. Only remotes named: only them.
   if (flags.scan.roots.empty() && flags.repos_from.empty() && git_urls.empty() && flags.git_urls_from.empty() &&
-      registry_refs.empty()) {
+      registry_refs.empty() && !forges) {
     flags.scan.roots.push_back(".");
   }
   for (const std::string& url : git_urls) flags.remotes.push_back(io::parse_remote_url(url).shown);
@@ -708,6 +761,24 @@ void register_scan(CLI::App& app, int& exit_code) {
   scan->add_option("--clone-dir", flags->clone_dir,
                    "Where the mirrors of git remotes are kept between runs (default: $XDG_CACHE_HOME/sluice/git, "
                    "else ~/.cache/sluice/git)")
+      ->group(git_group);
+  scan->add_option("--github-org", flags->github_orgs,
+                   "Also scan every repository of this GitHub organisation (repeatable; token: GITHUB_TOKEN), as "
+                   "--git-url does")
+      ->group(git_group);
+  scan->add_option("--github-user", flags->github_users,
+                   "Also scan every repository this GitHub user owns (repeatable; token: GITHUB_TOKEN)")
+      ->group(git_group);
+  scan->add_option("--gitlab-group", flags->gitlab_groups,
+                   "Also scan every project of this GitLab group and its subgroups (repeatable; token: "
+                   "GITLAB_TOKEN)")
+      ->group(git_group);
+  scan->add_option("--forge-api", flags->forge_api,
+                   "The REST API of a self-hosted GitHub Enterprise (https://HOST/api/v3) or GitLab "
+                   "(https://HOST/api/v4); default: api.github.com, gitlab.com")
+      ->group(git_group);
+  scan->add_flag("--skip-forks", flags->skip_forks, "Forge listings: leave forks out")->group(git_group);
+  scan->add_flag("--skip-archived", flags->skip_archived, "Forge listings: leave archived repositories out")
       ->group(git_group);
   scan->add_option("--max-blob-size", flags->scan.max_blob_size,
                    "Git blobs are read whole; bigger ones are reported and not scanned")

@@ -188,5 +188,107 @@ TEST(GitRemote, ARemoteThatCannotBeFetchedIsAnErrorAndTheOthersAreScanned) {
   EXPECT_EQ(secrets, std::set<std::string>{key});
 }
 
+// A loopback imitation of the GitHub and GitLab REST listings: argv = port, git daemon base URL.
+constexpr const char* kForgeServer = R"PY(
+import json, sys
+from http.server import BaseHTTPRequestHandler, HTTPServer
+port, git = int(sys.argv[1]), sys.argv[2]
+def repo(name, fork=False, archived=False):
+    return {"full_name": "acme/" + name, "clone_url": git + "/" + name + ".git", "fork": fork, "archived": archived}
+class Forge(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+    def answer(self, status, body, headers=()):
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in headers:
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+    def do_GET(self):
+        base = "http://127.0.0.1:%d" % port
+        if self.path.startswith("/orgs/acme/repos"):
+            if self.headers.get("Authorization") != "Bearer gh-test-token":
+                return self.answer(401, {"message": "Bad credentials"})
+            if "page=2" not in self.path:
+                return self.answer(200, [repo("alpha"), repo("beta", fork=True),
+                                         {"full_name": "acme/local", "clone_url": "file:///etc", "fork": False}],
+                                   [("Link", '<%s/orgs/acme/repos?per_page=100&type=all&page=2>; rel="next"' % base)])
+            return self.answer(200, [repo("gamma", archived=True)])
+        if self.path.startswith("/users/solo/repos"):
+            return self.answer(403, {"message": "API rate limit exceeded"},
+                               [("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", "1700000000")])
+        if self.path.startswith("/groups/team%2Fsub/projects"):
+            if self.headers.get("PRIVATE-TOKEN") != "gl-test-token":
+                return self.answer(401, {"message": "401 Unauthorized"})
+            return self.answer(200, [{"path_with_namespace": "team/sub/delta", "http_url_to_repo": git + "/delta.git",
+                                      "forked_from_project": None, "archived": False}])
+        self.answer(404, {"message": "Not Found"})
+HTTPServer(("127.0.0.1", port), Forge).serve_forever()
+)PY";
+
+TEST(GitRemote, ForgeListingsOfGithubAndGitlabAreClonedAndScanned) {
+  TempDir dir;
+  KeyGen gen(73);
+  std::map<std::string, std::string> keys;
+  for (const char* name : {"alpha", "beta", "gamma", "delta"}) {
+    keys[name] = gen.personal_key();
+    make_repo(dir, name, {{"k.env", "K=" + keys[name] + "\n"}});
+  }
+  GitDaemon daemon(dir.path("served"));
+  ASSERT_TRUE(daemon.running()) << "git daemon did not start on loopback";
+  const std::string script = dir.write("forge.py", kForgeServer);
+  const int port = free_port();
+  const std::string git_base = daemon.url("x").substr(0, daemon.url("x").size() - 2);
+  LoopbackServer forge({"python3", script, std::to_string(port), git_base}, port);
+  ASSERT_TRUE(forge.running()) << "the forge imitation did not start";
+  const std::string api = "http://127.0.0.1:" + std::to_string(port);
+  const auto scan = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv{"env",
+                                  "GITHUB_TOKEN=gh-test-token",
+                                  "GITLAB_TOKEN=gl-test-token",
+                                  kSluiceBinary,
+                                  "scan",
+                                  "--forge-api",
+                                  api,
+                                  "--clone-dir",
+                                  dir.path("cache"),
+                                  "-f",
+                                  "jsonl"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run(argv);
+  };
+  const auto secrets_of = [](const RunResult& result) {
+    std::set<std::string> out;
+    for (const Finding& finding : parse_jsonl(result.out)) out.insert(finding.secret);
+    return out;
+  };
+
+  // Both pages of the organisation, its fork and its archived repository; not the file:// one.
+  const RunResult org = scan({"--github-org", "acme"});
+  ASSERT_TRUE(exited_with(org, kFindings)) << describe(org);
+  EXPECT_EQ(secrets_of(org), (std::set<std::string>{keys["alpha"], keys["beta"], keys["gamma"]}));
+  EXPECT_TRUE(no_secret_on_stderr(org, {"gh-test-token", "gl-test-token"}));
+  EXPECT_EQ(org.out.find("test-token"), std::string::npos);
+
+  const RunResult narrowed = scan({"--github-org", "acme", "--skip-forks", "--skip-archived"});
+  ASSERT_TRUE(exited_with(narrowed, kFindings)) << describe(narrowed);
+  EXPECT_EQ(secrets_of(narrowed), (std::set<std::string>{keys["alpha"]}));
+
+  // A GitLab group with subgroups; a rate-limited user listing is an error, the rest scanned.
+  const RunResult mixed = scan({"--gitlab-group", "team/sub", "--github-user", "solo"});
+  ASSERT_TRUE(exited_with(mixed, kIncomplete)) << describe(mixed);
+  EXPECT_EQ(secrets_of(mixed), (std::set<std::string>{keys["delta"]}));
+  EXPECT_NE(mixed.err.find("sluice: error: --github-user solo: "), std::string::npos) << mixed.err;
+  EXPECT_NE(mixed.err.find("rate limited"), std::string::npos) << mixed.err;
+
+  // Plain http to a forge API that is not on loopback is refused before anything is sent.
+  const RunResult refused = sluice({"scan", "--github-org", "acme", "--forge-api", "http://192.0.2.1/api"});
+  EXPECT_TRUE(exited_with(refused, 2)) << describe(refused);
+  EXPECT_NE(refused.err.find("plain http only to a loopback address"), std::string::npos) << refused.err;
+}
+
 }  // namespace
 }  // namespace sluice::e2e
