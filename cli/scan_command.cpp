@@ -662,7 +662,9 @@ const CLI::Validator kFiniteNumber(
 void register_scan(CLI::App& app, int& exit_code) {
   auto flags = std::make_shared<ScanFlags>();
   CLI::App* scan = app.add_subcommand("scan", "Scan files, directories or standard input (-) for secrets");
-  scan->add_option("paths", flags->paths, "Files and directories to scan; '-' reads standard input (default: .)")
+  scan->add_option("paths", flags->paths,
+                   "Files and directories to scan; '-' reads standard input; oci://HOST[:PORT]/REPO[:TAG|@DIGEST], "
+                   "oci://HOST/ or oci://HOST/PREFIX* images in a registry (default: .)")
       ->type_name("PATH");
   scan->footer(
       "Exit codes: 0 complete and nothing found (or nothing at --fail-on or above); 1 findings; 2 usage or fatal "
