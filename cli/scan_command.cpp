@@ -79,6 +79,7 @@ struct ScanFlags {
   std::string platform;                                     // --platform os/arch
   std::vector<std::string> insecure_registries;             // --insecure-registry HOST[:PORT]
   std::string registry_auth;                                // --registry-auth USER:PASSWORD
+  std::vector<std::string> registry_refs;                   // the oci:// paths
   std::string shard;                                        // --shard I/N
   std::uint64_t shard_split_size = std::uint64_t{1} << 30;  // --shard-split-size
   std::string state;                                        // --state FILE
@@ -224,6 +225,7 @@ nlohmann::json shard_settings(const ScanFlags& flags) {
           {"max_decode_depth", scan.decode.max_depth},
           {"shard_split_size", split_size(flags)},
           {"git_urls", flags.remotes},
+          {"oci", flags.registry_refs},
           {"archives",
            {{"enabled", archives.enabled},
             {"max_depth", archives.max_depth},
@@ -360,7 +362,7 @@ int run(ScanFlags& flags, CLI::App& command) {
   if (!list_forges(flags, git_urls)) return kFatal;
   const bool forges = !flags.github_orgs.empty() || !flags.github_users.empty() || !flags.gitlab_groups.empty();
   // oci:// references are registries' images, not paths.
-  std::vector<std::string> registry_refs;
+  std::vector<std::string>& registry_refs = flags.registry_refs;
   std::erase_if(flags.scan.roots, [&](const std::string& root) {
     if (root.rfind("oci://", 0) != 0) return false;
     registry_refs.push_back(root);
@@ -427,9 +429,8 @@ int run(ScanFlags& flags, CLI::App& command) {
 
   flags.scan.git_history = flags.git_history == "full";
   flags.scan.min_confidence = engine::parse_confidence(flags.min_confidence).value_or(engine::Confidence::kMedium);
-  if (!registry_refs.empty() && (workflow.staged || !flags.shard.empty())) {
-    say("sluice: error: oci:// images cannot be scanned with {} (not yet shared out between shards)\n",
-        workflow.staged ? "--staged" : "--shard");
+  if (!registry_refs.empty() && workflow.staged) {
+    say("sluice: error: --staged reads one local repository's index: leave oci:// images out\n");
     return kFatal;
   }
   if (workflow.staged && !git_urls.empty()) {
@@ -538,6 +539,12 @@ int run(ScanFlags& flags, CLI::App& command) {
     registry.platform = flags.platform;
     registry.insecure_hosts = flags.insecure_registries;
     registry.stop = &signals.stop();
+    if (shard) {
+      // Images are shared out by name, each to one shard (which reads all its layers).
+      registry.mine = [spec = *shard](const std::string& name) {
+        return pipeline::fallback_shard(name, spec.count) == spec.index;
+      };
+    }
     if (!flags.registry_auth.empty()) {
       const std::size_t colon = flags.registry_auth.find(':');
       registry.credentials =

@@ -59,6 +59,7 @@ std::shared_ptr<RegistrySources> RegistrySources::resolve(const std::vector<std:
     std::vector<std::string> errors;
     for (io::RemoteImage& image : client.images(repository, reference, options.platform, errors)) {
       if (!image_names.insert(image.name).second) continue;
+      if (options.mine && !options.mine(image.name)) continue;
       ImageRecord record;
       record.name = image.name;
       add_blob(client, repository, image.config);

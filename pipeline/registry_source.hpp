@@ -6,6 +6,7 @@
 // of images that share it, streamed through the scanner (gzip and zstd layers decompressed on
 // the way) and checked against its digest. Layers are never written to disk.
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,6 +24,9 @@ struct RegistryOptions {
   std::vector<std::string> insecure_hosts;             // plain http besides loopback
   std::optional<io::RegistryCredentials> credentials;  // --registry-auth, for every host
   const std::atomic<bool>* stop = nullptr;
+  // Under --shard: whether an image (by name) is this shard's; its blobs are then read here
+  // (a layer shared with another shard's image is read there too). Empty: every image.
+  std::function<bool(const std::string&)> mine;
 };
 
 // One blob to fetch and scan.

@@ -360,6 +360,20 @@ TEST(Registry, ImagesInARegistryGiveTheFindingsOfTheirTarballsEachBlobFetchedOnc
   EXPECT_EQ(image_locations(whole, images.env_key).size(), 4u) << "twice in each config of app:1";
   for (const auto& [path, count] : registry.blob_gets()) EXPECT_LE(count, 2) << path;
 
+  // Two shards share the images out (each reads all the layers of its images); merged, they
+  // report what one scan does.
+  std::vector<std::string> merge{"merge", "-f", "jsonl"};
+  for (const char* shard : {"0/2", "1/2"}) {
+    const std::string out = dir.path(std::string("shard-") + shard[0] + ".jsonl");
+    const RunResult part = sluice({"scan", "oci://" + registry.host() + "/", "--shard", shard, "-o", out});
+    ASSERT_TRUE(exited_with(part, kClean) || exited_with(part, kFindings)) << describe(part);
+    merge.push_back(out);
+  }
+  const RunResult merged = sluice(merge);
+  ASSERT_TRUE(exited_with(merged, kFindings)) << describe(merged);
+  EXPECT_EQ(flatten(parse_jsonl(merged.out)), flatten(parse_jsonl(whole.out)));
+  EXPECT_EQ(jsonl_summary(merged.out)["images"], 3);
+
   // --state: a re-audit fetches only blobs no earlier run scanned, and reports the same.
   const std::string state = dir.path("registry.state");
   const auto fetched_since = [&](const std::map<std::string, int>& earlier) {
