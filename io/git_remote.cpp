@@ -7,11 +7,14 @@
 #include <xxhash.h>
 
 #include <cerrno>
+#include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <exception>
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <system_error>
 #include <thread>
 
@@ -53,18 +56,43 @@ std::string percent_decoded(std::string_view text) {
   return out;
 }
 
+// A fetch with no sign of life (no data, no progress) for this long is abandoned.
+constexpr std::int64_t kStallSeconds = 120;
+
 // What the libgit2 callbacks of one transfer share.
 struct Transfer {
   const RemoteUrl* url = nullptr;
   const std::atomic<bool>* stop = nullptr;
   int credential_calls = 0;
+  std::atomic<std::int64_t>* heard = nullptr;  // steady-clock ns of the last sign of life
 };
+
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 // Credentials are offered once: a second request means the remote refused them, and asking
 // again would loop.
-int give_credentials(git_credential** out, const char* /*url*/, const char* user_from_url, unsigned int allowed,
+// scheme://host[:port] of a URL, lower-cased ("" for other forms).
+std::string origin_of(std::string_view url) {
+  const std::size_t scheme = url.find("://");
+  if (scheme == std::string_view::npos) return {};
+  std::string out(url.substr(0, std::min(url.find_first_of("/?#", scheme + 3), url.size())));
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+int give_credentials(git_credential** out, const char* asking_url, const char* user_from_url, unsigned int allowed,
                      void* payload) {
   Transfer& transfer = *static_cast<Transfer*>(payload);
+  // A remote that redirected elsewhere gets no credentials: they were given for the URL named.
+  if (asking_url != nullptr && origin_of(asking_url) != origin_of(transfer.url->shown)) {
+    git_error_set_str(GIT_ERROR_NET,
+                      "the remote redirected to another host, which asks for credentials: they are only sent to the "
+                      "host named");
+    return GIT_EAUTH;
+  }
   if (transfer.credential_calls++ > 0) {
     git_error_set_str(GIT_ERROR_NET, "authentication failed: the remote refused the credentials given");
     return GIT_EAUTH;
@@ -86,6 +114,7 @@ int give_credentials(git_credential** out, const char* /*url*/, const char* user
 
 int keep_going(const git_indexer_progress* /*stats*/, void* payload) {
   const Transfer& transfer = *static_cast<Transfer*>(payload);
+  if (transfer.heard != nullptr) transfer.heard->store(now_ns(), std::memory_order_relaxed);
   return transfer.stop != nullptr && transfer.stop->load(std::memory_order_relaxed) ? -1 : 0;
 }
 
@@ -184,12 +213,19 @@ void update(const RemoteUrl& url, const std::string& path, Transfer& transfer, M
   fetch(repository.get(), remote.get(), transfer, out);
 }
 
-MirrorOutcome sync_one(const std::string& given, const std::string& cache, const std::atomic<bool>* stop) {
+MirrorOutcome sync_one(const std::string& given, const std::string& cache, const std::atomic<bool>* stop,
+                       std::atomic<std::int64_t>* heard) {
   const RemoteUrl url = parse_remote_url(given);
   MirrorOutcome out;
   out.url = url.shown;
   out.path = mirror_path(cache, url.shown);
-  Transfer transfer{&url, stop, 0};
+  if (url.malformed) {
+    out.error =
+        "not a valid URL (credentials in a URL are user:password@ after the scheme, with '/', '@' and ':' in them "
+        "percent-encoded): it was not used and is not shown";
+    return out;
+  }
+  Transfer transfer{&url, stop, 0, heard};
   try {
     struct stat info {};
     if (::stat(out.path.c_str(), &info) == 0) {
@@ -232,6 +268,12 @@ RemoteUrl parse_remote_url(std::string_view given) {
     const std::size_t at = given.find('@');
     if (colon != std::string_view::npos && at != std::string_view::npos && at < colon && given.find('/') > colon) {
       out.user = std::string(given.substr(0, at));
+    } else if (colon != std::string_view::npos && at != std::string_view::npos && colon < at &&
+               given.substr(0, at).find('/') == std::string_view::npos) {
+      // user:password@host:path has no meaning for git (ssh takes no password): what is
+      // before the '@' may be a secret, and is never shown.
+      out.malformed = true;
+      out.shown = "...@" + std::string(given.substr(at + 1));
     }
     return out;
   }
@@ -240,6 +282,16 @@ RemoteUrl parse_remote_url(std::string_view given) {
   const std::size_t at = given.substr(0, authority_end).rfind('@');
   if (at == std::string_view::npos || at < authority) {
     out.shown = std::string(given);
+    // host:port with a port that is not a number, and an '@' further on: a password holding a
+    // '/' that was not percent-encoded. Never shown, never used.
+    const std::string_view host = given.substr(authority, authority_end - authority);
+    const std::size_t colon = host.rfind(':');
+    const bool bad_port = colon != std::string_view::npos && !host.empty() && host.front() != '[' &&
+                          host.substr(colon + 1).find_first_not_of("0123456789") != std::string_view::npos;
+    if (bad_port && given.find('@', authority_end) != std::string_view::npos) {
+      out.malformed = true;
+      out.shown = std::string(given.substr(0, authority)) + "...@" + std::string(given.substr(given.rfind('@') + 1));
+    }
     return out;
   }
   const std::string_view userinfo = given.substr(authority, at - authority);
@@ -291,21 +343,79 @@ std::vector<MirrorOutcome> sync_mirrors(const std::vector<std::string>& urls, co
   for (std::size_t k = 0; k < urls.size(); ++k) {
     if (first.emplace(mirror_path(cache, parse_remote_url(urls[k]).shown), k).second) work.push_back(k);
   }
-  std::atomic<std::size_t> next{0};
-  const auto worker = [&] {
-    for (std::size_t k; (k = next.fetch_add(1)) < work.size();) {
-      out[work[k]] = sync_one(urls[work[k]], cache, stop);
+
+  // libgit2 1.5 has no network timeout and checks for cancellation only when data arrives: a
+  // fetch is run on a thread of its own, and one that gives no sign of life for kStallSeconds,
+  // or is still running when `stop` is set, is abandoned (its thread is left to end by itself,
+  // writing only to state it shares; a partial clone directory may be left behind).
+  struct Shared {
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::vector<std::string> urls;
+    std::string cache;
+    std::vector<MirrorOutcome> results;
+    std::vector<char> settled;                     // per work item: result final
+    std::vector<std::atomic<std::int64_t>> heard;  // per work item: last sign of life, 0 not started
+    std::size_t finished = 0;
+  };
+  auto shared = std::make_shared<Shared>();
+  shared->urls = urls;
+  shared->cache = cache;
+  shared->results.resize(work.size());
+  shared->settled.assign(work.size(), 0);
+  shared->heard = std::vector<std::atomic<std::int64_t>>(work.size());
+  auto next = std::make_shared<std::atomic<std::size_t>>(0);
+  const auto start_worker = [&]() -> bool {
+    try {
+      std::thread([shared, next, work, stop] {
+        for (std::size_t k; (k = next->fetch_add(1)) < work.size();) {
+          if (stop != nullptr && stop->load()) break;
+          shared->heard[k].store(now_ns());
+          MirrorOutcome result = sync_one(shared->urls[work[k]], shared->cache, stop, &shared->heard[k]);
+          std::lock_guard lock(shared->mutex);
+          if (!shared->settled[k]) {
+            shared->results[k] = std::move(result);
+            shared->settled[k] = 1;
+            ++shared->finished;
+          }
+          shared->changed.notify_all();
+        }
+      }).detach();
+      return true;
+    } catch (const std::system_error&) {
+      return false;
     }
   };
-  std::vector<std::thread> threads;
-  const std::size_t count = std::min<std::size_t>(std::max(parallel, 1u), work.size());
-  try {
-    for (std::size_t t = 1; t < count; ++t) threads.emplace_back(worker);
-  } catch (const std::system_error&) {
-    // No more threads: the ones running (and this one) take the rest.
+  std::size_t workers = 0;
+  const std::size_t wanted = std::min<std::size_t>(std::max(parallel, 1u), work.size());
+  while (workers < wanted && start_worker()) ++workers;
+  std::unique_lock lock(shared->mutex);
+  bool abandoned_all = workers == 0;
+  while (shared->finished < work.size() && !abandoned_all) {
+    shared->changed.wait_for(lock, std::chrono::milliseconds(100));
+    const bool stopping = stop != nullptr && stop->load();
+    const std::int64_t now = now_ns();
+    for (std::size_t k = 0; k < work.size(); ++k) {
+      if (shared->settled[k]) continue;
+      const std::int64_t heard = shared->heard[k].load();
+      const bool started = heard != 0;
+      const bool stalled = started && now - heard > kStallSeconds * 1'000'000'000LL;
+      if (!stopping && !stalled) continue;
+      if (!started && !stopping) continue;
+      MirrorOutcome& result = shared->results[k];
+      result.url = parse_remote_url(urls[work[k]]).shown;
+      result.path = mirror_path(cache, result.url);
+      result.error = stopping ? std::string("fetch stopped by a signal")
+                              : fmt::format("no data from the remote for {} s: the fetch was abandoned", kStallSeconds);
+      shared->settled[k] = 1;
+      ++shared->finished;
+      // The stalled fetch keeps its thread: another takes the rest of the work.
+      if (stalled && !stopping && start_worker()) ++workers;
+    }
+    if (stopping) abandoned_all = true;
   }
-  worker();
-  for (std::thread& thread : threads) thread.join();
+  for (std::size_t k = 0; k < work.size(); ++k) out[work[k]] = shared->results[k];
+  lock.unlock();
   for (std::size_t k = 0; k < urls.size(); ++k) {
     const std::size_t source = first.at(mirror_path(cache, parse_remote_url(urls[k]).shown));
     if (source != k) out[k] = out[source];

@@ -23,6 +23,7 @@ struct RemoteUrl {
   std::string shown;  // the URL without user:password@ (the user alone is kept for ssh)
   std::string user;
   std::string password;
+  bool malformed = false;  // looks like it holds credentials git cannot use: `shown` hides them
 };
 
 // Splits credentials off `given` (scheme://user:password@host/..., or scp-like user@host:path,

@@ -5,6 +5,8 @@
 // are never shown, stored in the mirror, or reported.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -288,6 +290,30 @@ TEST(GitRemote, ForgeListingsOfGithubAndGitlabAreClonedAndScanned) {
   const RunResult refused = sluice({"scan", "--github-org", "acme", "--forge-api", "http://192.0.2.1/api"});
   EXPECT_TRUE(exited_with(refused, 2)) << describe(refused);
   EXPECT_NE(refused.err.find("plain http only to a loopback address"), std::string::npos) << refused.err;
+}
+
+// A server that accepts connections and never answers: libgit2 waits on it with no timeout of
+// its own; a signal still ends the run at once, with its report.
+TEST(GitRemote, ASignalEndsAFetchFromAServerThatNeverAnswers) {
+  TempDir dir;
+  const int port = free_port();
+  LoopbackServer silent({"python3", "-c",
+                         "import socket, sys, time\n"
+                         "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+                         "s.bind(('127.0.0.1', int(sys.argv[1]))); s.listen(16); held = []\n"
+                         "while True:\n    held.append(s.accept()[0])\n",
+                         std::to_string(port)},
+                        port);
+  ASSERT_TRUE(silent.running());
+  const auto started = std::chrono::steady_clock::now();
+  const RunResult result = run({"timeout", "--preserve-status", "-s", "TERM", "2", kSluiceBinary, "scan", "--git-url",
+                                "http://127.0.0.1:" + std::to_string(port) + "/app.git", "--clone-dir",
+                                dir.path("cache"), "-f", "jsonl", "-o", dir.path("report.jsonl")});
+  const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  EXPECT_TRUE(exited_with(result, 128 + SIGTERM)) << describe(result);
+  EXPECT_LT(seconds, 30.0) << "the stalled fetch was not abandoned";
+  EXPECT_NE(result.err.find("fetch stopped by a signal"), std::string::npos) << result.err;
+  EXPECT_FALSE(jsonl_summary(read_file(dir.path("report.jsonl"))).is_null()) << "the report is written";
 }
 
 }  // namespace

@@ -37,6 +37,21 @@ TEST(RemoteUrl, SshKeepsItsLoginAndDropsAnyPassword) {
   EXPECT_EQ(url.user, "");
 }
 
+TEST(RemoteUrl, APasswordThatWasNotEncodedIsNeverShown) {
+  // '/' in a password ends the authority: "alice:ab" reads as a host with a port that is not
+  // a number, and the rest would be shown as the path.
+  RemoteUrl url = parse_remote_url("http://alice:ab/cdSECRETX@git.example.com/app.git");
+  EXPECT_TRUE(url.malformed);
+  EXPECT_EQ(url.shown.find("SECRETX"), std::string::npos) << url.shown;
+  EXPECT_EQ(url.shown.find("ab/cd"), std::string::npos) << url.shown;
+  // scp-like forms take no password.
+  url = parse_remote_url("alice:SECRETZ@git.example.com:repos/app.git");
+  EXPECT_TRUE(url.malformed);
+  EXPECT_EQ(url.shown.find("SECRETZ"), std::string::npos) << url.shown;
+  EXPECT_FALSE(parse_remote_url("https://git.example.com:8443/a@b/app.git").malformed);
+  EXPECT_FALSE(parse_remote_url("git@git.example.com:team/app.git").malformed);
+}
+
 TEST(MirrorPath, NamedAfterTheRepositoryAndDistinctPerUrl) {
   const std::string a = mirror_path("/cache", "https://host.example/team/app.git");
   const std::string b = mirror_path("/cache", "https://other.example/team/app.git");
