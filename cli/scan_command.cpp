@@ -100,6 +100,8 @@ std::vector<std::string> read_path_list(const std::string& file, const char* opt
   std::vector<std::string> out;
   for (std::string line; std::getline(in, line);) {
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.pop_back();
+    // A URL never starts with a blank; a path may (and is kept as it is).
+    if (std::string_view(option) == "--git-urls-from") line.erase(0, line.find_first_not_of(" \t"));
     if (line.empty() || line[0] == '#') continue;
     out.push_back(line);
   }
@@ -547,6 +549,10 @@ int run(ScanFlags& flags, CLI::App& command) {
     }
     if (!flags.registry_auth.empty()) {
       const std::size_t colon = flags.registry_auth.find(':');
+      if (colon == std::string::npos) {
+        say("sluice: error: --registry-auth takes USER:PASSWORD\n");
+        return kFatal;
+      }
       registry.credentials =
           io::RegistryCredentials{flags.registry_auth.substr(0, colon),
                                   colon == std::string::npos ? std::string() : flags.registry_auth.substr(colon + 1)};
@@ -763,6 +769,7 @@ void register_scan(CLI::App& app, int& exit_code) {
                    "Also scan the history of the git remote at URL (repeatable): a bare mirror of every ref is cloned "
                    "into --clone-dir, or fetched when it is already there. Credentials may be given in the URL "
                    "(https://USER:TOKEN@HOST/...; never stored, never shown); ssh uses the ssh agent")
+      ->allow_extra_args(false)
       ->group(git_group);
   scan->add_option("--git-urls-from", flags->git_urls_from,
                    "Also scan the git remotes listed in FILE, one URL per line ('-': standard input; '#' comments)")
@@ -774,13 +781,16 @@ void register_scan(CLI::App& app, int& exit_code) {
   scan->add_option("--github-org", flags->github_orgs,
                    "Also scan every repository of this GitHub organisation (repeatable; token: GITHUB_TOKEN), as "
                    "--git-url does")
+      ->allow_extra_args(false)
       ->group(git_group);
   scan->add_option("--github-user", flags->github_users,
                    "Also scan every repository this GitHub user owns (repeatable; token: GITHUB_TOKEN)")
+      ->allow_extra_args(false)
       ->group(git_group);
   scan->add_option("--gitlab-group", flags->gitlab_groups,
                    "Also scan every project of this GitLab group and its subgroups (repeatable; token: "
                    "GITLAB_TOKEN)")
+      ->allow_extra_args(false)
       ->group(git_group);
   scan->add_option("--forge-api", flags->forge_api,
                    "The REST API of a self-hosted GitHub Enterprise (https://HOST/api/v3) or GitLab "
@@ -802,6 +812,7 @@ void register_scan(CLI::App& app, int& exit_code) {
       ->group(registry_group);
   scan->add_option("--insecure-registry", flags->insecure_registries,
                    "Talk plain http to this registry HOST[:PORT] (repeatable; loopback registries always are)")
+      ->allow_extra_args(false)
       ->group(registry_group);
   scan->add_option("--registry-auth", flags->registry_auth,
                    "USER:PASSWORD for oci:// registries (default: the docker config's credentials for the host)")

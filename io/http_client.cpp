@@ -206,6 +206,7 @@ HttpResponse HttpClient::perform(const HttpRequest& request, const std::function
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, options_.stall_seconds);
     curl_easy_setopt(e, CURLOPT_USERAGENT, "sluice");
+    if (request.timeout_seconds > 0) curl_easy_setopt(e, CURLOPT_TIMEOUT, request.timeout_seconds);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, detail.data());
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers.get());
     if (!request.user.empty()) {
@@ -238,7 +239,9 @@ HttpResponse HttpClient::perform(const HttpRequest& request, const std::function
                                    stopped             ? "stopped by a signal"
                                    : detail[0] != '\0' ? std::string(detail.data())
                                                        : std::string(curl_easy_strerror(code)));
-      retry = !stopped && transient(code);
+      // A stall or a total timeout is tried once more, not `retries` times: a server that holds
+      // connections open without answering would hold the run for minutes.
+      retry = !stopped && transient(code) && (code != CURLE_OPERATION_TIMEDOUT || attempt_number == 0);
     } else if (transient(response.status)) {
       retry = true;
       const std::string after = response.header("retry-after");
@@ -301,10 +304,17 @@ HttpPull::~HttpPull() {
   if (state_->worker.joinable()) state_->worker.join();
 }
 
-std::optional<std::size_t> HttpPull::read(char* buffer, std::size_t capacity, std::string* error) {
+std::optional<std::size_t> HttpPull::read(char* buffer, std::size_t capacity, std::string* error,
+                                          std::chrono::steady_clock::time_point deadline) {
   State& state = *state_;
   std::unique_lock lock(state.mutex);
-  state.changed.wait(lock, [&state] { return !state.chunks.empty() || state.done; });
+  const auto ready = [&state] { return !state.chunks.empty() || state.done; };
+  if (deadline == std::chrono::steady_clock::time_point::max()) {
+    state.changed.wait(lock, ready);
+  } else if (!state.changed.wait_until(lock, deadline, ready)) {
+    if (error != nullptr) *error = "time budget exhausted while waiting for the server (--max-input-seconds)";
+    return std::nullopt;
+  }
   if (state.chunks.empty()) {
     if (state.response.ok()) return 0;
     if (error != nullptr) {

@@ -8,6 +8,7 @@
 // error: errors are one line naming the URL without its query string.
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -33,6 +34,7 @@ struct HttpRequest {
   std::string password;
   bool follow_redirects = false;
   std::size_t max_body = std::size_t{16} << 20;  // get(): a longer body is an error
+  long timeout_seconds = 0;                      // a whole attempt ends within this (0: no limit)
 };
 
 struct HttpResponse {
@@ -81,8 +83,11 @@ class HttpPull {
   HttpPull(const HttpPull&) = delete;
   HttpPull& operator=(const HttpPull&) = delete;
 
-  // Up to `capacity` bytes: the count, 0 at the end, nullopt on error (`error` set).
-  [[nodiscard]] std::optional<std::size_t> read(char* buffer, std::size_t capacity, std::string* error);
+  // Up to `capacity` bytes: the count, 0 at the end, nullopt on error (`error` set), also when
+  // nothing arrived by `deadline`.
+  [[nodiscard]] std::optional<std::size_t> read(
+      char* buffer, std::size_t capacity, std::string* error,
+      std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max());
   // The final answer, once read() has returned 0 or an error.
   [[nodiscard]] const HttpResponse& response() const noexcept;
 

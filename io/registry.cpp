@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 namespace sluice::io {
@@ -21,6 +22,17 @@ constexpr const char* kImageTypes[] = {"application/vnd.oci.image.manifest.v1+js
                                        "application/vnd.docker.distribution.manifest.v2+json"};
 constexpr std::size_t kManifestBytes = std::size_t{4} << 20;
 constexpr std::size_t kListPageBytes = std::size_t{16} << 20;
+// Whole-answer requests (pings, tokens, lists, manifests) end within this, whatever their pace.
+constexpr long kSmallRequestSeconds = 120;
+// What one reference may make sluice read: manifests (an index and its platforms, nested).
+constexpr int kMaxManifests = 1024;
+
+std::string host_of_url(const std::string& url) {
+  const std::size_t scheme = url.find("://");
+  if (scheme == std::string::npos) return {};
+  const std::size_t end = url.find_first_of("/?#", scheme + 3);
+  return url.substr(scheme + 3, end == std::string::npos ? std::string::npos : end - scheme - 3);
+}
 
 bool is_one_of(const std::string& media_type, const char* const (&types)[2]) {
   return media_type == types[0] || media_type == types[1];
@@ -118,10 +130,10 @@ std::string registry_error(const HttpResponse& response) {
   if (body.is_object() && body.contains("errors") && body["errors"].is_array() && !body["errors"].empty()) {
     const json& first = body["errors"][0];
     if (first.is_object()) {
-      const std::string code = first.value("code", "");
-      const std::string message = first.value("message", "");
-      if (!code.empty())
-        return fmt::format("HTTP {} {}{}", response.status, code, message.empty() ? "" : ": " + message);
+      // The code only: a server's free text may echo what it was sent (the credentials).
+      std::string code = first.value("code", "");
+      if (code.size() > 64 || code.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ_") != std::string::npos) code.clear();
+      if (!code.empty()) return fmt::format("HTTP {} {}", response.status, code);
     }
   }
   return fmt::format("HTTP {}", response.status);
@@ -151,7 +163,10 @@ std::optional<OciReference> parse_oci_reference(std::string_view text, std::stri
   const std::size_t slash = text.find('/');
   OciReference out;
   out.host = std::string(text.substr(0, slash));
-  if (out.host.empty() || out.host.find_first_of("@?#") != std::string::npos) return fail("no registry host");
+  if (out.host.find('@') != std::string::npos) {
+    return fail("credentials do not go in an oci:// reference: give --registry-auth or use the docker config");
+  }
+  if (out.host.empty() || out.host.find_first_of("?#") != std::string::npos) return fail("no registry host");
   if (slash == std::string_view::npos || slash + 1 == text.size()) return out;  // the whole registry
   std::string_view rest = text.substr(slash + 1);
   if (rest.back() == '*') {
@@ -223,7 +238,9 @@ std::optional<HttpRequest> RegistryClient::authorized(std::string url, const std
   std::lock_guard lock(mutex_);
   if (!challenge_.checked) {
     // What /v2/ answers says how to authenticate: 200 none, 401 with a challenge.
-    const HttpResponse ping = http_.get(HttpRequest{base_ + "/v2/", {}, {}, {}, false, 1 << 16});
+    HttpRequest ping_request{base_ + "/v2/", {}, {}, {}, false, 1 << 16};
+    ping_request.timeout_seconds = kSmallRequestSeconds;
+    const HttpResponse ping = http_.get(ping_request);
     if (!ping.error.empty()) {
       *error = ping.error;
       return std::nullopt;
@@ -258,7 +275,11 @@ std::optional<HttpRequest> RegistryClient::authorized(std::string url, const std
       if (!challenge_.service.empty()) url_of_token += "service=" + escaped(challenge_.service) + "&";
       url_of_token += "scope=" + escaped(scope);
       HttpRequest token_request{url_of_token, {}, {}, {}, false, 1 << 20};
-      if (credentials_) {
+      token_request.timeout_seconds = kSmallRequestSeconds;
+      // Credentials go to the realm the registry names only over https, or when it is the
+      // registry's own host: a realm is chosen by the server, not by the user.
+      const bool trusted_realm = challenge_.realm.rfind("https://", 0) == 0 || host_of_url(challenge_.realm) == host_;
+      if (credentials_ && trusted_realm) {
         token_request.user = credentials_->user;
         token_request.password = credentials_->password;
       }
@@ -288,6 +309,7 @@ HttpResponse RegistryClient::get(const std::string& url, const std::string& scop
   if (!request) return HttpResponse{};
   for (std::string& header : headers) request->headers.push_back(std::move(header));
   request->max_body = max_body;
+  request->timeout_seconds = kSmallRequestSeconds;
   HttpResponse response = http_.get(*request);
   if (!response.error.empty()) {
     *error = response.error;
@@ -301,7 +323,12 @@ std::vector<std::string> RegistryClient::paged_list(const std::string& first, co
                                                     const char* field, std::string* error) {
   std::vector<std::string> out;
   std::string url = first;
+  std::set<std::string> visited;
   for (int page = 0; !url.empty() && page < 100000; ++page) {
+    if (!visited.insert(url).second) {
+      *error = fmt::format("{}: the pages link back to one already read; the listing stops there", shown_url(first));
+      return out;
+    }
     const HttpResponse response = get(url, scope, {}, kListPageBytes, error);
     if (!error->empty()) return out;
     const json body = json::parse(response.body, nullptr, false);
@@ -344,6 +371,7 @@ std::vector<RemoteImage> RegistryClient::images(const std::string& repository, c
   std::vector<RemoteImage> out;
   const std::string name =
       fmt::format("oci://{}/{}{}{}", host_, repository, valid_digest(reference) ? "@" : ":", reference);
+  manifests_read_ = 0;
   resolve_manifest(repository, reference, name, platform, 0, out, errors);
   return out;
 }
@@ -353,7 +381,7 @@ bool RegistryClient::resolve_manifest(const std::string& repository, const std::
                                       std::vector<RemoteImage>& out, std::vector<std::string>& errors) {
   std::string error;
   // The reference itself is named by the caller; a platform of an index is named here.
-  const std::string at = depth == 0 ? std::string() : name + ": ";
+  const std::string at = depth == 0 ? std::string() : reference + ": ";
   std::string accept = "Accept: ";
   for (const char* type : kIndexTypes) accept += std::string(type) + ", ";
   for (const char* type : kImageTypes) accept += std::string(type) + ", ";
@@ -385,6 +413,8 @@ bool RegistryClient::resolve_manifest(const std::string& repository, const std::
       return false;
     }
     const std::string base_name = name.substr(0, name.find('@') == std::string::npos ? name.size() : name.find('@'));
+    std::set<std::string> seen;
+    bool matched = false;
     for (const json& entry : body["manifests"]) {
       if (!entry.is_object() || !entry.contains("digest") || !entry["digest"].is_string()) continue;
       const std::string child = entry["digest"].get<std::string>();
@@ -399,11 +429,22 @@ bool RegistryClient::resolve_manifest(const std::string& repository, const std::
           entry_platform.substr(0, platform.size() + 1) != platform + "/") {
         continue;
       }
+      matched = true;
+      if (!seen.insert(child).second) continue;
+      if (++manifests_read_ > kMaxManifests) {
+        errors.push_back(
+            fmt::format("{}more than {} manifests under one reference: the rest were not read", at, kMaxManifests));
+        return false;
+      }
       const std::size_t before = out.size();
       resolve_manifest(repository, child, base_name + "@" + child, platform, depth + 1, out, errors);
       for (std::size_t k = before; k < out.size(); ++k) {
         if (out[k].platform.empty()) out[k].platform = entry_platform;
       }
+    }
+    if (!platform.empty() && !matched) {
+      errors.push_back(fmt::format("{}the index has no image for the platform {}", at, platform));
+      return false;
     }
     return true;
   }

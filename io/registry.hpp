@@ -94,6 +94,7 @@ class RegistryClient {
   std::mutex mutex_;
   Challenge challenge_;
   std::unordered_map<std::string, std::string> tokens_;  // scope -> bearer token
+  int manifests_read_ = 0;                               // by the images() call running
 
   // The request with what the registry asks for `scope` (a bearer token or basic credentials).
   [[nodiscard]] std::optional<HttpRequest> authorized(std::string url, const std::string& scope, std::string* error);

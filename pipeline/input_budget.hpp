@@ -46,6 +46,7 @@ class InputBudget {
   // A member was cut at its limit.
   void count_cut_member() { ++members_cut_; }
 
+  [[nodiscard]] std::chrono::steady_clock::time_point deadline() const noexcept { return deadline_; }
   // True exactly once: the first time the deadline is seen passed (the caller reports it).
   bool expire_once();
   // Interrupted (the stop flag) or out of time: read nothing more.

@@ -6,6 +6,8 @@
 #include <map>
 #include <set>
 
+#include <xxhash.h>
+
 #include "pipeline/archive_scan.hpp"
 
 namespace sluice::pipeline {
@@ -30,6 +32,13 @@ bool loopback_host(const std::string& host) {
   return dots == 3;
 }
 
+ContentId registry_blob_id(const std::string& host, const std::string& digest) {
+  ContentId id = digest_content_id(digest);
+  const std::string space = "oci-registry:" + host;
+  id.high ^= XXH3_64bits(space.data(), space.size());
+  return id;
+}
+
 std::shared_ptr<RegistrySources> RegistrySources::resolve(const std::vector<std::string>& references,
                                                           const RegistryOptions& options,
                                                           std::vector<InputIssue>& issues) {
@@ -38,7 +47,7 @@ std::shared_ptr<RegistrySources> RegistrySources::resolve(const std::vector<std:
   http_options.stop = options.stop;
   out->http_ = std::make_unique<io::HttpClient>(http_options);
   std::map<std::string, io::RegistryClient*> by_host;
-  std::map<std::string, std::size_t> blob_index;  // digest -> blobs_
+  std::map<std::string, std::size_t> blob_index;  // host and digest -> blobs_
   std::set<std::string> image_names;
   auto client_for = [&](const std::string& host) {
     auto found = by_host.find(host);
@@ -50,10 +59,10 @@ std::shared_ptr<RegistrySources> RegistrySources::resolve(const std::vector<std:
     return by_host[host] = out->clients_.back().get();
   };
   auto add_blob = [&](io::RegistryClient& client, const std::string& repository, const io::BlobDescriptor& blob) {
-    if (blob_index.count(blob.digest) != 0) return;
-    blob_index[blob.digest] = out->blobs_.size();
-    out->blobs_.push_back(
-        RegistryBlob{&client, repository, blob, fmt::format("oci://{}/{}@{}", client.host(), repository, blob.digest)});
+    if (!blob_index.emplace(client.host() + " " + blob.digest, out->blobs_.size()).second) return;
+    out->blobs_.push_back(RegistryBlob{&client, repository, blob,
+                                       fmt::format("oci://{}/{}@{}", client.host(), repository, blob.digest),
+                                       registry_blob_id(client.host(), blob.digest)});
   };
   auto add_images = [&](io::RegistryClient& client, const std::string& repository, const std::string& reference) {
     std::vector<std::string> errors;
@@ -64,17 +73,18 @@ std::shared_ptr<RegistrySources> RegistrySources::resolve(const std::vector<std:
       record.name = image.name;
       add_blob(client, repository, image.config);
       record.config = ImageRecord::Blob{
-          image.config.digest, {image.name, image.config.digest}, digest_content_id(image.config.digest)};
+          image.config.digest, {image.name, image.config.digest}, registry_blob_id(client.host(), image.config.digest)};
       for (const io::BlobDescriptor& layer : image.layers) {
         add_blob(client, repository, layer);
         record.layers.push_back(
-            ImageRecord::Blob{layer.digest, {image.name, layer.digest}, digest_content_id(layer.digest)});
+            ImageRecord::Blob{layer.digest, {image.name, layer.digest}, registry_blob_id(client.host(), layer.digest)});
       }
       out->images_.push_back(std::move(record));
     }
     for (std::string& error : errors) {
-      issues.push_back(
-          InputIssue{fmt::format("oci://{}/{}:{}", client.host(), repository, reference), std::move(error)});
+      const char* separator = reference.rfind("sha256:", 0) == 0 ? "@" : ":";
+      issues.push_back(InputIssue{fmt::format("oci://{}/{}{}{}", client.host(), repository, separator, reference),
+                                  std::move(error)});
     }
   };
   for (const std::string& text : references) {
@@ -82,7 +92,7 @@ std::shared_ptr<RegistrySources> RegistrySources::resolve(const std::vector<std:
     std::string error;
     const auto reference = io::parse_oci_reference(text, &error);
     if (!reference) {
-      issues.push_back(InputIssue{text, error});
+      issues.push_back(InputIssue{io::shown_url(text), error});
       continue;
     }
     io::RegistryClient& client = *client_for(reference->host);

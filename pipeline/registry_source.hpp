@@ -35,7 +35,14 @@ struct RegistryBlob {
   std::string repository;  // one that holds it
   io::BlobDescriptor blob;
   std::string label;  // oci://host/repository@sha256:... (messages)
+  ContentId id;       // registry_blob_id(host, digest)
 };
+
+// The content id of a registry blob: its digest's, in a space of its own per registry host. A
+// registry blob's bytes are checked against its digest, a file named by a digest in a local
+// tarball is not: neither may stand for the other, and one registry's blobs (it may serve any
+// bytes under any digest) never stand for another's.
+[[nodiscard]] ContentId registry_blob_id(const std::string& host, const std::string& digest);
 
 // What the references name, resolved before the scan (catalog, tags and manifests: small
 // requests); the blobs are read during it.

@@ -338,7 +338,7 @@ void ScanGraph::scan_stream(InputResult& result, InputBudget& budget) {
 // the way) while its digest is computed; once per run (shared layers are claimed once).
 void ScanGraph::scan_registry_blob(InputResult& result, InputBudget& budget, const RegistryBlob& blob) {
   result.registry_blob = true;
-  const ContentId id = digest_content_id(blob.blob.digest);
+  const ContentId id = blob.id;
   result.content.content = id;
   if (!claim(id)) {
     result.content.duplicate = true;
@@ -366,7 +366,7 @@ void ScanGraph::scan_registry_blob(InputResult& result, InputBudget& budget, con
   io::Sha256Stream digest;
   bool failed = false;
   const io::ReadSome read = [&](char* into, std::size_t capacity, std::string* why) -> std::optional<std::size_t> {
-    auto n = pull->read(into, capacity, why);
+    auto n = pull->read(into, capacity, why, budget.deadline());
     if (!n) failed = true;
     if (n && *n > 0) digest.update(std::string_view(into, *n));
     return n;

@@ -20,6 +20,7 @@ constexpr const char* kTokenRegistry = R"PY(
 import base64, json, os, sys, threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 port, storage_port, root, log = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+realm_host = sys.argv[5] if len(sys.argv) > 5 else "127.0.0.1:%d" % port
 def note(text):
     with open(log, "a") as f:
         f.write(text + "\n")
@@ -42,11 +43,12 @@ class Registry(Handler):
         if path == "/token":
             expected = "Basic " + base64.b64encode(b"auditor:s3cret-pass").decode()
             note("token " + self.path.split("?", 1)[1])
+            note("token authorization=" + str(self.headers.get("Authorization") is not None))
             if self.headers.get("Authorization") != expected:
                 return self.send(401, b'{"errors":[{"code":"UNAUTHORIZED","message":"bad login"}]}')
             return self.send(200, b'{"token":"tok-123"}', [("Content-Type", "application/json")])
         if self.headers.get("Authorization") != "Bearer tok-123":
-            realm = 'Bearer realm="http://127.0.0.1:%d/token",service="fake-registry"' % port
+            realm = 'Bearer realm="http://%s/token",service="fake-registry"' % realm_host
             return self.send(401, b'{"errors":[{"code":"UNAUTHORIZED"}]}', [("WWW-Authenticate", realm)])
         if path.startswith("/v2/app/manifests/"):
             tag = path.rsplit("/", 1)[1]
@@ -135,6 +137,28 @@ TEST(RegistryAuth, BearerTokensRedirectedBlobsAndADigestThatDoesNotMatch) {
   ASSERT_TRUE(exited_with(bad, kIncomplete)) << describe(bad);
   EXPECT_THAT(bad.err, ::testing::HasSubstr("does not match its digest"));
   EXPECT_EQ(secrets_of(bad).count(bad_key), 1u) << "what was read is still reported";
+
+  // A local tarball whose member is named by the layer's digest, with other bytes, does not
+  // stand for the registry's layer: the layer is still fetched and its key found.
+  const std::string decoy =
+      dir.write("decoy.tar", make_archive("pax", {}, {Member{"blobs/sha256/" + layer.digest.substr(7), "harmless\n"}}));
+  const RunResult both =
+      sluice({"scan", decoy, "oci://" + host + "/app:1", "--registry-auth", "auditor:s3cret-pass", "-f", "jsonl"});
+  ASSERT_TRUE(exited_with(both, kFindings)) << describe(both);
+  EXPECT_EQ(secrets_of(both), (std::set<std::string>{layer_key, env_key}));
+
+  // A token realm on a host other than the registry's, over plain http, gets no credentials.
+  const std::string other_log = dir.path("other.log");
+  const int other_port = free_port();
+  LoopbackServer other({"python3", script, std::to_string(other_port), std::to_string(free_port()), dir.path("root"),
+                        other_log, "localhost:" + std::to_string(other_port)},
+                       other_port);
+  ASSERT_TRUE(other.running());
+  const RunResult elsewhere = sluice({"scan", "oci://127.0.0.1:" + std::to_string(other_port) + "/app:1",
+                                      "--registry-auth", "auditor:s3cret-pass", "-f", "jsonl"});
+  ASSERT_TRUE(exited_with(elsewhere, kIncomplete)) << describe(elsewhere);
+  EXPECT_THAT(read_file(other_log), ::testing::HasSubstr("token authorization=False"));
+  EXPECT_THAT(read_file(other_log), ::testing::Not(::testing::HasSubstr("token authorization=True")));
 }
 
 }  // namespace
