@@ -476,7 +476,8 @@ int run_merge(MergeFlags& flags) {
     return kFatal;
   }
   ReportOutput& output = *std::get<std::unique_ptr<ReportOutput>>(opened);
-  pipeline::SinkOptions sink_options{masked};
+  pipeline::SinkOptions sink_options;
+  sink_options.redact = masked;
   sink_options.secrets_masked = redacted;
   sink_options.issues = &report.issues;
   sink_options.suppressed = suppressed;

@@ -609,7 +609,8 @@ int run(ScanFlags& flags, CLI::App& command) {
     for (pipeline::SplitRange& range : report.splits) range.path = redactor->mask(range.path);
   }
 
-  pipeline::SinkOptions sink_options{flags.redact};
+  pipeline::SinkOptions sink_options;
+  sink_options.redact = flags.redact;
   sink_options.issues = &report.issues;
   sink_options.suppressed = suppressed;
   if (shard) {

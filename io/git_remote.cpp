@@ -123,7 +123,8 @@ int keep_going_sideband(const char* /*text*/, int /*length*/, void* payload) { r
 // Fetches every ref of the remote into the mirror (removing refs the remote no longer has),
 // records what crossed the network, and points HEAD at the remote's default branch.
 bool fetch(git_repository* repository, git_remote* remote, Transfer& transfer, MirrorOutcome& out) {
-  git_fetch_options options = GIT_FETCH_OPTIONS_INIT;
+  git_fetch_options options;  // the init function, not the macro: clang warns on its missing fields
+  git_fetch_options_init(&options, GIT_FETCH_OPTIONS_VERSION);
   options.prune = GIT_FETCH_PRUNE;
   options.update_fetchhead = 0;
   options.proxy_opts.type = GIT_PROXY_AUTO;  // http(s)_proxy from the environment, as git does
@@ -150,7 +151,8 @@ void clone(const RemoteUrl& url, const std::string& path, Transfer& transfer, Mi
   const std::string partial = fmt::format("{}.partial-{}-{}", path, ::getpid(), counter++);
   bool fetched = false;
   {
-    git_repository_init_options init = GIT_REPOSITORY_INIT_OPTIONS_INIT;
+    git_repository_init_options init;
+    git_repository_init_options_init(&init, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
     init.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_NO_REINIT |
                  GIT_REPOSITORY_INIT_MKDIR;  // no template: no hooks copied
     init.mode = GIT_REPOSITORY_INIT_SHARED_UMASK;
