@@ -1,6 +1,5 @@
 #include "io/forge.hpp"
 
-#include <curl/curl.h>
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
@@ -9,41 +8,6 @@ namespace sluice::io {
 namespace {
 
 using json = nlohmann::json;
-
-std::string escaped(const std::string& text) {
-  char* out = curl_easy_escape(nullptr, text.c_str(), static_cast<int>(text.size()));
-  std::string result = out != nullptr ? out : "";
-  curl_free(out);
-  return result;
-}
-
-// scheme://host[:port] of a URL ("" when it has none).
-std::string origin_of(const std::string& url) {
-  const std::size_t scheme = url.find("://");
-  if (scheme == std::string::npos) return {};
-  const std::size_t end = url.find_first_of("/?#", scheme + 3);
-  return url.substr(0, end);
-}
-
-std::string host_of(const std::string& url) {
-  const std::string origin = origin_of(url);
-  const std::size_t scheme = origin.find("://");
-  return scheme == std::string::npos ? std::string() : origin.substr(scheme + 3);
-}
-
-// The rel="next" target of a Link header, or "".
-std::string next_link(const std::string& header) {
-  std::size_t at = 0;
-  while ((at = header.find('<', at)) != std::string::npos) {
-    const std::size_t close = header.find('>', at);
-    if (close == std::string::npos) return {};
-    const std::size_t comma = header.find(',', close);
-    const std::string params = header.substr(close, comma == std::string::npos ? std::string::npos : comma - close);
-    if (params.find("rel=\"next\"") != std::string::npos) return header.substr(at + 1, close - at - 1);
-    at = close;
-  }
-  return {};
-}
 
 std::string refusal(const HttpResponse& response) {
   if ((response.status == 403 || response.status == 429) && response.header("x-ratelimit-remaining") == "0") {
@@ -74,19 +38,19 @@ std::vector<ForgeRepository> list_forge(HttpClient& http, const ForgeQuery& quer
   std::string url;
   switch (query.kind) {
     case ForgeQuery::Kind::kGithubOrg:
-      url = fmt::format("{}/orgs/{}/repos?per_page=100&type=all", api, escaped(query.name));
+      url = fmt::format("{}/orgs/{}/repos?per_page=100&type=all", api, url_escaped(query.name));
       break;
     case ForgeQuery::Kind::kGithubUser:
-      url = fmt::format("{}/users/{}/repos?per_page=100&type=owner", api, escaped(query.name));
+      url = fmt::format("{}/users/{}/repos?per_page=100&type=owner", api, url_escaped(query.name));
       break;
     case ForgeQuery::Kind::kGitlabGroup:
-      url = fmt::format("{}/groups/{}/projects?per_page=100&include_subgroups=true", api, escaped(query.name));
+      url = fmt::format("{}/groups/{}/projects?per_page=100&include_subgroups=true", api, url_escaped(query.name));
       break;
   }
-  const std::string api_origin = origin_of(api);
+  const std::string api_origin = url_origin(api);
   // The token goes to clone URLs on the forge's own host: api.github.com serves github.com,
   // an Enterprise or GitLab API serves its own host.
-  std::string forge_host = host_of(api);
+  std::string forge_host = url_host(api);
   if (forge_host.rfind("api.", 0) == 0) forge_host = forge_host.substr(4);
   for (int page = 0; !url.empty() && page < 10000; ++page) {
     HttpRequest request{url, {"Accept: application/json"}, {}, {}, false, std::size_t{32} << 20};
@@ -123,17 +87,17 @@ std::vector<ForgeRepository> list_forge(HttpClient& http, const ForgeQuery& quer
       const std::string& clone = repository.clone_url;
       const bool web = clone.rfind("https://", 0) == 0 || clone.rfind("http://", 0) == 0;
       if (!web && clone.rfind("git://", 0) != 0 && clone.rfind("ssh://", 0) != 0) continue;
-      if (web && !query.token.empty() && host_of(repository.clone_url) == forge_host &&
+      if (web && !query.token.empty() && url_host(repository.clone_url) == forge_host &&
           repository.clone_url.find('@') == std::string::npos) {
         const std::size_t scheme = repository.clone_url.find("://") + 3;
-        repository.clone_url.insert(scheme, (gitlab ? "oauth2:" : "x-access-token:") + escaped(query.token) + "@");
+        repository.clone_url.insert(scheme, (gitlab ? "oauth2:" : "x-access-token:") + url_escaped(query.token) + "@");
       }
       out.push_back(std::move(repository));
     }
     const std::string next = next_link(response.header("link"));
     if (next.empty()) break;
     // Pages stay on the API's own origin: a listing may not send the token elsewhere.
-    if (origin_of(next) != api_origin) {
+    if (url_origin(next) != api_origin) {
       *error = fmt::format("{}: the next page is on another host; the listing stops there", shown_url(url));
       return out;
     }

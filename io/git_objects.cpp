@@ -17,9 +17,6 @@
 namespace sluice::io {
 namespace {
 
-struct RepositoryDeleter {
-  void operator()(git_repository* repo) const noexcept { git_repository_free(repo); }
-};
 struct OdbDeleter {
   void operator()(git_odb* odb) const noexcept { git_odb_free(odb); }
 };

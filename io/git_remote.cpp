@@ -18,14 +18,12 @@
 #include <system_error>
 #include <thread>
 
+#include "io/http_client.hpp"
 #include "io/libgit2.hpp"
 
 namespace sluice::io {
 namespace {
 
-struct RepositoryDeleter {
-  void operator()(git_repository* p) const noexcept { git_repository_free(p); }
-};
 struct RemoteDeleter {
   void operator()(git_remote* p) const noexcept { git_remote_free(p); }
 };
@@ -34,27 +32,6 @@ struct ConfigDeleter {
 };
 using Repository = std::unique_ptr<git_repository, RepositoryDeleter>;
 using Remote = std::unique_ptr<git_remote, RemoteDeleter>;
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// URL userinfo is percent-encoded (a token holding ':' or '@' must be).
-std::string percent_decoded(std::string_view text) {
-  std::string out;
-  for (std::size_t k = 0; k < text.size(); ++k) {
-    if (text[k] == '%' && k + 2 < text.size() && hex_value(text[k + 1]) >= 0 && hex_value(text[k + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex_value(text[k + 1]) * 16 + hex_value(text[k + 2])));
-      k += 2;
-    } else {
-      out.push_back(text[k]);
-    }
-  }
-  return out;
-}
 
 // A fetch with no sign of life (no data, no progress) for this long is abandoned.
 constexpr std::int64_t kStallSeconds = 120;
@@ -72,22 +49,11 @@ std::int64_t now_ns() {
       .count();
 }
 
-// Credentials are offered once: a second request means the remote refused them, and asking
-// again would loop.
-// scheme://host[:port] of a URL, lower-cased ("" for other forms).
-std::string origin_of(std::string_view url) {
-  const std::size_t scheme = url.find("://");
-  if (scheme == std::string_view::npos) return {};
-  std::string out(url.substr(0, std::min(url.find_first_of("/?#", scheme + 3), url.size())));
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 int give_credentials(git_credential** out, const char* asking_url, const char* user_from_url, unsigned int allowed,
                      void* payload) {
   Transfer& transfer = *static_cast<Transfer*>(payload);
   // A remote that redirected elsewhere gets no credentials: they were given for the URL named.
-  if (asking_url != nullptr && origin_of(asking_url) != origin_of(transfer.url->shown)) {
+  if (asking_url != nullptr && url_origin(asking_url) != url_origin(transfer.url->shown)) {
     git_error_set_str(GIT_ERROR_NET,
                       "the remote redirected to another host, which asks for credentials: they are only sent to the "
                       "host named");
@@ -298,8 +264,8 @@ RemoteUrl parse_remote_url(std::string_view given) {
   }
   const std::string_view userinfo = given.substr(authority, at - authority);
   const std::size_t colon = userinfo.find(':');
-  out.user = percent_decoded(userinfo.substr(0, colon));
-  if (colon != std::string_view::npos) out.password = percent_decoded(userinfo.substr(colon + 1));
+  out.user = url_unescaped(userinfo.substr(0, colon));
+  if (colon != std::string_view::npos) out.password = url_unescaped(userinfo.substr(colon + 1));
   const std::string_view scheme = given.substr(0, scheme_end);
   // ssh keeps its login in the URL shown (it names an account, not a secret); every other
   // scheme loses the userinfo whole.

@@ -9,9 +9,6 @@
 namespace sluice::io {
 namespace {
 
-struct RepositoryDeleter {
-  void operator()(git_repository* p) const noexcept { git_repository_free(p); }
-};
 struct IndexDeleter {
   void operator()(git_index* p) const noexcept { git_index_free(p); }
 };

@@ -140,6 +140,51 @@ std::string shown_url(std::string_view url) {
   return std::string(cut.substr(0, authority)) + std::string(cut.substr(at + 1));
 }
 
+std::string url_escaped(std::string_view text) {
+  char* out = curl_easy_escape(nullptr, text.data(), static_cast<int>(text.size()));
+  std::string result = out != nullptr ? out : "";
+  curl_free(out);
+  return result;
+}
+
+std::string url_unescaped(std::string_view text) {
+  int length = 0;
+  char* out = curl_easy_unescape(nullptr, text.data(), static_cast<int>(text.size()), &length);
+  std::string result = out != nullptr ? std::string(out, static_cast<std::size_t>(length)) : std::string(text);
+  curl_free(out);
+  return result;
+}
+
+std::string url_origin(std::string_view url) {
+  const std::size_t scheme = url.find("://");
+  if (scheme == std::string_view::npos) return {};
+  std::string out(url.substr(0, std::min(url.find_first_of("/?#", scheme + 3), url.size())));
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string url_host(std::string_view url) {
+  const std::string origin = url_origin(url);
+  const std::size_t scheme = origin.find("://");
+  return scheme == std::string::npos ? std::string() : origin.substr(scheme + 3);
+}
+
+std::string next_link(std::string_view header) {
+  std::size_t at = 0;
+  while ((at = header.find('<', at)) != std::string_view::npos) {
+    const std::size_t close = header.find('>', at);
+    if (close == std::string_view::npos) return {};
+    const std::size_t comma = header.find(',', close);
+    const std::string_view params =
+        header.substr(close, comma == std::string_view::npos ? std::string_view::npos : comma - close);
+    if (params.find("rel=\"next\"") != std::string_view::npos || params.find("rel=next") != std::string_view::npos) {
+      return std::string(header.substr(at + 1, close - at - 1));
+    }
+    at = close;
+  }
+  return {};
+}
+
 struct HttpClient::Shared {
   std::unique_ptr<CURLSH, ShareDeleter> share;
   std::array<std::mutex, CURL_LOCK_DATA_LAST> locks;

@@ -49,6 +49,14 @@ struct HttpResponse {
 
 // The request's URL as errors may show it: no userinfo, no query string.
 [[nodiscard]] std::string shown_url(std::string_view url);
+// Percent-encoding and decoding (libcurl's).
+[[nodiscard]] std::string url_escaped(std::string_view text);
+[[nodiscard]] std::string url_unescaped(std::string_view text);
+// scheme://host[:port] and host[:port] of a URL, lower-cased ("" without a scheme).
+[[nodiscard]] std::string url_origin(std::string_view url);
+[[nodiscard]] std::string url_host(std::string_view url);
+// The rel="next" target of a Link header (pagination), or "".
+[[nodiscard]] std::string next_link(std::string_view header);
 
 class HttpClient {
  public:

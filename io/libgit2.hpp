@@ -1,6 +1,8 @@
 #pragma once
 // What every use of libgit2 in io shares: the process-wide initialisation and the last error.
 
+#include <git2.h>
+
 #include <string>
 #include <string_view>
 
@@ -14,5 +16,10 @@ void ensure_libgit2();
 
 // libgit2's message for the last failure on this thread, or `fallback`.
 [[nodiscard]] std::string libgit2_error(std::string_view fallback);
+
+// Frees a repository handle (for std::unique_ptr).
+struct RepositoryDeleter {
+  void operator()(git_repository* repository) const noexcept { git_repository_free(repository); }
+};
 
 }  // namespace sluice::io

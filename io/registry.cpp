@@ -1,6 +1,5 @@
 #include "io/registry.hpp"
 
-#include <curl/curl.h>
 #include <fmt/format.h>
 #include <openssl/evp.h>
 #include <strings.h>
@@ -27,22 +26,8 @@ constexpr long kSmallRequestSeconds = 120;
 // What one reference may make sluice read: manifests (an index and its platforms, nested).
 constexpr int kMaxManifests = 1024;
 
-std::string host_of_url(const std::string& url) {
-  const std::size_t scheme = url.find("://");
-  if (scheme == std::string::npos) return {};
-  const std::size_t end = url.find_first_of("/?#", scheme + 3);
-  return url.substr(scheme + 3, end == std::string::npos ? std::string::npos : end - scheme - 3);
-}
-
 bool is_one_of(const std::string& media_type, const char* const (&types)[2]) {
   return media_type == types[0] || media_type == types[1];
-}
-
-std::string escaped(const std::string& text) {
-  char* out = curl_easy_escape(nullptr, text.c_str(), static_cast<int>(text.size()));
-  std::string result = out != nullptr ? out : "";
-  curl_free(out);
-  return result;
 }
 
 bool valid_digest(std::string_view digest) {
@@ -111,17 +96,6 @@ std::unordered_map<std::string, std::string> challenge_params(std::string_view h
     out[key] = value;
   }
   return out;
-}
-
-// The rel="next" target of a Link header, or "".
-std::string next_link(const std::string& header) {
-  const std::size_t open = header.find('<');
-  const std::size_t close = header.find('>', open);
-  if (open == std::string::npos || close == std::string::npos) return {};
-  if (header.find("rel=\"next\"", close) == std::string::npos && header.find("rel=next", close) == std::string::npos) {
-    return {};
-  }
-  return header.substr(open + 1, close - open - 1);
 }
 
 std::string registry_error(const HttpResponse& response) {
@@ -272,13 +246,14 @@ std::optional<HttpRequest> RegistryClient::authorized(std::string url, const std
     auto found = tokens_.find(scope);
     if (found == tokens_.end()) {
       std::string url_of_token = challenge_.realm + (challenge_.realm.find('?') == std::string::npos ? "?" : "&");
-      if (!challenge_.service.empty()) url_of_token += "service=" + escaped(challenge_.service) + "&";
-      url_of_token += "scope=" + escaped(scope);
+      if (!challenge_.service.empty()) url_of_token += "service=" + url_escaped(challenge_.service) + "&";
+      url_of_token += "scope=" + url_escaped(scope);
       HttpRequest token_request{url_of_token, {}, {}, {}, false, 1 << 20};
       token_request.timeout_seconds = kSmallRequestSeconds;
       // Credentials go to the realm the registry names only over https, or when it is the
       // registry's own host: a realm is chosen by the server, not by the user.
-      const bool trusted_realm = challenge_.realm.rfind("https://", 0) == 0 || host_of_url(challenge_.realm) == host_;
+      const bool trusted_realm =
+          challenge_.realm.rfind("https://", 0) == 0 || url_host(challenge_.realm) == url_host("x://" + host_);
       if (credentials_ && trusted_realm) {
         token_request.user = credentials_->user;
         token_request.password = credentials_->password;
