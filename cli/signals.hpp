@@ -1,7 +1,8 @@
 #pragma once
 // SIGINT, SIGTERM and SIGHUP ask a running scan to stop: it stops taking inputs, reports what it
-// found (marked interrupted) and the process exits 128 + the signal (130, 143, 129). A second signal ends
-// the process at once, as if no handler were installed.
+// found (marked interrupted) and the process exits 128 + the signal (130, 143, 129). A second signal,
+// a second or more after the first, ends the process at once, as if no handler were installed;
+// one sooner is the same request delivered twice (`timeout` signals its child, then the group).
 
 #include <atomic>
 
