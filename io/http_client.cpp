@@ -254,7 +254,11 @@ HttpResponse HttpClient::perform(const HttpRequest& request, const std::function
     if (request.timeout_seconds > 0) curl_easy_setopt(e, CURLOPT_TIMEOUT, request.timeout_seconds);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, detail.data());
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers.get());
-    if (!request.user.empty()) {
+    if (!request.aws_sigv4.empty()) {
+      curl_easy_setopt(e, CURLOPT_AWS_SIGV4, request.aws_sigv4.c_str());
+      curl_easy_setopt(e, CURLOPT_USERNAME, request.user.c_str());
+      curl_easy_setopt(e, CURLOPT_PASSWORD, request.password.c_str());
+    } else if (!request.user.empty()) {
       curl_easy_setopt(e, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
       curl_easy_setopt(e, CURLOPT_USERNAME, request.user.c_str());
       curl_easy_setopt(e, CURLOPT_PASSWORD, request.password.c_str());

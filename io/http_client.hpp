@@ -35,6 +35,10 @@ struct HttpRequest {
   bool follow_redirects = false;
   std::size_t max_body = std::size_t{16} << 20;  // get(): a longer body is an error
   long timeout_seconds = 0;                      // a whole attempt ends within this (0: no limit)
+  // AWS Signature Version 4 by libcurl ("aws:amz:REGION:s3"), `user` and `password` then being
+  // the access key id and the secret key. libcurl 7.88 signs the query string as given: send
+  // its parameters sorted by name, values encoded except A-Za-z0-9-_.~.
+  std::string aws_sigv4{};
 };
 
 struct HttpResponse {
