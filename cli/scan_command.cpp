@@ -39,6 +39,7 @@
 #include "pipeline/content_scan.hpp"
 #include "pipeline/redactor.hpp"
 #include "pipeline/registry_source.hpp"
+#include "pipeline/s3_source.hpp"
 #include "pipeline/sarif_sink.hpp"
 #include "pipeline/scanner.hpp"
 #include "pipeline/shard.hpp"
@@ -80,6 +81,9 @@ struct ScanFlags {
   std::vector<std::string> insecure_registries;             // --insecure-registry HOST[:PORT]
   std::string registry_auth;                                // --registry-auth USER:PASSWORD
   std::vector<std::string> registry_refs;                   // the oci:// paths
+  std::string s3_endpoint;                                  // --s3-endpoint URL
+  std::string s3_region;                                    // --s3-region
+  std::vector<std::string> s3_refs;                         // the s3:// paths
   std::string shard;                                        // --shard I/N
   std::uint64_t shard_split_size = std::uint64_t{1} << 30;  // --shard-split-size
   std::string state;                                        // --state FILE
@@ -228,6 +232,8 @@ nlohmann::json shard_settings(const ScanFlags& flags) {
           {"shard_split_size", split_size(flags)},
           {"git_urls", flags.remotes},
           {"oci", flags.registry_refs},
+          {"s3", flags.s3_refs},
+          {"s3_endpoint", flags.s3_endpoint},
           {"archives",
            {{"enabled", archives.enabled},
             {"max_depth", archives.max_depth},
@@ -370,9 +376,26 @@ int run(ScanFlags& flags, CLI::App& command) {
     registry_refs.push_back(root);
     return true;
   });
+  // s3:// references are objects in a store.
+  std::erase_if(flags.scan.roots, [&](const std::string& root) {
+    if (root.rfind("s3://", 0) != 0) return false;
+    flags.s3_refs.push_back(root);
+    return true;
+  });
+  if (!flags.s3_endpoint.empty()) {
+    const bool https = flags.s3_endpoint.rfind("https://", 0) == 0;
+    const bool http = flags.s3_endpoint.rfind("http://", 0) == 0;
+    const std::string host = http ? flags.s3_endpoint.substr(7, flags.s3_endpoint.find('/', 7) - 7) : "";
+    if (!https && !(http && pipeline::loopback_host(host))) {
+      say("sluice: error: --s3-endpoint {}: expected https://HOST[:PORT] (plain http only to a loopback address: "
+          "signed requests and objects would cross the network in clear)\n",
+          pipeline::printable(io::shown_url(flags.s3_endpoint)));
+      return kFatal;
+    }
+  }
   // Nothing named: the current directory. Only remotes named: only them.
   if (flags.scan.roots.empty() && flags.repos_from.empty() && git_urls.empty() && flags.git_urls_from.empty() &&
-      registry_refs.empty() && !forges) {
+      registry_refs.empty() && flags.s3_refs.empty() && !forges) {
     flags.scan.roots.push_back(".");
   }
   for (const std::string& url : git_urls) flags.remotes.push_back(io::parse_remote_url(url).shown);
@@ -431,8 +454,8 @@ int run(ScanFlags& flags, CLI::App& command) {
 
   flags.scan.git_history = flags.git_history == "full";
   flags.scan.min_confidence = engine::parse_confidence(flags.min_confidence).value_or(engine::Confidence::kMedium);
-  if (!registry_refs.empty() && workflow.staged) {
-    say("sluice: error: --staged reads one local repository's index: leave oci:// images out\n");
+  if ((!registry_refs.empty() || !flags.s3_refs.empty()) && workflow.staged) {
+    say("sluice: error: --staged reads one local repository's index: leave oci:// and s3:// references out\n");
     return kFatal;
   }
   if (workflow.staged && !git_urls.empty()) {
@@ -567,6 +590,26 @@ int run(ScanFlags& flags, CLI::App& command) {
           flags.scan.registry->blobs().size() == 1 ? "" : "s");
     }
   }
+  if (!flags.s3_refs.empty()) {
+    pipeline::S3Options s3;
+    s3.endpoint = flags.s3_endpoint;
+    s3.region = flags.s3_region;
+    s3.stop = &signals.stop();
+    if (shard) {
+      // Objects are shared out by name, each to one shard.
+      s3.mine = [spec = *shard](const std::string& label) {
+        return pipeline::fallback_shard(label, spec.count) == spec.index;
+      };
+    }
+    if (!flags.quiet) {
+      say("sluice: listing {} s3:// reference{}\n", flags.s3_refs.size(), flags.s3_refs.size() == 1 ? "" : "s");
+    }
+    flags.scan.s3 = pipeline::S3Sources::resolve(flags.s3_refs, s3, flags.scan.issues);
+    if (flags.verbose) {
+      say("sluice: {} object{} to read\n", flags.scan.s3->items().size(),
+          flags.scan.s3->items().size() == 1 ? "" : "s");
+    }
+  }
   // Under --redact, lines about inputs wait for the end of the scan (and the progress line,
   // which names inputs, is off): a name may hold a secret that is found later.
   StderrObserver observer(flags.quiet, flags.verbose, nullptr, flags.redact);
@@ -678,7 +721,8 @@ void register_scan(CLI::App& app, int& exit_code) {
   CLI::App* scan = app.add_subcommand("scan", "Scan files, directories or standard input (-) for secrets");
   scan->add_option("paths", flags->paths,
                    "Files and directories to scan; '-' reads standard input; oci://HOST[:PORT]/REPO[:TAG|@DIGEST], "
-                   "oci://HOST/ or oci://HOST/PREFIX* images in a registry (default: .)")
+                   "oci://HOST/ or oci://HOST/PREFIX* images in a registry; s3://BUCKET[/PREFIX] objects in a store "
+                   "(default: .)")
       ->type_name("PATH");
   scan->footer(
       "Exit codes: 0 complete and nothing found (or nothing at --fail-on or above); 1 findings; 2 usage or fatal "
@@ -818,6 +862,16 @@ void register_scan(CLI::App& app, int& exit_code) {
   scan->add_option("--registry-auth", flags->registry_auth,
                    "USER:PASSWORD for oci:// registries (default: the docker config's credentials for the host)")
       ->group(registry_group);
+
+  const std::string s3_group = "Object stores";
+  scan->add_option("--s3-endpoint", flags->s3_endpoint,
+                   "s3:// objects: the store's URL, for stores other than AWS (MinIO, Ceph RGW, R2...), with "
+                   "path-style addressing; default: AWS in --s3-region")
+      ->group(s3_group);
+  scan->add_option("--s3-region", flags->s3_region,
+                   "s3:// objects: the region requests are signed for (default: AWS_REGION, AWS_DEFAULT_REGION, else "
+                   "us-east-1)")
+      ->group(s3_group);
 
   scan->add_option("--max-input-seconds", flags->scan.max_input_seconds,
                    "Time one input may take (a file, a stream, an archive with all it holds, a repository's "

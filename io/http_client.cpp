@@ -256,6 +256,8 @@ HttpResponse HttpClient::perform(const HttpRequest& request, const std::function
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers.get());
     if (!request.aws_sigv4.empty()) {
       curl_easy_setopt(e, CURLOPT_AWS_SIGV4, request.aws_sigv4.c_str());
+      // An object key is a name, not a path: "a/../b" is sent (and signed) as it is.
+      curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L);
       curl_easy_setopt(e, CURLOPT_USERNAME, request.user.c_str());
       curl_easy_setopt(e, CURLOPT_PASSWORD, request.password.c_str());
     } else if (!request.user.empty()) {

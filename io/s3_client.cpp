@@ -40,6 +40,44 @@ std::string s3_encoded(const std::string& text, bool keep_slash) {
   return out;
 }
 
+std::optional<S3Reference> parse_s3_reference(const std::string& text, std::string* error) {
+  if (text.rfind("s3://", 0) != 0) {
+    *error = "not an s3:// reference";
+    return std::nullopt;
+  }
+  const std::string rest = text.substr(5);
+  const std::size_t slash = rest.find('/');
+  S3Reference out{rest.substr(0, slash), slash == std::string::npos ? std::string() : rest.substr(slash + 1)};
+  // Bucket names: 3 to 63 lower-case letters, digits, dots and hyphens, starting and ending
+  // with a letter or digit.
+  const std::string& bucket = out.bucket;
+  bool valid = bucket.size() >= 3 && bucket.size() <= 63;
+  for (const char c : bucket) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-')) valid = false;
+  }
+  if (valid && (bucket.front() == '.' || bucket.front() == '-' || bucket.back() == '.' || bucket.back() == '-')) {
+    valid = false;
+  }
+  if (!valid) {
+    *error = "expected s3://BUCKET[/PREFIX], a bucket name of 3 to 63 characters a-z, 0-9, '.' and '-'";
+    return std::nullopt;
+  }
+  return out;
+}
+
+S3Endpoint s3_endpoint(const std::string& url, const std::string& region) {
+  S3Endpoint out;
+  out.region = region;
+  if (url.empty()) {
+    out.url = fmt::format("https://s3.{}.amazonaws.com", region);
+  } else {
+    out.url = url;
+    out.path_style = true;
+  }
+  while (!out.url.empty() && out.url.back() == '/') out.url.pop_back();
+  return out;
+}
+
 std::optional<S3Credentials> s3_credentials_from_environment() {
   if (!env("AWS_ACCESS_KEY_ID").empty() && !env("AWS_SECRET_ACCESS_KEY").empty()) {
     return S3Credentials{env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"), env("AWS_SESSION_TOKEN")};
@@ -71,20 +109,29 @@ std::optional<S3Credentials> s3_credentials_from_environment() {
   return out;
 }
 
-S3Client::S3Client(HttpClient& http, std::string endpoint, std::string region, S3Credentials credentials)
-    : http_(http), endpoint_(std::move(endpoint)), region_(std::move(region)), credentials_(std::move(credentials)) {
-  while (!endpoint_.empty() && endpoint_.back() == '/') endpoint_.pop_back();
+S3Client::S3Client(HttpClient& http, S3Endpoint endpoint, std::optional<S3Credentials> credentials)
+    : http_(http), endpoint_(std::move(endpoint)), credentials_(std::move(credentials)) {}
+
+std::string S3Client::bucket_url(const std::string& bucket) const {
+  // A bucket name with dots would not match the certificate of *.s3.REGION.amazonaws.com.
+  if (endpoint_.path_style || bucket.find('.') != std::string::npos) {
+    return fmt::format("{}/{}", endpoint_.url, s3_encoded(bucket, false));
+  }
+  const std::size_t host = endpoint_.url.find("://") + 3;
+  return endpoint_.url.substr(0, host) + bucket + "." + endpoint_.url.substr(host);
 }
 
 HttpRequest S3Client::signed_request(std::string url) const {
   HttpRequest request;
   request.url = std::move(url);
-  request.aws_sigv4 = "aws:amz:" + region_ + ":s3";
-  request.user = credentials_.access_key;
-  request.password = credentials_.secret_key;
   request.headers.push_back(std::string("x-amz-content-sha256: ") + kEmptyPayload);
-  if (!credentials_.session_token.empty())
-    request.headers.push_back("x-amz-security-token: " + credentials_.session_token);
+  if (!credentials_) return request;
+  request.aws_sigv4 = "aws:amz:" + endpoint_.region + ":s3";
+  request.user = credentials_->access_key;
+  request.password = credentials_->secret_key;
+  if (!credentials_->session_token.empty()) {
+    request.headers.push_back("x-amz-security-token: " + credentials_->session_token);
+  }
   return request;
 }
 
@@ -97,7 +144,7 @@ std::vector<S3Object> S3Client::list(const std::string& bucket, const std::strin
     if (!token.empty()) query += "continuation-token=" + s3_encoded(token, false) + "&";
     query += "list-type=2&max-keys=1000";
     if (!prefix.empty()) query += "&prefix=" + s3_encoded(prefix, false);
-    HttpRequest request = signed_request(fmt::format("{}/{}?{}", endpoint_, s3_encoded(bucket, false), query));
+    HttpRequest request = signed_request(fmt::format("{}/?{}", bucket_url(bucket), query));
     request.max_body = std::size_t{64} << 20;
     request.timeout_seconds = 120;
     const HttpResponse response = http_.get(request);
@@ -109,11 +156,11 @@ std::vector<S3Object> S3Client::list(const std::string& bucket, const std::strin
     const pugi::xml_parse_result parsed = document.load_buffer(response.body.data(), response.body.size());
     if (!response.ok()) {
       const std::string code = parsed ? document.child("Error").child_value("Code") : "";
-      *error = fmt::format("s3://{}: HTTP {}{}{}", bucket, response.status, code.empty() ? "" : " ", code);
+      *error = fmt::format("HTTP {}{}{}", response.status, code.empty() ? "" : " ", code);
       return out;
     }
     if (!parsed) {
-      *error = fmt::format("s3://{}: the listing is not XML ({})", bucket, parsed.description());
+      *error = fmt::format("the listing is not XML ({})", parsed.description());
       return out;
     }
     const pugi::xml_node result = document.child("ListBucketResult");
@@ -128,16 +175,16 @@ std::vector<S3Object> S3Client::list(const std::string& bucket, const std::strin
     token = result.child_value("NextContinuationToken");
     if (truncated != "true") break;
     if (token.empty()) {
-      *error = fmt::format("s3://{}: a truncated listing without a continuation token", bucket);
+      *error = "a truncated listing without a continuation token";
       return out;
     }
   }
   return out;
 }
 
-std::unique_ptr<HttpPull> S3Client::open(const std::string& bucket, const std::string& key, std::size_t buffer_bytes) {
-  HttpRequest request =
-      signed_request(fmt::format("{}/{}/{}", endpoint_, s3_encoded(bucket, false), s3_encoded(key, true)));
+std::unique_ptr<HttpPull> S3Client::open(const std::string& bucket, const std::string& key,
+                                         std::size_t buffer_bytes) const {
+  HttpRequest request = signed_request(fmt::format("{}/{}", bucket_url(bucket), s3_encoded(key, true)));
   return std::make_unique<HttpPull>(http_, std::move(request), buffer_bytes);
 }
 

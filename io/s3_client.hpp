@@ -1,8 +1,10 @@
 #pragma once
-// S3-compatible object stores (WORK IN PROGRESS, not wired into the scan yet): listing a
-// bucket (ListObjectsV2, continuation tokens, XML through pugixml) and reading objects, every
-// request signed by libcurl (CURLOPT_AWS_SIGV4). Credentials from AWS_ACCESS_KEY_ID /
-// AWS_SECRET_ACCESS_KEY (AWS_SESSION_TOKEN) or the ~/.aws/credentials profile (AWS_PROFILE).
+// S3-compatible object stores: listing a bucket (ListObjectsV2, continuation tokens, XML
+// through pugixml) and reading objects, every request signed by libcurl (CURLOPT_AWS_SIGV4)
+// when there are credentials (anonymous otherwise: public buckets). Credentials from
+// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (AWS_SESSION_TOKEN) or the profile (AWS_PROFILE,
+// default "default") of the shared credentials file (AWS_SHARED_CREDENTIALS_FILE, default
+// ~/.aws/credentials). They are sent only to the store's endpoint, never shown.
 
 #include <cstdint>
 #include <memory>
@@ -23,6 +25,22 @@ struct S3Credentials {
 // From the environment, else the profile of $AWS_SHARED_CREDENTIALS_FILE (~/.aws/credentials).
 [[nodiscard]] std::optional<S3Credentials> s3_credentials_from_environment();
 
+// s3://BUCKET[/PREFIX]
+struct S3Reference {
+  std::string bucket;
+  std::string prefix;
+};
+// nullopt (and `error`) for anything else, or a bucket name S3 does not allow.
+[[nodiscard]] std::optional<S3Reference> parse_s3_reference(const std::string& text, std::string* error);
+
+struct S3Endpoint {
+  std::string url;          // scheme://host[:port], no trailing '/'
+  std::string region;       // signs requests
+  bool path_style = false;  // URL/BUCKET/KEY; else BUCKET.HOST/KEY (virtual-hosted, AWS)
+};
+// AWS's endpoint for `region`, or `url` (--s3-endpoint) with path-style addressing.
+[[nodiscard]] S3Endpoint s3_endpoint(const std::string& url, const std::string& region);
+
 struct S3Object {
   std::string key;
   std::uint64_t size = 0;
@@ -31,20 +49,21 @@ struct S3Object {
 
 class S3Client {
  public:
-  // `endpoint`: https://s3.REGION.amazonaws.com, or --s3-endpoint (path-style addressing).
-  S3Client(HttpClient& http, std::string endpoint, std::string region, S3Credentials credentials);
+  // No credentials: requests are not signed.
+  S3Client(HttpClient& http, S3Endpoint endpoint, std::optional<S3Credentials> credentials);
 
   // Every object of `bucket` under `prefix`, every page followed.
   [[nodiscard]] std::vector<S3Object> list(const std::string& bucket, const std::string& prefix, std::string* error);
   // An object's bytes as they arrive.
   [[nodiscard]] std::unique_ptr<HttpPull> open(const std::string& bucket, const std::string& key,
-                                               std::size_t buffer_bytes);
+                                               std::size_t buffer_bytes) const;
+  [[nodiscard]] const S3Endpoint& endpoint() const noexcept { return endpoint_; }
 
  private:
   HttpClient& http_;
-  std::string endpoint_;
-  std::string region_;
-  S3Credentials credentials_;
+  S3Endpoint endpoint_;
+  std::optional<S3Credentials> credentials_;
+  [[nodiscard]] std::string bucket_url(const std::string& bucket) const;
   [[nodiscard]] HttpRequest signed_request(std::string url) const;
 };
 

@@ -24,6 +24,7 @@
 #include "pipeline/git_scan.hpp"
 #include "pipeline/input_budget.hpp"
 #include "pipeline/registry_source.hpp"
+#include "pipeline/s3_source.hpp"
 #include "pipeline/state_store.hpp"
 #include "pipeline/test_paths.hpp"
 
@@ -87,6 +88,7 @@ class ScanGraph final : public ContentService {
  private:
   void read_image_layout(InputResult& result);
   void scan_registry_blob(InputResult& result, InputBudget& budget, const RegistryBlob& blob);
+  void scan_s3_object(InputResult& result, InputBudget& budget, const S3Item& item);
   ContentScanOptions content_options() const;
   InputResult process(io::WalkEntry entry);
   void scan_file(InputResult& result, InputBudget& budget);
@@ -320,6 +322,12 @@ void ScanGraph::scan_stream(InputResult& result, InputBudget& budget) {
       return;
     }
   }
+  if (options_.s3) {
+    if (const S3Item* item = options_.s3->item(path)) {
+      scan_s3_object(result, budget, *item);
+      return;
+    }
+  }
   auto opened = io::SequentialReader::open(path, options_.stop);
   if (auto* error = std::get_if<io::Error>(&opened)) {
     result.error = error->reason;
@@ -393,6 +401,66 @@ void ScanGraph::scan_registry_blob(InputResult& result, InputBudget& budget, con
     result.error =
         "the blob's content does not match its digest: its findings are reported, but it is not the blob "
         "the image names";
+    return;
+  }
+  const ContentResult& content = result.content;
+  if (options_.state && content.scanned && (!content.archive || content.archive->issues.empty())) {
+    options_.state->record_named(id, content.bytes, content.archive ? nullptr : &content.matches,
+                                 content.archive ? &*content.archive : nullptr);
+  }
+}
+
+// An object of an S3-compatible store, streamed into the scanner; not fetched at all when
+// --state recorded this version of it (same key, ETag and size).
+void ScanGraph::scan_s3_object(InputResult& result, InputBudget& budget, const S3Item& item) {
+  add_path_matches(result);
+  const ContentId id = item.id;
+  result.content.content = id;
+  if (!claim(id)) {
+    result.content.duplicate = true;
+    return;
+  }
+  if (options_.state) {
+    if (auto stored = options_.state->named_content(id)) {
+      result.from_state = true;
+      result.content.scanned = true;
+      if (stored->archive) {
+        result.content.archive = std::move(stored->archive);
+      } else {
+        result.content.matches = std::move(stored->matches);
+      }
+      return;
+    }
+  }
+  std::unique_ptr<io::HttpPull> pull = options_.s3->open(item, kRegistryReadAhead);
+  std::uint64_t received = 0;
+  const io::ReadSome read = [&](char* into, std::size_t capacity, std::string* why) -> std::optional<std::size_t> {
+    auto n = pull->read(into, capacity, why, budget.deadline());
+    if (n) received += *n;
+    return n;
+  };
+  ContentScanner scanner(*this, content_options_);
+  result.content = scanner.scan(Content{{item.label}, item.label, false, id}, read, budget);
+  if (result.content.error) {
+    result.error = std::move(result.content.error);
+    return;
+  }
+  // The scanner may stop before the end (an archive's end marker): the rest is read, so that a
+  // short or failed download is seen.
+  std::string rest(std::size_t{1} << 16, '\0');
+  std::string error;
+  while (!stopped()) {
+    auto n = read(rest.data(), rest.size(), &error);
+    if (!n) {
+      result.error = error;
+      return;
+    }
+    if (*n == 0) break;
+  }
+  if (stopped()) return;
+  if (received != item.object.size) {
+    result.error =
+        fmt::format("the object changed while it was read: {} bytes listed, {} received", item.object.size, received);
     return;
   }
   const ContentResult& content = result.content;
@@ -603,6 +671,7 @@ ScanReport ScanGraph::run() {
   };
   std::size_t next_remote = 0;
   std::size_t next_blob = 0;
+  std::size_t next_object = 0;
   bool walked = false;
   // The next input: from the shard plan's walk, or from this walk; then the mirrors of git
   // remotes (which the caller shared out between shards: `remote` is set).
@@ -619,6 +688,9 @@ ScanReport ScanGraph::run() {
     }
     if (options_.registry && next_blob < options_.registry->blobs().size()) {
       return io::WalkEntry{io::WalkEntry::Kind::kStream, options_.registry->blobs()[next_blob++].label, {}};
+    }
+    if (options_.s3 && next_object < options_.s3->items().size()) {
+      return io::WalkEntry{io::WalkEntry::Kind::kStream, options_.s3->items()[next_object++].label, {}};
     }
     return std::nullopt;
   };

@@ -36,6 +36,7 @@ class StateStore;
 // A repository to read, and the name findings and messages give it: repository_name(path) for
 // one the walk found, the remote's URL for a mirror of a git remote.
 class RegistrySources;
+class S3Sources;
 
 struct GitRepository {
   std::string path;
@@ -91,6 +92,9 @@ struct ScanOptions {
   // Images in registries (pipeline/registry_source.hpp): their blobs are inputs after the
   // walk and the repositories, each fetched once (nullptr: none).
   std::shared_ptr<const RegistrySources> registry;
+  // Objects in S3-compatible stores (pipeline/s3_source.hpp): inputs after the registries'
+  // blobs, each named s3://bucket/key (nullptr: none).
+  std::shared_ptr<const S3Sources> s3;
 };
 
 // An input that was not (completely) scanned, deliberately skipped, or worth a note: the one

@@ -10,11 +10,14 @@ packages=(build-essential cmake ninja-build pkg-config git
           libxxhash-dev libarchive-dev libzstd-dev zlib1g-dev libbz2-dev libgit2-dev libdeflate-dev liblzma-dev libgtest-dev libgmock-dev libbenchmark-dev ripgrep
           zstd pigz libarchive-tools xz-utils bzip2 lz4 help2man clang-format python3
           libssl-dev libcurl4-openssl-dev libsqlite3-dev slurm-wlm munge
-          docker-registry skopeo apache2-utils curl)
+          docker-registry skopeo apache2-utils curl libpugixml-dev rclone)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# npm installs s3rver for the S3 test (tests/e2e/s3_test.cpp); a Node.js from elsewhere
+# (NodeSource) brings its own npm and must not be replaced.
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 # Hyperscan API: the maintained vectorscan fork, or Intel's hyperscan (same libhs.pc).
 if ! pkg-config --exists libhs 2>/dev/null; then
   missing+=(libvectorscan-dev)

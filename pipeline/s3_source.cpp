@@ -1,0 +1,78 @@
+#include "pipeline/s3_source.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <set>
+
+#include <xxhash.h>
+
+namespace sluice::pipeline {
+namespace {
+
+std::string region_from_environment() {
+  for (const char* name : {"AWS_REGION", "AWS_DEFAULT_REGION"}) {
+    const char* value = std::getenv(name);
+    if (value != nullptr && *value != '\0') return value;
+  }
+  return "us-east-1";
+}
+
+}  // namespace
+
+ContentId s3_object_id(const std::string& endpoint, const std::string& bucket, const io::S3Object& object) {
+  std::string name = fmt::format("s3-object\n{}\n{}\n{}\n{}\n", endpoint, bucket, object.etag, object.size);
+  name += object.key;
+  const XXH128_hash_t hash = XXH3_128bits(name.data(), name.size());
+  return ContentId{hash.high64, hash.low64};
+}
+
+std::shared_ptr<S3Sources> S3Sources::resolve(const std::vector<std::string>& references, const S3Options& options,
+                                              std::vector<InputIssue>& issues) {
+  auto out = std::make_shared<S3Sources>();
+  io::HttpOptions http_options;
+  http_options.stop = options.stop;
+  out->http_ = std::make_unique<io::HttpClient>(http_options);
+  const io::S3Endpoint endpoint =
+      io::s3_endpoint(options.endpoint, options.region.empty() ? region_from_environment() : options.region);
+  out->client_ = std::make_unique<io::S3Client>(*out->http_, endpoint, io::s3_credentials_from_environment());
+  std::set<std::string> seen;
+  for (const std::string& text : references) {
+    if (options.stop != nullptr && options.stop->load()) break;
+    std::string error;
+    const auto reference = io::parse_s3_reference(text, &error);
+    if (!reference) {
+      issues.push_back(InputIssue{text, error});
+      continue;
+    }
+    std::vector<io::S3Object> objects = out->client_->list(reference->bucket, reference->prefix, &error);
+    // What was listed before a failure is still scanned; the failure says the rest is missing.
+    if (!error.empty()) issues.push_back(InputIssue{text, "listing: " + error});
+    // A key or prefix that names nothing is a mistake, like a local path that does not exist.
+    if (error.empty() && objects.empty() && !reference->prefix.empty()) {
+      issues.push_back(InputIssue{text, "no object under this prefix"});
+    }
+    for (io::S3Object& object : objects) {
+      // A "directory marker" (an empty object whose key ends in '/') holds nothing.
+      if (object.size == 0 && !object.key.empty() && object.key.back() == '/') continue;
+      std::string label = fmt::format("s3://{}/{}", reference->bucket, object.key);
+      if (!seen.insert(label).second) continue;
+      if (options.mine && !options.mine(label)) continue;
+      const ContentId id = s3_object_id(endpoint.url, reference->bucket, object);
+      out->items_.push_back(S3Item{reference->bucket, std::move(object), std::move(label), id});
+    }
+  }
+  for (std::size_t k = 0; k < out->items_.size(); ++k) out->by_label_.emplace(out->items_[k].label, k);
+  return out;
+}
+
+const S3Item* S3Sources::item(const std::string& label) const {
+  const auto found = by_label_.find(label);
+  return found == by_label_.end() ? nullptr : &items_[found->second];
+}
+
+std::unique_ptr<io::HttpPull> S3Sources::open(const S3Item& item, std::size_t buffer_bytes) const {
+  return client_->open(item.bucket, item.object.key, buffer_bytes);
+}
+
+}  // namespace sluice::pipeline
