@@ -253,6 +253,23 @@ TEST(S3, ABucketGivesTheFindingsOfItsFilesOnDiskAndARerunWithStateFetchesNothing
   EXPECT_EQ(count_lines(second_log, "GET /bkt/?"), 2u);
   EXPECT_EQ(count_lines(second_log, "GET "), 2u) << "only the listing: " << second_log.substr(0, 2000);
 
+  // Two shards share the objects out; merged, they are the single scan.
+  std::vector<std::string> merge{"merge", "-f", "jsonl"};
+  for (int shard = 0; shard < 2; ++shard) {
+    const std::string out = dir.path("shard" + std::to_string(shard) + ".jsonl");
+    const RunResult part =
+        scan({"s3://bkt/many/", "s3://bkt/arch/", "--shard", std::to_string(shard) + "/2", "-o", out});
+    ASSERT_TRUE(part.exit_code == kClean || part.exit_code == kFindings) << describe(part);
+    EXPECT_GT(read_file(out).size(), 0u);
+    merge.push_back(out);
+  }
+  const RunResult merged = sluice(merge);
+  ASSERT_TRUE(exited_with(merged, kFindings)) << describe(merged);
+  EXPECT_EQ(secrets_at(parse_jsonl(merged.out), "s3://bkt"),
+            (std::set<std::pair<std::string, std::string>>{{keys[0], "many/0777.txt"},
+                                                           {keys[1], "arch/bundle.tgz!config/.env"}}));
+  EXPECT_EQ(jsonl_summary(merged.out)["files"], 1006);
+
   // A prefix.
   const RunResult prefixed = scan({"s3://bkt/arch/"});
   ASSERT_TRUE(exited_with(prefixed, kFindings)) << describe(prefixed);
