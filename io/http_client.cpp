@@ -41,6 +41,7 @@ struct Attempt {
   std::atomic<std::uint64_t>* received = nullptr;
   const std::atomic<bool>* stop = nullptr;
   std::string refused;  // why the body was refused (the write then fails)
+  bool ranged = false;  // the request asked for a range of the body
 };
 
 // An error body (a registry's JSON error) is kept for the message, within this.
@@ -59,8 +60,9 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
     }
     return bytes;
   }
-  if (attempt.resume_from > 0 && status != 206) {
-    attempt.refused = "the server ignored the Range request that resumes a broken transfer";
+  if ((attempt.resume_from > 0 || attempt.ranged) && status != 206) {
+    attempt.refused = attempt.ranged ? "the server ignored a Range request (it sent the whole body)"
+                                     : "the server ignored the Range request that resumes a broken transfer";
     return 0;
   }
   if (attempt.sink == nullptr) {
@@ -236,7 +238,8 @@ HttpResponse HttpClient::perform(const HttpRequest& request, const std::function
         headers.reset(grown);
       }
     }
-    Attempt attempt{easy.get(), sink, &response, request.max_body, delivered, 0, &received_, options_.stop, {}};
+    Attempt attempt{easy.get(), sink,          &response, request.max_body,         delivered, 0,
+                    &received_, options_.stop, {},        request.range.has_value()};
     std::array<char, CURL_ERROR_SIZE> detail{};
     CURL* e = easy.get();
     curl_easy_setopt(e, CURLOPT_URL, request.url.c_str());
@@ -272,8 +275,13 @@ HttpResponse HttpClient::perform(const HttpRequest& request, const std::function
     curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, &on_progress);
     curl_easy_setopt(e, CURLOPT_XFERINFODATA, &attempt);
     curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
-    const std::string range = fmt::format("{}-", delivered);
-    if (delivered > 0) curl_easy_setopt(e, CURLOPT_RANGE, range.c_str());
+    std::string range;
+    if (request.range) {
+      range = fmt::format("{}-{}", request.range->first + delivered, request.range->second);
+    } else if (delivered > 0) {
+      range = fmt::format("{}-", delivered);
+    }
+    if (!range.empty()) curl_easy_setopt(e, CURLOPT_RANGE, range.c_str());
 
     const CURLcode code = curl_easy_perform(e);
     curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &response.status);

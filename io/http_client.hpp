@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace sluice::io {
@@ -35,6 +36,8 @@ struct HttpRequest {
   bool follow_redirects = false;
   std::size_t max_body = std::size_t{16} << 20;  // get(): a longer body is an error
   long timeout_seconds = 0;                      // a whole attempt ends within this (0: no limit)
+  // Only bytes [first, last] (inclusive) of the body: the server must answer 206.
+  std::optional<std::pair<std::uint64_t, std::uint64_t>> range{};
   // AWS Signature Version 4 by libcurl ("aws:amz:REGION:s3"), `user` and `password` then being
   // the access key id and the secret key. libcurl 7.88 signs the query string as given: send
   // its parameters sorted by name, values encoded except A-Za-z0-9-_.~.

@@ -189,3 +189,32 @@ std::unique_ptr<HttpPull> S3Client::open(const std::string& bucket, const std::s
 }
 
 }  // namespace sluice::io
+
+namespace sluice::io {
+
+bool S3Client::read_range(const std::string& bucket, const std::string& key, const std::string& etag,
+                          std::uint64_t first, std::uint64_t last, std::string& into, std::string* error) const {
+  HttpRequest request = signed_request(fmt::format("{}/{}", bucket_url(bucket), s3_encoded(key, true)));
+  request.range = std::make_pair(first, last);
+  // Every range of one version: an object replaced between two ranges fails (412).
+  if (!etag.empty() && etag.find_first_of("\r\n") == std::string::npos) request.headers.push_back("If-Match: " + etag);
+  request.max_body = static_cast<std::size_t>(last - first + 1);
+  HttpResponse response = http_.get(request);
+  if (response.status == 412) {
+    *error = "the object changed while it was read (its ETag is not the listing's)";
+    return false;
+  }
+  if (!response.ok()) {
+    *error = !response.error.empty() ? response.error : fmt::format("HTTP status {}", response.status);
+    return false;
+  }
+  if (response.body.size() != last - first + 1) {
+    *error = fmt::format("bytes {}-{}: {} received (the object changed while it was read?)", first, last,
+                         response.body.size());
+    return false;
+  }
+  into = std::move(response.body);
+  return true;
+}
+
+}  // namespace sluice::io

@@ -57,6 +57,10 @@ class S3Client {
   // An object's bytes as they arrive.
   [[nodiscard]] std::unique_ptr<HttpPull> open(const std::string& bucket, const std::string& key,
                                                std::size_t buffer_bytes) const;
+  // Bytes [first, last] (inclusive) of an object into `into`, of the version `etag` names
+  // (If-Match) when it is not empty; false (and `error`) if they could not all be read.
+  [[nodiscard]] bool read_range(const std::string& bucket, const std::string& key, const std::string& etag,
+                                std::uint64_t first, std::uint64_t last, std::string& into, std::string* error) const;
   [[nodiscard]] const S3Endpoint& endpoint() const noexcept { return endpoint_; }
 
  private:

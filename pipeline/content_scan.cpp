@@ -246,27 +246,87 @@ ContentResult ContentScanner::scan(const Content& content, std::string_view byte
 // from `begin`, each reporting only the matches that end inside it. Each stream starts one
 // overlap early and reads one overlap past its end: a match ending at the boundary sees the
 // byte that decides a trailing \b, and a longer match that would replace it is seen as well.
+namespace {
+
+// Where each segment of the owned range [begin, end) of a content of `size` bytes lies: it
+// owns [begin, end) of its span, reads from `from` (one overlap early) to `to` (one overlap
+// late).
+struct SegmentPlace {
+  engine::SegmentSpan span;
+  std::uint64_t to = 0;
+};
+
+std::vector<SegmentPlace> segment_places(std::uint64_t size, std::uint64_t begin, std::uint64_t end,
+                                         std::size_t segment, std::size_t overlap) {
+  std::vector<SegmentPlace> out;
+  for (std::uint64_t own_begin = begin; own_begin < end; own_begin += segment) {
+    const std::uint64_t own_end = std::min<std::uint64_t>(end, own_begin + segment);
+    const std::uint64_t from = own_begin > overlap ? own_begin - overlap : 0;
+    const std::uint64_t to = std::min<std::uint64_t>(size, own_end + overlap);
+    const std::uint64_t next_from = own_end == size ? own_end : std::max<std::uint64_t>(from, own_end - overlap);
+    out.push_back(SegmentPlace{{from, own_begin, own_end, next_from, false}, to});
+  }
+  return out;
+}
+
+}  // namespace
+
+// Scans the owned range [begin, end) of `bytes` in overlapping segments of `segment` bytes
+// from `begin`, each reporting only the matches that end inside it. Each stream starts one
+// overlap early and reads one overlap past its end: a match ending at the boundary sees the
+// byte that decides a trailing \b, and a longer match that would replace it is seen as well.
 std::vector<ScannedSegment> ContentScanner::scan_split(const Content& content, std::string_view bytes,
                                                        std::uint64_t begin, std::uint64_t end, InputBudget& budget) {
   const std::size_t overlap = service_.context().rules().required_overlap();
-  const std::size_t segment = std::max(options_.segment_size, 4 * overlap);
-  const std::size_t count = static_cast<std::size_t>((end - begin + segment - 1) / segment);
-  std::vector<ScannedSegment> segments(count);
-  oneapi::tbb::parallel_for(std::size_t{0}, count, [&](std::size_t k) {
-    const std::uint64_t own_begin = begin + k * segment;
-    const std::uint64_t own_end = std::min<std::uint64_t>(end, own_begin + segment);
-    const std::uint64_t from = own_begin > overlap ? own_begin - overlap : 0;
-    const std::uint64_t to = std::min<std::uint64_t>(bytes.size(), own_end + overlap);
-    const std::uint64_t next_from =
-        own_end == bytes.size() ? own_end : std::max<std::uint64_t>(from, own_end - overlap);
+  const std::vector<SegmentPlace> places =
+      segment_places(bytes.size(), begin, end, std::max(options_.segment_size, 4 * overlap), overlap);
+  std::vector<ScannedSegment> segments(places.size());
+  oneapi::tbb::parallel_for(std::size_t{0}, places.size(), [&](std::size_t k) {
+    const engine::SegmentSpan& span = places[k].span;
     if (budget.expired()) {
-      segments[k] = ScannedSegment{engine::SegmentLines({from, own_begin, own_end, next_from, false}), {}, false};
+      segments[k] = ScannedSegment{engine::SegmentLines(span), {}, false};
       return;
     }
-    segments[k] = scan_segment(service_.context(), bytes.substr(from, to - from), content.path,
-                               {from, own_begin, own_end, next_from, false}, &budget, bytes.substr(from));
+    segments[k] = scan_segment(service_.context(), bytes.substr(span.from, places[k].to - span.from), content.path,
+                               span, &budget, bytes.substr(span.from));
   });
   return segments;
+}
+
+ContentResult ContentScanner::scan_fetched(const Content& content, std::uint64_t size, const FetchRange& fetch,
+                                           InputBudget& budget) {
+  ContentResult result;
+  result.scanned = true;
+  result.content = content.claimed;
+  const std::size_t overlap = service_.context().rules().required_overlap();
+  const std::vector<SegmentPlace> places =
+      segment_places(size, 0, size, std::max(options_.segment_size, 4 * overlap), overlap);
+  std::vector<ScannedSegment> segments(places.size());
+  std::vector<std::string> errors(places.size());
+  oneapi::tbb::parallel_for(std::size_t{0}, places.size(), [&](std::size_t k) {
+    const engine::SegmentSpan& span = places[k].span;
+    segments[k] = ScannedSegment{engine::SegmentLines(span), {}, false};
+    if (budget.expired()) return;
+    std::string bytes;
+    if (!fetch(span.from, places[k].to - 1, bytes, &errors[k])) return;
+    // Encoded spans are decoded as far as the segment and its overlap go.
+    segments[k] = scan_segment(service_.context(), bytes, content.path, span, &budget);
+  });
+  bool ok = true;
+  for (std::size_t k = 0; k < segments.size(); ++k) {
+    ok = ok && segments[k].ok;
+    if (!errors[k].empty() && !result.error) {
+      result.error = fmt::format("bytes {}-{}: {}", places[k].span.from, places[k].to - 1, errors[k]);
+    }
+  }
+  if (!ok && !result.error) {
+    result.error = budget.expired() ? budget.expired_reason() : "the matcher failed on this input";
+  }
+  for (std::size_t k = 0; k < segments.size(); ++k) {
+    if (segments[k].ok) result.bytes += places[k].span.end - places[k].span.begin;
+  }
+  result.matches = place_segments(segments);
+  return result;
 }
 
 void ContentScanner::scan_plain(const Content& content, std::string_view bytes, bool split, InputBudget& budget,

@@ -9,6 +9,7 @@
 // (decoders) plug in here.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -109,6 +110,14 @@ class ContentScanner {
                                           InputBudget& budget, std::vector<SplitRange>& facts);
   // A stream, read to its end (it is not claimed by id: its bytes are never all in memory).
   [[nodiscard]] ContentResult scan(const Content& content, const io::ReadSome& read, InputBudget& budget);
+  // Bytes [first, last] of a content into `into`; false (and `error`) if they could not be read.
+  using FetchRange =
+      std::function<bool(std::uint64_t first, std::uint64_t last, std::string& into, std::string* error)>;
+  // Plain bytes, `size` of them, that `fetch` reads by ranges (an object in a store): the
+  // segments a big content in memory is split into, scanned across cores, each fetched on its
+  // own with its overlaps. At most one segment per thread is in memory. Not claimed by id.
+  [[nodiscard]] ContentResult scan_fetched(const Content& content, std::uint64_t size, const FetchRange& fetch,
+                                           InputBudget& budget);
 
  private:
   std::optional<ContentId> content_id(const Content& content, std::string_view bytes, bool split,

@@ -75,4 +75,9 @@ std::unique_ptr<io::HttpPull> S3Sources::open(const S3Item& item, std::size_t bu
   return client_->open(item.bucket, item.object.key, buffer_bytes);
 }
 
+bool S3Sources::read_range(const S3Item& item, std::uint64_t first, std::uint64_t last, std::string& into,
+                           std::string* error) const {
+  return client_->read_range(item.bucket, item.object.key, item.object.etag, first, last, into, error);
+}
+
 }  // namespace sluice::pipeline

@@ -50,6 +50,9 @@ class S3Sources {
   [[nodiscard]] const S3Item* item(const std::string& label) const;
   // The object's bytes as they arrive, at most `buffer_bytes` ahead of the reader.
   [[nodiscard]] std::unique_ptr<io::HttpPull> open(const S3Item& item, std::size_t buffer_bytes) const;
+  // Bytes [first, last] of the object (io::S3Client::read_range).
+  [[nodiscard]] bool read_range(const S3Item& item, std::uint64_t first, std::uint64_t last, std::string& into,
+                                std::string* error) const;
 
  private:
   std::unique_ptr<io::HttpClient> http_;

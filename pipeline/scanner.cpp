@@ -89,6 +89,7 @@ class ScanGraph final : public ContentService {
   void read_image_layout(InputResult& result);
   void scan_registry_blob(InputResult& result, InputBudget& budget, const RegistryBlob& blob);
   void scan_s3_object(InputResult& result, InputBudget& budget, const S3Item& item);
+  void record_s3_object(const InputResult& result, const ContentId& id);
   ContentScanOptions content_options() const;
   InputResult process(io::WalkEntry entry);
   void scan_file(InputResult& result, InputBudget& budget);
@@ -432,6 +433,33 @@ void ScanGraph::scan_s3_object(InputResult& result, InputBudget& budget, const S
       return;
     }
   }
+  ContentScanner scanner(*this, content_options_);
+  const Content content{{item.label}, item.label, false, id};
+  const std::uint64_t size = item.object.size;
+  const std::size_t segment = content_options_.segment_size;
+  if (content_options_.split && size > segment + segment / 2) {
+    // A big object of plain bytes is read in ranges, its segments scanned across cores; one
+    // that is an archive or compressed is streamed, as it can only be read in order.
+    std::string head;
+    std::string error;
+    if (!options_.s3->read_range(item, 0, std::min<std::uint64_t>(size, io::kSniffBytes) - 1, head, &error)) {
+      result.error = std::move(error);
+      return;
+    }
+    if (!classify_content(head, content_options_.archives.limits).container()) {
+      const ContentScanner::FetchRange fetch = [&](std::uint64_t first, std::uint64_t last, std::string& into,
+                                                   std::string* why) {
+        return options_.s3->read_range(item, first, last, into, why);
+      };
+      result.content = scanner.scan_fetched(content, size, fetch, budget);
+      if (result.content.error) {
+        result.error = std::move(result.content.error);
+        return;
+      }
+      record_s3_object(result, id);
+      return;
+    }
+  }
   std::unique_ptr<io::HttpPull> pull = options_.s3->open(item, kRegistryReadAhead);
   std::uint64_t received = 0;
   const io::ReadSome read = [&](char* into, std::size_t capacity, std::string* why) -> std::optional<std::size_t> {
@@ -439,8 +467,7 @@ void ScanGraph::scan_s3_object(InputResult& result, InputBudget& budget, const S
     if (n) received += *n;
     return n;
   };
-  ContentScanner scanner(*this, content_options_);
-  result.content = scanner.scan(Content{{item.label}, item.label, false, id}, read, budget);
+  result.content = scanner.scan(content, read, budget);
   if (result.content.error) {
     result.error = std::move(result.content.error);
     return;
@@ -458,11 +485,16 @@ void ScanGraph::scan_s3_object(InputResult& result, InputBudget& budget, const S
     if (*n == 0) break;
   }
   if (stopped()) return;
-  if (received != item.object.size) {
+  if (received != size) {
     result.error =
         fmt::format("the object changed while it was read: {} bytes listed, {} received", item.object.size, received);
     return;
   }
+  record_s3_object(result, id);
+}
+
+// An object read whole, every member of it scanned: recorded in the state under its id.
+void ScanGraph::record_s3_object(const InputResult& result, const ContentId& id) {
   const ContentResult& content = result.content;
   if (options_.state && content.scanned && (!content.archive || content.archive->issues.empty())) {
     options_.state->record_named(id, content.bytes, content.archive ? nullptr : &content.matches,

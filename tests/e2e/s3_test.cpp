@@ -83,7 +83,7 @@ class Proxy(BaseHTTPRequestHandler):
             self.wfile.write(body)
             return
         connection = http.client.HTTPConnection("127.0.0.1", upstream)
-        headers = {k: v for k, v in self.headers.items() if k.lower() in ("range",)}
+        headers = {k: v for k, v in self.headers.items() if k.lower() in ("range", "if-match")}
         connection.request(self.command, self.path, headers=headers)
         answer = connection.getresponse()
         note("%s %s %d" % (self.command, self.path, answer.status))
@@ -142,14 +142,15 @@ std::string s3rver_script() {
   return script.string();
 }
 
-// The relative path of a finding's location under `root` ("s3://bkt" or a directory).
+// Each finding's secret and location: the path relative to `root` ("s3://bkt" or a directory)
+// and the line.
 std::set<std::pair<std::string, std::string>> secrets_at(const std::vector<Finding>& findings,
                                                          const std::string& root) {
   std::set<std::pair<std::string, std::string>> out;
   for (const Finding& finding : findings) {
     for (const Location& location : finding.locations) {
       EXPECT_EQ(location.path.rfind(root + "/", 0), 0u) << location.path;
-      out.emplace(finding.secret, location.path.substr(root.size() + 1));
+      out.emplace(finding.secret, location.path.substr(root.size() + 1) + ":" + std::to_string(location.line));
     }
   }
   return out;
@@ -181,8 +182,10 @@ TEST(S3, ABucketGivesTheFindingsOfItsFilesOnDiskAndARerunWithStateFetchesNothing
   dir.mkdir("tree/arch");
   const RunResult tar = run({"tar", "czf", dir.path("tree/arch/bundle.tgz"), "-C", dir.path("stage"), "config"});
   ASSERT_TRUE(exited_with(tar, 0)) << describe(tar);
+  // Its key straddles the boundary of the 6th and 7th 16 MiB segments: the ranges scanned
+  // apart must still find it once, on the line a whole scan gives.
   std::string big = gen.filler(std::size_t{100} << 20);
-  plant(big, big.size() - 200, keys[2], gen);
+  plant(big, (std::size_t{96} << 20) - 20, keys[2], gen);
   dir.write("tree/big/blob.log", big);
   big.clear();
   dir.write("tree/other dir/key file.env", "PH=" + keys[3] + "\n");
@@ -241,6 +244,8 @@ TEST(S3, ABucketGivesTheFindingsOfItsFilesOnDiskAndARerunWithStateFetchesNothing
   const std::string first_log = read_file(log);
   EXPECT_EQ(count_lines(first_log, "GET /bkt/?"), 2u) << "two listing pages";
   EXPECT_EQ(count_lines(first_log, "GET /bkt/many/"), 1005u);
+  // The big object: its first bytes (plain text, not an archive), then its 7 segments as ranges.
+  EXPECT_EQ(count_lines(first_log, "GET /bkt/big/blob.log 206"), 8u) << first_log.substr(first_log.find("big/"), 600);
   EXPECT_EQ(first_log.find(" 403 "), std::string::npos) << first_log.substr(0, 2000);
 
   // Nothing changed: the same findings, and no object is fetched again.
@@ -266,15 +271,15 @@ TEST(S3, ABucketGivesTheFindingsOfItsFilesOnDiskAndARerunWithStateFetchesNothing
   const RunResult merged = sluice(merge);
   ASSERT_TRUE(exited_with(merged, kFindings)) << describe(merged);
   EXPECT_EQ(secrets_at(parse_jsonl(merged.out), "s3://bkt"),
-            (std::set<std::pair<std::string, std::string>>{{keys[0], "many/0777.txt"},
-                                                           {keys[1], "arch/bundle.tgz!config/.env"}}));
+            (std::set<std::pair<std::string, std::string>>{{keys[0], "many/0777.txt:1"},
+                                                           {keys[1], "arch/bundle.tgz!config/.env:1"}}));
   EXPECT_EQ(jsonl_summary(merged.out)["files"], 1006);
 
   // A prefix.
   const RunResult prefixed = scan({"s3://bkt/arch/"});
   ASSERT_TRUE(exited_with(prefixed, kFindings)) << describe(prefixed);
   EXPECT_EQ(secrets_at(parse_jsonl(prefixed.out), "s3://bkt"),
-            (std::set<std::pair<std::string, std::string>>{{keys[1], "arch/bundle.tgz!config/.env"}}));
+            (std::set<std::pair<std::string, std::string>>{{keys[1], "arch/bundle.tgz!config/.env:1"}}));
 
   // A wrong secret key: every request is refused; one line per reference, exit 3, no secret.
   const RunResult refused = scan({"s3://bkt/arch/"}, "default");
@@ -292,7 +297,7 @@ TEST(S3, ABucketGivesTheFindingsOfItsFilesOnDiskAndARerunWithStateFetchesNothing
   EXPECT_NE(missing.err.find("sluice: error: s3://bkt/nothing-here: no object under this prefix"), std::string::npos)
       << missing.err;
   EXPECT_EQ(secrets_at(parse_jsonl(missing.out), "s3://bkt"),
-            (std::set<std::pair<std::string, std::string>>{{keys[3], "other dir/key file.env"}}));
+            (std::set<std::pair<std::string, std::string>>{{keys[3], "other dir/key file.env:1"}}));
 
   // Plain http to a store that is not on loopback is refused before anything is sent.
   const RunResult clear = sluice({"scan", "s3://bkt", "--s3-endpoint", "http://192.0.2.1:9000"});
