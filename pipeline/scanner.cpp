@@ -12,6 +12,7 @@
 #include <atomic>
 #include <optional>
 #include <thread>
+#include <unordered_map>
 #include <variant>
 
 #include "io/container_image.hpp"
@@ -77,7 +78,10 @@ class ScanGraph final : public ContentService {
           return worker;
         }),
         findings_([this](std::uint32_t rule) { return rules_->rules()[rule].id; },
-                  [this](std::uint32_t loser, std::uint32_t winner) { return rules_->yields(loser, winner); }) {}
+                  [this](std::uint32_t loser, std::uint32_t winner) { return rules_->yields(loser, winner); }) {
+    // The first of two remotes mirrored at one path names it.
+    for (const GitRepository& remote : options_.repositories) remotes_.emplace(remote.path, remote.name);
+  }
 
   ScanReport run();
 
@@ -119,11 +123,10 @@ class ScanGraph final : public ContentService {
 
   // A repository the walk found, or the mirror of a git remote (named by its URL).
   [[nodiscard]] GitRepository repository_of(const std::string& path) const {
-    for (const GitRepository& remote : options_.repositories) {
-      if (remote.path == path) return remote;
-    }
-    return GitRepository{path, repository_name(path)};
+    const auto remote = remotes_.find(path);
+    return GitRepository{path, remote != remotes_.end() ? remote->second : repository_name(path)};
   }
+  std::unordered_map<std::string, std::string> remotes_;  // mirror path -> the remote's name
 
   // Owned by the serial merge node.
   FindingSet findings_;
