@@ -327,17 +327,17 @@ std::vector<std::string> RegistryClient::paged_list(const std::string& first, co
   return out;
 }
 
-std::vector<std::string> RegistryClient::repositories(std::string* error) {
+std::vector<std::string> RegistryClient::repositories(std::string* error, std::size_t* invalid) {
   std::vector<std::string> names =
       paged_list(base_ + "/v2/_catalog?n=1000", "registry:catalog:*", "repositories", error);
-  std::erase_if(names, [](const std::string& name) { return !valid_repository(name); });
+  *invalid = std::erase_if(names, [](const std::string& name) { return !valid_repository(name); });
   return names;
 }
 
-std::vector<std::string> RegistryClient::tags(const std::string& repository, std::string* error) {
+std::vector<std::string> RegistryClient::tags(const std::string& repository, std::string* error, std::size_t* invalid) {
   std::vector<std::string> names = paged_list(base_ + "/v2/" + repository + "/tags/list?n=1000",
                                               "repository:" + repository + ":pull", "tags", error);
-  std::erase_if(names, [](const std::string& name) { return !valid_tag(name); });
+  *invalid = std::erase_if(names, [](const std::string& name) { return !valid_tag(name); });
   return names;
 }
 

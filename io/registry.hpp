@@ -62,8 +62,9 @@ class RegistryClient {
 
   [[nodiscard]] const std::string& host() const noexcept { return host_; }
   // Every repository of the catalog; every tag of a repository.
-  [[nodiscard]] std::vector<std::string> repositories(std::string* error);
-  [[nodiscard]] std::vector<std::string> tags(const std::string& repository, std::string* error);
+  // Names that are not valid repository names or tags are left out, and counted in `invalid`.
+  [[nodiscard]] std::vector<std::string> repositories(std::string* error, std::size_t* invalid);
+  [[nodiscard]] std::vector<std::string> tags(const std::string& repository, std::string* error, std::size_t* invalid);
   // The images `reference` (a tag or a digest) of `repository` names: one for an image
   // manifest, one per platform of an index (only `platform` when it is not empty). Problems
   // with single platforms of an index are appended to `errors`; an empty result with errors

@@ -32,6 +32,16 @@ bool loopback_host(const std::string& host) {
   return dots == 3;
 }
 
+namespace {
+
+// "1 name that is not a valid tag", "2 names that are not valid tags".
+std::string invalid_names(std::size_t count, const char* what) {
+  return count == 1 ? fmt::format("1 name that is not a valid {}", what)
+                    : fmt::format("{} names that are not valid {}s", count, what);
+}
+
+}  // namespace
+
 ContentId registry_blob_id(const std::string& host, const std::string& digest) {
   ContentId id = digest_content_id(digest);
   const std::string space = "oci-registry:" + host;
@@ -100,12 +110,22 @@ std::shared_ptr<RegistrySources> RegistrySources::resolve(const std::vector<std:
       add_images(client, reference->repository, reference->digest.empty() ? reference->tag : reference->digest);
       continue;
     }
-    std::vector<std::string> repositories = client.repositories(&error);
+    std::size_t invalid = 0;
+    std::vector<std::string> repositories = client.repositories(&error, &invalid);
     if (!error.empty()) issues.push_back(InputIssue{text, fmt::format("catalog: {}", error)});
+    if (invalid != 0) {
+      issues.push_back(
+          InputIssue{text, fmt::format("catalog: {}: not read", invalid_names(invalid, "repository name"))});
+    }
     std::erase_if(repositories, [&](const std::string& name) { return name.rfind(reference->prefix, 0) != 0; });
     for (const std::string& repository : repositories) {
       std::string tags_error;
-      const std::vector<std::string> tags = client.tags(repository, &tags_error);
+      std::size_t invalid_tags = 0;
+      const std::vector<std::string> tags = client.tags(repository, &tags_error, &invalid_tags);
+      if (invalid_tags != 0) {
+        issues.push_back(InputIssue{fmt::format("oci://{}/{}", client.host(), repository),
+                                    fmt::format("tags: {}: not read", invalid_names(invalid_tags, "tag"))});
+      }
       if (!tags_error.empty()) {
         issues.push_back(
             InputIssue{fmt::format("oci://{}/{}", client.host(), repository), fmt::format("tags: {}", tags_error)});

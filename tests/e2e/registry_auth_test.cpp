@@ -50,6 +50,12 @@ class Registry(Handler):
         if self.headers.get("Authorization") != "Bearer tok-123":
             realm = 'Bearer realm="http://%s/token",service="fake-registry"' % realm_host
             return self.send(401, b'{"errors":[{"code":"UNAUTHORIZED"}]}', [("WWW-Authenticate", realm)])
+        if path == "/v2/_catalog":
+            body = json.dumps({"repositories": ["app", "../escape", "Not A Name"]}).encode()
+            return self.send(200, body, [("Content-Type", "application/json")])
+        if path == "/v2/app/tags/list":
+            body = json.dumps({"name": "app", "tags": ["1", "no good"]}).encode()
+            return self.send(200, body, [("Content-Type", "application/json")])
         if path.startswith("/v2/app/manifests/"):
             tag = path.rsplit("/", 1)[1]
             if not os.path.exists(os.path.join(root, "manifests", tag)):
@@ -137,6 +143,18 @@ TEST(RegistryAuth, BearerTokensRedirectedBlobsAndADigestThatDoesNotMatch) {
   ASSERT_TRUE(exited_with(bad, kIncomplete)) << describe(bad);
   EXPECT_THAT(bad.err, ::testing::HasSubstr("does not match its digest"));
   EXPECT_EQ(secrets_of(bad).count(bad_key), 1u) << "what was read is still reported";
+
+  // The whole registry: names in the catalog and tag list that are not valid are not read, and
+  // said so.
+  const RunResult whole =
+      sluice({"scan", "oci://" + host + "/", "--registry-auth", "auditor:s3cret-pass", "-f", "jsonl"});
+  ASSERT_TRUE(exited_with(whole, kIncomplete)) << describe(whole);
+  EXPECT_EQ(secrets_of(whole), (std::set<std::string>{layer_key, env_key}));
+  EXPECT_THAT(whole.err, ::testing::HasSubstr("oci://" + host +
+                                              "/: catalog: 2 names that are not valid repository "
+                                              "names: not read"));
+  EXPECT_THAT(whole.err,
+              ::testing::HasSubstr("oci://" + host + "/app: tags: 1 name that is not a valid tag: not read"));
 
   // A local tarball whose member is named by the layer's digest, with other bytes, does not
   // stand for the registry's layer: the layer is still fetched and its key found.
