@@ -595,12 +595,10 @@ int run(ScanFlags& flags, CLI::App& command) {
     s3.endpoint = flags.s3_endpoint;
     s3.region = flags.s3_region;
     s3.stop = &signals.stop();
-    if (shard) {
-      // Objects are shared out by name, each to one shard.
-      s3.mine = [spec = *shard](const std::string& label) {
-        return pipeline::fallback_shard(label, spec.count) == spec.index;
-      };
-    }
+    // Under --shard objects are shared out by name; big ones of plain bytes by ranges.
+    s3.shard = shard;
+    s3.split_size = split_size(flags);
+    s3.limits = flags.scan.archives;
     if (!flags.quiet) {
       say("sluice: listing {} s3:// reference{}\n", flags.s3_refs.size(), flags.s3_refs.size() == 1 ? "" : "s");
     }

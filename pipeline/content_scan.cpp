@@ -293,14 +293,12 @@ std::vector<ScannedSegment> ContentScanner::scan_split(const Content& content, s
   return segments;
 }
 
-ContentResult ContentScanner::scan_fetched(const Content& content, std::uint64_t size, const FetchRange& fetch,
-                                           InputBudget& budget) {
-  ContentResult result;
-  result.scanned = true;
-  result.content = content.claimed;
+std::vector<ScannedSegment> ContentScanner::fetch_split(const Content& content, std::uint64_t size, std::uint64_t begin,
+                                                        std::uint64_t end, const FetchRange& fetch, InputBudget& budget,
+                                                        std::optional<std::string>& error) {
   const std::size_t overlap = service_.context().rules().required_overlap();
   const std::vector<SegmentPlace> places =
-      segment_places(size, 0, size, std::max(options_.segment_size, 4 * overlap), overlap);
+      segment_places(size, begin, end, std::max(options_.segment_size, 4 * overlap), overlap);
   std::vector<ScannedSegment> segments(places.size());
   std::vector<std::string> errors(places.size());
   oneapi::tbb::parallel_for(std::size_t{0}, places.size(), [&](std::size_t k) {
@@ -315,17 +313,47 @@ ContentResult ContentScanner::scan_fetched(const Content& content, std::uint64_t
   bool ok = true;
   for (std::size_t k = 0; k < segments.size(); ++k) {
     ok = ok && segments[k].ok;
-    if (!errors[k].empty() && !result.error) {
-      result.error = fmt::format("bytes {}-{}: {}", places[k].span.from, places[k].to - 1, errors[k]);
+    if (!errors[k].empty() && !error) {
+      error = fmt::format("bytes {}-{}: {}", places[k].span.from, places[k].to - 1, errors[k]);
     }
   }
-  if (!ok && !result.error) {
-    result.error = budget.expired() ? budget.expired_reason() : "the matcher failed on this input";
-  }
-  for (std::size_t k = 0; k < segments.size(); ++k) {
-    if (segments[k].ok) result.bytes += places[k].span.end - places[k].span.begin;
+  if (!ok && !error) error = budget.expired() ? budget.expired_reason() : "the matcher failed on this input";
+  return segments;
+}
+
+ContentResult ContentScanner::scan_fetched(const Content& content, std::uint64_t size, const FetchRange& fetch,
+                                           InputBudget& budget) {
+  ContentResult result;
+  result.scanned = true;
+  result.content = content.claimed;
+  std::vector<ScannedSegment> segments = fetch_split(content, size, 0, size, fetch, budget, result.error);
+  for (const ScannedSegment& segment : segments) {
+    if (segment.ok) result.bytes += segment.lines.span().end - segment.lines.span().begin;
   }
   result.matches = place_segments(segments);
+  return result;
+}
+
+ContentResult ContentScanner::scan_fetched_ranges(const Content& content, std::uint64_t size,
+                                                  const std::vector<std::uint32_t>& ranges, std::uint64_t range_size,
+                                                  const FetchRange& fetch, InputBudget& budget,
+                                                  std::vector<SplitRange>& facts) {
+  ContentResult result;
+  result.content = service_.unique_id();
+  result.scanned = true;
+  const auto count = static_cast<std::uint32_t>((size + range_size - 1) / range_size);
+  for (const std::uint32_t range : ranges) {
+    const std::uint64_t begin = std::uint64_t{range} * range_size;
+    const std::uint64_t end = std::min<std::uint64_t>(size, begin + range_size);
+    if (begin >= end) continue;
+    std::vector<ScannedSegment> segments = fetch_split(content, size, begin, end, fetch, budget, result.error);
+    // Placed as if the content began at the range: the merge adds what the ranges before say.
+    engine::LinePlacer placer;
+    for (ScannedSegment& segment : segments) place_into(placer, segment, result.matches, range);
+    facts.push_back(SplitRange{content.chain.empty() ? std::string() : content.chain.front(), range, count, begin, end,
+                               placer.newlines_before(), placer.last_before_from()});
+    result.bytes += end - begin;
+  }
   return result;
 }
 

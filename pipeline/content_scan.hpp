@@ -118,6 +118,12 @@ class ContentScanner {
   // own with its overlaps. At most one segment per thread is in memory. Not claimed by id.
   [[nodiscard]] ContentResult scan_fetched(const Content& content, std::uint64_t size, const FetchRange& fetch,
                                            InputBudget& budget);
+  // The byte ranges `ranges` of such a content cut in ranges of `range_size` bytes (a shard's
+  // share), as scan_ranges does for bytes in memory.
+  [[nodiscard]] ContentResult scan_fetched_ranges(const Content& content, std::uint64_t size,
+                                                  const std::vector<std::uint32_t>& ranges, std::uint64_t range_size,
+                                                  const FetchRange& fetch, InputBudget& budget,
+                                                  std::vector<SplitRange>& facts);
 
  private:
   std::optional<ContentId> content_id(const Content& content, std::string_view bytes, bool split,
@@ -127,6 +133,11 @@ class ContentScanner {
   std::vector<ScannedSegment> scan_split(const Content& content, std::string_view bytes, std::uint64_t begin,
                                          std::uint64_t end, InputBudget& budget);
   void scan_plain_stream(const Content& content, const io::ReadSome& read, InputBudget& budget, ContentResult& result);
+  // The segments of [begin, end) of a content of `size` bytes that `fetch` reads; the first
+  // error (of a fetch, the budget or the matcher) in `error`.
+  std::vector<ScannedSegment> fetch_split(const Content& content, std::uint64_t size, std::uint64_t begin,
+                                          std::uint64_t end, const FetchRange& fetch, InputBudget& budget,
+                                          std::optional<std::string>& error);
 
   ContentService& service_;
   const ContentScanOptions& options_;

@@ -7,6 +7,9 @@
 
 #include <xxhash.h>
 
+#include "io/archive_format.hpp"
+#include "pipeline/content_scan.hpp"
+
 namespace sluice::pipeline {
 namespace {
 
@@ -57,13 +60,36 @@ std::shared_ptr<S3Sources> S3Sources::resolve(const std::vector<std::string>& re
       if (object.size == 0 && !object.key.empty() && object.key.back() == '/') continue;
       std::string label = fmt::format("s3://{}/{}", reference->bucket, object.key);
       if (!seen.insert(label).second) continue;
-      if (options.mine && !options.mine(label)) continue;
       const ContentId id = s3_object_id(endpoint.url, reference->bucket, object);
-      out->items_.push_back(S3Item{reference->bucket, std::move(object), std::move(label), id});
+      S3Item item{reference->bucket, std::move(object), std::move(label), id, {}, 0};
+      if (options.shard && !out->share(item, options, issues)) continue;
+      out->items_.push_back(std::move(item));
     }
   }
   for (std::size_t k = 0; k < out->items_.size(); ++k) out->by_label_.emplace(out->items_[k].label, k);
   return out;
+}
+
+bool S3Sources::share(S3Item& item, const S3Options& options, std::vector<InputIssue>& issues) const {
+  const ShardSpec& spec = *options.shard;
+  const unsigned first = fallback_shard(item.label, spec.count);
+  const std::uint64_t size = item.object.size;
+  if (size <= options.split_size || spec.count == 1) return first == spec.index;
+  // An archive or compressed object can only be read in order: whole, by one shard. Every
+  // shard sniffs it alike, so all of them agree.
+  std::string head;
+  std::string error;
+  if (!read_range(item, 0, std::min<std::uint64_t>(size, io::kSniffBytes) - 1, head, &error)) {
+    if (first == spec.index) issues.push_back(InputIssue{item.label, error});
+    return false;
+  }
+  if (classify_content(head, options.limits).container()) return first == spec.index;
+  const auto count = static_cast<std::uint32_t>((size + options.split_size - 1) / options.split_size);
+  for (std::uint32_t range = 0; range < count; ++range) {
+    if ((first + range) % spec.count == spec.index) item.ranges.push_back(range);
+  }
+  item.range_size = options.split_size;
+  return !item.ranges.empty();
 }
 
 const S3Item* S3Sources::item(const std::string& label) const {

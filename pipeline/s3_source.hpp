@@ -16,6 +16,7 @@
 #include "io/s3_client.hpp"
 #include "pipeline/finding_set.hpp"
 #include "pipeline/scanner.hpp"
+#include "pipeline/shard.hpp"
 
 namespace sluice::pipeline {
 
@@ -23,8 +24,12 @@ struct S3Options {
   std::string endpoint;  // --s3-endpoint (path-style addressing); empty: AWS in `region`
   std::string region;    // empty: AWS_REGION, AWS_DEFAULT_REGION, else us-east-1
   const std::atomic<bool>* stop = nullptr;
-  // Under --shard: whether an object (by its label) is this shard's. Empty: every object.
-  std::function<bool(const std::string&)> mine;
+  // Under --shard: this shard. An object is one shard's (by a hash of its label), unless it is
+  // bigger than `split_size` and of plain bytes: then its ranges of `split_size` bytes are
+  // dealt out from that shard on, one each, and each shard reads only its own.
+  std::optional<ShardSpec> shard;
+  std::uint64_t split_size = std::uint64_t{1} << 30;
+  ArchiveLimits limits;  // what counts as an archive (one that cannot be cut)
 };
 
 struct S3Item {
@@ -32,6 +37,10 @@ struct S3Item {
   io::S3Object object;
   std::string label;  // s3://bucket/key
   ContentId id;       // s3_object_id(...)
+  // Under --shard, an object cut in ranges of `range_size` bytes: the ranges this shard reads
+  // (ascending). Empty: the whole object.
+  std::vector<std::uint32_t> ranges;
+  std::uint64_t range_size = 0;
 };
 
 // The content id of an object: its endpoint, bucket, key, ETag and size (the ETag is not a
@@ -55,6 +64,8 @@ class S3Sources {
                                 std::string* error) const;
 
  private:
+  // Under --shard: whether `item` is this shard's, whole or in part (its ranges set).
+  [[nodiscard]] bool share(S3Item& item, const S3Options& options, std::vector<InputIssue>& issues) const;
   std::unique_ptr<io::HttpClient> http_;
   std::unique_ptr<io::S3Client> client_;
   std::vector<S3Item> items_;

@@ -417,6 +417,21 @@ void ScanGraph::scan_registry_blob(InputResult& result, InputBudget& budget, con
 // An object of an S3-compatible store, streamed into the scanner; not fetched at all when
 // --state recorded this version of it (same key, ETag and size).
 void ScanGraph::scan_s3_object(InputResult& result, InputBudget& budget, const S3Item& item) {
+  const ContentScanner::FetchRange fetch = [&](std::uint64_t first, std::uint64_t last, std::string& into,
+                                               std::string* why) {
+    return options_.s3->read_range(item, first, last, into, why);
+  };
+  if (!item.ranges.empty()) {
+    // This shard's ranges of a big object: the object as a whole (its path's matches, its
+    // count) is the shard's with the first range.
+    result.counts_file = item.ranges.front() == 0;
+    if (result.counts_file) add_path_matches(result);
+    ContentScanner scanner(*this, content_options_);
+    result.content = scanner.scan_fetched_ranges(Content{{item.label}, item.label, false}, item.object.size,
+                                                 item.ranges, item.range_size, fetch, budget, result.splits);
+    if (result.content.error) result.error = std::move(result.content.error);
+    return;
+  }
   add_path_matches(result);
   const ContentId id = item.id;
   result.content.content = id;
@@ -450,10 +465,6 @@ void ScanGraph::scan_s3_object(InputResult& result, InputBudget& budget, const S
       return;
     }
     if (!classify_content(head, content_options_.archives.limits).container()) {
-      const ContentScanner::FetchRange fetch = [&](std::uint64_t first, std::uint64_t last, std::string& into,
-                                                   std::string* why) {
-        return options_.s3->read_range(item, first, last, into, why);
-      };
       result.content = scanner.scan_fetched(content, size, fetch, budget);
       if (result.content.error) {
         result.error = std::move(result.content.error);
