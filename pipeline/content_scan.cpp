@@ -1,13 +1,17 @@
 #include "pipeline/content_scan.hpp"
 
 #include <fmt/format.h>
+#include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/parallel_for.h>
+#include <oneapi/tbb/task_arena.h>
 #include <xxhash.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <future>
 #include <memory>
+#include <mutex>
 
 #include "engine/encoded_scan.hpp"
 #include "io/archive_format.hpp"
@@ -301,14 +305,44 @@ std::vector<ScannedSegment> ContentScanner::fetch_split(const Content& content, 
       segment_places(size, begin, end, std::max(options_.segment_size, 4 * overlap), overlap);
   std::vector<ScannedSegment> segments(places.size());
   std::vector<std::string> errors(places.size());
-  oneapi::tbb::parallel_for(std::size_t{0}, places.size(), [&](std::size_t k) {
-    const engine::SegmentSpan& span = places[k].span;
-    segments[k] = ScannedSegment{engine::SegmentLines(span), {}, false};
-    if (budget.expired()) return;
+  // Segments are fetched on threads of their own, a few ahead of the scan, so that the cores
+  // scan while the next bytes arrive: at most `ahead` fetched segments wait in memory, besides
+  // the one each worker scans. Workers take segments in order.
+  struct Fetched {
     std::string bytes;
-    if (!fetch(span.from, places[k].to - 1, bytes, &errors[k])) return;
-    // Encoded spans are decoded as far as the segment and its overlap go.
-    segments[k] = scan_segment(service_.context(), bytes, content.path, span, &budget);
+    bool ok = false;
+  };
+  const auto threads = static_cast<std::size_t>(
+      std::min<std::size_t>(static_cast<std::size_t>(oneapi::tbb::this_task_arena::max_concurrency()),
+                            oneapi::tbb::global_control::active_value(oneapi::tbb::global_control::max_allowed_parallelism)));
+  const std::size_t workers = std::max<std::size_t>(1, std::min<std::size_t>(places.size(), threads));
+  const std::size_t ahead = workers + 1;
+  std::vector<std::future<Fetched>> pending(places.size());
+  std::mutex started_mutex;
+  std::size_t started = 0;
+  auto start_until = [&](std::size_t limit) {
+    std::lock_guard lock(started_mutex);
+    for (; started < std::min(limit, places.size()); ++started) {
+      const std::size_t k = started;
+      pending[k] = std::async(std::launch::async, [&fetch, &errors, &places, k] {
+        Fetched out;
+        out.ok = fetch(places[k].span.from, places[k].to - 1, out.bytes, &errors[k]);
+        return out;
+      });
+    }
+  };
+  start_until(ahead);
+  std::atomic<std::size_t> next{0};
+  oneapi::tbb::parallel_for(std::size_t{0}, workers, [&](std::size_t) {
+    for (std::size_t k; (k = next.fetch_add(1)) < places.size();) {
+      const engine::SegmentSpan& span = places[k].span;
+      segments[k] = ScannedSegment{engine::SegmentLines(span), {}, false};
+      Fetched fetched = pending[k].get();
+      start_until(k + 1 + ahead);
+      if (!fetched.ok || budget.expired()) continue;
+      // Encoded spans are decoded as far as the segment and its overlap go.
+      segments[k] = scan_segment(service_.context(), fetched.bytes, content.path, span, &budget);
+    }
   });
   bool ok = true;
   for (std::size_t k = 0; k < segments.size(); ++k) {

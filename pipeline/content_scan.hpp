@@ -115,7 +115,8 @@ class ContentScanner {
       std::function<bool(std::uint64_t first, std::uint64_t last, std::string& into, std::string* error)>;
   // Plain bytes, `size` of them, that `fetch` reads by ranges (an object in a store): the
   // segments a big content in memory is split into, scanned across cores, each fetched on its
-  // own with its overlaps. At most one segment per thread is in memory. Not claimed by id.
+  // own with its overlaps, a few ahead of the scan (at most 2 x threads + 1 segments in memory).
+  // Not claimed by id.
   [[nodiscard]] ContentResult scan_fetched(const Content& content, std::uint64_t size, const FetchRange& fetch,
                                            InputBudget& budget);
   // The byte ranges `ranges` of such a content cut in ranges of `range_size` bytes (a shard's
