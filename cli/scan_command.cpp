@@ -263,6 +263,14 @@ std::string default_clone_dir() {
   return {};
 }
 
+// Whether `url` is plain http to a host that is not loopback (libcurl's parser finds the host:
+// "http://127.0.0.1:x@elsewhere/" is elsewhere).
+bool plain_http_off_loopback(const std::string& url) {
+  const auto parts = io::parse_url(url);
+  if (!parts) return url.rfind("http://", 0) == 0;
+  return parts->scheme == "http" && !pipeline::loopback_host(io::url_host(url));
+}
+
 // The clone URLs of the repositories the --github-org, --github-user and --gitlab-group
 // listings give (tokens from GITHUB_TOKEN and GITLAB_TOKEN); a listing that fails is an issue of
 // the report, what it listed before is kept. False when --forge-api is refused.
@@ -286,8 +294,7 @@ bool list_forges(ScanFlags& flags, std::vector<std::string>& urls) {
   add(flags.github_users, Kind::kGithubUser);
   add(flags.gitlab_groups, Kind::kGitlabGroup);
   if (queries.empty()) return true;
-  if (flags.forge_api.rfind("http://", 0) == 0 &&
-      !pipeline::loopback_host(flags.forge_api.substr(7, flags.forge_api.find('/', 7) - 7))) {
+  if (plain_http_off_loopback(flags.forge_api)) {
     say("sluice: error: --forge-api {}: plain http only to a loopback address (tokens would cross the network "
         "in clear)\n",
         pipeline::printable(io::shown_url(flags.forge_api)));
@@ -383,13 +390,17 @@ int run(ScanFlags& flags, CLI::App& command) {
     return true;
   });
   if (!flags.s3_endpoint.empty()) {
-    const bool https = flags.s3_endpoint.rfind("https://", 0) == 0;
-    const bool http = flags.s3_endpoint.rfind("http://", 0) == 0;
-    const std::string host = http ? flags.s3_endpoint.substr(7, flags.s3_endpoint.find('/', 7) - 7) : "";
-    if (!https && !(http && pipeline::loopback_host(host))) {
-      say("sluice: error: --s3-endpoint {}: expected https://HOST[:PORT] (plain http only to a loopback address: "
-          "signed requests and objects would cross the network in clear)\n",
-          pipeline::printable(io::shown_url(flags.s3_endpoint)));
+    const auto parts = io::parse_url(flags.s3_endpoint);
+    const char* wrong = nullptr;
+    if (!parts || (parts->scheme != "http" && parts->scheme != "https")) {
+      wrong = "expected https://HOST[:PORT][/PATH]";
+    } else if (parts->userinfo || parts->query || parts->fragment) {
+      wrong = "no user, password, query or fragment in it (credentials come from the AWS environment or profile)";
+    } else if (plain_http_off_loopback(flags.s3_endpoint)) {
+      wrong = "plain http only to a loopback address (signed requests and objects would cross the network in clear)";
+    }
+    if (wrong != nullptr) {
+      say("sluice: error: --s3-endpoint {}: {}\n", pipeline::printable(io::shown_url(flags.s3_endpoint)), wrong);
       return kFatal;
     }
   }
@@ -592,6 +603,12 @@ int run(ScanFlags& flags, CLI::App& command) {
   }
   if (!flags.s3_refs.empty()) {
     pipeline::S3Options s3;
+    std::string credentials_error;
+    s3.credentials = io::s3_credentials_from_environment(&credentials_error);
+    if (!credentials_error.empty()) {
+      say("sluice: error: s3:// credentials: {}\n", pipeline::printable(credentials_error));
+      return kFatal;
+    }
     s3.endpoint = flags.s3_endpoint;
     s3.region = flags.s3_region;
     s3.stop = &signals.stop();

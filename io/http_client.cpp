@@ -21,6 +21,9 @@ struct EasyDeleter {
 struct ListDeleter {
   void operator()(curl_slist* list) const noexcept { curl_slist_free_all(list); }
 };
+struct UrlDeleter {
+  void operator()(CURLU* url) const noexcept { curl_url_cleanup(url); }
+};
 struct ShareDeleter {
   void operator()(CURLSH* share) const noexcept { curl_share_cleanup(share); }
 };
@@ -42,6 +45,7 @@ struct Attempt {
   const std::atomic<bool>* stop = nullptr;
   std::string refused;  // why the body was refused (the write then fails)
   bool ranged = false;  // the request asked for a range of the body
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 // An error body (a registry's JSON error) is kept for the message, within this.
@@ -101,7 +105,9 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
 
 int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   const Attempt& attempt = *static_cast<const Attempt*>(user);
-  return attempt.stop != nullptr && attempt.stop->load(std::memory_order_relaxed) ? 1 : 0;
+  const bool stop = attempt.stop != nullptr && attempt.stop->load(std::memory_order_relaxed);
+  const bool cancel = attempt.cancel != nullptr && attempt.cancel->load(std::memory_order_relaxed);
+  return stop || cancel ? 1 : 0;
 }
 
 bool transient(CURLcode code) {
@@ -157,18 +163,47 @@ std::string url_unescaped(std::string_view text) {
   return result;
 }
 
-std::string url_origin(std::string_view url) {
-  const std::size_t scheme = url.find("://");
-  if (scheme == std::string_view::npos) return {};
-  std::string out(url.substr(0, std::min(url.find_first_of("/?#", scheme + 3), url.size())));
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+std::optional<UrlParts> parse_url(std::string_view url) {
+  ensure_curl();
+  std::unique_ptr<CURLU, UrlDeleter> handle(curl_url());
+  if (!handle) return std::nullopt;
+  const std::string text(url);
+  if (curl_url_set(handle.get(), CURLUPART_URL, text.c_str(), CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK) {
+    return std::nullopt;
+  }
+  const auto part = [&](CURLUPart which, unsigned flags = 0) -> std::optional<std::string> {
+    char* value = nullptr;
+    if (curl_url_get(handle.get(), which, &value, flags) != CURLUE_OK || value == nullptr) return std::nullopt;
+    std::string out(value);
+    curl_free(value);
+    return out;
+  };
+  UrlParts out;
+  const auto scheme = part(CURLUPART_SCHEME);
+  const auto host = part(CURLUPART_HOST);
+  if (!scheme || !host || host->empty()) return std::nullopt;
+  out.scheme = *scheme;
+  out.host = *host;
+  for (std::string* text_part : {&out.scheme, &out.host}) {
+    for (char& c : *text_part) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  out.port = part(CURLUPART_PORT, CURLU_NO_DEFAULT_PORT).value_or("");
+  out.userinfo = part(CURLUPART_USER).has_value() || part(CURLUPART_PASSWORD).has_value();
+  out.query = part(CURLUPART_QUERY).has_value();
+  out.fragment = part(CURLUPART_FRAGMENT).has_value();
   return out;
 }
 
 std::string url_host(std::string_view url) {
-  const std::string origin = url_origin(url);
-  const std::size_t scheme = origin.find("://");
-  return scheme == std::string::npos ? std::string() : origin.substr(scheme + 3);
+  const auto parts = parse_url(url);
+  if (!parts) return {};
+  return parts->port.empty() ? parts->host : parts->host + ":" + parts->port;
+}
+
+std::string url_origin(std::string_view url) {
+  const auto parts = parse_url(url);
+  if (!parts) return {};
+  return parts->scheme + "://" + url_host(url);
 }
 
 std::string next_link(std::string_view header) {
@@ -238,11 +273,14 @@ HttpResponse HttpClient::perform(const HttpRequest& request, const std::function
         headers.reset(grown);
       }
     }
-    Attempt attempt{easy.get(), sink,          &response, request.max_body,         delivered, 0,
-                    &received_, options_.stop, {},        request.range.has_value()};
+    Attempt attempt{easy.get(), sink,          &response, request.max_body,          delivered,     0,
+                    &received_, options_.stop, {},        request.range.has_value(), request.cancel};
     std::array<char, CURL_ERROR_SIZE> detail{};
     CURL* e = easy.get();
     curl_easy_setopt(e, CURLOPT_URL, request.url.c_str());
+    // Paths are built by the callers from names (an object key, a repository): "a/../b" is a
+    // name, sent (and signed) as it is, never resolved to another path.
+    curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L);
     curl_easy_setopt(e, CURLOPT_SHARE, shared_->share.get());
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -259,8 +297,6 @@ HttpResponse HttpClient::perform(const HttpRequest& request, const std::function
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers.get());
     if (!request.aws_sigv4.empty()) {
       curl_easy_setopt(e, CURLOPT_AWS_SIGV4, request.aws_sigv4.c_str());
-      // An object key is a name, not a path: "a/../b" is sent (and signed) as it is.
-      curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L);
       curl_easy_setopt(e, CURLOPT_USERNAME, request.user.c_str());
       curl_easy_setopt(e, CURLOPT_PASSWORD, request.password.c_str());
     } else if (!request.user.empty()) {
@@ -312,6 +348,7 @@ HttpResponse HttpClient::perform(const HttpRequest& request, const std::function
     const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
     while (std::chrono::steady_clock::now() < until) {
       if (options_.stop != nullptr && options_.stop->load()) return response;
+      if (request.cancel != nullptr && request.cancel->load()) return response;
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   }
@@ -328,6 +365,7 @@ struct HttpPull::State {
   std::size_t limit = 0;
   bool done = false;
   bool cancelled = false;
+  std::atomic<bool> cancel{false};  // the transfer's own flag (request.cancel)
   HttpResponse response;
   std::thread worker;
 };
@@ -336,6 +374,7 @@ HttpPull::HttpPull(HttpClient& client, HttpRequest request, std::size_t buffer_b
     : state_(std::make_shared<State>()) {
   state_->limit = std::max<std::size_t>(buffer_bytes, 64 * 1024);
   State* state = state_.get();
+  request.cancel = &state->cancel;
   state_->worker = std::thread([state, &client, request = std::move(request)] {
     const auto sink = [state](std::string_view data) {
       std::unique_lock lock(state->mutex);
@@ -360,6 +399,8 @@ HttpPull::~HttpPull() {
     state_->cancelled = true;
     state_->changed.notify_all();
   }
+  // A stalled transfer sees it at its next progress call (about a second), a retry at once.
+  state_->cancel.store(true);
   if (state_->worker.joinable()) state_->worker.join();
 }
 

@@ -36,6 +36,8 @@ struct HttpRequest {
   bool follow_redirects = false;
   std::size_t max_body = std::size_t{16} << 20;  // get(): a longer body is an error
   long timeout_seconds = 0;                      // a whole attempt ends within this (0: no limit)
+  // Set: the transfer (and any retry) is abandoned (HttpPull's reader went away).
+  const std::atomic<bool>* cancel = nullptr;
   // Only bytes [first, last] (inclusive) of the body: the server must answer 206.
   std::optional<std::pair<std::uint64_t, std::uint64_t>> range{};
   // AWS Signature Version 4 by libcurl ("aws:amz:REGION:s3"), `user` and `password` then being
@@ -59,7 +61,17 @@ struct HttpResponse {
 // Percent-encoding and decoding (libcurl's).
 [[nodiscard]] std::string url_escaped(std::string_view text);
 [[nodiscard]] std::string url_unescaped(std::string_view text);
-// scheme://host[:port] and host[:port] of a URL, lower-cased ("" without a scheme).
+// A URL's parts, as libcurl's URL parser reads them (userinfo is not the host).
+struct UrlParts {
+  std::string scheme;  // lower-cased
+  std::string host;    // lower-cased; an IPv6 address in brackets
+  std::string port;    // empty: the scheme's default
+  bool userinfo = false;
+  bool query = false;
+  bool fragment = false;
+};
+[[nodiscard]] std::optional<UrlParts> parse_url(std::string_view url);
+// scheme://host[:port] and host[:port] of a URL, lower-cased ("" if it is not one).
 [[nodiscard]] std::string url_origin(std::string_view url);
 [[nodiscard]] std::string url_host(std::string_view url);
 // The rel="next" target of a Link header (pagination), or "".

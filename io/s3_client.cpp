@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <pugixml.hpp>
+#include <unordered_set>
 
 namespace sluice::io {
 namespace {
@@ -78,23 +79,33 @@ S3Endpoint s3_endpoint(const std::string& url, const std::string& region) {
   return out;
 }
 
-std::optional<S3Credentials> s3_credentials_from_environment() {
-  if (!env("AWS_ACCESS_KEY_ID").empty() && !env("AWS_SECRET_ACCESS_KEY").empty()) {
-    return S3Credentials{env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"), env("AWS_SESSION_TOKEN")};
+std::optional<S3Credentials> s3_credentials_from_environment(std::string* error) {
+  const std::string key_id = env("AWS_ACCESS_KEY_ID");
+  const std::string secret = env("AWS_SECRET_ACCESS_KEY");
+  if (!key_id.empty() && !secret.empty()) return S3Credentials{key_id, secret, env("AWS_SESSION_TOKEN")};
+  if (!key_id.empty() || !secret.empty()) {
+    *error = "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY go together: one of them is not set";
+    return std::nullopt;
   }
   std::string file = env("AWS_SHARED_CREDENTIALS_FILE");
   if (file.empty() && !env("HOME").empty()) file = env("HOME") + "/.aws/credentials";
-  const std::string profile = env("AWS_PROFILE").empty() ? "default" : env("AWS_PROFILE");
+  const bool named = !env("AWS_PROFILE").empty();
+  const std::string profile = named ? env("AWS_PROFILE") : "default";
   std::ifstream in(file);
-  if (!in) return std::nullopt;
+  if (!in) {
+    if (named) *error = fmt::format("AWS_PROFILE {}: cannot read the credentials file {}", profile, file);
+    return std::nullopt;
+  }
   // The shared credentials file: [profile] sections of key = value lines.
   S3Credentials out;
   bool in_profile = false;
+  bool found = false;
   for (std::string line; std::getline(in, line);) {
     line = trimmed(line);
     if (line.empty() || line[0] == '#' || line[0] == ';') continue;
     if (line.front() == '[') {
       in_profile = trimmed(line.substr(1, line.find(']') - 1)) == profile;
+      found = found || in_profile;
       continue;
     }
     const std::size_t equals = line.find('=');
@@ -105,7 +116,17 @@ std::optional<S3Credentials> s3_credentials_from_environment() {
     if (key == "aws_secret_access_key") out.secret_key = value;
     if (key == "aws_session_token") out.session_token = value;
   }
-  if (out.access_key.empty() || out.secret_key.empty()) return std::nullopt;
+  if (!found) {
+    if (named) *error = fmt::format("AWS_PROFILE {}: no such profile in {}", profile, file);
+    return std::nullopt;
+  }
+  if (out.access_key.empty() || out.secret_key.empty()) {
+    *error = fmt::format(
+        "profile {} of {}: aws_access_key_id and aws_secret_access_key go together: one of them is "
+        "missing",
+        profile, file);
+    return std::nullopt;
+  }
   return out;
 }
 
@@ -138,6 +159,10 @@ HttpRequest S3Client::signed_request(std::string url) const {
 std::vector<S3Object> S3Client::list(const std::string& bucket, const std::string& prefix, std::string* error) {
   std::vector<S3Object> out;
   std::string token;
+  std::unordered_set<std::string> keys;
+  std::unordered_set<std::string> tokens;
+  constexpr int kStalePages = 10;  // pages in a row with no key not listed before
+  int stale_pages = 0;
   for (int page = 0; page < 1000000; ++page) {
     // Parameters sorted by name, values encoded: libcurl 7.88 signs the query as given.
     std::string query;
@@ -164,18 +189,33 @@ std::vector<S3Object> S3Client::list(const std::string& bucket, const std::strin
       return out;
     }
     const pugi::xml_node result = document.child("ListBucketResult");
+    if (!result) {
+      *error = fmt::format("the answer is not a bucket listing (<{}>, not <ListBucketResult>)",
+                           document.document_element().name());
+      return out;
+    }
+    std::size_t fresh = 0;
     for (const pugi::xml_node item : result.children("Contents")) {
       S3Object object;
       object.key = item.child_value("Key");
       object.size = std::strtoull(item.child_value("Size"), nullptr, 10);
       object.etag = item.child_value("ETag");
-      if (!object.key.empty()) out.push_back(std::move(object));
+      if (!keys.insert(object.key).second) continue;
+      ++fresh;
+      out.push_back(std::move(object));
     }
     const std::string truncated = result.child_value("IsTruncated");
     token = result.child_value("NextContinuationToken");
     if (truncated != "true") break;
     if (token.empty()) {
       *error = "a truncated listing without a continuation token";
+      return out;
+    }
+    // A server that answers the same page, or hands the same token again, would be listed
+    // forever.
+    stale_pages = fresh == 0 ? stale_pages + 1 : 0;
+    if (!tokens.insert(token).second || stale_pages == kStalePages) {
+      *error = "the listing repeats itself (a continuation token or a page seen before)";
       return out;
     }
   }

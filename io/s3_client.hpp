@@ -22,8 +22,11 @@ struct S3Credentials {
   std::string session_token;
 };
 
-// From the environment, else the profile of $AWS_SHARED_CREDENTIALS_FILE (~/.aws/credentials).
-[[nodiscard]] std::optional<S3Credentials> s3_credentials_from_environment();
+// From the environment, else the profile of $AWS_SHARED_CREDENTIALS_FILE (~/.aws/credentials);
+// nullopt when none is configured (requests are then anonymous), or, with `error` set, when
+// what is configured is incomplete: a key id without its secret, or an AWS_PROFILE the file
+// does not have.
+[[nodiscard]] std::optional<S3Credentials> s3_credentials_from_environment(std::string* error);
 
 // s3://BUCKET[/PREFIX]
 struct S3Reference {

@@ -312,9 +312,9 @@ std::vector<ScannedSegment> ContentScanner::fetch_split(const Content& content, 
     std::string bytes;
     bool ok = false;
   };
-  const auto threads = static_cast<std::size_t>(
-      std::min<std::size_t>(static_cast<std::size_t>(oneapi::tbb::this_task_arena::max_concurrency()),
-                            oneapi::tbb::global_control::active_value(oneapi::tbb::global_control::max_allowed_parallelism)));
+  const auto threads = static_cast<std::size_t>(std::min<std::size_t>(
+      static_cast<std::size_t>(oneapi::tbb::this_task_arena::max_concurrency()),
+      oneapi::tbb::global_control::active_value(oneapi::tbb::global_control::max_allowed_parallelism)));
   const std::size_t workers = std::max<std::size_t>(1, std::min<std::size_t>(places.size(), threads));
   const std::size_t ahead = workers + 1;
   std::vector<std::future<Fetched>> pending(places.size());
@@ -532,11 +532,9 @@ void ContentScanner::scan_plain_stream(const Content& content, const io::ReadSom
     kept = next;
     if (buffer.size() < kept + chunk) buffer.resize(kept + chunk);
   };
+  // Bytes at hand are scanned before the budget is looked at: what arrived before a stall that
+  // used the budget up (the first bytes, read to sniff the input) is still reported.
   for (;;) {
-    if (budget.expired()) {
-      result.error = fmt::format("after {} bytes: {}", result.bytes, budget.expired_reason());
-      break;
-    }
     std::string error;
     bool ok = true;
     const std::size_t filled = fill(read, buffer.data() + kept, chunk, &error, &ok);
@@ -555,6 +553,10 @@ void ContentScanner::scan_plain_stream(const Content& content, const io::ReadSom
       break;
     }
     if (filled < chunk) break;  // end of input
+    if (budget.expired()) {
+      result.error = fmt::format("after {} bytes: {}", result.bytes, budget.expired_reason());
+      break;
+    }
   }
   if (!scanner.finish()) result.error = "the matcher failed on this input";
   place(0);

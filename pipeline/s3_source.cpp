@@ -38,7 +38,7 @@ std::shared_ptr<S3Sources> S3Sources::resolve(const std::vector<std::string>& re
   out->http_ = std::make_unique<io::HttpClient>(http_options);
   const io::S3Endpoint endpoint =
       io::s3_endpoint(options.endpoint, options.region.empty() ? region_from_environment() : options.region);
-  out->client_ = std::make_unique<io::S3Client>(*out->http_, endpoint, io::s3_credentials_from_environment());
+  out->client_ = std::make_unique<io::S3Client>(*out->http_, endpoint, options.credentials);
   std::set<std::string> seen;
   for (const std::string& text : references) {
     if (options.stop != nullptr && options.stop->load()) break;
@@ -56,6 +56,10 @@ std::shared_ptr<S3Sources> S3Sources::resolve(const std::vector<std::string>& re
       issues.push_back(InputIssue{text, "no object under this prefix"});
     }
     for (io::S3Object& object : objects) {
+      if (object.key.empty()) {
+        issues.push_back(InputIssue{text, "the listing names an object with an empty key: not read"});
+        continue;
+      }
       // A "directory marker" (an empty object whose key ends in '/') holds nothing.
       if (object.size == 0 && !object.key.empty() && object.key.back() == '/') continue;
       std::string label = fmt::format("s3://{}/{}", reference->bucket, object.key);

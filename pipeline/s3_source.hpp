@@ -21,8 +21,9 @@
 namespace sluice::pipeline {
 
 struct S3Options {
-  std::string endpoint;  // --s3-endpoint (path-style addressing); empty: AWS in `region`
-  std::string region;    // empty: AWS_REGION, AWS_DEFAULT_REGION, else us-east-1
+  std::string endpoint;                          // --s3-endpoint (path-style addressing); empty: AWS in `region`
+  std::string region;                            // empty: AWS_REGION, AWS_DEFAULT_REGION, else us-east-1
+  std::optional<io::S3Credentials> credentials;  // none: anonymous requests
   const std::atomic<bool>* stop = nullptr;
   // Under --shard: this shard. An object is one shard's (by a hash of its label), unless it is
   // bigger than `split_size` and of plain bytes: then its ranges of `split_size` bytes are

@@ -439,7 +439,9 @@ void ScanGraph::scan_s3_object(InputResult& result, InputBudget& budget, const S
     result.content.duplicate = true;
     return;
   }
-  if (options_.state) {
+  // Without an ETag a changed object of the same size would look unchanged: not in the state.
+  const bool stateful = options_.state && !item.object.etag.empty();
+  if (stateful) {
     if (auto stored = options_.state->named_content(id)) {
       result.from_state = true;
       result.content.scanned = true;
@@ -470,7 +472,7 @@ void ScanGraph::scan_s3_object(InputResult& result, InputBudget& budget, const S
         result.error = std::move(result.content.error);
         return;
       }
-      record_s3_object(result, id);
+      if (stateful) record_s3_object(result, id);
       return;
     }
   }
@@ -504,7 +506,7 @@ void ScanGraph::scan_s3_object(InputResult& result, InputBudget& budget, const S
         fmt::format("the object changed while it was read: {} bytes listed, {} received", item.object.size, received);
     return;
   }
-  record_s3_object(result, id);
+  if (stateful) record_s3_object(result, id);
 }
 
 // An object read whole, every member of it scanned: recorded in the state under its id.

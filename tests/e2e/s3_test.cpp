@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <set>
@@ -309,6 +310,149 @@ TEST(S3, ABucketGivesTheFindingsOfItsFilesOnDiskAndARerunWithStateFetchesNothing
   const RunResult clear = sluice({"scan", "s3://bkt", "--s3-endpoint", "http://192.0.2.1:9000"});
   EXPECT_TRUE(exited_with(clear, kFatal)) << describe(clear);
   EXPECT_NE(clear.err.find("plain http only to a loopback address"), std::string::npos) << clear.err;
+}
+
+// argv: port, file of the key, log. A store whose buckets misbehave, one way each.
+constexpr const char* kHostileStore = R"PY(
+import sys, time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlparse, parse_qs
+from xml.sax.saxutils import escape
+port, key_file, log = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+secret = ("TOKEN=" + open(key_file).read().strip() + "\n").encode()
+pages = {"n": 0}
+def listing(items, truncated=False, token=None):
+    text = "<?xml version='1.0' encoding='UTF-8'?><ListBucketResult>"
+    for key, size, etag in items:
+        text += "<Contents><Key>%s</Key><Size>%d</Size><ETag>%s</ETag></Contents>" % (escape(key), size, etag)
+    text += "<IsTruncated>%s</IsTruncated>" % ("true" if truncated else "false")
+    if token:
+        text += "<NextContinuationToken>%s</NextContinuationToken>" % token
+    return (text + "</ListBucketResult>").encode()
+class Store(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *args):
+        pass
+    def send(self, status, body):
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def do_GET(self):
+        with open(log, "a") as f:
+            f.write("GET " + self.path + "\n")
+        url = urlparse(self.path)
+        bucket = url.path.split("/")[1]
+        if "list-type" in parse_qs(url.query):
+            if bucket == "loop":
+                return self.send(200, listing([("a.txt", len(secret), '"e1"')], True, "SAME"))
+            if bucket == "blank":
+                pages["n"] += 1
+                return self.send(200, listing([], True, "T%d" % pages["n"]))
+            if bucket == "html":
+                return self.send(200, b"<html><body>Sign in</body></html>")
+            if bucket == "stall":
+                return self.send(200, listing([("slow.txt", 1000000, '"e2"')]))
+            if bucket == "odd":
+                return self.send(200, listing([("a/../b.txt", len(secret), '"e3"'), ("", 5, '"e4"'),
+                                               ("plain.txt", len(secret), "")]))
+            return self.send(404, b"<Error><Code>NoSuchBucket</Code></Error>")
+        if bucket == "stall":
+            self.send_response(200)
+            self.send_header("Content-Length", "1000000")
+            self.end_headers()
+            self.wfile.write(secret)
+            self.wfile.flush()
+            time.sleep(3600)
+            return
+        self.send(200, secret)
+ThreadingHTTPServer(("127.0.0.1", port), Store).serve_forever()
+)PY";
+
+// A store that answers wrongly cannot hold the run, fool it into a complete report, or steer it
+// to another path or host; what it did send is scanned.
+TEST(S3, AHostileStoreCannotHoldOrFoolTheScan) {
+  TempDir dir;
+  KeyGen gen(2202);
+  const std::string key = gen.personal_key();
+  const std::string key_file = dir.write("key", key);
+  const std::string log = dir.path("store.log");
+  const int port = free_port();
+  LoopbackServer store({"python3", "-c", kHostileStore, std::to_string(port), key_file, log}, port);
+  ASSERT_TRUE(store.running());
+  const std::string endpoint = "http://127.0.0.1:" + std::to_string(port);
+  // Anonymous: no credentials anywhere.
+  auto scan = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv{"env",
+                                  "-u",
+                                  "AWS_ACCESS_KEY_ID",
+                                  "-u",
+                                  "AWS_SECRET_ACCESS_KEY",
+                                  "-u",
+                                  "AWS_PROFILE",
+                                  "HOME=" + dir.path("home"),
+                                  kSluiceBinary,
+                                  "scan",
+                                  "--s3-endpoint",
+                                  endpoint,
+                                  "-f",
+                                  "jsonl"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run(argv, patient(120));
+  };
+  auto secrets = [](const RunResult& result) {
+    std::set<std::string> out;
+    for (const Finding& finding : parse_jsonl(result.out)) {
+      for (const Location& location : finding.locations) out.insert(finding.secret + " " + location.path);
+    }
+    return out;
+  };
+
+  // The same continuation token again, or page after page with nothing new: stopped, with what
+  // was listed scanned.
+  const RunResult loop = scan({"s3://loop", "s3://blank"});
+  ASSERT_TRUE(exited_with(loop, kIncomplete)) << describe(loop);
+  EXPECT_EQ(secrets(loop), (std::set<std::string>{key + " s3://loop/a.txt"}));
+  EXPECT_NE(loop.err.find("sluice: error: s3://loop: listing: the listing repeats itself"), std::string::npos)
+      << loop.err;
+  EXPECT_NE(loop.err.find("sluice: error: s3://blank: listing: the listing repeats itself"), std::string::npos)
+      << loop.err;
+
+  // A page that is not a bucket listing is not an empty bucket.
+  const RunResult html = scan({"s3://html"});
+  ASSERT_TRUE(exited_with(html, kIncomplete)) << describe(html);
+  EXPECT_NE(html.err.find("the answer is not a bucket listing (<html>"), std::string::npos) << html.err;
+
+  // An object that stalls after its first bytes: they are scanned, the time budget ends the
+  // read, and the run does not wait on the transfer.
+  const auto started = std::chrono::steady_clock::now();
+  const RunResult stall = scan({"s3://stall", "--max-input-seconds", "2"});
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  ASSERT_TRUE(exited_with(stall, kIncomplete)) << describe(stall);
+  EXPECT_EQ(secrets(stall), (std::set<std::string>{key + " s3://stall/slow.txt"}));
+  EXPECT_LT(seconds, 30.0) << "the stalled transfer held the run";
+
+  // A key with "..": the object of that name, not another path; an empty key is named as not
+  // read; an object with no ETag is scanned again by a run with --state (it could have changed).
+  const std::string state = dir.path("state.db");
+  const RunResult odd = scan({"s3://odd", "--state", state});
+  ASSERT_TRUE(exited_with(odd, kIncomplete)) << describe(odd);
+  EXPECT_EQ(secrets(odd), (std::set<std::string>{key + " s3://odd/a/../b.txt", key + " s3://odd/plain.txt"}));
+  EXPECT_NE(odd.err.find("s3://odd: the listing names an object with an empty key: not read"), std::string::npos)
+      << odd.err;
+  EXPECT_NE(read_file(log).find("GET /odd/a/../b.txt\n"), std::string::npos) << read_file(log);
+  const RunResult again = scan({"s3://odd", "--state", state});
+  EXPECT_EQ(jsonl_summary(again.out)["from_state"], 1) << "only the object with an ETag";
+
+  // An endpoint with userinfo (which could hide another host), and a profile that is not there.
+  const RunResult hidden = sluice({"scan", "s3://odd", "--s3-endpoint", "http://127.0.0.1:1@192.0.2.1/"});
+  EXPECT_TRUE(exited_with(hidden, kFatal)) << describe(hidden);
+  EXPECT_NE(hidden.err.find("no user, password, query or fragment"), std::string::npos) << hidden.err;
+  const RunResult profile =
+      run({"env", "-u", "AWS_ACCESS_KEY_ID", "-u", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE=nosuch",
+           "HOME=" + dir.path("home"), kSluiceBinary, "scan", "s3://odd", "--s3-endpoint", endpoint});
+  EXPECT_TRUE(exited_with(profile, kFatal)) << describe(profile);
+  EXPECT_NE(profile.err.find("AWS_PROFILE nosuch"), std::string::npos) << profile.err;
 }
 
 }  // namespace
