@@ -93,7 +93,8 @@ class ScanGraph final : public ContentService {
   void read_image_layout(InputResult& result);
   void scan_registry_blob(InputResult& result, InputBudget& budget, const RegistryBlob& blob);
   void scan_s3_object(InputResult& result, InputBudget& budget, const S3Item& item);
-  void record_s3_object(const InputResult& result, const ContentId& id);
+  bool claim_named(InputResult& result, const ContentId& id, bool use_state);
+  void record_named(const InputResult& result, const ContentId& id);
   ContentScanOptions content_options() const;
   InputResult process(io::WalkEntry entry);
   void scan_file(InputResult& result, InputBudget& budget);
@@ -351,24 +352,8 @@ void ScanGraph::scan_stream(InputResult& result, InputBudget& budget) {
 void ScanGraph::scan_registry_blob(InputResult& result, InputBudget& budget, const RegistryBlob& blob) {
   result.registry_blob = true;
   const ContentId id = blob.id;
-  result.content.content = id;
-  if (!claim(id)) {
-    result.content.duplicate = true;
-    return;
-  }
   // Scanned by an earlier run (--state): a digest names the bytes, so nothing is fetched.
-  if (options_.state) {
-    if (auto stored = options_.state->named_content(id)) {
-      result.from_state = true;
-      result.content.scanned = true;
-      if (stored->archive) {
-        result.content.archive = std::move(stored->archive);
-      } else {
-        result.content.matches = std::move(stored->matches);
-      }
-      return;
-    }
-  }
+  if (!claim_named(result, id, options_.state != nullptr)) return;
   std::string error;
   std::unique_ptr<io::HttpPull> pull = blob.client->open_blob(blob.repository, blob.blob, kRegistryReadAhead, &error);
   if (!pull) {
@@ -407,11 +392,7 @@ void ScanGraph::scan_registry_blob(InputResult& result, InputBudget& budget, con
         "the image names";
     return;
   }
-  const ContentResult& content = result.content;
-  if (options_.state && content.scanned && (!content.archive || content.archive->issues.empty())) {
-    options_.state->record_named(id, content.bytes, content.archive ? nullptr : &content.matches,
-                                 content.archive ? &*content.archive : nullptr);
-  }
+  record_named(result, id);
 }
 
 // An object of an S3-compatible store, streamed into the scanner; not fetched at all when
@@ -434,25 +415,9 @@ void ScanGraph::scan_s3_object(InputResult& result, InputBudget& budget, const S
   }
   add_path_matches(result);
   const ContentId id = item.id;
-  result.content.content = id;
-  if (!claim(id)) {
-    result.content.duplicate = true;
-    return;
-  }
   // Without an ETag a changed object of the same size would look unchanged: not in the state.
   const bool stateful = options_.state && !item.object.etag.empty();
-  if (stateful) {
-    if (auto stored = options_.state->named_content(id)) {
-      result.from_state = true;
-      result.content.scanned = true;
-      if (stored->archive) {
-        result.content.archive = std::move(stored->archive);
-      } else {
-        result.content.matches = std::move(stored->matches);
-      }
-      return;
-    }
-  }
+  if (!claim_named(result, id, stateful)) return;
   ContentScanner scanner(*this, content_options_);
   const Content content{{item.label}, item.label, false, id};
   const std::uint64_t size = item.object.size;
@@ -472,7 +437,7 @@ void ScanGraph::scan_s3_object(InputResult& result, InputBudget& budget, const S
         result.error = std::move(result.content.error);
         return;
       }
-      if (stateful) record_s3_object(result, id);
+      if (stateful) record_named(result, id);
       return;
     }
   }
@@ -506,11 +471,32 @@ void ScanGraph::scan_s3_object(InputResult& result, InputBudget& budget, const S
         fmt::format("the object changed while it was read: {} bytes listed, {} received", item.object.size, received);
     return;
   }
-  if (stateful) record_s3_object(result, id);
+  if (stateful) record_named(result, id);
 }
 
-// An object read whole, every member of it scanned: recorded in the state under its id.
-void ScanGraph::record_s3_object(const InputResult& result, const ContentId& id) {
+// Claims content named by `id` (a registry blob, an S3 object): false when it need not be read,
+// as a duplicate or (with `use_state`) because an earlier run recorded what it holds.
+bool ScanGraph::claim_named(InputResult& result, const ContentId& id, bool use_state) {
+  result.content.content = id;
+  if (!claim(id)) {
+    result.content.duplicate = true;
+    return false;
+  }
+  if (!use_state) return true;
+  auto stored = options_.state->named_content(id);
+  if (!stored) return true;
+  result.from_state = true;
+  result.content.scanned = true;
+  if (stored->archive) {
+    result.content.archive = std::move(stored->archive);
+  } else {
+    result.content.matches = std::move(stored->matches);
+  }
+  return false;
+}
+
+// Content named by its id, read whole, every member of it scanned: recorded in the state.
+void ScanGraph::record_named(const InputResult& result, const ContentId& id) {
   const ContentResult& content = result.content;
   if (options_.state && content.scanned && (!content.archive || content.archive->issues.empty())) {
     options_.state->record_named(id, content.bytes, content.archive ? nullptr : &content.matches,
