@@ -4,7 +4,9 @@
 #include <xxhash.h>
 
 #include <mutex>
+#include <optional>
 #include <set>
+#include <utility>
 
 namespace sluice::pipeline {
 
@@ -20,9 +22,65 @@ std::string fingerprint(std::string_view rule_id, std::string_view secret) {
   return fmt::format("{:016x}{:016x}", hash.high64, hash.low64);
 }
 
+namespace {
+
+// The code point of the UTF-8 sequence at the start of `text` and its length, or nullopt if
+// it is not a valid one (overlong, a surrogate, past U+10FFFF, cut short).
+std::optional<std::pair<char32_t, std::size_t>> utf8_at(std::string_view text) {
+  const auto lead = static_cast<unsigned char>(text[0]);
+  std::size_t length = 0;
+  char32_t point = 0;
+  if (lead >= 0xc2 && lead <= 0xdf) {
+    length = 2;
+    point = lead & 0x1f;
+  } else if (lead >= 0xe0 && lead <= 0xef) {
+    length = 3;
+    point = lead & 0x0f;
+  } else if (lead >= 0xf0 && lead <= 0xf4) {
+    length = 4;
+    point = lead & 0x07;
+  } else {
+    return std::nullopt;
+  }
+  if (text.size() < length) return std::nullopt;
+  for (std::size_t k = 1; k < length; ++k) {
+    const auto next = static_cast<unsigned char>(text[k]);
+    if ((next & 0xc0) != 0x80) return std::nullopt;
+    point = (point << 6) | (next & 0x3f);
+  }
+  const char32_t smallest = length == 2 ? 0x80 : length == 3 ? 0x800 : 0x10000;
+  if (point < smallest || point > 0x10ffff || (point >= 0xd800 && point <= 0xdfff)) return std::nullopt;
+  return std::make_pair(point, length);
+}
+
+// C1 controls, and the marks that reorder or hide text: shown as escapes.
+bool deceptive(char32_t point) {
+  return (point >= 0x80 && point <= 0x9f) || point == 0x061c || point == 0x200b || point == 0x200e || point == 0x200f ||
+         (point >= 0x202a && point <= 0x202e) || (point >= 0x2066 && point <= 0x2069) || point == 0xfeff;
+}
+
+}  // namespace
+
 std::string printable(std::string_view text, std::size_t limit) {
   std::string out;
-  for (unsigned char c : text.substr(0, limit)) {
+  const std::string_view shown = text.substr(0, limit);
+  for (std::size_t at = 0; at < shown.size();) {
+    const auto c = static_cast<unsigned char>(shown[at]);
+    if (c >= 0x80) {
+      const auto sequence = utf8_at(shown.substr(at));
+      if (!sequence) {
+        out += fmt::format("\\x{:02x}", c);
+        ++at;
+      } else if (deceptive(sequence->first)) {
+        out += fmt::format("\\u{{{:04x}}}", static_cast<std::uint32_t>(sequence->first));
+        at += sequence->second;
+      } else {
+        out.append(shown.substr(at, sequence->second));
+        at += sequence->second;
+      }
+      continue;
+    }
+    ++at;
     if (c == '\n') {
       out += "\\n";
     } else if (c == '\r') {

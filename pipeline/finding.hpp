@@ -90,9 +90,10 @@ struct Finding {
 [[nodiscard]] std::string join_chain(const std::vector<std::string>& chain);
 
 // `text` (cut at `limit` bytes) with newlines, tabs, other control bytes and backslashes escaped
-// (\n, \x1b, \\):
-// for one-line messages and the text report, where they would break the layout or drive a
-// terminal.
+// (\n, \x1b, \\), bytes that are not UTF-8 as \xNN, and the characters that would make a name
+// look like another (C1 controls, bidirectional and invisible formatting marks) as \u{202e}:
+// for one-line messages and the text report, where they would break the layout, drive a
+// terminal or reorder what is shown.
 [[nodiscard]] std::string printable(std::string_view text, std::size_t limit = 4096);
 
 // A location's chain for the text report: each part printable(), with a '!' inside a name

@@ -24,8 +24,13 @@ namespace fs = std::filesystem;
 TEST(HostileInput, PathNamesWithNewlinesControlBytesAndInvalidUtf8StayOneLineAndValidJson) {
   TempDir dir;
   KeyGen gen(801);
-  const std::vector<std::string> names{"a\nb.env", "tab\there.env", std::string("\xff\xfe-latin.env"),
-                                       "esc\x1b[31mred.env", "cr\rreturn.env"};
+  const std::vector<std::string> names{"a\nb.env",
+                                       "tab\there.env",
+                                       std::string("\xff\xfe-latin.env"),
+                                       "esc\x1b[31mred.env",
+                                       "cr\rreturn.env",
+                                       "invoice\xe2\x80\xae"
+                                       "fdp.env"};
   std::vector<std::string> keys;
   for (const std::string& name : names) {
     keys.push_back(gen.personal_key());
@@ -43,6 +48,10 @@ TEST(HostileInput, PathNamesWithNewlinesControlBytesAndInvalidUtf8StayOneLineAnd
   EXPECT_THAT(text.out, HasSubstr("tab\\there.env:1:5\n"));
   EXPECT_THAT(text.out, HasSubstr("esc\\x1b[31mred.env:1:5\n"));
   EXPECT_THAT(text.out, HasSubstr("cr\\rreturn.env:1:5\n"));
+  EXPECT_THAT(text.out, HasSubstr("\\xff\\xfe-latin.env:1:5\n"));
+  // A right-to-left override would show this name as "invoicevne.pdf".
+  EXPECT_THAT(text.out, HasSubstr("invoice\\u{202e}fdp.env:1:5\n"));
+  EXPECT_EQ(text.out.find("\xe2\x80\xae"), std::string::npos);
   EXPECT_EQ(text.out.find('\x1b'), std::string::npos) << "no raw escape byte reaches a terminal";
   EXPECT_EQ(text.out.find('\r'), std::string::npos);
   // stderr: one line per message, the name escaped.
