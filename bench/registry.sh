@@ -12,6 +12,7 @@
 # every layer fetched once. Times are medians of RUNS, interleaved.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 images=${1:-8}
 base_mb=${2:-200}
 top_mb=${3:-20}
@@ -29,7 +30,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 cat >"$work/config.yml" <<EOF
 version: 0.1
 log:
@@ -106,15 +107,6 @@ for i in $(seq 0 $((images - 1))); do
 done
 stored=$(du -sb "$work/data" | cut -f1)
 
-time_of() {  # seconds of one run of "$@"
-  local start end
-  start=$(date +%s.%N)
-  local status=0
-  "$@" >/dev/null || status=$?
-  end=$(date +%s.%N)
-  ((status <= 1)) || { echo "registry.sh: $* failed (exit $status)" >&2; exit 1; }
-  echo "$end - $start" | bc -l
-}
 copy_all() {
   rm -rf "$work/copies" && mkdir -p "$work/copies"
   for i in $(seq 0 $((images - 1))); do
@@ -123,7 +115,6 @@ copy_all() {
   done
 }
 scan_all() { "$sluice" scan "oci://127.0.0.1:$port/" -f jsonl -o "$work/report.jsonl" -q; }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
 copies=() scans=()
 for _ in $(seq "$runs"); do

@@ -12,6 +12,7 @@
 # interleaved.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 small=${1:-400}
 small_kb=${2:-256}
 big=${3:-2}
@@ -34,7 +35,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 mkdir -p "$work/store"
 node --openssl-legacy-provider "$s3rver" -d "$work/store" -a 127.0.0.1 -p "$port" --configure-bucket bkt \
   >/dev/null 2>&1 &
@@ -88,17 +89,8 @@ export RCLONE_CONFIG_BENCH_ACCESS_KEY_ID=S3RVER RCLONE_CONFIG_BENCH_SECRET_ACCES
 export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER
 unset AWS_CA_BUNDLE  # rclone 1.60 fails when it is set
 
-time_of() {  # seconds of one run of "$@"
-  local start end status=0
-  start=$(date +%s.%N)
-  "$@" >/dev/null || status=$?
-  end=$(date +%s.%N)
-  ((status <= 1)) || { echo "s3.sh: $* failed (exit $status)" >&2; exit 1; }
-  echo "$end - $start" | bc -l
-}
 copy_all() { rm -rf "$work/copy" && rclone copy --config /dev/null "bench:bkt" "$work/copy"; }
 scan_all() { "$sluice" scan s3://bkt --s3-endpoint "http://127.0.0.1:$port" -f jsonl -o "$work/report.jsonl" -q; }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
 copies=() scans=()
 for _ in $(seq "$runs"); do
