@@ -18,3 +18,20 @@ time_of() {
 
 # The median of the numbers on standard input, one per line.
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+
+# A scratch directory in $work, removed when the script exits, with the server whose pid the
+# script puts in $server (stopped then).
+make_scratch() {  # NAME
+  work=$(mktemp -d "/tmp/sluice-$1-bench.XXXXXX")
+  server=
+  trap remove_scratch EXIT
+}
+remove_scratch() {
+  # Not an && list: under set -e the killed server's status from `wait` would end the trap
+  # before the directory is removed (the old cleanup left every scratch directory behind).
+  if [[ -n $server ]]; then
+    kill "$server" 2>/dev/null || true
+    wait "$server" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}

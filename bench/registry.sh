@@ -22,13 +22,7 @@ for tool in docker-registry skopeo python3; do
   command -v "$tool" >/dev/null || { echo "registry.sh: $tool is needed (scripts/setup.sh installs it)" >&2; exit 1; }
 done
 
-work=$(mktemp -d /tmp/sluice-registry-bench.XXXXXX)
-server=
-cleanup() {
-  [[ -n $server ]] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
+make_scratch registry
 
 port=$(free_port)
 cat >"$work/config.yml" <<EOF

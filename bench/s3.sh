@@ -27,13 +27,7 @@ if [[ ! -f $s3rver ]]; then
   npm install --prefix build/s3rver --no-audit --no-fund --loglevel=error s3rver@3.7.1 >&2
 fi
 
-work=$(mktemp -d /tmp/sluice-s3-bench.XXXXXX)
-server=
-cleanup() {
-  [[ -n $server ]] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
+make_scratch s3
 
 port=$(free_port)
 mkdir -p "$work/store"

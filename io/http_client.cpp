@@ -148,7 +148,9 @@ std::string shown_url(std::string_view url) {
   return std::string(cut.substr(0, authority)) + std::string(cut.substr(at + 1));
 }
 
+// libcurl reads a length of 0 as "up to the terminating NUL": an empty view would be read past.
 std::string url_escaped(std::string_view text) {
+  if (text.empty()) return {};
   char* out = curl_easy_escape(nullptr, text.data(), static_cast<int>(text.size()));
   std::string result = out != nullptr ? out : "";
   curl_free(out);
@@ -156,6 +158,7 @@ std::string url_escaped(std::string_view text) {
 }
 
 std::string url_unescaped(std::string_view text) {
+  if (text.empty()) return {};
   int length = 0;
   char* out = curl_easy_unescape(nullptr, text.data(), static_cast<int>(text.size()), &length);
   std::string result = out != nullptr ? std::string(out, static_cast<std::size_t>(length)) : std::string(text);

@@ -28,17 +28,16 @@ std::string trimmed(std::string text) {
 }  // namespace
 
 std::string s3_encoded(const std::string& text, bool keep_slash) {
+  // libcurl's escaping leaves exactly A-Za-z0-9-_.~ as they are, which is what SigV4 wants.
+  if (!keep_slash) return url_escaped(text);
   std::string out;
-  for (const unsigned char c : text) {
-    const bool plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-                       c == '_' || c == '.' || c == '~' || (keep_slash && c == '/');
-    if (plain) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
+  for (std::size_t start = 0;;) {
+    const std::size_t slash = text.find('/', start);
+    out += url_escaped(std::string_view(text).substr(start, slash == std::string::npos ? slash : slash - start));
+    if (slash == std::string::npos) return out;
+    out.push_back('/');
+    start = slash + 1;
   }
-  return out;
 }
 
 std::optional<S3Reference> parse_s3_reference(const std::string& text, std::string* error) {
@@ -142,6 +141,10 @@ std::string S3Client::bucket_url(const std::string& bucket) const {
   return endpoint_.url.substr(0, host) + bucket + "." + endpoint_.url.substr(host);
 }
 
+std::string S3Client::object_url(const std::string& bucket, const std::string& key) const {
+  return fmt::format("{}/{}", bucket_url(bucket), s3_encoded(key, true));
+}
+
 HttpRequest S3Client::signed_request(std::string url) const {
   HttpRequest request;
   request.url = std::move(url);
@@ -224,7 +227,7 @@ std::vector<S3Object> S3Client::list(const std::string& bucket, const std::strin
 
 std::unique_ptr<HttpPull> S3Client::open(const std::string& bucket, const std::string& key,
                                          std::size_t buffer_bytes) const {
-  HttpRequest request = signed_request(fmt::format("{}/{}", bucket_url(bucket), s3_encoded(key, true)));
+  HttpRequest request = signed_request(object_url(bucket, key));
   return std::make_unique<HttpPull>(http_, std::move(request), buffer_bytes);
 }
 
@@ -234,7 +237,7 @@ namespace sluice::io {
 
 bool S3Client::read_range(const std::string& bucket, const std::string& key, const std::string& etag,
                           std::uint64_t first, std::uint64_t last, std::string& into, std::string* error) const {
-  HttpRequest request = signed_request(fmt::format("{}/{}", bucket_url(bucket), s3_encoded(key, true)));
+  HttpRequest request = signed_request(object_url(bucket, key));
   request.range = std::make_pair(first, last);
   // Every range of one version: an object replaced between two ranges fails (412).
   if (!etag.empty() && etag.find_first_of("\r\n") == std::string::npos) request.headers.push_back("If-Match: " + etag);

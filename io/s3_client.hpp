@@ -71,6 +71,7 @@ class S3Client {
   S3Endpoint endpoint_;
   std::optional<S3Credentials> credentials_;
   [[nodiscard]] std::string bucket_url(const std::string& bucket) const;
+  [[nodiscard]] std::string object_url(const std::string& bucket, const std::string& key) const;
   [[nodiscard]] HttpRequest signed_request(std::string url) const;
 };
 

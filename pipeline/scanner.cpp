@@ -54,8 +54,8 @@ struct InputResult {
 // Small inputs travel through the graph in batches so that the per-message cost of the
 // flow graph is paid once per batch, not once per file.
 constexpr std::size_t kBatchEntries = 32;
-// A registry blob is downloaded at most this far ahead of its scan (per blob being read).
-constexpr std::size_t kRegistryReadAhead = std::size_t{8} << 20;
+// A registry blob or an S3 object is downloaded at most this far ahead of its scan (per download).
+constexpr std::size_t kDownloadReadAhead = std::size_t{8} << 20;
 using Batch = std::vector<io::WalkEntry>;
 using BatchResult = std::vector<InputResult>;
 
@@ -355,7 +355,7 @@ void ScanGraph::scan_registry_blob(InputResult& result, InputBudget& budget, con
   // Scanned by an earlier run (--state): a digest names the bytes, so nothing is fetched.
   if (!claim_named(result, id, options_.state != nullptr)) return;
   std::string error;
-  std::unique_ptr<io::HttpPull> pull = blob.client->open_blob(blob.repository, blob.blob, kRegistryReadAhead, &error);
+  std::unique_ptr<io::HttpPull> pull = blob.client->open_blob(blob.repository, blob.blob, kDownloadReadAhead, &error);
   if (!pull) {
     result.error = std::move(error);
     return;
@@ -441,7 +441,7 @@ void ScanGraph::scan_s3_object(InputResult& result, InputBudget& budget, const S
       return;
     }
   }
-  std::unique_ptr<io::HttpPull> pull = options_.s3->open(item, kRegistryReadAhead);
+  std::unique_ptr<io::HttpPull> pull = options_.s3->open(item, kDownloadReadAhead);
   std::uint64_t received = 0;
   const io::ReadSome read = [&](char* into, std::size_t capacity, std::string* why) -> std::optional<std::size_t> {
     auto n = pull->read(into, capacity, why, budget.deadline());

@@ -129,6 +129,17 @@ RunOptions patient(int seconds) {
   return options;
 }
 
+// `sluice scan --s3-endpoint ENDPOINT -f jsonl ARGS...` with no AWS keys in its environment,
+// and `environment` (env(1) arguments: NAME=VALUE, -u NAME) on top.
+RunResult scan_s3(const std::string& endpoint, const std::vector<std::string>& environment,
+                  const std::vector<std::string>& args, int seconds) {
+  std::vector<std::string> argv{"env", "-u", "AWS_ACCESS_KEY_ID", "-u", "AWS_SECRET_ACCESS_KEY"};
+  argv.insert(argv.end(), environment.begin(), environment.end());
+  argv.insert(argv.end(), {kSluiceBinary, "scan", "--s3-endpoint", endpoint, "-f", "jsonl"});
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run(argv, patient(seconds));
+}
+
 // s3rver 3, installed once per build tree by npm (the npm registry is reachable from CI; a
 // failure here fails the test, it is never skipped).
 std::string s3rver_script() {
@@ -213,22 +224,8 @@ TEST(S3, ABucketGivesTheFindingsOfItsFilesOnDiskAndARerunWithStateFetchesNothing
                                                "aws_access_key_id = ") +
                                        kAccessKey + "\naws_secret_access_key = " + kSecretKey + "\n");
   // Credentials from the shared credentials file's profile.
-  auto scan = [&](std::vector<std::string> args, const std::string& profile = "audit") {
-    std::vector<std::string> argv{"env",
-                                  "-u",
-                                  "AWS_ACCESS_KEY_ID",
-                                  "-u",
-                                  "AWS_SECRET_ACCESS_KEY",
-                                  "AWS_SHARED_CREDENTIALS_FILE=" + credentials,
-                                  "AWS_PROFILE=" + profile,
-                                  kSluiceBinary,
-                                  "scan",
-                                  "--s3-endpoint",
-                                  endpoint,
-                                  "-f",
-                                  "jsonl"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return run(argv, patient(300));
+  auto scan = [&](const std::vector<std::string>& args, const std::string& profile = "audit") {
+    return scan_s3(endpoint, {"AWS_SHARED_CREDENTIALS_FILE=" + credentials, "AWS_PROFILE=" + profile}, args, 300);
   };
 
   const RunResult local = sluice({"scan", dir.path("tree"), "-f", "jsonl"});
@@ -382,23 +379,8 @@ TEST(S3, AHostileStoreCannotHoldOrFoolTheScan) {
   ASSERT_TRUE(store.running());
   const std::string endpoint = "http://127.0.0.1:" + std::to_string(port);
   // Anonymous: no credentials anywhere.
-  auto scan = [&](std::vector<std::string> args) {
-    std::vector<std::string> argv{"env",
-                                  "-u",
-                                  "AWS_ACCESS_KEY_ID",
-                                  "-u",
-                                  "AWS_SECRET_ACCESS_KEY",
-                                  "-u",
-                                  "AWS_PROFILE",
-                                  "HOME=" + dir.path("home"),
-                                  kSluiceBinary,
-                                  "scan",
-                                  "--s3-endpoint",
-                                  endpoint,
-                                  "-f",
-                                  "jsonl"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return run(argv, patient(120));
+  auto scan = [&](const std::vector<std::string>& args) {
+    return scan_s3(endpoint, {"-u", "AWS_PROFILE", "HOME=" + dir.path("home")}, args, 120);
   };
   auto secrets = [](const RunResult& result) {
     std::set<std::string> out;
