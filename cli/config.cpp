@@ -62,6 +62,9 @@ std::string_view refusal_reason(const std::string& key) {
       {"no-progress", "it would change the messages"},
       {"report-unused-ignores", "it would change the messages"},
       {"fail-on", "it would change the exit code"},
+      {"validate", "it would send secrets to vendors"},
+      {"validate-dry-run", "it would change the messages"},
+      {"validate-endpoint", "it would send secrets elsewhere"},
   };
   if (const auto it = kReasons.find(key); it != kReasons.end()) return it->second;
   if (key.rfind("max-", 0) == 0) return "it would change a limit";

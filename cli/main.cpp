@@ -8,6 +8,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/messages.hpp"
+#include "cli/validate_command.hpp"
 #include "sluice/version.hpp"
 
 int main(int argc, char** argv) {
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
   int exit_code = sluice::cli::kClean;
   sluice::cli::register_scan(app, exit_code);
   sluice::cli::register_merge(app, exit_code);
+  sluice::cli::register_validate(app, exit_code);
   sluice::cli::register_rules(app, exit_code);
   try {
     app.parse(argc, argv);

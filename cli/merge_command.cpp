@@ -2,7 +2,6 @@
 // report one `sluice scan` of the same inputs prints, in any format. It refuses reports of
 // different scans (catalog, version, inputs, settings, partition) and says which shard is
 // missing or given twice.
-#include <curl/curl.h>
 #include <fmt/format.h>
 
 #include <unistd.h>
@@ -25,6 +24,8 @@
 #include "cli/report_output.hpp"
 #include "engine/builtin_database.hpp"
 #include "engine/compiled_rules.hpp"
+#include "io/http_client.hpp"
+#include "pipeline/json_summary.hpp"
 #include "pipeline/redactor.hpp"
 #include "pipeline/sarif_sink.hpp"
 #include "pipeline/scanner.hpp"
@@ -133,62 +134,7 @@ void check_shards(const std::vector<ShardReport>& reports) {
   }
 }
 
-// Percent-encoded bytes (a name that is not UTF-8, as the JSON report writes it).
-std::string percent_decoded(const std::string& text) {
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
-  if (!curl) throw std::bad_alloc();
-  int length = 0;
-  char* raw = curl_easy_unescape(curl.get(), text.c_str(), static_cast<int>(text.size()), &length);
-  if (raw == nullptr) throw std::bad_alloc();
-  std::string out(raw, static_cast<std::size_t>(length));
-  curl_free(raw);
-  return out;
-}
-
 std::string text_or_empty(const json& value) { return value.is_string() ? value.get<std::string>() : std::string(); }
-
-pipeline::Location location_of(const json& at) {
-  pipeline::Location location;
-  location.path = at.contains("path_percent_encoded") ? percent_decoded(at["path_percent_encoded"].get<std::string>())
-                                                      : at.at("path").get<std::string>();
-  if (at.contains("archive_chain_percent_encoded")) {
-    for (const json& part : at["archive_chain_percent_encoded"]) location.chain.push_back(percent_decoded(part));
-  } else if (at.contains("archive_chain")) {
-    location.chain = at["archive_chain"].get<std::vector<std::string>>();
-  }
-  location.offset = at.at("offset").get<std::uint64_t>();
-  location.column = at.at("column").get<std::uint64_t>();
-  if (at.contains("split")) {
-    // Placed from its range's start: the line may be below 1 (it wraps, and so does the sum).
-    location.line = static_cast<std::uint64_t>(at.at("line").get<std::int64_t>());
-    location.split =
-        pipeline::SplitPlace{at["split"].at("range").get<std::uint32_t>(), at["split"].at("column_known").get<bool>()};
-  } else {
-    location.line = at.at("line").get<std::uint64_t>();
-  }
-  if (at.contains("blob")) {
-    pipeline::GitRef git;
-    git.repository = text_or_empty(at.value("repository", json()));
-    git.commit = text_or_empty(at.value("commit", json()));
-    git.author = text_or_empty(at.value("author", json()));
-    git.date = text_or_empty(at.value("date", json()));
-    git.summary = text_or_empty(at.value("summary", json()));
-    git.blob = text_or_empty(at["blob"]);
-    git.staged = at.value("staged", false);
-    location.git = std::move(git);
-  }
-  if (at.contains("image")) {
-    const json& image = at["image"];
-    pipeline::ImageRef ref;
-    ref.image = text_or_empty(image.value("name", json()));
-    ref.layer = text_or_empty(image.value("layer", json()));
-    ref.deleted_in_layer = text_or_empty(image.value("deleted_in_layer", json()));
-    location.image = std::move(ref);
-  }
-  if (at.contains("decoders")) location.decoders = at["decoders"].get<std::vector<std::string>>();
-  location.key = text_or_empty(at.value("key", json()));
-  return location;
-}
 
 // The rules the reports name, from the catalog merge was given (every rule, on by default or
 // not: the shards' selection is theirs), compiled alone: the sinks read their cards.
@@ -231,7 +177,7 @@ SplitStarts split_starts(const std::vector<ShardReport>& reports, pipeline::Scan
   for (const ShardReport& report : reports) {
     for (const json& range : report.summary.value("splits", json::array())) {
       const std::string path = range.contains("path_percent_encoded")
-                                   ? percent_decoded(range["path_percent_encoded"].get<std::string>())
+                                   ? io::url_unescaped(range["path_percent_encoded"].get<std::string>())
                                    : range.at("path").get<std::string>();
       const auto index = range.at("range").get<std::uint32_t>();
       const auto count = range.at("ranges").get<std::uint32_t>();
@@ -312,7 +258,7 @@ std::vector<pipeline::Finding> merged_findings(const std::vector<ShardReport>& r
         finding.masked_size = item.value("secret_bytes", std::uint64_t{0});
       }
       for (const json& at : item.at("locations")) {
-        finding.locations.push_back(location_of(at));
+        finding.locations.push_back(pipeline::location_from_json(at));
         place_in_file(finding.locations.back(), starts);
       }
     }

@@ -14,9 +14,60 @@
 #include "cli/messages.hpp"
 #include "engine/builtin_database.hpp"
 #include "engine/rule_checker.hpp"
+#include "io/http_client.hpp"
 
 namespace sluice::cli {
 namespace {
+
+// The URL of each region of a rule's validation, placeholders as the card has them.
+std::vector<std::string> validation_urls(const engine::ValidationSpec& spec) {
+  std::vector<std::string> urls;
+  const std::vector<std::string> regions = spec.regions.empty() ? std::vector<std::string>{""} : spec.regions;
+  for (const std::string& region : regions) {
+    std::string url = spec.url;
+    if (const std::size_t at = url.find("{region}"); at != std::string::npos) url.replace(at, 8, region);
+    urls.push_back(std::move(url));
+  }
+  return urls;
+}
+
+// {method, hosts, url} for `rules list -f json`; null when the rule does not validate.
+nlohmann::json validation_json(const engine::Rule& rule) {
+  if (!rule.validation) return nullptr;
+  nlohmann::json hosts = nlohmann::json::array();
+  for (const std::string& url : validation_urls(*rule.validation)) hosts.push_back(io::url_host(url));
+  return {{"method", rule.validation->method}, {"hosts", std::move(hosts)}, {"url", rule.validation->url}};
+}
+
+// What `rules show` prints of the request --validate sends: the secret and its pair elided.
+void print_validation(const engine::Rule& rule) {
+  if (!rule.validation) {
+    fmt::print("\nValidation: none (--validate reports this rule's findings as unknown, unsupported)\n");
+    return;
+  }
+  const engine::ValidationSpec& spec = *rule.validation;
+  const std::string key = spec.pair.empty() ? std::string() : fmt::format("<{} of the same file>", spec.pair);
+  auto elided = [&](std::string text) {
+    for (const auto& [name, value] : {std::pair<std::string_view, std::string>{"{secret}", "<secret>"},
+                                      std::pair<std::string_view, std::string>{"{key}", key}}) {
+      for (std::size_t at = text.find(name); at != std::string::npos; at = text.find(name, at + value.size())) {
+        text.replace(at, name.size(), value);
+      }
+    }
+    return text;
+  };
+  fmt::print("\nValidation (sent only with --validate; valid in any region is valid):\n");
+  for (const std::string& url : validation_urls(spec)) fmt::print("  {} {}\n", spec.method, elided(url));
+  for (const std::string& header : spec.headers) fmt::print("  {}\n", elided(header));
+  if (!spec.aws_sigv4.empty())
+    fmt::print("  signed with AWS SigV4 ({}), key id {}\n", spec.aws_sigv4, elided(spec.user));
+  else if (!spec.user.empty() || !spec.password.empty())
+    fmt::print("  HTTP Basic: user {}, password {}\n", elided(spec.user), elided(spec.password));
+  if (!spec.body.empty()) fmt::print("  body: {}\n", elided(spec.body));
+  fmt::print("  valid: HTTP {}{}; invalid: HTTP {}; anything else: unknown\n", fmt::join(spec.valid, ", "),
+             spec.valid_body.empty() ? std::string() : fmt::format(" with '{}' in the body", spec.valid_body),
+             spec.invalid.empty() ? std::string("(none)") : fmt::format("{}", fmt::join(spec.invalid, ", ")));
+}
 
 // What `rules list` shows: every rule, or those of a vendor, family and confidence class.
 struct ListFilter {
@@ -102,6 +153,7 @@ int list_rules(const RuleSources& sources, const ListFilter& filter) {
                      {"regex", rule->regex},
                      {"enabled", rule->enabled},
                      {"fallback", rule->fallback},
+                     {"validation", validation_json(*rule)},
                      {"origin", rule->origin}});
     }
     std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
@@ -148,6 +200,7 @@ int show_rule(const RuleSources& sources, const std::string& id) {
     print_list("Examples (fake)", examples, false);
     print_list("Not matched", rule.negative_examples, false);
     print_list("References", rule.references, false);
+    print_validation(rule);
     return kClean;
   }
   say("sluice: no rule with id '{}' (see `sluice rules list`)\n", id);

@@ -31,6 +31,7 @@
 #include "cli/report_output.hpp"
 #include "cli/scan_workflow.hpp"
 #include "cli/signals.hpp"
+#include "cli/validate_command.hpp"
 #include "engine/builtin_database.hpp"
 #include "engine/compiled_rules.hpp"
 #include "io/forge.hpp"
@@ -90,6 +91,7 @@ struct ScanFlags {
   bool new_only = false;
   pipeline::ScanOptions scan;
   WorkflowFlags workflow;  // config, ignores, baselines, --fail-on, --staged, progress
+  ValidateFlags validate;  // --validate and its settings
 };
 
 // Paths (or URLs) listed one per line in `file` ('-': standard input); blank lines and '#'
@@ -356,6 +358,14 @@ int run(ScanFlags& flags, CLI::App& command) {
   // scanned tree must not narrow another (cli/config.hpp, discovery_root).
   flags.scan.roots = flags.paths;
   std::vector<std::string> git_urls = flags.git_urls;
+  if (workflow.fail_on == "valid" && !flags.validate.validate) {
+    say("sluice: error: --fail-on valid needs --validate (only a validation says a secret is valid)\n");
+    return kFatal;
+  }
+  if ((flags.validate.validate || flags.validate.dry_run) && !flags.shard.empty()) {
+    say("sluice: error: --validate and --shard: validate the merged report instead (sluice validate REPORT)\n");
+    return kFatal;
+  }
   if (flags.repos_from == "-" && flags.git_urls_from == "-") {
     say("sluice: error: --repos-from and --git-urls-from cannot both read standard input\n");
     return kFatal;
@@ -662,6 +672,10 @@ int run(ScanFlags& flags, CLI::App& command) {
     suppressed_fingerprints.erase(std::unique(suppressed_fingerprints.begin(), suppressed_fingerprints.end()),
                                   suppressed_fingerprints.end());
   }
+  // Asked of the vendors before anything is masked; only the findings that are reported.
+  if (flags.validate.validate || flags.validate.dry_run) {
+    if (!run_validation(flags.validate, rules->rules(), report.findings, &signals.stop(), flags.quiet)) return kFatal;
+  }
   if (redactor) {
     redactor->apply(report.findings, report.issues);
     for (pipeline::SplitRange& range : report.splits) range.path = redactor->mask(range.path);
@@ -768,6 +782,7 @@ void register_scan(CLI::App& app, int& exit_code) {
       ->capture_default_str()
       ->group(output_group);
   scan->add_flag("-q,--quiet", flags->quiet, "Print only errors on standard error")->group(output_group);
+  add_validate_options(*scan, flags->validate, true);
   scan->add_flag("-v,--verbose", flags->verbose,
                  "Also name every skipped input (symlinks, FIFOs, .git with --git-history none)")
       ->group(output_group);

@@ -21,8 +21,9 @@ void add_workflow_options(CLI::App& scan, WorkflowFlags& flags) {
                 "No live progress line (it is shown only when standard error is a terminal)")
       ->group(output_group);
   scan.add_option("--fail-on", flags.fail_on,
-                  "Exit 1 only for findings at or above this severity (critical, high, medium, low, info)")
-      ->check(CLI::IsMember({"critical", "high", "medium", "low", "info"}))
+                  "Exit 1 only for findings at or above this severity (critical, high, medium, low, info), or, "
+                  "with --validate, only for secrets the vendor confirmed as working (valid)")
+      ->check(CLI::IsMember({"critical", "high", "medium", "low", "info", "valid"}))
       ->type_name("SEVERITY")
       ->capture_default_str()
       ->group(output_group);
@@ -198,6 +199,11 @@ void report_unused_ignores(const pipeline::Suppressions& suppressions, const io:
 
 bool any_failing(const std::vector<pipeline::Finding>& findings, const engine::CompiledRules& rules,
                  const WorkflowFlags& flags) {
+  if (flags.fail_on == "valid") {
+    return std::any_of(findings.begin(), findings.end(), [](const pipeline::Finding& f) {
+      return f.validation && f.validation->status == pipeline::Validation::Status::kValid;
+    });
+  }
   const engine::Severity threshold = engine::parse_severity(flags.fail_on).value_or(engine::Severity::kInfo);
   return std::any_of(findings.begin(), findings.end(),
                      [&](const pipeline::Finding& f) { return rules.rules()[f.rule].severity >= threshold; });

@@ -44,6 +44,27 @@ struct RuleExample {
   friend bool operator==(const RuleExample&, const RuleExample&) = default;
 };
 
+// How to ask the vendor whether a secret still works (`sluice scan --validate`): one
+// read-only request to the vendor's own host. `{secret}` (the finding's secret), `{key}` (the
+// secret of the `pair` rule's finding in the same content, for secrets that need an id beside
+// them) and `{region}` (each of `regions` in turn) are filled in; the host is fixed by the card,
+// with `{region}` as its only variable part.
+struct ValidationSpec {
+  std::string url;                   // https://host/path?query
+  std::vector<std::string> regions;  // values of {region} in the host, tried in order
+  std::string method = "GET";        // GET or POST
+  std::vector<std::string> headers;  // "Name: value"
+  std::string user;                  // HTTP Basic (or the SigV4 key id)
+  std::string password;
+  std::string aws_sigv4;  // "aws:amz:REGION:SERVICE": signed by libcurl with user and password
+  std::string pair;       // a rule whose finding gives {key}
+  std::string body;       // POST only
+  std::vector<int> valid;
+  std::vector<int> invalid;
+  std::string valid_body;  // a valid status counts only with this in the body (else invalid)
+  friend bool operator==(const ValidationSpec&, const ValidationSpec&) = default;
+};
+
 struct Rule {
   // gitleaks-compatible fields.
   std::string id;
@@ -90,6 +111,8 @@ struct Rule {
   // after that match ends) is reported as well: each value of a Kubernetes Secret's data,
   // every one matched from its `kind: Secret`. Off: matches of a rule never overlap.
   bool each_secret = false;
+  // How `--validate` checks a secret of this rule; none: the rule does not validate.
+  std::optional<ValidationSpec> validation;
 
   std::string origin;  // "builtin:posthog.toml" or the --rules path, for messages
 

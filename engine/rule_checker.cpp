@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <set>
+
 #include "engine/anchors.hpp"
 #include "engine/compiled_rules.hpp"
 #include "engine/stream_scanner.hpp"
@@ -160,6 +162,15 @@ void check_overlaps(const RuleSet& rules, std::vector<RuleProblem>& problems) {
 std::vector<RuleProblem> check_rules(const RuleSet& rules, const CheckOptions& options) {
   std::vector<RuleProblem> problems;
   for (const Rule& rule : rules.rules) check_one(rule, options, problems);
+  // A validation that pairs the secret with another rule's finding names a rule of the set.
+  std::set<std::string_view> ids;
+  for (const Rule& rule : rules.rules) ids.insert(rule.id);
+  for (const Rule& rule : rules.rules) {
+    if (rule.validation && !rule.validation->pair.empty() && ids.count(rule.validation->pair) == 0) {
+      problems.push_back({rule.origin, rule.id,
+                          fmt::format("validation: pair '{}' is not a rule of this catalog", rule.validation->pair)});
+    }
+  }
   if (rules.rules.size() > 1) check_overlaps(rules, problems);
   return problems;
 }

@@ -14,7 +14,7 @@ namespace {
 using nlohmann::json;
 
 // Bumped whenever a field is added, removed or reordered below.
-constexpr std::int64_t kFormat = 4;
+constexpr std::int64_t kFormat = 5;
 
 // The set is one flat CBOR array of scalars in a fixed order, a list being its length then
 // its items: decoding reads it with nlohmann's SAX parser into a token list (strings moved,
@@ -177,6 +177,20 @@ void write(Writer& out, const Rule& rule) {
   out.put(std::string_view(rule.no_anchor));
   out.put(std::string_view(rule.decode));
   out.put(rule.each_secret);
+  out.put(rule.validation.has_value());
+  if (rule.validation) {
+    const ValidationSpec& spec = *rule.validation;
+    for (const std::string* text : {&spec.url, &spec.method, &spec.user, &spec.password, &spec.aws_sigv4, &spec.pair,
+                                    &spec.body, &spec.valid_body}) {
+      out.put(std::string_view(*text));
+    }
+    out.put(spec.regions);
+    out.put(spec.headers);
+    for (const std::vector<int>* statuses : {&spec.valid, &spec.invalid}) {
+      out.put(static_cast<std::int64_t>(statuses->size()));
+      for (int status : *statuses) out.put(static_cast<std::int64_t>(status));
+    }
+  }
   out.put(std::string_view(rule.origin));
 }
 
@@ -216,6 +230,19 @@ Rule read_rule(Reader& in) {
   rule.no_anchor = in.text();
   rule.decode = in.text();
   rule.each_secret = in.flag();
+  if (in.flag()) {
+    ValidationSpec& spec = rule.validation.emplace();
+    for (std::string* text : {&spec.url, &spec.method, &spec.user, &spec.password, &spec.aws_sigv4, &spec.pair,
+                              &spec.body, &spec.valid_body}) {
+      *text = in.text();
+    }
+    spec.regions = in.texts();
+    spec.headers = in.texts();
+    for (std::vector<int>* statuses : {&spec.valid, &spec.invalid}) {
+      statuses->resize(in.count());
+      for (int& status : *statuses) status = static_cast<int>(in.integer());
+    }
+  }
   rule.origin = in.text();
   return rule;
 }

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <oneapi/tbb/parallel_for.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -88,6 +89,123 @@ std::vector<Allowlist> parse_allowlists(const toml::table& table, std::string_vi
   return out;
 }
 
+// The host part of a URL template: between "://" and the first '/', '?' or '#'.
+std::string_view template_host(std::string_view url) {
+  const std::size_t start = url.find("://");
+  if (start == std::string_view::npos) return {};
+  const std::string_view rest = url.substr(start + 3);
+  return rest.substr(0, rest.find_first_of("/?#"));
+}
+
+bool only_of(std::string_view text, std::string_view alphabet) {
+  return !text.empty() && text.find_first_not_of(alphabet) == std::string_view::npos;
+}
+
+// The placeholders of a template: each "{name}" (a lower-case word in braces; other braces,
+// a GraphQL query's, are text) must be one of `allowed`.
+void check_placeholders(std::string_view text, std::initializer_list<std::string_view> allowed,
+                        const std::string& origin, std::string_view id, std::string_view key) {
+  for (std::size_t at = text.find('{'); at != std::string_view::npos; at = text.find('{', at + 1)) {
+    const std::size_t end = text.find_first_not_of("abcdefghijklmnopqrstuvwxyz_", at + 1);
+    if (end == std::string_view::npos || text[end] != '}' || end == at + 1) continue;
+    const std::string_view name = text.substr(at, end - at + 1);
+    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+      fail(origin, id,
+           fmt::format("validation: '{}' has an unknown placeholder {} (known: {})", key, name,
+                       fmt::join(allowed, ", ")));
+    }
+  }
+}
+
+std::vector<int> get_statuses(const toml::table& table, std::string_view key, const std::string& origin,
+                              std::string_view id) {
+  std::vector<int> out;
+  const toml::node* node = table.get(key);
+  if (node == nullptr) return out;
+  const toml::array* array = node->as_array();
+  if (array == nullptr) fail(origin, id, fmt::format("validation: '{}' must be an array of HTTP statuses", key));
+  for (const toml::node& element : *array) {
+    auto value = element.value<std::int64_t>();
+    if (!value || *value < 100 || *value > 599) {
+      fail(origin, id, fmt::format("validation: '{}' must be an array of HTTP statuses (100-599)", key));
+    }
+    out.push_back(static_cast<int>(*value));
+  }
+  return out;
+}
+
+ValidationSpec parse_validation(const toml::table& table, const std::string& origin, std::string_view id) {
+  static constexpr std::string_view kKeys[] = {"url",       "regions", "method", "headers", "user",    "password",
+                                               "aws_sigv4", "pair",    "body",   "valid",   "invalid", "valid_body"};
+  for (const auto& [key, value] : table) {
+    if (std::find(std::begin(kKeys), std::end(kKeys), key.str()) == std::end(kKeys)) {
+      fail(origin, id, fmt::format("validation: unknown key '{}'", key.str()));
+    }
+  }
+  ValidationSpec spec;
+  spec.url = get_string(table, "url", origin, id);
+  spec.regions = get_strings(table, "regions", origin, id);
+  spec.method = get_string(table, "method", origin, id);
+  if (spec.method.empty()) spec.method = "GET";
+  spec.headers = get_strings(table, "headers", origin, id);
+  spec.user = get_string(table, "user", origin, id);
+  spec.password = get_string(table, "password", origin, id);
+  spec.aws_sigv4 = get_string(table, "aws_sigv4", origin, id);
+  spec.pair = get_string(table, "pair", origin, id);
+  spec.body = get_string(table, "body", origin, id);
+  spec.valid = get_statuses(table, "valid", origin, id);
+  spec.invalid = get_statuses(table, "invalid", origin, id);
+  spec.valid_body = get_string(table, "valid_body", origin, id);
+
+  // The request goes to the vendor's host and nowhere else: https, a host the card spells out,
+  // {region} its only variable part, taking values the card lists.
+  if (!spec.url.starts_with("https://")) fail(origin, id, "validation: 'url' must start with https://");
+  const std::string_view host = template_host(spec.url);
+  const bool regional = host.find("{region}") != std::string_view::npos;
+  std::string fixed(host);
+  if (regional) fixed.replace(fixed.find("{region}"), 8, "x");
+  if (!only_of(fixed, "abcdefghijklmnopqrstuvwxyz0123456789.-") || fixed.find('.') == std::string::npos) {
+    fail(origin, id, "validation: the host of 'url' must be a fixed DNS name ({region} is its only placeholder)");
+  }
+  if (regional != !spec.regions.empty()) {
+    fail(origin, id, "validation: 'regions' and a {region} in the host of 'url' go together");
+  }
+  for (const std::string& region : spec.regions) {
+    if (!only_of(region, "abcdefghijklmnopqrstuvwxyz0123456789-.")) {
+      fail(origin, id, "validation: a region must be lower-case letters, digits, '-' and '.'");
+    }
+  }
+  check_placeholders(spec.url.substr(spec.url.find(host) + host.size()), {"{secret}", "{key}"}, origin, id, "url");
+  for (const std::string& header : spec.headers) {
+    if (header.find(':') == std::string::npos || header.find_first_of("\r\n") != std::string::npos) {
+      fail(origin, id, "validation: a header must be one line 'Name: value'");
+    }
+    check_placeholders(header, {"{secret}", "{key}"}, origin, id, "headers");
+  }
+  check_placeholders(spec.user, {"{secret}", "{key}"}, origin, id, "user");
+  check_placeholders(spec.password, {"{secret}", "{key}"}, origin, id, "password");
+  check_placeholders(spec.body, {"{secret}", "{key}"}, origin, id, "body");
+  if (spec.method != "GET" && spec.method != "POST") fail(origin, id, "validation: 'method' must be GET or POST");
+  if (!spec.body.empty() && spec.method != "POST") fail(origin, id, "validation: a 'body' needs method POST");
+  if (!spec.aws_sigv4.empty() && !spec.aws_sigv4.starts_with("aws:amz:")) {
+    fail(origin, id, "validation: 'aws_sigv4' must be aws:amz:REGION:SERVICE");
+  }
+  if (spec.valid.empty()) fail(origin, id, "validation: 'valid' must list the statuses of a working secret");
+  for (int status : spec.valid) {
+    if (std::find(spec.invalid.begin(), spec.invalid.end(), status) != spec.invalid.end()) {
+      fail(origin, id, fmt::format("validation: status {} is both valid and invalid", status));
+    }
+  }
+  const auto uses_key = [&spec](std::string_view placeholder) {
+    const auto in = [&](const std::string& text) { return text.find(placeholder) != std::string::npos; };
+    return in(spec.url) || in(spec.user) || in(spec.password) || in(spec.body) ||
+           std::any_of(spec.headers.begin(), spec.headers.end(), in);
+  };
+  if (!uses_key("{secret}")) fail(origin, id, "validation: the request never uses {secret}");
+  if (uses_key("{key}") == spec.pair.empty()) fail(origin, id, "validation: {key} and 'pair' go together");
+  return spec;
+}
+
 Rule parse_rule(const toml::table& table, const std::string& origin) {
   Rule rule;
   rule.origin = origin;
@@ -168,6 +286,11 @@ Rule parse_rule(const toml::table& table, const std::string& origin) {
       if (example == nullptr) fail(origin, id, "'examples' must be an array of {text, secret} tables");
       rule.examples.push_back({get_string(*example, "text", origin, id), get_string(*example, "secret", origin, id)});
     }
+  }
+  if (const toml::node* validation = table.get("validation")) {
+    const toml::table* spec = validation->as_table();
+    if (spec == nullptr) fail(origin, id, "'validation' must be a table ([rules.validation])");
+    rule.validation = parse_validation(*spec, origin, id);
   }
   if (rule.name.empty()) rule.name = rule.id;
   if (rule.family.empty()) rule.family = "Custom";

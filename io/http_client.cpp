@@ -296,6 +296,10 @@ HttpResponse HttpClient::perform(const HttpRequest& request, const std::function
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, options_.stall_seconds);
     curl_easy_setopt(e, CURLOPT_USERAGENT, "sluice");
     if (request.timeout_seconds > 0) curl_easy_setopt(e, CURLOPT_TIMEOUT, request.timeout_seconds);
+    if (request.post_body) {
+      curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.post_body->size()));
+      curl_easy_setopt(e, CURLOPT_POSTFIELDS, request.post_body->c_str());
+    }
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, detail.data());
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers.get());
     if (!request.aws_sigv4.empty()) {
@@ -339,12 +343,13 @@ HttpResponse HttpClient::perform(const HttpRequest& request, const std::function
                                                        : std::string(curl_easy_strerror(code)));
       // A stall or a total timeout is tried once more, not `retries` times: a server that holds
       // connections open without answering would hold the run for minutes.
+      response.timed_out = code == CURLE_OPERATION_TIMEDOUT;
       retry = !stopped && transient(code) && (code != CURLE_OPERATION_TIMEDOUT || attempt_number == 0);
     } else if (transient(response.status)) {
       retry = true;
       const std::string after = response.header("retry-after");
       if (!after.empty() && std::isdigit(static_cast<unsigned char>(after[0]))) {
-        wait_ms = std::min(30000L, std::atol(after.c_str()) * 1000L);
+        wait_ms = std::min(options_.max_retry_after_ms, std::min(std::atol(after.c_str()), 86400L) * 1000L);
       }
     }
     if (!retry || attempt_number >= options_.retries) return response;

@@ -25,6 +25,7 @@ struct HttpOptions {
   long connect_timeout_seconds = 15;
   long stall_seconds = 60;                  // a transfer slower than 1 byte/s for this long is broken
   int retries = 4;                          // attempts after the first, with backoff 0.5 s, 1 s, 2 s...
+  long max_retry_after_ms = 30000;          // the longest Retry-After honoured before a retry
   const std::atomic<bool>* stop = nullptr;  // set: transfers in progress are abandoned
 };
 
@@ -44,6 +45,8 @@ struct HttpRequest {
   // the access key id and the secret key. libcurl 7.88 signs the query string as given: send
   // its parameters sorted by name, values encoded except A-Za-z0-9-_.~.
   std::string aws_sigv4{};
+  // Set: a POST with this body (else a GET).
+  std::optional<std::string> post_body{};
 };
 
 struct HttpResponse {
@@ -51,6 +54,7 @@ struct HttpResponse {
   std::string body;                            // get() only
   std::map<std::string, std::string> headers;  // of the final answer, names lower-cased
   std::string error;                           // a transport failure or a refused body, one line
+  bool timed_out = false;                      // the failure was a timeout (connect, stall or total)
 
   [[nodiscard]] bool ok() const noexcept { return error.empty() && status >= 200 && status < 300; }
   [[nodiscard]] std::string header(const std::string& lower_name) const;

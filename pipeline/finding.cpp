@@ -136,4 +136,23 @@ std::string redact(std::string_view secret) {
   return fmt::format("{}…[REDACTED]", secret.substr(0, keep));
 }
 
+std::string_view to_string(Validation::Status status) noexcept {
+  switch (status) {
+    case Validation::Status::kValid:
+      return "valid";
+    case Validation::Status::kInvalid:
+      return "invalid";
+    case Validation::Status::kUnknown:
+      break;
+  }
+  return "unknown";
+}
+
+std::optional<Validation::Status> parse_validation_status(std::string_view text) noexcept {
+  for (auto status : {Validation::Status::kValid, Validation::Status::kInvalid, Validation::Status::kUnknown}) {
+    if (text == to_string(status)) return status;
+  }
+  return std::nullopt;
+}
+
 }  // namespace sluice::pipeline

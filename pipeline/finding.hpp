@@ -67,6 +67,22 @@ struct Location {
   friend auto operator<=>(const Location&, const Location&) = default;
 };
 
+// What the vendor said of a secret (`--validate`, `sluice validate`).
+struct Validation {
+  enum class Status : std::uint8_t { kValid, kInvalid, kUnknown };
+  Status status = Status::kUnknown;
+  long http_status = 0;    // of the answer that decided; 0: none
+  std::string checked_at;  // UTC, ISO 8601
+  // unknown: why (timeout, network, rate-limited, server-error, redirect, unexpected-status,
+  // unsupported, no-pair, redacted, dry-run); else the host that answered.
+  std::string detail;
+
+  friend bool operator==(const Validation&, const Validation&) = default;
+};
+
+[[nodiscard]] std::string_view to_string(Validation::Status status) noexcept;
+[[nodiscard]] std::optional<Validation::Status> parse_validation_status(std::string_view text) noexcept;
+
 struct Finding {
   std::uint32_t rule = 0;  // index into the compiled rule set
   std::string secret;
@@ -80,6 +96,8 @@ struct Finding {
   std::uint64_t masked_size = 0;
   // Seen in content this run read (not only in content an earlier run's --state gave).
   bool fresh = false;
+  // Set by --validate; an attribute like confidence, not part of the identity.
+  std::optional<Validation> validation{};
 };
 
 // Stable identifier of (rule id, secret): hex XXH3-128. Baselines can store it instead of

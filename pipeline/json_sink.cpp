@@ -4,12 +4,70 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "io/http_client.hpp"
 #include "pipeline/json_summary.hpp"
 #include "pipeline/sarif_sink.hpp"
 #include "pipeline/sink.hpp"
 #include "sluice/version.hpp"
 
 namespace sluice::pipeline {
+
+namespace {
+std::string text_or_empty(const nlohmann::json& value) {
+  return value.is_string() ? value.get<std::string>() : std::string();
+}
+}  // namespace
+
+Location location_from_json(const nlohmann::json& at) {
+  Location location;
+  location.path = at.contains("path_percent_encoded") ? io::url_unescaped(at["path_percent_encoded"].get<std::string>())
+                                                      : at.at("path").get<std::string>();
+  if (at.contains("archive_chain_percent_encoded")) {
+    for (const nlohmann::json& part : at["archive_chain_percent_encoded"])
+      location.chain.push_back(io::url_unescaped(part.get<std::string>()));
+  } else if (at.contains("archive_chain")) {
+    location.chain = at["archive_chain"].get<std::vector<std::string>>();
+  }
+  location.offset = at.at("offset").get<std::uint64_t>();
+  location.column = at.at("column").get<std::uint64_t>();
+  if (at.contains("split")) {
+    // Placed from its range's start: the line may be below 1 (it wraps, and so does the sum).
+    location.line = static_cast<std::uint64_t>(at.at("line").get<std::int64_t>());
+    location.split =
+        SplitPlace{at["split"].at("range").get<std::uint32_t>(), at["split"].at("column_known").get<bool>()};
+  } else {
+    location.line = at.at("line").get<std::uint64_t>();
+  }
+  if (at.contains("blob")) {
+    GitRef git;
+    git.repository = text_or_empty(at.value("repository", nlohmann::json()));
+    git.commit = text_or_empty(at.value("commit", nlohmann::json()));
+    git.author = text_or_empty(at.value("author", nlohmann::json()));
+    git.date = text_or_empty(at.value("date", nlohmann::json()));
+    git.summary = text_or_empty(at.value("summary", nlohmann::json()));
+    git.blob = text_or_empty(at["blob"]);
+    git.staged = at.value("staged", false);
+    location.git = std::move(git);
+  }
+  if (at.contains("image")) {
+    const nlohmann::json& image = at["image"];
+    ImageRef ref;
+    ref.image = text_or_empty(image.value("name", nlohmann::json()));
+    ref.layer = text_or_empty(image.value("layer", nlohmann::json()));
+    ref.deleted_in_layer = text_or_empty(image.value("deleted_in_layer", nlohmann::json()));
+    location.image = std::move(ref);
+  }
+  if (at.contains("decoders")) location.decoders = at["decoders"].get<std::vector<std::string>>();
+  location.key = text_or_empty(at.value("key", nlohmann::json()));
+  return location;
+}
+
+nlohmann::json validation_json(const Validation& validation) {
+  return {{"status", to_string(validation.status)},
+          {"http_status", validation.http_status != 0 ? nlohmann::json(validation.http_status) : nlohmann::json()},
+          {"checked_at", validation.checked_at},
+          {"detail", validation.detail}};
+}
 
 nlohmann::json summary_json(const ScanStats& stats) {
   return {{"files", stats.files},
@@ -135,6 +193,10 @@ class JsonSink final : public Sink {
         {"mitigation", rule.mitigation},
     };
     if (!finding.confidence_reason.empty()) item["confidence_reason"] = finding.confidence_reason;
+    if (finding.validation) {
+      item["validation"] = validation_json(*finding.validation);
+      ++by_validation_[std::string(to_string(finding.validation->status))];
+    }
     // A shard's report under --redact keeps the secret's size for the merged report's regions.
     if (options_.redact && !options_.shard_header.empty()) item["secret_bytes"] = finding.secret.size();
     ++by_severity_[std::string(engine::to_string(rule.severity))];
@@ -172,6 +234,7 @@ class JsonSink final : public Sink {
     summary["findings"] = total;
     summary["findings_by_severity"] = by_severity_;
     summary["findings_by_confidence"] = by_confidence_;
+    if (!by_validation_.empty()) summary["findings_by_validation"] = by_validation_;
     summary["suppressed"] = options_.suppressed;
     json issues = json::array();
     if (options_.issues != nullptr) {
@@ -207,6 +270,7 @@ class JsonSink final : public Sink {
   json findings_ = json::array();
   std::map<std::string, std::size_t> by_severity_;
   std::map<std::string, std::size_t> by_confidence_;
+  std::map<std::string, std::size_t> by_validation_;
 };
 
 }  // namespace

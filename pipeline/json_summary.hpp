@@ -1,6 +1,6 @@
 #pragma once
 // Objects the JSON report and SARIF share: the scan summary, an image reference, a git
-// reference.
+// reference, a validation.
 
 #include <nlohmann/json.hpp>
 
@@ -16,5 +16,10 @@ namespace sluice::pipeline {
 [[nodiscard]] nlohmann::json image_json(const ImageRef& image);
 // {repository, commit, author, date, summary (null when unknown), blob, staged?}
 [[nodiscard]] nlohmann::json git_json(const GitRef& git);
+// {status, http_status (null when no answer decided), checked_at, detail}
+[[nodiscard]] nlohmann::json validation_json(const Validation& validation);
+// A location of a JSON report read back (sluice merge, sluice validate). Throws
+// nlohmann::json::exception when a field is missing or of the wrong type.
+[[nodiscard]] Location location_from_json(const nlohmann::json& at);
 
 }  // namespace sluice::pipeline

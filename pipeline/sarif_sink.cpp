@@ -213,6 +213,7 @@ class SarifSink final : public Sink {
                        {"line", at.line},
                        {"column", at.column}};
     if (!finding.confidence_reason.empty()) properties["confidence_reason"] = finding.confidence_reason;
+    if (finding.validation) properties["validation"] = validation_json(*finding.validation);
     if (nested) {
       location["logicalLocations"] =
           json::array({{{"fullyQualifiedName", at.path}, {"name", at.chain.back()}, {"kind", "resource"}}});

@@ -30,6 +30,13 @@ class TextSink final : public Sink {
                  ? fmt::format("  confidence:   {}\n", engine::to_string(finding.confidence))
                  : fmt::format("  confidence:   {} ({})\n", engine::to_string(finding.confidence),
                                finding.confidence_reason);
+    if (const std::optional<Validation>& v = finding.validation) {
+      block += fmt::format("  validation:   {}", to_string(v->status));
+      if (v->http_status != 0) block += fmt::format(" (HTTP {})", v->http_status);
+      if (!v->detail.empty()) block += fmt::format(" {}", printable(v->detail, 256));
+      if (!v->checked_at.empty()) block += fmt::format(" at {}", v->checked_at);
+      block += '\n';
+    }
     block += fmt::format("  occurrences:  {}\n", finding.locations.size());
     const std::size_t shown = std::min(finding.locations.size(), options_.max_locations_shown);
     for (std::size_t i = 0; i < shown; ++i) {
