@@ -674,7 +674,10 @@ int run(ScanFlags& flags, CLI::App& command) {
   }
   // Asked of the vendors before anything is masked; only the findings that are reported.
   if (flags.validate.validate || flags.validate.dry_run) {
-    if (!run_validation(flags.validate, rules->rules(), report.findings, &signals.stop(), flags.quiet)) return kFatal;
+    if (!run_validation(flags.validate, rules->rules(), report.findings, &signals.stop(), flags.quiet,
+                        flags.scan.state.get())) {
+      return kFatal;
+    }
   }
   if (redactor) {
     redactor->apply(report.findings, report.issues);

@@ -60,10 +60,20 @@ void add_validate_options(CLI::App& command, ValidateFlags& flags, bool with_swi
       ->check(CLI::Range(1L, 300L))
       ->capture_default_str()
       ->group(group);
+  if (with_switch) {
+    command
+        .add_option("--validate-max-age", flags.max_age_hours,
+                    "With --state: a valid or invalid answer an earlier run got less than this many hours ago is "
+                    "reused instead of asking again (0: always ask)")
+        ->check(CLI::Range(0.0, 1e6))
+        ->capture_default_str()
+        ->group(group);
+  }
 }
 
 bool run_validation(const ValidateFlags& flags, const std::vector<engine::Rule>& rules,
-                    std::vector<pipeline::Finding>& findings, const std::atomic<bool>* stop, bool quiet) {
+                    std::vector<pipeline::Finding>& findings, const std::atomic<bool>* stop, bool quiet,
+                    pipeline::StateStore* state) {
   pipeline::ValidatorOptions options;
   for (const std::string& given : flags.endpoints) {
     const std::size_t equals = given.find('=');
@@ -89,6 +99,8 @@ bool run_validation(const ValidateFlags& flags, const std::vector<engine::Rule>&
   options.per_host_per_second = flags.per_host_per_second;
   options.timeout_seconds = flags.timeout_seconds;
   options.stop = stop;
+  options.state = state;
+  options.max_age_seconds = static_cast<std::int64_t>(flags.max_age_hours * 3600);
   pipeline::Validator validator(rules, std::move(options));
   const pipeline::ValidationPlan plan = validator.plan(findings);
   // Said before anything is sent (also under --quiet: secrets leave the machine).
@@ -103,6 +115,10 @@ bool run_validation(const ValidateFlags& flags, const std::vector<engine::Rule>&
                                  send ? "sending" : "would send", plural(plan.secrets, "secret", "secrets"),
                                  plural(requests, "request", "requests"), plural(hosts.size(), "host", "hosts"),
                                  hosts.empty() ? std::string() : fmt::format(": {}", fmt::join(hosts, ", ")));
+  if (plan.from_state > 0) {
+    line += fmt::format("; {} answered by an earlier run (--state, younger than --validate-max-age)",
+                        plural(plan.from_state, "secret", "secrets"));
+  }
   if (plan.unsupported > 0) {
     line += fmt::format("; {} of rules that do not validate", plural(plan.unsupported, "finding", "findings"));
   }

@@ -12,6 +12,7 @@
 
 #include "engine/rule.hpp"
 #include "pipeline/finding.hpp"
+#include "pipeline/state_store.hpp"
 
 namespace sluice::cli {
 
@@ -22,6 +23,7 @@ struct ValidateFlags {
   std::size_t concurrency = 8;         // --validate-concurrency
   double per_host_per_second = 2.0;    // --validate-rate
   long timeout_seconds = 10;           // --validate-timeout
+  double max_age_hours = 24;           // --validate-max-age: answers in --state younger than this are reused
 };
 
 // Registers the flags in the "Validation" group; `with_switch`: --validate and
@@ -32,8 +34,10 @@ void add_validate_options(CLI::App& command, ValidateFlags& flags, bool with_swi
 // standard error, how many secrets go to which hosts, then asks (or, with --validate-dry-run,
 // only prints). Returns false, having printed a one-line error, when a flag is wrong (an
 // endpoint that is not loopback, a rule that does not validate).
+// `state` (--state): answers of earlier runs are reused and new ones recorded.
 [[nodiscard]] bool run_validation(const ValidateFlags& flags, const std::vector<engine::Rule>& rules,
-                                  std::vector<pipeline::Finding>& findings, const std::atomic<bool>* stop, bool quiet);
+                                  std::vector<pipeline::Finding>& findings, const std::atomic<bool>* stop, bool quiet,
+                                  pipeline::StateStore* state = nullptr);
 
 void register_validate(CLI::App& app, int& exit_code);
 

@@ -1,7 +1,10 @@
 #include "pipeline/finding.hpp"
 
+#include <fmt/chrono.h>
+
 #include <fmt/format.h>
 #include <xxhash.h>
+#include <ctime>
 
 #include <mutex>
 #include <optional>
@@ -153,6 +156,13 @@ std::optional<Validation::Status> parse_validation_status(std::string_view text)
     if (text == to_string(status)) return status;
   }
   return std::nullopt;
+}
+
+std::string utc_timestamp(std::int64_t unix_seconds) {
+  const auto when = static_cast<std::time_t>(unix_seconds);
+  std::tm parts{};
+  gmtime_r(&when, &parts);
+  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", parts);
 }
 
 }  // namespace sluice::pipeline

@@ -82,6 +82,8 @@ struct Validation {
 
 [[nodiscard]] std::string_view to_string(Validation::Status status) noexcept;
 [[nodiscard]] std::optional<Validation::Status> parse_validation_status(std::string_view text) noexcept;
+// Unix seconds as Validation::checked_at writes them: "2026-12-07T22:36:18Z".
+[[nodiscard]] std::string utc_timestamp(std::int64_t unix_seconds);
 
 struct Finding {
   std::uint32_t rule = 0;  // index into the compiled rule set

@@ -113,6 +113,8 @@ std::unique_ptr<StateStore> StateStore::open(const std::string& path,
       store->prepare("INSERT OR REPLACE INTO contents(content, catalog, bytes, matches) VALUES(?, ?, ?, ?)");
   store->put_blob_ = store->prepare("INSERT OR REPLACE INTO blobs(oid, catalog, content) VALUES(?, ?, ?)");
   store->put_archive_ = store->prepare("INSERT OR REPLACE INTO archives(content, catalog, outcome) VALUES(?, ?, ?)");
+  store->put_validation_ = store->prepare(
+      "INSERT OR REPLACE INTO validations(key, checked, status, http_status, detail) VALUES(?, ?, ?, ?, ?)");
   store->writer_ = std::thread([raw = store.get()] { raw->write_loop(); });
   return store;
 }
@@ -209,7 +211,9 @@ void StateStore::open_database(bool create) {
       "CREATE TABLE IF NOT EXISTS blobs(oid TEXT NOT NULL, catalog TEXT NOT NULL, content BLOB NOT NULL,"
       " PRIMARY KEY(oid, catalog)) WITHOUT ROWID;"
       "CREATE TABLE IF NOT EXISTS archives(content BLOB NOT NULL, catalog TEXT NOT NULL, outcome TEXT NOT NULL,"
-      " PRIMARY KEY(content, catalog)) WITHOUT ROWID;");
+      " PRIMARY KEY(content, catalog)) WITHOUT ROWID;"
+      "CREATE TABLE IF NOT EXISTS validations(key TEXT PRIMARY KEY, checked INTEGER NOT NULL, status TEXT NOT NULL,"
+      " http_status INTEGER, detail TEXT) WITHOUT ROWID;");
   sqlite3_stmt* schema = prepare("SELECT value FROM meta WHERE key = 'schema'");
   std::optional<std::string> found;
   if (sqlite3_step(schema) == SQLITE_ROW) found = reinterpret_cast<const char*>(sqlite3_column_text(schema, 0));
@@ -234,7 +238,9 @@ StateStore::~StateStore() {
   }
   queue_ready_.notify_all();
   if (writer_.joinable()) writer_.join();
-  for (sqlite3_stmt* statement : {put_file_, put_content_, put_blob_, put_archive_}) sqlite3_finalize(statement);
+  for (sqlite3_stmt* statement : {put_file_, put_content_, put_blob_, put_archive_, put_validation_}) {
+    sqlite3_finalize(statement);
+  }
   sqlite3_close_v2(db_);
 }
 
@@ -292,6 +298,20 @@ void StateStore::load() {
     archives_.put(id_of(sqlite3_column_blob(r, 0), sqlite3_column_bytes(r, 0)),
                   ContentRow{0, matches_.size(), outcome.size()});
     matches_.append(outcome);
+  });
+  each_row("SELECT key, checked, status, http_status, detail FROM validations", false, [&](sqlite3_stmt* r) {
+    const auto text = [r](int column) {
+      const auto* value = reinterpret_cast<const char*>(sqlite3_column_text(r, column));
+      return std::string(value != nullptr ? value : "");
+    };
+    const std::optional<Validation::Status> status = parse_validation_status(text(2));
+    if (!status) return;  // not an answer this sluice wrote: asked again
+    Validation answer;
+    answer.status = *status;
+    answer.http_status = static_cast<long>(sqlite3_column_int64(r, 3));
+    answer.detail = text(4);
+    answer.checked_at = utc_timestamp(sqlite3_column_int64(r, 1));
+    validations_[text(0)] = {sqlite3_column_int64(r, 1), std::move(answer)};
   });
   each_row("SELECT oid, content FROM blobs WHERE catalog = ?", true, [&](sqlite3_stmt* r) {
     const auto* oid = reinterpret_cast<const char*>(sqlite3_column_text(r, 0));
@@ -527,12 +547,41 @@ void StateStore::enqueue(Record record) {
   if (wake) queue_ready_.notify_one();
 }
 
+std::optional<Validation> StateStore::validation(const std::string& key, std::int64_t not_before) const {
+  const auto it = validations_.find(key);
+  if (it == validations_.end() || it->second.first < not_before) return std::nullopt;
+  return it->second.second;
+}
+
+void StateStore::record_validation(const std::string& key, std::int64_t checked, const Validation& answer) {
+  Record record;
+  record.kind = Record::Kind::kValidation;
+  record.key = key;
+  record.bytes = static_cast<std::uint64_t>(checked);
+  record.matches = fmt::format("{}\t{}\t{}", to_string(answer.status), answer.http_status, answer.detail);
+  enqueue(std::move(record));
+}
+
 void StateStore::write(const Record& record) {
   const auto step = [&](sqlite3_stmt* statement) {
     if (sqlite3_step(statement) != SQLITE_DONE) {
       throw StateError(fmt::format("{}: {}", name_, sqlite3_errmsg(db_)));
     }
   };
+  if (record.kind == Record::Kind::kValidation) {
+    // matches: "status\thttp_status\tdetail"; bytes: when asked.
+    const std::string& fields = *record.matches;
+    const std::size_t tab1 = fields.find('\t');
+    const std::size_t tab2 = fields.find('\t', tab1 + 1);
+    sqlite3_reset(put_validation_);
+    sqlite3_bind_text(put_validation_, 1, record.key.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(put_validation_, 2, static_cast<sqlite3_int64>(record.bytes));
+    sqlite3_bind_text(put_validation_, 3, fields.substr(0, tab1).c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(put_validation_, 4, std::atoll(fields.substr(tab1 + 1, tab2 - tab1 - 1).c_str()));
+    sqlite3_bind_text(put_validation_, 5, fields.substr(tab2 + 1).c_str(), -1, SQLITE_TRANSIENT);
+    step(put_validation_);
+    return;
+  }
   const std::string key = id_bytes(record.id);
   if (record.kind == Record::Kind::kArchive) {
     sqlite3_reset(put_archive_);

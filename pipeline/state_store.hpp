@@ -106,6 +106,12 @@ class StateStore {
   void record_named(const ContentId& id, std::uint64_t bytes, const std::vector<PlacedMatch>* matches,
                     const ArchiveOutcome* outcome);
 
+  // What a vendor said of a secret (`--validate`) under `key` (a digest, never the secret), if it
+  // was asked at `not_before` (Unix seconds) or later. Any thread.
+  [[nodiscard]] std::optional<Validation> validation(const std::string& key, std::int64_t not_before) const;
+  // Records an answer, asked at `checked` (Unix seconds).
+  void record_validation(const std::string& key, std::int64_t checked, const Validation& answer);
+
   // Waits until what is recorded is committed; throws StateError if a write failed. The
   // destructor commits too.
   void commit();
@@ -123,7 +129,7 @@ class StateStore {
   std::optional<ArchiveOutcome> archive(const ContentId& id) const;
   // A record for the writer thread.
   struct Record {
-    enum class Kind : unsigned char { kFile, kBlob, kArchive, kContent } kind = Kind::kFile;
+    enum class Kind : unsigned char { kFile, kBlob, kArchive, kContent, kValidation } kind = Kind::kFile;
     std::string key;  // path or blob id
     FileStamp stamp;
     ContentId id;
@@ -144,6 +150,9 @@ class StateStore {
   sqlite3_stmt* put_content_ = nullptr;
   sqlite3_stmt* put_blob_ = nullptr;
   sqlite3_stmt* put_archive_ = nullptr;
+  sqlite3_stmt* put_validation_ = nullptr;
+  // Answers of earlier runs: digest -> (asked at, Unix seconds; the answer).
+  std::unordered_map<std::string, std::pair<std::int64_t, Validation>> validations_;
 
   // What earlier runs recorded, read once at open (lookups then take no lock): open-addressing
   // tables keyed by 128-bit hashes (of the path, of the blob id, the content id itself), so

@@ -1,6 +1,5 @@
 #include "pipeline/validator.hpp"
 
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -38,11 +37,8 @@ std::string_view path_of(std::string_view url) {
   return path == std::string_view::npos ? std::string_view() : url.substr(path);
 }
 
-std::string utc_now() {
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm parts{};
-  gmtime_r(&now, &parts);
-  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", parts);
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 // Requests started to one host at most every `interval`: each takes the next free slot.
@@ -163,6 +159,8 @@ struct Validator::Job {
   std::string key;
   std::vector<std::size_t> findings;
   Validation result;
+  std::string digest;   // names the question in --state: never the secret itself
+  bool cached = false;  // answered from --state
 };
 
 Validator::Validator(const std::vector<engine::Rule>& rules, ValidatorOptions options)
@@ -210,7 +208,19 @@ std::vector<Validator::Job> Validator::jobs_of(const std::vector<Finding>& findi
   }
   std::vector<Job> out;
   out.reserve(jobs.size());
-  for (auto& [id, job] : jobs) out.push_back(std::move(job));
+  const std::int64_t now = unix_now();
+  for (auto& [id, job] : jobs) {
+    const engine::Rule& rule = rules_[job.rule];
+    // The endpoint is part of the question: a loopback imitation's answer is not the vendor's.
+    job.digest = fingerprint(rule.id, job.secret + '\0' + job.key + '\0' + endpoint_of(rule));
+    if (options_.state != nullptr && options_.max_age_seconds > 0) {
+      if (std::optional<Validation> known = options_.state->validation(job.digest, now - options_.max_age_seconds)) {
+        job.result = std::move(*known);
+        job.cached = true;
+      }
+    }
+    out.push_back(std::move(job));
+  }
   return out;
 }
 
@@ -218,8 +228,12 @@ ValidationPlan Validator::plan(const std::vector<Finding>& findings) const {
   ValidationPlan plan;
   for (const Finding& finding : findings) plan.unsupported += rules_[finding.rule].validation ? 0 : 1;
   const std::vector<Job> jobs = jobs_of(findings);
-  plan.secrets = jobs.size();
   for (const Job& job : jobs) {
+    if (job.cached) {
+      ++plan.from_state;
+      continue;
+    }
+    ++plan.secrets;
     const engine::Rule& rule = rules_[job.rule];
     const engine::ValidationSpec& spec = *rule.validation;
     const std::string endpoint = endpoint_of(rule);
@@ -235,14 +249,22 @@ ValidationPlan Validator::plan(const std::vector<Finding>& findings) const {
 void Validator::validate(std::vector<Finding>& findings, bool send) {
   std::vector<Job> jobs = jobs_of(findings);
   // What is not asked: the reason, on each finding.
-  for (Finding& finding : findings) {
-    const engine::Rule& rule = rules_[finding.rule];
-    finding.validation = unknown(!rule.validation          ? "unsupported"
-                                 : finding.masked_size > 0 ? "redacted"
-                                 : !send                   ? "dry-run"
-                                                           : "no-pair");
+  std::vector<bool> in_job(findings.size(), false);
+  for (const Job& job : jobs) {
+    for (std::size_t i : job.findings) in_job[i] = true;
   }
-  if (!send || jobs.empty()) return;
+  for (std::size_t i = 0; i < findings.size(); ++i) {
+    const Finding& finding = findings[i];
+    const engine::Rule& rule = rules_[finding.rule];
+    findings[i].validation = unknown(!rule.validation          ? "unsupported"
+                                     : finding.masked_size > 0 ? "redacted"
+                                     : !in_job[i]              ? "no-pair"
+                                                               : "dry-run");
+  }
+  if (!send) {
+    std::erase_if(jobs, [](const Job& job) { return !job.cached; });
+  }
+  if (jobs.empty()) return;
 
   io::HttpOptions http;
   http.connect_timeout_seconds = options_.timeout_seconds;
@@ -256,6 +278,7 @@ void Validator::validate(std::vector<Finding>& findings, bool send) {
   auto work = [&] {
     for (std::size_t j = next++; j < jobs.size(); j = next++) {
       Job& job = jobs[j];
+      if (job.cached) continue;
       const engine::Rule& rule = rules_[job.rule];
       const engine::ValidationSpec& spec = *rule.validation;
       const std::string endpoint = endpoint_of(rule);
@@ -292,10 +315,16 @@ void Validator::validate(std::vector<Finding>& findings, bool send) {
       }
       // Valid in any region is valid; invalid only when every region said so.
       job.result = decided ? *decided : undecided ? *undecided : *invalid;
-      job.result.checked_at = utc_now();
+      const std::int64_t now = unix_now();
+      job.result.checked_at = utc_timestamp(now);
+      if (options_.state != nullptr && job.result.status != Validation::Status::kUnknown) {
+        options_.state->record_validation(job.digest, now, job.result);
+      }
     }
   };
-  const std::size_t workers = std::clamp<std::size_t>(options_.concurrency, 1, jobs.size());
+  const std::size_t asked =
+      static_cast<std::size_t>(std::count_if(jobs.begin(), jobs.end(), [](const Job& job) { return !job.cached; }));
+  const std::size_t workers = std::clamp<std::size_t>(options_.concurrency, 1, std::max<std::size_t>(asked, 1));
   std::vector<std::thread> threads;
   threads.reserve(workers);
   for (std::size_t t = 0; t < workers; ++t) threads.emplace_back(work);

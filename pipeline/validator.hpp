@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -17,6 +18,7 @@
 #include "engine/rule.hpp"
 #include "io/http_client.hpp"
 #include "pipeline/finding.hpp"
+#include "pipeline/state_store.hpp"
 
 namespace sluice::pipeline {
 
@@ -27,6 +29,10 @@ struct ValidatorOptions {
   long timeout_seconds = 10;                     // one attempt, connect included
   int retries = 2;                               // after the first attempt, on 429, 5xx and broken connections
   const std::atomic<bool>* stop = nullptr;
+  // --state: answers of earlier runs younger than `max_age_seconds` are reused (valid and
+  // invalid only: unknown is asked again), and new answers are recorded.
+  StateStore* state = nullptr;
+  std::int64_t max_age_seconds = 24 * 3600;
 };
 
 // A base URL --validate-endpoint accepts: http(s) to 127.0.0.1, ::1 or localhost, with no
@@ -53,6 +59,7 @@ struct ValidationPlan {
   std::map<std::string, std::size_t> requests_by_host;
   std::size_t secrets = 0;      // distinct (rule, secret, key) sent
   std::size_t unsupported = 0;  // findings of rules that do not validate
+  std::size_t from_state = 0;   // answered by an earlier run (--state), not sent
 };
 
 class Validator {

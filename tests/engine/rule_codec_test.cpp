@@ -43,6 +43,23 @@ Rule every_field(int k) {
   rule.checksum = "github-crc32";
   rule.confidence = Confidence::kLow;
   rule.no_anchor = "the format has no literal";
+  rule.decode = "base64";
+  rule.each_secret = true;
+  if (k % 2 == 1) {
+    ValidationSpec& spec = rule.validation.emplace();
+    spec.url = "https://{region}.example.com/me?k={key}";
+    spec.regions = {"us", "eu" + std::to_string(k)};
+    spec.method = "POST";
+    spec.headers = {"Authorization: Bearer {secret}", "X: y"};
+    spec.user = "u";
+    spec.password = "{secret}";
+    spec.aws_sigv4 = "aws:amz:us-east-1:sts";
+    spec.pair = "other";
+    spec.body = "{}";
+    spec.valid = {200, 204};
+    spec.invalid = {401};
+    spec.valid_body = "ok";
+  }
   rule.origin = "test.toml";
   return rule;
 }

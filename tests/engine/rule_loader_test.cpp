@@ -122,3 +122,62 @@ TEST(RuleLoader, BuiltinCatalogHasThePosthogFamily) {
 
 }  // namespace
 }  // namespace sluice::engine
+
+namespace sluice::engine {
+namespace {
+
+constexpr const char* kValidatingRule = R"(
+[[rules]]
+id = "demo_token"
+regex = '''\b(dmo_[a-z0-9]{10})\b'''
+[rules.validation]
+url = "https://api.{region}.demo.example/v1/me?fields=id"
+regions = ["us", "eu"]
+headers = ["Authorization: Bearer {secret}"]
+valid = [200]
+invalid = [401, 403]
+valid_body = '"id":'
+)";
+
+TEST(RuleLoader, ParsesAValidationSpec) {
+  const RuleSet set = parse_rules(kValidatingRule, "test.toml");
+  ASSERT_EQ(set.rules.size(), 1u);
+  ASSERT_TRUE(set.rules[0].validation.has_value());
+  const ValidationSpec& spec = *set.rules[0].validation;
+  EXPECT_EQ(spec.url, "https://api.{region}.demo.example/v1/me?fields=id");
+  EXPECT_EQ(spec.regions, (std::vector<std::string>{"us", "eu"}));
+  EXPECT_EQ(spec.method, "GET");
+  EXPECT_EQ(spec.valid, (std::vector<int>{200}));
+  EXPECT_EQ(spec.invalid, (std::vector<int>{401, 403}));
+  EXPECT_EQ(spec.valid_body, "\"id\":");
+}
+
+// The request may only go to the host the card spells out: each way of varying it is refused.
+TEST(RuleLoader, RefusesAValidationThatCouldGoElsewhere) {
+  const std::string base = kValidatingRule;
+  const std::vector<std::pair<std::string, std::string>> edits = {
+      {"https://api.{region}", "http://api.{region}"},                 // not TLS
+      {"api.{region}.demo.example", "api.{secret}.demo.example"},      // the secret picks the host
+      {"api.{region}.demo.example", "{key}.demo.example"},             // so would the pair
+      {"api.{region}.demo.example", "api.demo.example@{region}.x.y"},  // userinfo trick
+      {"regions = [\"us\", \"eu\"]", "regions = [\"us/../x\"]"},       // a region that is not a label
+      {"regions = [\"us\", \"eu\"]\n", ""},                            // {region} with no regions
+      {"valid = [200]", "valid = [200]\nmethod = \"DELETE\""},         // a method with side effects
+      {"valid = [200]", "valid = [200]\nbody = \"x\""},                // a body on a GET
+      {"valid = [200]", "valid = [200]\nfollow = true"},               // an unknown key
+      {"valid = [200]", "valid = [99]"},                               // not an HTTP status
+      {"invalid = [401, 403]", "invalid = [200]"},                     // both valid and invalid
+      {"Bearer {secret}", "Bearer {token}"},                           // an unknown placeholder
+      {"Bearer {secret}", "Bearer x\\r\\nHost: evil"},                 // a second header line
+  };
+  for (const auto& [from, to] : edits) {
+    std::string text = base;
+    const std::size_t at = text.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    text.replace(at, from.size(), to);
+    EXPECT_THROW((void)parse_rules(text, "test.toml"), RuleError) << to;
+  }
+}
+
+}  // namespace
+}  // namespace sluice::engine
