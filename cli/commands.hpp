@@ -32,6 +32,7 @@ void add_rule_source_options(CLI::App& command, RuleSources& sources);
 
 void register_scan(CLI::App& app, int& exit_code);
 void register_merge(CLI::App& app, int& exit_code);
+void register_report(CLI::App& app, int& exit_code);
 void register_rules(CLI::App& app, int& exit_code);
 // `rules profile`, a subcommand of `rules`.
 void register_rules_profile(CLI::App& rules, int& exit_code);

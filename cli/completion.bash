@@ -1,6 +1,6 @@
 # bash completion for sluice (installed as /usr/share/bash-completion/completions/sluice).
 # Options and choices are read from the installed binary's own --help, so they never drift
-# from its flags: `sluice scan --format <TAB>` offers text json jsonl sarif.
+# from its flags: `sluice scan --format <TAB>` offers text json jsonl sarif html.
 _sluice() {
   local cur prev
   cur=${COMP_WORDS[COMP_CWORD]}
@@ -17,7 +17,7 @@ _sluice() {
   local i
   for ((i = 1; i < COMP_CWORD; ++i)); do
     case ${COMP_WORDS[i]} in
-      scan | merge | rules | list | show | check | profile) command+=("${COMP_WORDS[i]}") ;;
+      scan | merge | validate | report | rules | list | show | check | profile) command+=("${COMP_WORDS[i]}") ;;
     esac
   done
   local help

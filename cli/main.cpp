@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   sluice::cli::register_scan(app, exit_code);
   sluice::cli::register_merge(app, exit_code);
   sluice::cli::register_validate(app, exit_code);
+  sluice::cli::register_report(app, exit_code);
   sluice::cli::register_rules(app, exit_code);
   try {
     app.parse(argc, argv);

@@ -38,6 +38,7 @@
 #include "io/git_remote.hpp"
 #include "pipeline/baseline.hpp"
 #include "pipeline/content_scan.hpp"
+#include "pipeline/html_report.hpp"
 #include "pipeline/redactor.hpp"
 #include "pipeline/registry_source.hpp"
 #include "pipeline/s3_source.hpp"
@@ -90,8 +91,9 @@ struct ScanFlags {
   std::string state;                                        // --state FILE
   bool new_only = false;
   pipeline::ScanOptions scan;
-  WorkflowFlags workflow;  // config, ignores, baselines, --fail-on, --staged, progress
-  ValidateFlags validate;  // --validate and its settings
+  WorkflowFlags workflow;     // config, ignores, baselines, --fail-on, --staged, progress
+  ValidateFlags validate;     // --validate and its settings
+  bool show_secrets = false;  // --show-secrets (-f html)
 };
 
 // Paths (or URLs) listed one per line in `file` ('-': standard input); blank lines and '#'
@@ -556,7 +558,9 @@ int run(ScanFlags& flags, CLI::App& command) {
     }
   }
 
-  auto opened = ReportOutput::open(flags.output, !flags.redact, flags.scan.roots);
+  // The HTML page masks secrets unless --show-secrets: a report file of raw secrets is 0600.
+  const bool raw_secrets = !flags.redact && (flags.format != "html" || flags.show_secrets);
+  auto opened = ReportOutput::open(flags.output, raw_secrets, flags.scan.roots);
   if (auto* error = std::get_if<std::string>(&opened)) {
     say("sluice: error: {}\n", pipeline::printable(*error));
     return kFatal;
@@ -694,10 +698,16 @@ int run(ScanFlags& flags, CLI::App& command) {
     sink_options.shares = &report.shares;
     sink_options.splits = &report.splits;
   }
-  auto sink = flags.format == "sarif"
-                  ? pipeline::make_sarif_sink(out, *rules, sink_options,
-                                              pipeline::SarifOptions{flags.scan.roots, &report.issues})
-                  : pipeline::make_sink(format, out, *rules, sink_options);
+  std::unique_ptr<pipeline::Sink> sink;
+  if (flags.format == "sarif") {
+    sink =
+        pipeline::make_sarif_sink(out, *rules, sink_options, pipeline::SarifOptions{flags.scan.roots, &report.issues});
+  } else if (flags.format == "html") {
+    sink = pipeline::make_html_sink(out, *rules, sink_options,
+                                    pipeline::HtmlOptions{flags.show_secrets, "sluice scan", flags.scan.roots});
+  } else {
+    sink = pipeline::make_sink(format, out, *rules, sink_options);
+  }
   errno = 0;  // read by commit(): the first failing write set it
   sink->begin();
   for (const pipeline::Finding& finding : report.findings) sink->accept(finding);
@@ -769,14 +779,18 @@ void register_scan(CLI::App& app, int& exit_code) {
       ".sluiceignore holds finding fingerprints and gitignore-style path patterns.");
 
   const std::string output_group = "Output";
-  scan->add_option("-f,--format", flags->format, "Report format (sarif: SARIF 2.1.0 for code scanning)")
-      ->check(CLI::IsMember({"text", "json", "jsonl", "sarif"}))
+  scan->add_option("-f,--format", flags->format,
+                   "Report format (sarif: SARIF 2.1.0 for code scanning; html: a self-contained triage page)")
+      ->check(CLI::IsMember({"text", "json", "jsonl", "sarif", "html"}))
       ->capture_default_str()
       ->group(output_group);
   scan->add_option("-o,--output", flags->output, "Write the report to FILE instead of standard output")
       ->type_name("FILE")
       ->group(output_group);
   scan->add_flag("--redact", flags->redact, "Mask secrets in every output format")->group(output_group);
+  scan->add_flag("--show-secrets", flags->show_secrets,
+                 "-f html: show each secret in the page (it is masked otherwise)")
+      ->group(output_group);
   scan->add_option("--min-confidence", flags->min_confidence,
                    "Report findings at or above this confidence: high (checksum or distinctive prefix), medium "
                    "(context rules), low (also placeholders, failed checksums, low-entropy values)")

@@ -14,6 +14,7 @@
 #include "cli/commands.hpp"
 #include "cli/messages.hpp"
 #include "cli/report_output.hpp"
+#include "cli/report_reader.hpp"
 #include "cli/signals.hpp"
 #include "pipeline/json_summary.hpp"
 #include "pipeline/validator.hpp"
@@ -137,45 +138,6 @@ struct ValidateCommandFlags {
   ValidateFlags validate;
 };
 
-// A report read back: one JSON document ({findings, summary}) or JSON Lines records.
-struct ReadReport {
-  bool lines = false;
-  json document;              // JSON: the whole document
-  std::vector<json> records;  // JSON Lines: every record, in order
-};
-
-ReadReport read_report(const std::string& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in)
-    throw std::runtime_error(fmt::format("{}: cannot be read ({})", pipeline::printable(file), std::strerror(errno)));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  const std::string text = buffer.str();
-  ReadReport report;
-  report.document = json::parse(text, nullptr, false);
-  if (!report.document.is_discarded()) {
-    if (report.document.is_object() && report.document.contains("findings") && report.document["findings"].is_array())
-      return report;
-    if (report.document.is_object() && report.document.contains("runs")) {
-      throw std::runtime_error(fmt::format("{}: a SARIF report; validate reads JSON and JSON Lines reports of sluice",
-                                           pipeline::printable(file)));
-    }
-  }
-  report.lines = true;
-  std::istringstream lines(text);
-  std::string line;
-  for (std::size_t number = 1; std::getline(lines, line); ++number) {
-    if (line.empty()) continue;
-    json record = json::parse(line, nullptr, false);
-    if (!record.is_object()) {
-      throw std::runtime_error(fmt::format("{}:{}: not a JSON object: not a JSON or JSON Lines report of sluice",
-                                           pipeline::printable(file), number));
-    }
-    report.records.push_back(std::move(record));
-  }
-  return report;
-}
-
 int run_validate_command(ValidateCommandFlags& flags) {
   ReadReport report;
   engine::RuleSet set;
@@ -186,14 +148,7 @@ int run_validate_command(ValidateCommandFlags& flags) {
     say("sluice: error: {}\n", error.what());
     return kFatal;
   }
-  std::vector<json*> items;
-  if (report.lines) {
-    for (json& record : report.records) {
-      if (record.contains("rule_id") && record.contains("locations")) items.push_back(&record);
-    }
-  } else {
-    for (json& item : report.document["findings"]) items.push_back(&item);
-  }
+  std::vector<json*> items = report.findings();
   std::vector<engine::Rule>& rules = set.rules;
   std::map<std::string, std::uint32_t> index_of;
   for (std::size_t k = 0; k < rules.size(); ++k) index_of[rules[k].id] = static_cast<std::uint32_t>(k);
@@ -235,17 +190,12 @@ int run_validate_command(ValidateCommandFlags& flags) {
     ++by_status[std::string(pipeline::to_string(v.status))];
     any_valid = any_valid || v.status == pipeline::Validation::Status::kValid;
   }
-  auto add_counts = [&](json& summary) {
-    if (summary.is_object()) summary["findings_by_validation"] = by_status;
-  };
+  if (json* summary = report.summary()) (*summary)["findings_by_validation"] = by_status;
   std::ostream& out = output->stream();
   if (report.lines) {
-    for (json& record : report.records) {
-      if (record.size() == 1 && record.contains("summary")) add_counts(record["summary"]);
+    for (const json& record : report.records)
       out << record.dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
-    }
   } else {
-    if (report.document.contains("summary")) add_counts(report.document["summary"]);
     out << report.document.dump(2, ' ', false, json::error_handler_t::replace) << '\n';
   }
   bool removed = false;

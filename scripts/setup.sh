@@ -10,7 +10,7 @@ packages=(build-essential cmake ninja-build pkg-config git
           libxxhash-dev libarchive-dev libzstd-dev zlib1g-dev libbz2-dev libgit2-dev libdeflate-dev liblzma-dev libgtest-dev libgmock-dev libbenchmark-dev ripgrep
           zstd pigz libarchive-tools xz-utils bzip2 lz4 help2man clang-format python3
           libssl-dev libcurl4-openssl-dev libsqlite3-dev slurm-wlm munge
-          docker-registry skopeo apache2-utils curl libpugixml-dev rclone)
+          docker-registry skopeo apache2-utils curl libpugixml-dev rclone chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
