@@ -1,5 +1,5 @@
-// `sluice report REPORT… -f html -o report.html`: the triage page of one or more earlier JSON
-// or JSON Lines reports, without scanning again. Findings of the same rule and secret in several
+// `sluice report REPORT… -f html -o report.html`: the triage page of one or more earlier JSON,
+// JSON Lines or SARIF reports, without scanning again. Findings of the same rule and secret in several
 // reports become one, with every location; the summaries are added up.
 
 #include <fmt/format.h>
@@ -60,7 +60,7 @@ int run_report(ReportFlags& flags) {
   std::vector<std::string> sources;
   try {
     for (const std::string& file : flags.reports) {
-      ReadReport report = read_report(file);
+      ReadReport report = read_report(file, true);
       sources.push_back(pipeline::printable(file, 256));
       for (json* item : report.findings()) {
         const auto key =
@@ -108,6 +108,20 @@ int run_report(ReportFlags& flags) {
     say("sluice: error: {}\n", error.what());
     return kFatal;
   }
+  // A SARIF result names only its rule: the card gives the rest.
+  for (json& finding : findings) {
+    const std::string id = finding.value("rule_id", std::string());
+    if (!cards.contains(id)) continue;
+    const json& card = cards[id];
+    for (const auto& [field, from] : {std::pair<const char*, const char*>{"rule_name", "name"},
+                                      {"vendor", "vendor"},
+                                      {"family", "family"},
+                                      {"severity", "severity"},
+                                      {"description", "description"},
+                                      {"mitigation", "mitigation"}}) {
+      if (!finding.contains(field)) finding[field] = card[from];
+    }
+  }
   json document = {{"tool", {{"name", "sluice"}, {"version", kVersion}}},
                    {"findings", std::move(findings)},
                    {"summary", std::move(summary)},
@@ -145,8 +159,8 @@ int run_report(ReportFlags& flags) {
 void register_report(CLI::App& app, int& exit_code) {
   auto flags = std::make_shared<ReportFlags>();
   CLI::App* command = app.add_subcommand(
-      "report", "Make the triage page (-f html) of earlier JSON or JSON Lines reports, without scanning again");
-  command->add_option("reports", flags->reports, "Reports of sluice scan -f json or -f jsonl (or sluice validate)")
+      "report", "Make the triage page (-f html) of earlier JSON, JSON Lines or SARIF reports, without scanning again");
+  command->add_option("reports", flags->reports, "Reports of sluice scan -f json, jsonl or sarif (or sluice validate)")
       ->required()
       ->type_name("REPORT");
   command->add_option("-f,--format", flags->format, "Output format")

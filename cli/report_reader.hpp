@@ -1,6 +1,6 @@
 #pragma once
-// An earlier JSON or JSON Lines report of sluice, read back as it stands (`sluice validate`,
-// `sluice report`).
+// An earlier JSON or JSON Lines (or SARIF) report of sluice, read back as it stands (`sluice
+// validate`, `sluice report`).
 
 #include <nlohmann/json.hpp>
 
@@ -21,7 +21,8 @@ struct ReadReport {
 };
 
 // Reads `file`; throws std::runtime_error with a one-line message naming it (not readable, not
-// a file, SARIF, not a report of sluice).
-[[nodiscard]] ReadReport read_report(const std::string& file);
+// a file, not a report of sluice; SARIF unless `sarif`, which reads a SARIF log of sluice as
+// the JSON document it stands for: findings grouped from its results, its run's summary).
+[[nodiscard]] ReadReport read_report(const std::string& file, bool sarif = false);
 
 }  // namespace sluice::cli

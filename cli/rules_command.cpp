@@ -15,6 +15,7 @@
 #include "engine/builtin_database.hpp"
 #include "engine/rule_checker.hpp"
 #include "io/http_client.hpp"
+#include "pipeline/finding.hpp"
 
 namespace sluice::cli {
 namespace {
@@ -56,17 +57,23 @@ void print_validation(const engine::Rule& rule) {
     }
     return text;
   };
+  // Card text is printed escaped: a control byte could redraw the line to show another host.
+  const auto shown = [&](const std::string& text) { return pipeline::printable(elided(text), 512); };
   fmt::print("\nValidation (sent only with --validate; valid in any region is valid):\n");
-  for (const std::string& url : validation_urls(spec)) fmt::print("  {} {}\n", spec.method, elided(url));
-  for (const std::string& header : spec.headers) fmt::print("  {}\n", elided(header));
-  if (!spec.aws_sigv4.empty())
-    fmt::print("  signed with AWS SigV4 ({}), key id {}\n", spec.aws_sigv4, elided(spec.user));
-  else if (!spec.user.empty() || !spec.password.empty())
-    fmt::print("  HTTP Basic: user {}, password {}\n", elided(spec.user), elided(spec.password));
-  if (!spec.body.empty()) fmt::print("  body: {}\n", elided(spec.body));
-  fmt::print("  valid: HTTP {}{}; invalid: HTTP {}; anything else: unknown\n", fmt::join(spec.valid, ", "),
-             spec.valid_body.empty() ? std::string() : fmt::format(" with '{}' in the body", spec.valid_body),
-             spec.invalid.empty() ? std::string("(none)") : fmt::format("{}", fmt::join(spec.invalid, ", ")));
+  for (const std::string& url : validation_urls(spec)) fmt::print("  {} {}\n", spec.method, shown(url));
+  for (const std::string& header : spec.headers) fmt::print("  {}\n", shown(header));
+  if (!spec.aws_sigv4.empty()) {
+    fmt::print("  signed with AWS SigV4 ({}), key id {}\n", shown(spec.aws_sigv4), shown(spec.user));
+  } else if (!spec.user.empty() || !spec.password.empty()) {
+    fmt::print("  HTTP Basic: user {}, password {}\n", shown(spec.user), shown(spec.password));
+  }
+  if (!spec.body.empty()) fmt::print("  body: {}\n", shown(spec.body));
+  fmt::print("  valid: HTTP {}{}; invalid: HTTP {}{}; anything else: unknown\n", fmt::join(spec.valid, ", "),
+             spec.valid_body.empty() ? std::string() : fmt::format(" with '{}' in the body", shown(spec.valid_body)),
+             spec.invalid.empty() ? std::string("(none)") : fmt::format("{}", fmt::join(spec.invalid, ", ")),
+             spec.invalid_body.empty()
+                 ? std::string()
+                 : fmt::format(", or in the body: {}", shown(fmt::format("{}", fmt::join(spec.invalid_body, " | ")))));
 }
 
 // What `rules list` shows: every rule, or those of a vendor, family and confidence class.

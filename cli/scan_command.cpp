@@ -364,6 +364,10 @@ int run(ScanFlags& flags, CLI::App& command) {
     say("sluice: error: --fail-on valid needs --validate (only a validation says a secret is valid)\n");
     return kFatal;
   }
+  if (!flags.validate.endpoints.empty() && !flags.validate.validate && !flags.validate.dry_run) {
+    say("sluice: error: --validate-endpoint needs --validate (or --validate-dry-run)\n");
+    return kFatal;
+  }
   if ((flags.validate.validate || flags.validate.dry_run) && !flags.shard.empty()) {
     say("sluice: error: --validate and --shard: validate the merged report instead (sluice validate REPORT)\n");
     return kFatal;

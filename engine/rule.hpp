@@ -61,7 +61,8 @@ struct ValidationSpec {
   std::string body;       // POST only
   std::vector<int> valid;
   std::vector<int> invalid;
-  std::string valid_body;  // a valid status counts only with this in the body (else invalid)
+  std::string valid_body;                 // a valid status counts only with this in the body (else unknown)
+  std::vector<std::string> invalid_body;  // an answer with one of these in its body is invalid
   friend bool operator==(const ValidationSpec&, const ValidationSpec&) = default;
 };
 

@@ -14,7 +14,7 @@ namespace {
 using nlohmann::json;
 
 // Bumped whenever a field is added, removed or reordered below.
-constexpr std::int64_t kFormat = 5;
+constexpr std::int64_t kFormat = 6;
 
 // The set is one flat CBOR array of scalars in a fixed order, a list being its length then
 // its items: decoding reads it with nlohmann's SAX parser into a token list (strings moved,
@@ -186,6 +186,7 @@ void write(Writer& out, const Rule& rule) {
     }
     out.put(spec.regions);
     out.put(spec.headers);
+    out.put(spec.invalid_body);
     for (const std::vector<int>* statuses : {&spec.valid, &spec.invalid}) {
       out.put(static_cast<std::int64_t>(statuses->size()));
       for (int status : *statuses) out.put(static_cast<std::int64_t>(status));
@@ -238,6 +239,7 @@ Rule read_rule(Reader& in) {
     }
     spec.regions = in.texts();
     spec.headers = in.texts();
+    spec.invalid_body = in.texts();
     for (std::vector<int>* statuses : {&spec.valid, &spec.invalid}) {
       statuses->resize(in.count());
       for (int& status : *statuses) status = static_cast<int>(in.integer());

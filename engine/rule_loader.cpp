@@ -135,8 +135,9 @@ std::vector<int> get_statuses(const toml::table& table, std::string_view key, co
 }
 
 ValidationSpec parse_validation(const toml::table& table, const std::string& origin, std::string_view id) {
-  static constexpr std::string_view kKeys[] = {"url",       "regions", "method", "headers", "user",    "password",
-                                               "aws_sigv4", "pair",    "body",   "valid",   "invalid", "valid_body"};
+  static constexpr std::string_view kKeys[] = {"url",      "regions",    "method",      "headers", "user",
+                                               "password", "aws_sigv4",  "pair",        "body",    "valid",
+                                               "invalid",  "valid_body", "invalid_body"};
   for (const auto& [key, value] : table) {
     if (std::find(std::begin(kKeys), std::end(kKeys), key.str()) == std::end(kKeys)) {
       fail(origin, id, fmt::format("validation: unknown key '{}'", key.str()));
@@ -156,6 +157,7 @@ ValidationSpec parse_validation(const toml::table& table, const std::string& ori
   spec.valid = get_statuses(table, "valid", origin, id);
   spec.invalid = get_statuses(table, "invalid", origin, id);
   spec.valid_body = get_string(table, "valid_body", origin, id);
+  spec.invalid_body = get_strings(table, "invalid_body", origin, id);
 
   // The request goes to the vendor's host and nowhere else: https, a host the card spells out,
   // {region} its only variable part, taking values the card lists.
@@ -164,8 +166,20 @@ ValidationSpec parse_validation(const toml::table& table, const std::string& ori
   const bool regional = host.find("{region}") != std::string_view::npos;
   std::string fixed(host);
   if (regional) fixed.replace(fixed.find("{region}"), 8, "x");
-  if (!only_of(fixed, "abcdefghijklmnopqrstuvwxyz0123456789.-") || fixed.find('.') == std::string::npos) {
-    fail(origin, id, "validation: the host of 'url' must be a fixed DNS name ({region} is its only placeholder)");
+  // A DNS name of the vendor: not an address (127.0.0.1, 0x7f.1), not a local name.
+  const bool address = fixed.find_first_not_of("0123456789.x") == std::string::npos ||
+                       fixed.find_last_of("abcdefghijklmnopqrstuvwxyz") < fixed.rfind('.');
+  if (!only_of(fixed, "abcdefghijklmnopqrstuvwxyz0123456789.-") || fixed.find('.') == std::string::npos ||
+      fixed.front() == '.' || fixed.back() == '.' || address || fixed.ends_with(".localhost") ||
+      fixed.ends_with(".local") || fixed.ends_with(".internal")) {
+    fail(origin, id,
+         "validation: the host of 'url' must be a vendor's fixed DNS name ({region} is its only placeholder)");
+  }
+  // What follows the host: printable, no blank, no fragment (it is never sent).
+  const std::string_view rest = std::string_view(spec.url).substr(spec.url.find(host) + host.size());
+  if (rest.find_first_of(" #\\") != std::string_view::npos ||
+      std::any_of(rest.begin(), rest.end(), [](char c) { return static_cast<unsigned char>(c) < 0x21 || c == 0x7f; })) {
+    fail(origin, id, "validation: 'url' holds a blank, a control byte, a backslash or a fragment");
   }
   if (regional != !spec.regions.empty()) {
     fail(origin, id, "validation: 'regions' and a {region} in the host of 'url' go together");
@@ -177,8 +191,16 @@ ValidationSpec parse_validation(const toml::table& table, const std::string& ori
   }
   check_placeholders(spec.url.substr(spec.url.find(host) + host.size()), {"{secret}", "{key}"}, origin, id, "url");
   for (const std::string& header : spec.headers) {
-    if (header.find(':') == std::string::npos || header.find_first_of("\r\n") != std::string::npos) {
+    if (header.find(':') == std::string::npos ||
+        std::any_of(header.begin(), header.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; })) {
       fail(origin, id, "validation: a header must be one line 'Name: value'");
+    }
+    // Headers that would change where or how the request goes are libcurl's to set.
+    std::string name = header.substr(0, header.find(':'));
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (name == "host" || name == "content-length" || name == "transfer-encoding" || name == "connection" ||
+        name.starts_with("proxy-")) {
+      fail(origin, id, fmt::format("validation: the header '{}' may not be set by a card", name));
     }
     check_placeholders(header, {"{secret}", "{key}"}, origin, id, "headers");
   }

@@ -296,6 +296,7 @@ HttpResponse HttpClient::perform(const HttpRequest& request, const std::function
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, options_.stall_seconds);
     curl_easy_setopt(e, CURLOPT_USERAGENT, "sluice");
     if (request.timeout_seconds > 0) curl_easy_setopt(e, CURLOPT_TIMEOUT, request.timeout_seconds);
+    if (request.no_proxy) curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
     if (request.post_body) {
       curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.post_body->size()));
       curl_easy_setopt(e, CURLOPT_POSTFIELDS, request.post_body->c_str());

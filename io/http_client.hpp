@@ -47,6 +47,9 @@ struct HttpRequest {
   std::string aws_sigv4{};
   // Set: a POST with this body (else a GET).
   std::optional<std::string> post_body{};
+  // Never through a proxy (a request to a loopback address: a proxy from the environment would
+  // receive its headers in the clear).
+  bool no_proxy = false;
 };
 
 struct HttpResponse {

@@ -305,7 +305,10 @@ void StateStore::load() {
       return std::string(value != nullptr ? value : "");
     };
     const std::optional<Validation::Status> status = parse_validation_status(text(2));
-    if (!status) return;  // not an answer this sluice wrote: asked again
+    // Not an answer this sluice wrote (an unknown status, or asked in the future): asked again.
+    const std::int64_t now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    if (!status || *status == Validation::Status::kUnknown || sqlite3_column_int64(r, 1) > now + 60) return;
     Validation answer;
     answer.status = *status;
     answer.http_status = static_cast<long>(sqlite3_column_int64(r, 3));

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <ctime>
@@ -21,6 +23,47 @@ std::string filled(std::string text, std::string_view name, std::string_view val
     text.replace(at, name.size(), value);
   }
   return text;
+}
+
+// A template with {secret} and {key} filled in one pass (a value holding "{key}" stays as it
+// is), each value transformed by `as` first.
+template <typename Transform>
+std::string placed(std::string_view text, std::string_view secret, std::string_view key, Transform as) {
+  std::string out;
+  for (std::size_t at = 0; at < text.size();) {
+    if (text.substr(at).starts_with("{secret}")) {
+      out += as(secret);
+      at += 8;
+    } else if (text.substr(at).starts_with("{key}")) {
+      out += as(key);
+      at += 5;
+    } else {
+      out += text[at++];
+    }
+  }
+  return out;
+}
+
+std::string as_is(std::string_view value) { return std::string(value); }
+
+// Percent-encoded, '.' too: a secret of "." or ".." cannot become a path step.
+std::string in_url(std::string_view value) {
+  std::string out;
+  for (const char c : io::url_escaped(value)) {
+    if (c == '.') {
+      out += "%2E";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// A string inside a JSON body: quotes, backslashes and control bytes escaped.
+std::string in_json(std::string_view value) {
+  const std::string quoted =
+      nlohmann::json(std::string(value)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return quoted.substr(1, quoted.size() - 2);
 }
 
 bool has_control(std::string_view text) {
@@ -112,17 +155,21 @@ std::optional<io::HttpRequest> validation_request(const engine::ValidationSpec& 
   }
   // Only the path and query take the values, percent-encoded: the host stays the card's.
   const std::string expected_host = io::url_host(url);
-  url = filled(filled(std::move(url), "{secret}", io::url_escaped(secret)), "{key}", io::url_escaped(key));
+  url = placed(url, secret, key, in_url);
   if (expected_host.empty() || io::url_host(url) != expected_host) return std::nullopt;
   io::HttpRequest request;
   request.url = std::move(url);
-  for (const std::string& header : spec.headers) {
-    request.headers.push_back(filled(filled(header, "{secret}", secret), "{key}", key));
-  }
-  request.user = filled(filled(spec.user, "{secret}", secret), "{key}", key);
-  request.password = filled(filled(spec.password, "{secret}", secret), "{key}", key);
+  for (const std::string& header : spec.headers) request.headers.push_back(placed(header, secret, key, as_is));
+  request.user = placed(spec.user, secret, key, as_is);
+  request.password = placed(spec.password, secret, key, as_is);
   request.aws_sigv4 = spec.aws_sigv4;
-  if (spec.method == "POST") request.post_body = filled(filled(spec.body, "{secret}", secret), "{key}", key);
+  if (spec.method == "POST") {
+    // A JSON body takes the values as JSON strings, any other (a form) percent-encoded.
+    const bool json_body = spec.body.starts_with('{') || spec.body.starts_with('[');
+    request.post_body = json_body ? placed(spec.body, secret, key, in_json) : placed(spec.body, secret, key, in_url);
+  }
+  // A loopback imitation is asked directly: a proxy would see the secret in the clear.
+  request.no_proxy = !endpoint.empty();
   request.follow_redirects = false;
   request.max_body = std::size_t{1} << 20;
   return request;
@@ -135,9 +182,19 @@ Validation classify_answer(const engine::ValidationSpec& spec, const io::HttpRes
   const auto listed = [&](const std::vector<int>& statuses) {
     return std::find(statuses.begin(), statuses.end(), static_cast<int>(response.status)) != statuses.end();
   };
+  if (std::any_of(spec.invalid_body.begin(), spec.invalid_body.end(),
+                  [&](const std::string& mark) { return response.body.find(mark) != std::string::npos; })) {
+    v.status = Validation::Status::kInvalid;
+    return v;
+  }
   if (listed(spec.valid) && response.error.empty()) {
-    const bool confirmed = spec.valid_body.empty() || response.body.find(spec.valid_body) != std::string::npos;
-    v.status = confirmed ? Validation::Status::kValid : Validation::Status::kInvalid;
+    // A valid status without the card's mark is not a yes (a rate-limit page, a portal).
+    if (!spec.valid_body.empty() && response.body.find(spec.valid_body) == std::string::npos) {
+      v.status = Validation::Status::kUnknown;
+      v.detail = "unconfirmed";
+      return v;
+    }
+    v.status = Validation::Status::kValid;
     return v;
   }
   if (listed(spec.invalid)) {

@@ -1,7 +1,7 @@
 // Live validation (--validate, sluice validate) against loopback imitations of vendor APIs.
 // Every run sets HTTPS_PROXY/HTTP_PROXY/ALL_PROXY to a loopback trap that records any
-// connection, with NO_PROXY for loopback only: a request meant for the internet would reach the
-// trap, and each test checks that none did.
+// connection, and no NO_PROXY: a request meant for the internet, or one to the loopback
+// imitation sent through the proxy, would reach the trap, and each test checks that none did.
 
 #include <gtest/gtest.h>
 
@@ -116,14 +116,18 @@ class Vendors {
   // sluice with the proxy trap in its environment.
   [[nodiscard]] RunResult sluice(const std::vector<std::string>& args, int timeout = 120) const {
     const std::string trap = "http://127.0.0.1:" + std::to_string(trap_port_);
+    // No NO_PROXY: a request to the loopback imitation must not go through the proxy on its own
+    // (a proxy would see the secret in the clear).
     std::vector<std::string> argv = {"env",
+                                     "-u",
+                                     "NO_PROXY",
+                                     "-u",
+                                     "no_proxy",
                                      "HTTPS_PROXY=" + trap,
                                      "https_proxy=" + trap,
                                      "HTTP_PROXY=" + trap,
                                      "http_proxy=" + trap,
                                      "ALL_PROXY=" + trap,
-                                     "NO_PROXY=127.0.0.1,localhost",
-                                     "no_proxy=127.0.0.1,localhost",
                                      kSluiceBinary};
     argv.insert(argv.end(), args.begin(), args.end());
     RunOptions options;
@@ -286,10 +290,13 @@ TEST(Validation, NothingIsSentWithoutValidateOrWithADryRun) {
   Vendors vendors(dir, {{key, "valid"}});
   ASSERT_TRUE(vendors.running());
   const std::string file = dir.write("k.env", "K=" + key + "\n");
-  const RunResult plain = vendors.sluice(
-      {"scan", file, "-f", "jsonl", "--validate-endpoint", "posthog_personal_key=" + vendors.endpoint()});
+  const RunResult plain = vendors.sluice({"scan", file, "-f", "jsonl"});
   ASSERT_TRUE(exited_with(plain, kFindings)) << describe(plain);
   EXPECT_FALSE(parse_jsonl(plain.out).at(0).raw.contains("validation"));
+  // An endpoint without --validate is a mistake, not a silent no-op.
+  const RunResult endpoint_alone = vendors.sluice(
+      {"scan", file, "-f", "jsonl", "--validate-endpoint", "posthog_personal_key=" + vendors.endpoint()});
+  EXPECT_TRUE(exited_with(endpoint_alone, kFatal)) << describe(endpoint_alone);
   // A dry run names the real hosts and sends nothing.
   const RunResult dry = vendors.sluice({"scan", file, "-f", "jsonl", "--validate-dry-run"});
   ASSERT_TRUE(exited_with(dry, kFindings)) << describe(dry);
@@ -439,11 +446,23 @@ TEST(Validation, ValidateCommandAddsAnswersToAnEarlierReport) {
     EXPECT_EQ(finding.raw["validation"]["detail"], "redacted");
   }
   EXPECT_EQ(vendors.requests().size(), before);
-  // Not a report: one line naming it.
-  const std::string junk = dir.write("junk.txt", "hello\n");
-  const RunResult bad = sluice({"validate", junk});
-  EXPECT_TRUE(exited_with(bad, kFatal)) << describe(bad);
-  EXPECT_NE(bad.err.find(junk), std::string::npos) << bad.err;
+  // Not a report (or not a whole one): one line naming it, exit 2, never a clean "0 valid".
+  std::string deep;
+  for (int k = 0; k < 100000; ++k) deep += "[";
+  for (const auto& [name, text] : std::vector<std::pair<std::string, std::string>>{
+           {"junk.txt", "hello\n"},
+           {"empty.json", ""},
+           {"other.jsonl", "{\"level\":\"info\",\"msg\":\"x\"}\n"},
+           {"cut.jsonl",
+            read_file(dir.path("report.jsonl")).substr(0, read_file(dir.path("report.jsonl")).rfind("{\"summary\""))},
+           {"deep.json", deep}}) {
+    const std::string junk = dir.write(name, text);
+    const RunResult bad = sluice({"validate", junk});
+    EXPECT_TRUE(exited_with(bad, kFatal)) << name << "\n" << describe(bad);
+    EXPECT_NE(bad.err.find(junk), std::string::npos) << bad.err;
+  }
+  const RunResult directory = sluice({"validate", dir.path("tree")});
+  EXPECT_TRUE(exited_with(directory, kFatal)) << describe(directory);
   EXPECT_EQ(vendors.escaped(), "");
 }
 

@@ -59,6 +59,7 @@ Rule every_field(int k) {
     spec.valid = {200, 204};
     spec.invalid = {401};
     spec.valid_body = "ok";
+    spec.invalid_body = {"no", "bad"};
   }
   rule.origin = "test.toml";
   return rule;

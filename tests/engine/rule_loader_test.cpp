@@ -169,6 +169,12 @@ TEST(RuleLoader, RefusesAValidationThatCouldGoElsewhere) {
       {"invalid = [401, 403]", "invalid = [200]"},                     // both valid and invalid
       {"Bearer {secret}", "Bearer {token}"},                           // an unknown placeholder
       {"Bearer {secret}", "Bearer x\\r\\nHost: evil"},                 // a second header line
+      {"api.{region}.demo.example", "169.254.{region}.254"},           // an address, not a name
+      {"api.{region}.demo.example", "api.{region}.localhost"},         // a local name
+      {"fields=id", "fields=id#{secret}"},                             // a fragment is never sent
+      {"fields=id", "fields= id"},                                     // a blank
+      {"{secret}\"]", "{secret}\", \"Host: evil.example\"]"},          // a header libcurl sets
+      {"{secret}\"]", "{secret}\", \"Proxy-Authorization: x\"]"},
   };
   for (const auto& [from, to] : edits) {
     std::string text = base;

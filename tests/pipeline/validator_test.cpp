@@ -23,6 +23,9 @@ TEST(ValidationRequest, PlacesTheSecretAndKeepsTheCardsHost) {
   // Percent-encoded in the URL: '/', '?' and '#' in a secret cannot move it to another path,
   // query or host.
   EXPECT_EQ(request->url, "https://api.eu.example.com/bota%2Fb%3Fc%23d/me?k=id%201");
+  // "." and ".." are no path steps; a secret holding "{key}" is not filled in.
+  EXPECT_EQ(validation_request(spec, "..", "k", "eu", "")->url, "https://api.eu.example.com/bot%2E%2E/me?k=k");
+  EXPECT_EQ(validation_request(spec, "{key}", "k", "eu", "")->url, "https://api.eu.example.com/bot%7Bkey%7D/me?k=k");
   EXPECT_EQ(request->headers, (std::vector<std::string>{"Authorization: Bearer a/b?c#d"}));
   EXPECT_FALSE(request->follow_redirects);
   EXPECT_FALSE(request->post_body.has_value());
@@ -33,11 +36,12 @@ TEST(ValidationRequest, ALoopbackEndpointReplacesOnlyTheOrigin) {
   engine::ValidationSpec spec = spec_of("https://api.example.com/v1/me?x=1");
   spec.method = "POST";
   spec.body = R"({"token":"{secret}"})";
-  const auto request = validation_request(spec, "tok", "", "", "http://127.0.0.1:8080/prefix/");
+  const auto request = validation_request(spec, R"(t"o\k)", "", "", "http://127.0.0.1:8080/prefix/");
   ASSERT_TRUE(request.has_value());
   EXPECT_EQ(request->url, "http://127.0.0.1:8080/prefix/v1/me?x=1");
   ASSERT_TRUE(request->post_body.has_value());
-  EXPECT_EQ(*request->post_body, R"({"token":"tok"})");
+  EXPECT_EQ(*request->post_body, R"({"token":"t\"o\\k"})");  // a JSON string: no field can be added
+  EXPECT_TRUE(request->no_proxy);                            // a loopback imitation is never asked through a proxy
   EXPECT_EQ(validation_host(spec, "", "http://127.0.0.1:8080/prefix/"), "127.0.0.1:8080");
 }
 
@@ -51,6 +55,7 @@ TEST(ValidationRequest, RefusesValuesThatWouldBreakTheRequest) {
 TEST(ValidationAnswer, MeansWhatTheCardSays) {
   engine::ValidationSpec spec = spec_of("https://api.example.com/me");
   spec.valid_body = R"("ok":true)";
+  spec.invalid_body = {R"("error":"invalid_auth")"};
   auto answer = [&](long status, std::string body = {}, bool timed_out = false) {
     io::HttpResponse response;
     response.status = status;
@@ -59,7 +64,10 @@ TEST(ValidationAnswer, MeansWhatTheCardSays) {
     return classify_answer(spec, response);
   };
   EXPECT_EQ(answer(200, R"({"ok":true})").status, Validation::Status::kValid);
-  EXPECT_EQ(answer(200, R"({"ok":false})").status, Validation::Status::kInvalid);
+  // A valid status without the card's mark is no yes; a mark of the invalid is a no.
+  EXPECT_EQ(answer(200, R"({"ok":false,"error":"ratelimited"})").status, Validation::Status::kUnknown);
+  EXPECT_EQ(answer(200, R"({"ok":false,"error":"ratelimited"})").detail, "unconfirmed");
+  EXPECT_EQ(answer(200, R"({"ok":false,"error":"invalid_auth"})").status, Validation::Status::kInvalid);
   EXPECT_EQ(answer(401).status, Validation::Status::kInvalid);
   EXPECT_EQ(answer(401).http_status, 401);
   EXPECT_EQ(answer(429).detail, "rate-limited");
