@@ -183,6 +183,14 @@ TEST(HtmlReport, EarlierReportsMakeOnePageWithoutScanningAgain) {
   // The key in both reports is one finding with two places.
   EXPECT_NE(dom.out.find("<span class=\"number\" id=\"total\">2</span>"), std::string::npos) << dom.out.substr(0, 3000);
   EXPECT_NE(dom.out.find("<td><span>2</span></td>"), std::string::npos);
+  // A SARIF log of sluice reads as the JSON report it stands for.
+  const std::string sarif = dir.path("a.sarif");
+  ASSERT_TRUE(exited_with(sluice({"scan", dir.path("a"), "-f", "sarif", "-o", sarif}), kFindings));
+  const std::string from_sarif = dir.path("sarif.html");
+  const RunResult made_sarif = sluice({"report", sarif, "-o", from_sarif});
+  ASSERT_TRUE(exited_with(made_sarif, kClean)) << describe(made_sarif);
+  const RunResult sarif_dom = browser.dom(from_sarif, "#vendor=PostHog");
+  EXPECT_NE(sarif_dom.out.find("(2 of 2)"), std::string::npos) << sarif_dom.out.substr(0, 3000);
   // --show-secrets shows them.
   const std::string shown = dir.path("shown.html");
   ASSERT_TRUE(exited_with(sluice({"report", json, "--show-secrets", "-o", shown}), kClean));
